@@ -1,0 +1,1 @@
+//! panops actions (work in progress).

@@ -1,0 +1,81 @@
+//! `panops`: automate PAN-OS firewalls, Panorama and Prisma Access (SCM), or simulate them.
+//!
+//! The binary is a thin shell over the library crates: it resolves settings (profile file, then
+//! environment, then flags), calls the client or the simulator, and renders results. `anyhow` is
+//! used only here; the libraries return typed errors.
+
+mod output;
+mod settings;
+mod sim_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::output::Format;
+
+/// Command-line interface of panops.
+#[derive(Debug, Parser)]
+#[command(name = "panops", version, about = "Automate PAN-OS firewalls, Panorama and Prisma Access — or simulate them.")]
+struct Cli {
+    /// More logging on stderr (-v info, -vv debug, -vvv trace). Secrets are never logged.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Output format (default: table on a terminal, JSON otherwise).
+    #[arg(short, long, value_enum, global = true)]
+    output: Option<Format>,
+    /// Connection settings.
+    #[command(flatten)]
+    conn: settings::ConnectionFlags,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a simulated Panorama or firewall (XML API) and optionally an SCM tenant.
+    Sim(sim_cmd::SimCmd),
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PANOPS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let format = Format::resolve(cli.output);
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Sim(cmd) => sim_cmd::run(cmd, cli.verbose).await,
+        }
+    });
+    let _ = format;
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // One clear sentence first, then the cause chain.
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! Connection settings: profile file, then environment, then command-line flags.
+//!
+//! Precedence is flag > environment > profile, with the environment names Terraform and pango
+//! users already know (`PANOS_HOSTNAME`, `PANOS_API_KEY`, ...). Secrets never come from flags:
+//! a flag would put them in the process list. They come from the environment, the profile file,
+//! a file named by a flag (`--api-key-file`), or standard input (`--password-stdin`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// The profile file: `<config dir>/panops/config.toml`, or `$PANOPS_CONFIG`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Profile used when none is named.
+    pub default_profile: Option<String>,
+    /// Named profiles.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+/// One named connection profile. Every field is optional; env and flags fill the rest.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// `panos` (firewall or Panorama, the default) or `scm`.
+    pub kind: Option<String>,
+    /// Management hostname or IP.
+    pub hostname: Option<String>,
+    /// Management port.
+    pub port: Option<u16>,
+    /// `https` (default) or `http`.
+    pub protocol: Option<String>,
+    /// Admin user for keygen.
+    pub username: Option<String>,
+    /// Admin password for keygen (prefer `api_key`).
+    pub password: Option<SecretString>,
+    /// API key.
+    pub api_key: Option<SecretString>,
+    /// File holding the API key.
+    pub api_key_file: Option<PathBuf>,
+    /// Skip TLS verification (explicit opt-in).
+    pub skip_verify_certificate: Option<bool>,
+    /// PEM bundle of CAs to trust.
+    pub ca_file: Option<PathBuf>,
+    /// Firewall serial to reach through Panorama.
+    pub target: Option<String>,
+    /// Default vsys.
+    pub vsys: Option<String>,
+    /// Request timeout in seconds.
+    pub timeout_secs: Option<u64>,
+    /// SCM OAuth2 client id.
+    pub client_id: Option<String>,
+    /// SCM OAuth2 client secret.
+    pub client_secret: Option<SecretString>,
+    /// SCM tenant service group id.
+    pub tsg_id: Option<String>,
+    /// SCM API base URL.
+    pub scm_base_url: Option<String>,
+    /// SCM token service URL.
+    pub scm_token_url: Option<String>,
+    /// SCM API family: `sse-v1` (default) or `v2`.
+    pub scm_family: Option<String>,
+}
+
+// Hand-written so that secrets can never be printed through `{:?}`.
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("kind", &self.kind)
+            .field("hostname", &self.hostname)
+            .field("port", &self.port)
+            .field("protocol", &self.protocol)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("target", &self.target)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
+            .field("tsg_id", &self.tsg_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Connection flags shared by every device command.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConnectionFlags {
+    /// Profile name from the config file (env: PANOPS_PROFILE).
+    #[arg(long, global = true, env = "PANOPS_PROFILE")]
+    pub profile: Option<String>,
+    /// Firewall or Panorama hostname (env: PANOS_HOSTNAME).
+    #[arg(long, global = true)]
+    pub hostname: Option<String>,
+    /// Management port (env: PANOS_PORT).
+    #[arg(long, global = true)]
+    pub port: Option<u16>,
+    /// https or http (env: PANOS_PROTOCOL).
+    #[arg(long, global = true)]
+    pub protocol: Option<String>,
+    /// Admin user name for keygen (env: PANOS_USERNAME).
+    #[arg(long, global = true)]
+    pub username: Option<String>,
+    /// Read the admin password from standard input (env: PANOS_PASSWORD).
+    #[arg(long, global = true)]
+    pub password_stdin: bool,
+    /// Read the API key from this file (env: PANOS_API_KEY holds the key itself).
+    #[arg(long, global = true)]
+    pub api_key_file: Option<PathBuf>,
+    /// Do not verify the device's TLS certificate (env: PANOS_SKIP_VERIFY_CERTIFICATE).
+    #[arg(long, global = true)]
+    pub skip_verify_certificate: bool,
+    /// Trust the CA certificates in this PEM file.
+    #[arg(long, global = true)]
+    pub ca_file: Option<PathBuf>,
+    /// Firewall serial to reach through Panorama (env: PANOS_TARGET).
+    #[arg(long, global = true)]
+    pub target: Option<String>,
+    /// Virtual system (default: the device's default).
+    #[arg(long, global = true)]
+    pub vsys: Option<String>,
+    /// Request timeout in seconds (default 60).
+    #[arg(long, global = true)]
+    pub timeout: Option<u64>,
+}
+
+/// Fully resolved PAN-OS connection settings.
+pub struct PanosSettings {
+    /// Hostname.
+    pub hostname: String,
+    /// Port.
+    pub port: Option<u16>,
+    /// `https` or `http`.
+    pub protocol: String,
+    /// User name for keygen.
+    pub username: Option<String>,
+    /// Password for keygen.
+    pub password: Option<SecretString>,
+    /// API key.
+    pub api_key: Option<SecretString>,
+    /// Whether TLS verification is skipped.
+    pub skip_verify: bool,
+    /// CA bundle.
+    pub ca_file: Option<PathBuf>,
+    /// Target serial.
+    pub target: Option<String>,
+    /// vsys.
+    pub vsys: Option<String>,
+    /// Timeout.
+    pub timeout_secs: u64,
+}
+
+/// Source of environment variables, injectable for tests.
+pub trait Env {
+    /// Returns the variable's value if set and not empty.
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+/// Path of the profile file.
+pub fn config_path(env: &dyn Env) -> Option<PathBuf> {
+    if let Some(p) = env.get("PANOPS_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    dirs::config_dir().map(|d| d.join("panops").join("config.toml"))
+}
+
+/// Loads the profile file; a missing file is an empty configuration.
+pub fn load_config(path: Option<&Path>) -> Result<ConfigFile> {
+    let Some(path) = path else {
+        return Ok(ConfigFile::default());
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => toml::from_str(&text)
+            .with_context(|| format!("cannot read profile file {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
+        Err(e) => Err(e).with_context(|| format!("cannot read profile file {}", path.display())),
+    }
+}
+
+/// Picks the named (or default) profile; naming a missing profile is an error.
+pub fn select_profile(file: ConfigFile, name: Option<&str>) -> Result<Profile> {
+    let wanted = name.map(str::to_string).or(file.default_profile.clone());
+    match wanted {
+        None => Ok(Profile::default()),
+        Some(n) => {
+            let mut profiles = file.profiles;
+            match profiles.remove(&n) {
+                Some(p) => Ok(p),
+                None => {
+                    let known: Vec<_> = profiles.keys().cloned().collect();
+                    bail!(
+                        "profile '{n}' is not defined in the profile file (known: {})",
+                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    )
+                }
+            }
+        }
+    }
+}
+
+fn parse_bool(name: &str, v: &str) -> Result<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => bail!("{name} must be true or false, not '{v}'"),
+    }
+}
+
+/// Resolves PAN-OS settings with flag > env > profile precedence.
+pub fn resolve_panos(
+    flags: &ConnectionFlags,
+    env: &dyn Env,
+    profile: Profile,
+    stdin_password: Option<SecretString>,
+) -> Result<PanosSettings> {
+    let hostname = flags
+        .hostname
+        .clone()
+        .or_else(|| env.get("PANOS_HOSTNAME"))
+        .or(profile.hostname)
+        .context(
+            "no device given: set --hostname, PANOS_HOSTNAME or a profile (try `panops sim` for a simulator)",
+        )?;
+    let port = match (flags.port, env.get("PANOS_PORT")) {
+        (Some(p), _) => Some(p),
+        (None, Some(p)) => Some(
+            p.parse()
+                .with_context(|| format!("PANOS_PORT must be a port number, not '{p}'"))?,
+        ),
+        (None, None) => profile.port,
+    };
+    let protocol = flags
+        .protocol
+        .clone()
+        .or_else(|| env.get("PANOS_PROTOCOL"))
+        .or(profile.protocol)
+        .unwrap_or_else(|| "https".to_string());
+    if protocol != "https" && protocol != "http" {
+        bail!("protocol must be https or http, not '{protocol}'");
+    }
+    let skip_verify = if flags.skip_verify_certificate {
+        true
+    } else if let Some(v) = env.get("PANOS_SKIP_VERIFY_CERTIFICATE") {
+        parse_bool("PANOS_SKIP_VERIFY_CERTIFICATE", &v)?
+    } else {
+        profile.skip_verify_certificate.unwrap_or(false)
+    };
+    let api_key = if let Some(path) = flags.api_key_file.as_ref().or(profile.api_key_file.as_ref())
+    {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read API key file {}", path.display()))?;
+        Some(SecretString::from(text.trim().to_string()))
+    } else {
+        env.get("PANOS_API_KEY")
+            .map(SecretString::from)
+            .or(profile.api_key)
+    };
+    let password = stdin_password
+        .or_else(|| env.get("PANOS_PASSWORD").map(SecretString::from))
+        .or(profile.password);
+    Ok(PanosSettings {
+        hostname,
+        port,
+        protocol,
+        username: flags
+            .username
+            .clone()
+            .or_else(|| env.get("PANOS_USERNAME"))
+            .or(profile.username),
+        password,
+        api_key,
+        skip_verify,
+        ca_file: flags.ca_file.clone().or(profile.ca_file),
+        target: flags
+            .target
+            .clone()
+            .or_else(|| env.get("PANOS_TARGET"))
+            .or(profile.target),
+        vsys: flags.vsys.clone().or(profile.vsys),
+        timeout_secs: flags.timeout.or(profile.timeout_secs).unwrap_or(60),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    struct MapEnv(Vec<(&'static str, &'static str)>);
+    impl Env for MapEnv {
+        fn get(&self, name: &str) -> Option<String> {
+            self.0.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        }
+    }
+
+    fn profile(text: &str) -> Profile {
+        let file: ConfigFile = toml::from_str(text).unwrap();
+        select_profile(file, None).unwrap()
+    }
+
+    #[test]
+    fn flag_beats_env_beats_profile() {
+        let p = profile(
+            "default_profile='lab'\n[profiles.lab]\nhostname='from-profile'\nport=1\ntarget='P'\n",
+        );
+        let env = MapEnv(vec![("PANOS_HOSTNAME", "from-env"), ("PANOS_TARGET", "E")]);
+        let flags = ConnectionFlags { hostname: Some("from-flag".into()), ..Default::default() };
+        let s = resolve_panos(&flags, &env, p, None).unwrap();
+        assert_eq!(s.hostname, "from-flag");
+        assert_eq!(s.target.as_deref(), Some("E"));
+        assert_eq!(s.port, Some(1));
+        assert_eq!(s.protocol, "https");
+        assert!(!s.skip_verify, "TLS verification is on by default");
+    }
+
+    #[test]
+    fn env_key_and_skip_verify() {
+        let env = MapEnv(vec![
+            ("PANOS_HOSTNAME", "h"),
+            ("PANOS_API_KEY", "k3y"),
+            ("PANOS_SKIP_VERIFY_CERTIFICATE", "true"),
+        ]);
+        let s = resolve_panos(&ConnectionFlags::default(), &env, Profile::default(), None).unwrap();
+        assert_eq!(s.api_key.unwrap().expose_secret(), "k3y");
+        assert!(s.skip_verify);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let env = MapEnv(vec![("PANOS_HOSTNAME", "h"), ("PANOS_PORT", "eighty")]);
+        let e = resolve_panos(&ConnectionFlags::default(), &env, Profile::default(), None)
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("PANOS_PORT"), "{e}");
+    }
+
+    #[test]
+    fn missing_host_is_explained() {
+        let e = resolve_panos(&ConnectionFlags::default(), &MapEnv(vec![]), Profile::default(), None)
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("PANOS_HOSTNAME"), "{e}");
+    }
+
+    #[test]
+    fn unknown_profile_lists_known_ones() {
+        let file: ConfigFile = toml::from_str("[profiles.a]\n[profiles.b]\n").unwrap();
+        let e = select_profile(file, Some("c")).unwrap_err().to_string();
+        assert!(e.contains("'c'") && e.contains("a, b"), "{e}");
+    }
+
+    #[test]
+    fn profile_debug_hides_secrets() {
+        let p = profile("default_profile='x'\n[profiles.x]\napi_key='SUPERSECRET'\npassword='pw123'\n");
+        let shown = format!("{p:?}");
+        assert!(!shown.contains("SUPERSECRET") && !shown.contains("pw123"), "{shown}");
+    }
+}

@@ -1,0 +1,1 @@
+//! panops client (work in progress).

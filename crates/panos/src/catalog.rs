@@ -1,0 +1,1 @@
+//! Object catalog (work in progress).

@@ -1,0 +1,1 @@
+//! Streaming index of large configurations (work in progress).

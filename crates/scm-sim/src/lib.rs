@@ -1,0 +1,1 @@
+//! SCM simulator (work in progress).

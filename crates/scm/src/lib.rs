@@ -1,0 +1,1 @@
+//! panops scm (work in progress).

@@ -1,0 +1,325 @@
+//! Simulator configuration: command-line arguments and the programmatic config.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::SimError;
+
+/// Which device the simulator plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceKind {
+    /// A Panorama managing `--firewalls` simulated firewalls.
+    Panorama,
+    /// A single firewall.
+    Firewall,
+}
+
+impl DeviceKind {
+    /// `"panorama"` or `"firewall"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DeviceKind::Panorama => "panorama",
+            DeviceKind::Firewall => "firewall",
+        }
+    }
+}
+
+/// An administrator account of the simulated device.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminAccount {
+    /// User name.
+    pub user: String,
+    /// Password (never logged).
+    pub password: String,
+    /// Read-only admins can read and run show commands only.
+    pub read_only: bool,
+}
+
+impl std::fmt::Debug for AdminAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminAccount")
+            .field("user", &self.user)
+            .field("password", &"<redacted>")
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
+
+impl AdminAccount {
+    /// A read-write admin.
+    pub fn new(user: impl Into<String>, password: impl Into<String>) -> Self {
+        AdminAccount {
+            user: user.into(),
+            password: password.into(),
+            read_only: false,
+        }
+    }
+
+    /// A read-only admin.
+    pub fn read_only(user: impl Into<String>, password: impl Into<String>) -> Self {
+        AdminAccount {
+            read_only: true,
+            ..AdminAccount::new(user, password)
+        }
+    }
+
+    /// Parse `USER:PASSWORD[:read-only]`.
+    pub fn parse(spec: &str) -> Result<Self, SimError> {
+        let bad = |reason: &str| SimError::InvalidOption {
+            option: "--admin",
+            reason: reason.to_string(),
+        };
+        let (user, rest) = spec
+            .split_once(':')
+            .ok_or_else(|| bad("expected USER:PASSWORD[:read-only]"))?;
+        if user.is_empty() {
+            return Err(bad("the user name is empty"));
+        }
+        let (password, read_only) = match rest.rsplit_once(':') {
+            Some((p, "read-only")) => (p, true),
+            Some((p, "read-write")) => (p, false),
+            _ => (rest, false),
+        };
+        if password.is_empty() {
+            return Err(bad("the password is empty"));
+        }
+        Ok(AdminAccount {
+            user: user.to_string(),
+            password: password.to_string(),
+            read_only,
+        })
+    }
+}
+
+/// Fault injection settings (also adjustable at run time through [`crate::SimHandle`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Faults {
+    /// Added latency per request.
+    pub latency: Duration,
+    /// Fraction (0..=1) of requests answered with HTTP 503.
+    pub rate_5xx: f64,
+    /// Fraction (0..=1) of requests whose connection is dropped without an answer.
+    pub rate_reset: f64,
+    /// The next N commits are refused with "Another commit/validate is in progress".
+    pub commit_busy: u32,
+    /// The next N commit / commit-all jobs end with result FAIL.
+    pub fail_jobs: u32,
+}
+
+/// Command-line arguments of `panops sim`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SimArgs {
+    /// Device to simulate.
+    #[arg(long, value_enum, default_value = "panorama")]
+    pub kind: DeviceKind,
+    /// Managed firewalls behind a simulated Panorama.
+    #[arg(long, default_value_t = 2)]
+    pub firewalls: usize,
+    /// Listen address; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    pub listen: String,
+    /// Administrator `USER:PASSWORD[:read-only]` (repeatable; default admin:admin).
+    #[arg(long = "admin", value_name = "USER:PASSWORD[:read-only]")]
+    pub admins: Vec<String>,
+    /// Serve plain HTTP instead of HTTPS.
+    #[arg(long)]
+    pub plain: bool,
+    /// Directory where config, keys, certificates and jobs persist across restarts.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Added latency per request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub fault_latency_ms: u64,
+    /// Fraction of requests answered with HTTP 503 (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_5xx_rate: f64,
+    /// Fraction of requests whose connection is reset (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_reset_rate: f64,
+    /// The next N commits get "Another commit/validate is in progress".
+    #[arg(long, default_value_t = 0)]
+    pub fault_commit_busy: u32,
+    /// The next N commit / push jobs end with FAIL.
+    #[arg(long, default_value_t = 0)]
+    pub fault_fail_jobs: u32,
+    /// API keys expire after this many seconds (HTTP 400 "Key Expired").
+    #[arg(long)]
+    pub key_lifetime_secs: Option<u64>,
+    /// Duration of a commit job in milliseconds.
+    #[arg(long, default_value_t = 1500)]
+    pub job_ms: u64,
+}
+
+impl SimArgs {
+    /// Validate the arguments and build a [`SimConfig`].
+    pub fn to_config(&self) -> Result<SimConfig, SimError> {
+        let rate = |option: &'static str, v: f64| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(v)
+            } else {
+                Err(SimError::InvalidOption {
+                    option,
+                    reason: format!("{v} is not a fraction between 0 and 1"),
+                })
+            }
+        };
+        if self.firewalls > 1000 {
+            return Err(SimError::InvalidOption {
+                option: "--firewalls",
+                reason: format!("{} is more than 1000", self.firewalls),
+            });
+        }
+        let admins = self
+            .admins
+            .iter()
+            .map(|a| AdminAccount::parse(a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let default_admin = admins.is_empty();
+        Ok(SimConfig {
+            kind: self.kind,
+            firewalls: self.firewalls,
+            listen: self.listen.clone(),
+            admins: if default_admin {
+                vec![AdminAccount::new("admin", "admin")]
+            } else {
+                admins
+            },
+            default_admin,
+            tls: !self.plain,
+            state_dir: self.state.clone(),
+            faults: Faults {
+                latency: Duration::from_millis(self.fault_latency_ms),
+                rate_5xx: rate("--fault-5xx-rate", self.fault_5xx_rate)?,
+                rate_reset: rate("--fault-reset-rate", self.fault_reset_rate)?,
+                commit_busy: self.fault_commit_busy,
+                fail_jobs: self.fault_fail_jobs,
+            },
+            key_lifetime: self.key_lifetime_secs.map(Duration::from_secs),
+            job_duration: Duration::from_millis(self.job_ms),
+            seed: 7,
+        })
+    }
+}
+
+/// Everything the simulator needs to start.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Device kind.
+    pub kind: DeviceKind,
+    /// Managed firewalls (Panorama only).
+    pub firewalls: usize,
+    /// Listen address `HOST:PORT`.
+    pub listen: String,
+    /// Admin accounts.
+    pub admins: Vec<AdminAccount>,
+    /// True when the admins are the built-in default admin:admin (the CLI warns loudly).
+    pub default_admin: bool,
+    /// HTTPS with a self-signed certificate when true.
+    pub tls: bool,
+    /// Persistence directory.
+    pub state_dir: Option<PathBuf>,
+    /// Initial faults.
+    pub faults: Faults,
+    /// API key lifetime.
+    pub key_lifetime: Option<Duration>,
+    /// How long a commit job takes from enqueue to FIN.
+    pub job_duration: Duration,
+    /// Seed of the traffic model.
+    pub seed: u64,
+}
+
+impl SimConfig {
+    fn base(kind: DeviceKind, firewalls: usize) -> Self {
+        SimConfig {
+            kind,
+            firewalls,
+            listen: "127.0.0.1:0".into(),
+            admins: vec![AdminAccount::new("admin", "admin")],
+            default_admin: true,
+            tls: true,
+            state_dir: None,
+            faults: Faults::default(),
+            key_lifetime: None,
+            job_duration: Duration::from_millis(1500),
+            seed: 7,
+        }
+    }
+
+    /// A Panorama with `firewalls` managed firewalls, HTTPS on 127.0.0.1 port 0.
+    pub fn panorama(firewalls: usize) -> Self {
+        Self::base(DeviceKind::Panorama, firewalls)
+    }
+
+    /// A single firewall, HTTPS on 127.0.0.1 port 0.
+    pub fn firewall() -> Self {
+        Self::base(DeviceKind::Firewall, 0)
+    }
+
+    /// Serve plain HTTP.
+    pub fn plain(mut self) -> Self {
+        self.tls = false;
+        self
+    }
+
+    /// Listen address.
+    pub fn listen(mut self, addr: impl Into<String>) -> Self {
+        self.listen = addr.into();
+        self
+    }
+
+    /// Replace the admin accounts.
+    pub fn admins(mut self, admins: Vec<AdminAccount>) -> Self {
+        self.admins = admins;
+        self.default_admin = false;
+        self
+    }
+
+    /// Add an admin account.
+    pub fn admin(mut self, admin: AdminAccount) -> Self {
+        if self.default_admin {
+            self.admins.clear();
+            self.default_admin = false;
+        }
+        self.admins.push(admin);
+        self
+    }
+
+    /// Commit job duration.
+    pub fn job_duration(mut self, d: Duration) -> Self {
+        self.job_duration = d;
+        self
+    }
+
+    /// Persistence directory.
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// Initial faults.
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// API key lifetime.
+    pub fn key_lifetime(mut self, d: Duration) -> Self {
+        self.key_lifetime = Some(d);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_spec() {
+        let a = AdminAccount::parse("ro:pw:read-only").unwrap();
+        assert!(a.read_only);
+        let a = AdminAccount::parse("u:p:w").unwrap();
+        assert_eq!(a.password, "p:w");
+        assert!(AdminAccount::parse("nopass").is_err());
+        assert!(!format!("{a:?}").contains("p:w"));
+    }
+}

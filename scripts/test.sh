@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole panops test suite: formatting, lints, Rust tests, and the official Python clients
+# (pan-os-python, pan-python, pan-scm-sdk) against the simulator. Needs only the Rust toolchain
+# and Python 3; everything else is installed under target/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Python clients (virtualenv in target/venv)"
+venv="$root/target/venv"
+stamp="$venv/.requirements.sha256"
+want=$(sha256sum tests/python/requirements.txt | cut -d' ' -f1)
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+  echo "$want" > "$stamp"
+fi
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test"
+cargo test --workspace --locked
+
+step "Python clients against the simulator"
+cargo build --locked -p panops-cli
+export PANOPS_BIN="$root/target/debug/panops"
+"$venv/bin/python" -m pytest tests/python -q -p no:cacheprovider
