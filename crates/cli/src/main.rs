@@ -5,8 +5,10 @@
 //! used only here; the libraries return typed errors.
 
 mod output;
+mod panos_cmd;
 mod settings;
 mod sim_cmd;
+mod xmljson;
 
 use std::process::ExitCode;
 
@@ -35,6 +37,9 @@ struct Cli {
 enum Command {
     /// Run a simulated Panorama or firewall (XML API) and optionally an SCM tenant.
     Sim(sim_cmd::SimCmd),
+    /// PAN-OS and Panorama commands.
+    #[command(flatten)]
+    Panos(panos_cmd::PanosCmd),
 }
 
 fn init_logging(verbose: u8) {
@@ -64,12 +69,17 @@ fn main() -> ExitCode {
         }
     };
     let format = Format::resolve(cli.output);
+    let conn = cli.conn;
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Sim(cmd) => sim_cmd::run(cmd, cli.verbose).await,
+            Command::Panos(cmd) => {
+                let rendered = panos_cmd::run(cmd, &conn).await?;
+                output::print(format, &rendered)?;
+                Ok(ExitCode::SUCCESS)
+            }
         }
     });
-    let _ = format;
     match result {
         Ok(code) => code,
         Err(err) => {

@@ -266,8 +266,11 @@ mod tests {
     #[test]
     fn classification() {
         assert!(
-            err(None, "Another commit/validate is in progress. Please try again later")
-                .is_commit_in_progress()
+            err(
+                None,
+                "Another commit/validate is in progress. Please try again later"
+            )
+            .is_commit_in_progress()
         );
         assert!(err(None, "A commit is in progress.").is_retryable());
         assert!(err(None, "Configuration is locked by admin").is_locked());

@@ -92,7 +92,8 @@ impl ApiRequest {
     }
 
     pub(crate) fn push_secret(mut self, name: &str, value: Secret) -> Self {
-        self.params.push((name.to_owned(), ParamValue::Secret(value)));
+        self.params
+            .push((name.to_owned(), ParamValue::Secret(value)));
         self
     }
 
@@ -226,7 +227,14 @@ impl ApiRequest {
             }
             if matches!(
                 k.as_str(),
-                "type" | "action" | "xpath" | "category" | "log-type" | "target" | "vsys" | "job-id"
+                "type"
+                    | "action"
+                    | "xpath"
+                    | "category"
+                    | "log-type"
+                    | "target"
+                    | "vsys"
+                    | "job-id"
             ) {
                 if !out.is_empty() {
                     out.push(' ');
@@ -267,7 +275,10 @@ mod tests {
         let r = ApiRequest::new("keygen", true)
             .push("user", "ad min")
             .push_secret("password", Secret::new("p&ss=w@rd"));
-        assert_eq!(r.form_body(), "type=keygen&user=ad+min&password=p%26ss%3Dw%40rd");
+        assert_eq!(
+            r.form_body(),
+            "type=keygen&user=ad+min&password=p%26ss%3Dw%40rd"
+        );
         assert_eq!(r.summary(), "type=keygen");
         assert!(!format!("{r:?}").contains("p&ss"));
     }

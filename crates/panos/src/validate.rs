@@ -108,7 +108,9 @@ mod tests {
     fn names() {
         assert!(object_name("name", "web-srv_01.example").is_ok());
         assert!(object_name("name", &"a".repeat(63)).is_ok());
-        let long = object_name("name", &"a".repeat(64)).unwrap_err().to_string();
+        let long = object_name("name", &"a".repeat(64))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             long,
             "invalid name: can be at most 63 characters, but current length: 64"

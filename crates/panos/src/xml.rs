@@ -288,7 +288,10 @@ mod tests {
         );
         let a = result.child("a").unwrap();
         assert_eq!(a.own_text().as_deref(), Some("t&<c>"));
-        assert_eq!(&doc[a.outer.clone()], br#"<a x="1">t&amp;<![CDATA[<c>]]></a>"#);
+        assert_eq!(
+            &doc[a.outer.clone()],
+            br#"<a x="1">t&amp;<![CDATA[<c>]]></a>"#
+        );
         let b = result.child("b").unwrap();
         assert_eq!(&doc[b.outer.clone()], b"<b/>");
         assert!(b.inner.is_empty());

@@ -221,7 +221,11 @@ impl Location {
 }
 
 fn template_prefix(dev: &str, kind: &str, name: &str, vsys: Option<&str>) -> String {
-    let base = format!("{dev}/{kind}/{}/config/devices/{}", entry(name), entry(LOCALHOST));
+    let base = format!(
+        "{dev}/{kind}/{}/config/devices/{}",
+        entry(name),
+        entry(LOCALHOST)
+    );
     match vsys {
         Some(v) => format!("{base}/vsys/{}", entry(v)),
         None => base,
@@ -340,7 +344,9 @@ mod tests {
             }
             .prefix()
             .unwrap(),
-            format!("{dev}/template/entry[@name='T']/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']")
+            format!(
+                "{dev}/template/entry[@name='T']/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']"
+            )
         );
         assert_eq!(
             Location::TemplateStack {
@@ -349,7 +355,9 @@ mod tests {
             }
             .prefix()
             .unwrap(),
-            format!("{dev}/template-stack/entry[@name='S']/config/devices/entry[@name='localhost.localdomain']")
+            format!(
+                "{dev}/template-stack/entry[@name='S']/config/devices/entry[@name='localhost.localdomain']"
+            )
         );
         assert!(Location::vsys("shared").prefix().is_err());
         assert!(Location::device_group("").prefix().is_err());

@@ -16,10 +16,13 @@
 //! # Ok(()) }
 //! ```
 
+mod api;
+mod certs;
 mod config;
 mod device;
 mod handle;
 mod jobs;
+mod logs;
 mod ops;
 mod persist;
 mod server;

@@ -1,0 +1,205 @@
+//! SCM connection settings: profile file, then environment, then flags.
+//!
+//! Credentials come from `SCM_CLIENT_ID`, `SCM_CLIENT_SECRET`, `SCM_TSG_ID` or the profile's
+//! `client_id`, `client_secret`, `tsg_id` (the environment wins). The secret never comes from
+//! a flag, so it never shows in the process list.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use panops_client::scm::{Family, ScmCredentials};
+use secrecy::ExposeSecret;
+
+use crate::settings::{self, Env, Profile};
+
+/// Flags that override the SCM part of a profile.
+#[derive(Debug, Clone, Default)]
+pub struct ScmOverrides {
+    /// API base URL.
+    pub base_url: Option<String>,
+    /// Token endpoint URL.
+    pub token_url: Option<String>,
+    /// API family.
+    pub family: Option<Family>,
+    /// Skip TLS verification.
+    pub skip_verify: bool,
+    /// CA bundle.
+    pub ca_file: Option<PathBuf>,
+    /// Request timeout in seconds.
+    pub timeout_secs: Option<u64>,
+}
+
+/// Fully resolved SCM settings.
+#[derive(Debug)]
+pub struct ScmSettings {
+    /// Service-account credentials (not yet validated: the client reports what is missing).
+    pub credentials: ScmCredentials,
+    /// API base URL override (`None`: the family's documented host).
+    pub base_url: Option<String>,
+    /// Token endpoint (`None`: `https://auth.apps.paloaltonetworks.com/oauth2/access_token`).
+    pub token_url: Option<String>,
+    /// Default family.
+    pub family: Family,
+    /// Skip TLS verification.
+    pub skip_verify: bool,
+    /// CA bundle to trust.
+    pub ca_file: Option<PathBuf>,
+    /// Request timeout in seconds.
+    pub timeout_secs: u64,
+}
+
+fn parse_family(source: &str, value: &str) -> Result<Family> {
+    Family::parse(value)
+        .with_context(|| format!("{source} must be sse-v1 or v2, not '{value}'"))
+}
+
+/// Loads the profile file and resolves the SCM settings of `profile_name` (or the default
+/// profile, or `PANOPS_PROFILE`).
+pub fn load(profile_name: Option<&str>, overrides: &ScmOverrides) -> Result<ScmSettings> {
+    let env = settings::ProcessEnv;
+    let path = settings::config_path(&env);
+    let file = settings::load_config(path.as_deref())?;
+    let name = profile_name
+        .map(str::to_string)
+        .or_else(|| env.get("PANOPS_PROFILE"));
+    let profile = settings::select_profile(file, name.as_deref())?;
+    resolve_scm(overrides, &env, profile)
+}
+
+/// Resolves SCM settings with flag > environment > profile precedence.
+pub fn resolve_scm(
+    overrides: &ScmOverrides,
+    env: &dyn Env,
+    profile: Profile,
+) -> Result<ScmSettings> {
+    let from_env = ScmCredentials::from_lookup(|n| env.get(n));
+    let client_id = if from_env.client_id.is_empty() {
+        profile.client_id.clone().unwrap_or_default()
+    } else {
+        from_env.client_id.clone()
+    };
+    let client_secret = if from_env.client_secret.expose_secret().is_empty() {
+        profile
+            .client_secret
+            .as_ref()
+            .map(|s| s.expose_secret().to_string())
+            .unwrap_or_default()
+    } else {
+        from_env.client_secret.expose_secret().to_string()
+    };
+    let tsg_id = if from_env.tsg_id.is_empty() {
+        profile.tsg_id.clone().unwrap_or_default()
+    } else {
+        from_env.tsg_id.clone()
+    };
+    let family = match (overrides.family, env.get("SCM_FAMILY"), &profile.scm_family) {
+        (Some(f), _, _) => f,
+        (None, Some(v), _) => parse_family("SCM_FAMILY", &v)?,
+        (None, None, Some(v)) => parse_family("the profile's scm_family", v)?,
+        (None, None, None) => Family::SseV1,
+    };
+    let base_url = overrides
+        .base_url
+        .clone()
+        .or_else(|| env.get("SCM_BASE_URL"))
+        .or(profile.scm_base_url.clone());
+    let token_url = overrides
+        .token_url
+        .clone()
+        .or_else(|| env.get("SCM_TOKEN_URL"))
+        .or(profile.scm_token_url.clone());
+    for (what, url) in [("base URL", &base_url), ("token URL", &token_url)] {
+        if let Some(u) = url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                bail!("SCM {what} must start with https:// or http://, not '{u}'");
+            }
+        }
+    }
+    let skip_verify = if overrides.skip_verify {
+        true
+    } else if let Some(v) = env.get("SCM_SKIP_VERIFY_CERTIFICATE") {
+        match v.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => bail!("SCM_SKIP_VERIFY_CERTIFICATE must be true or false, not '{v}'"),
+        }
+    } else {
+        profile.skip_verify_certificate.unwrap_or(false)
+    };
+    Ok(ScmSettings {
+        credentials: ScmCredentials::new(client_id, client_secret, tsg_id),
+        base_url,
+        token_url,
+        family,
+        skip_verify,
+        ca_file: overrides.ca_file.clone().or(profile.ca_file),
+        timeout_secs: overrides
+            .timeout_secs
+            .or(profile.timeout_secs)
+            .unwrap_or(60),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::ConfigFile;
+
+    struct MapEnv(Vec<(&'static str, &'static str)>);
+    impl Env for MapEnv {
+        fn get(&self, name: &str) -> Option<String> {
+            self.0
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    fn profile(text: &str) -> Profile {
+        let file: ConfigFile = toml::from_str(text).unwrap();
+        settings::select_profile(file, None).unwrap()
+    }
+
+    #[test]
+    fn env_beats_profile_and_flags_beat_env() {
+        let p = profile(
+            "default_profile='t'\n[profiles.t]\nclient_id='p-id'\nclient_secret='p-secret'\ntsg_id='111'\nscm_family='v2'\nscm_base_url='https://p.example'\n",
+        );
+        let env = MapEnv(vec![("SCM_CLIENT_ID", "e-id"), ("SCM_BASE_URL", "https://e.example")]);
+        let flags = ScmOverrides {
+            base_url: Some("http://127.0.0.1:1".into()),
+            ..Default::default()
+        };
+        let s = resolve_scm(&flags, &env, p).unwrap();
+        assert_eq!(s.credentials.client_id, "e-id");
+        assert_eq!(s.credentials.client_secret.expose_secret(), "p-secret");
+        assert_eq!(s.credentials.tsg_id, "111");
+        assert_eq!(s.family, Family::V2);
+        assert_eq!(s.base_url.as_deref(), Some("http://127.0.0.1:1"));
+        assert!(!s.skip_verify);
+    }
+
+    #[test]
+    fn missing_credentials_reported_by_validation() {
+        let s = resolve_scm(&ScmOverrides::default(), &MapEnv(vec![]), Profile::default()).unwrap();
+        assert_eq!(s.family, Family::SseV1);
+        assert_eq!(
+            s.credentials.validate().unwrap_err().to_string(),
+            "clientId is required"
+        );
+    }
+
+    #[test]
+    fn bad_family_names_the_source() {
+        let env = MapEnv(vec![("SCM_FAMILY", "v9")]);
+        let e = resolve_scm(&ScmOverrides::default(), &env, Profile::default()).unwrap_err();
+        assert!(e.to_string().contains("SCM_FAMILY"), "{e}");
+    }
+
+    #[test]
+    fn debug_hides_secret() {
+        let env = MapEnv(vec![("SCM_CLIENT_SECRET", "very-secret-value")]);
+        let s = resolve_scm(&ScmOverrides::default(), &env, Profile::default()).unwrap();
+        assert!(!format!("{s:?}").contains("very-secret-value"));
+    }
+}

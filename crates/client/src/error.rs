@@ -1,0 +1,112 @@
+//! Client errors, split by phase: configuration, validation (never sent), transport,
+//! device API error, decode, and job outcome.
+
+use std::{path::PathBuf, time::Duration};
+
+use panops_panos::{ApiError, DecodeError, Job};
+
+use crate::http::{RetryClass, TransportKind, classify_transport};
+
+/// Any client failure.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A client setting is invalid (host, CA bundle, …).
+    #[error("invalid client setting {field}: {reason}")]
+    Config {
+        /// The setting at fault.
+        field: String,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+    /// A request parameter failed validation; nothing was sent.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// The parameter at fault.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The device could not be reached or the exchange broke off.
+    #[error("{kind} talking to {host} after {attempts} attempt(s): {source}")]
+    Transport {
+        /// Device host.
+        host: String,
+        /// What kind of failure.
+        kind: TransportKind,
+        /// Attempts made.
+        attempts: u32,
+        /// The underlying error (its text names the URL, which never carries a key).
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The device answered with an error.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The device answer could not be decoded (raw bytes kept in the error).
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// A job finished with result FAIL (or a device push failed).
+    #[error("job {id} failed: {summary}")]
+    JobFailed {
+        /// Job id.
+        id: u64,
+        /// Details and per-device messages.
+        summary: String,
+        /// The final job state.
+        job: Box<Job>,
+    },
+    /// A job did not finish in time (it may still be running on the device).
+    #[error("job {id} did not finish within {timeout:?}; it may still be running")]
+    JobTimeout {
+        /// Job id.
+        id: u64,
+        /// The wait limit.
+        timeout: Duration,
+        /// The last state seen.
+        last: Option<Box<Job>>,
+    },
+}
+
+impl From<panops_panos::Error> for Error {
+    fn from(e: panops_panos::Error) -> Self {
+        match e {
+            panops_panos::Error::Invalid { field, reason } => Self::Invalid { field, reason },
+            panops_panos::Error::Api(a) => Self::Api(a),
+            panops_panos::Error::Decode(d) => Self::Decode(d),
+        }
+    }
+}
+
+impl Error {
+    /// The device API error, if this is one.
+    pub fn as_api(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Retry classification of this error (see [`crate::http::RetryPolicy`]).
+    pub fn retry_class(&self) -> RetryClass {
+        match self {
+            Self::Transport { kind, .. } => classify_transport(*kind),
+            Self::Api(e) if e.http_status >= 500 || e.http_status == 429 => {
+                RetryClass::ServerError
+            }
+            Self::Api(e) if e.is_retryable() => RetryClass::Transient,
+            _ => RetryClass::Permanent,
+        }
+    }
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

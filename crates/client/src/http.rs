@@ -1,0 +1,376 @@
+//! HTTP pieces shared by every device client (PAN-OS today, SCM later): TLS options,
+//! `reqwest` client construction, retry classification with backoff, and secret
+//! redaction. Nothing in here is PAN-OS specific.
+//!
+//! Proxies: the `reqwest` client honours `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`
+//! and `NO_PROXY` from the environment (reqwest's default). Set
+//! [`HttpOptions::use_env_proxy`] to `false` to ignore them.
+
+use std::{path::PathBuf, time::Duration};
+
+use crate::error::Error;
+
+/// TLS settings. Certificate verification is **on** by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsOptions {
+    /// Extra trusted CA certificates (a PEM file that may hold several certificates),
+    /// added to the built-in web PKI roots.
+    pub ca_bundle: Option<PathBuf>,
+    /// Accept any certificate (self-signed, expired, wrong host). Dangerous: only for
+    /// labs and simulators. Off unless set explicitly.
+    pub danger_accept_invalid_certs: bool,
+}
+
+/// Transport settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpOptions {
+    /// TLS settings.
+    pub tls: TlsOptions,
+    /// Whole-request timeout (long jobs are polled, so this bounds one HTTP exchange).
+    pub timeout: Duration,
+    /// TCP/TLS connect timeout.
+    pub connect_timeout: Duration,
+    /// Use proxies from the environment (default `true`).
+    pub use_env_proxy: bool,
+    /// `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            tls: TlsOptions::default(),
+            timeout: Duration::from_secs(120),
+            connect_timeout: Duration::from_secs(10),
+            use_env_proxy: true,
+            user_agent: concat!("panops/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+/// Build a `reqwest` client from [`HttpOptions`].
+pub fn build_client(opts: &HttpOptions) -> Result<reqwest::Client, Error> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .timeout(opts.timeout)
+        .connect_timeout(opts.connect_timeout)
+        .user_agent(opts.user_agent.clone());
+    if !opts.use_env_proxy {
+        builder = builder.no_proxy();
+    }
+    if let Some(path) = &opts.tls.ca_bundle {
+        let pem = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Error::Config {
+            field: "ca_bundle".into(),
+            reason: format!("{} is not a PEM certificate bundle: {e}", path.display()),
+        })?;
+        if certs.is_empty() {
+            return Err(Error::Config {
+                field: "ca_bundle".into(),
+                reason: format!("{} holds no PEM certificate", path.display()),
+            });
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    if opts.tls.danger_accept_invalid_certs {
+        tracing::warn!("TLS certificate verification is disabled (danger_accept_invalid_certs)");
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+    builder.build().map_err(|e| Error::Config {
+        field: "http".into(),
+        reason: format!("cannot build the HTTP client: {e}"),
+    })
+}
+
+/// Why a transport exchange failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// Could not connect (refused, DNS, TLS handshake).
+    Connect,
+    /// Timed out.
+    Timeout,
+    /// Connection reset or closed mid-exchange, or the body could not be read.
+    Interrupted,
+    /// Anything else (bad URL, redirect loop, …).
+    Other,
+}
+
+impl std::fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "connection failed",
+            Self::Timeout => "timed out",
+            Self::Interrupted => "connection interrupted",
+            Self::Other => "transport error",
+        })
+    }
+}
+
+/// Classify a `reqwest` error.
+pub fn transport_kind(e: &reqwest::Error) -> TransportKind {
+    if e.is_timeout() {
+        TransportKind::Timeout
+    } else if e.is_connect() {
+        TransportKind::Connect
+    } else if e.is_request() || e.is_body() || e.is_decode() {
+        TransportKind::Interrupted
+    } else {
+        TransportKind::Other
+    }
+}
+
+/// Retry classification of one failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryClass {
+    /// Connect failure, reset or timeout: the request may or may not have reached
+    /// the device.
+    Transient,
+    /// HTTP 5xx (or 429): the server or a proxy in front of it is unhappy.
+    ServerError,
+    /// Retrying cannot help.
+    Permanent,
+}
+
+/// Classify a transport error.
+pub fn classify_transport(kind: TransportKind) -> RetryClass {
+    match kind {
+        TransportKind::Connect | TransportKind::Timeout | TransportKind::Interrupted => {
+            RetryClass::Transient
+        }
+        TransportKind::Other => RetryClass::Permanent,
+    }
+}
+
+/// Classify an HTTP status.
+pub fn classify_status(status: u16) -> RetryClass {
+    match status {
+        429 | 500..=599 => RetryClass::ServerError,
+        _ => RetryClass::Permanent,
+    }
+}
+
+/// Exponential backoff with jitter, applied to idempotent requests only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Total attempts including the first (1 disables retries).
+    pub max_attempts: u32,
+    /// Delay before the first retry.
+    pub initial_backoff: Duration,
+    /// Upper bound of a single delay.
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(8),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Whether attempt number `attempt` (1-based) that failed with `class` may be
+    /// retried. Non-idempotent requests (config writes, commits, User-ID updates,
+    /// imports) are never retried blindly: the first attempt may have been applied.
+    pub fn should_retry(&self, idempotent: bool, class: RetryClass, attempt: u32) -> bool {
+        idempotent && class != RetryClass::Permanent && attempt < self.max_attempts
+    }
+
+    /// Delay before retry number `attempt` (1-based): `initial * 2^(attempt-1)`,
+    /// capped at `max_backoff`, then "equal jitter" (half fixed, half random) so
+    /// clients that failed together do not retry together.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let exp = attempt.saturating_sub(1).min(20);
+        let base = self
+            .initial_backoff
+            .saturating_mul(1u32 << exp)
+            .min(self.max_backoff);
+        let half = base / 2;
+        let jitter_ms = half.as_millis() as u64;
+        let jitter = if jitter_ms == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(rand::random::<u64>() % (jitter_ms + 1))
+        };
+        half + jitter
+    }
+}
+
+/// Removes known secrets and credential-looking parameters from text before it is
+/// logged or put in an error.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+}
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redactor")
+            .field("secrets", &self.secrets.len())
+            .finish()
+    }
+}
+
+const SECRET_PARAMS: [&str; 5] = ["key", "password", "passphrase", "client_secret", "token"];
+
+impl Redactor {
+    /// A redactor with no known secrets (parameter patterns are still removed).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Remember a secret value to scrub (values shorter than 4 characters are ignored
+    /// to avoid shredding ordinary text).
+    pub fn add(&mut self, secret: &str) {
+        if secret.len() >= 4 && !self.secrets.iter().any(|s| s == secret) {
+            self.secrets.push(secret.to_owned());
+        }
+    }
+
+    /// Scrub `text`: every known secret becomes `***`, and so does the value of
+    /// `key=`, `password=`, `passphrase=`, `client_secret=` and `token=` parameters
+    /// and the content of `<key>`/`<password>` elements.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for s in &self.secrets {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), "***");
+            }
+        }
+        for p in SECRET_PARAMS {
+            out = redact_param(&out, p);
+        }
+        for tag in ["key", "password"] {
+            out = redact_element(&out, tag);
+        }
+        out
+    }
+}
+
+fn redact_param(text: &str, name: &str) -> String {
+    let pat = format!("{name}=");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(&pat) {
+        let boundary = i == 0
+            || matches!(
+                rest.as_bytes()[i - 1],
+                b'&' | b'?' | b' ' | b';' | b',' | b'"' | b'\''
+            );
+        out.push_str(&rest[..i + pat.len()]);
+        rest = &rest[i + pat.len()..];
+        if boundary {
+            let end = rest
+                .find(|c: char| matches!(c, '&' | ' ' | ';' | ',' | '"' | '\'' | '\n'))
+                .unwrap_or(rest.len());
+            if end > 0 {
+                out.push_str("***");
+            }
+            rest = &rest[end..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn redact_element(text: &str, tag: &str) -> String {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(&open) {
+        out.push_str(&rest[..i + open.len()]);
+        rest = &rest[i + open.len()..];
+        match rest.find(&close) {
+            Some(j) => {
+                out.push_str("***");
+                rest = &rest[j..];
+            }
+            None => {
+                out.push_str("***");
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction() {
+        let mut r = Redactor::new();
+        r.add("LUFRPTsecretkey==");
+        r.add("ab");
+        assert_eq!(
+            r.redact("type=keygen&user=admin&password=p@ss&key=zzz"),
+            "type=keygen&user=admin&password=***&key=***"
+        );
+        assert_eq!(r.redact("header LUFRPTsecretkey== end"), "header *** end");
+        assert_eq!(r.redact("<result><key>abc</key></result>"), "<result><key>***</key></result>");
+        assert_eq!(r.redact("monkey=1 ab"), "monkey=1 ab");
+        assert_eq!(r.redact("passphrase=x"), "passphrase=***");
+        assert!(!format!("{r:?}").contains("LUFRPT"));
+    }
+
+    #[test]
+    fn retry_rules() {
+        let p = RetryPolicy::default();
+        assert!(p.should_retry(true, RetryClass::Transient, 1));
+        assert!(p.should_retry(true, RetryClass::ServerError, 3));
+        assert!(!p.should_retry(true, RetryClass::ServerError, 4));
+        assert!(!p.should_retry(false, RetryClass::Transient, 1));
+        assert!(!p.should_retry(true, RetryClass::Permanent, 1));
+        assert_eq!(classify_status(502), RetryClass::ServerError);
+        assert_eq!(classify_status(400), RetryClass::Permanent);
+        assert_eq!(classify_transport(TransportKind::Timeout), RetryClass::Transient);
+        for attempt in 1..10 {
+            let d = p.backoff(attempt);
+            let cap = p.initial_backoff.saturating_mul(1 << (attempt - 1)).min(p.max_backoff);
+            assert!(d >= cap / 2 && d <= cap, "attempt {attempt}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn client_builds_and_bad_bundle_is_named() {
+        assert!(build_client(&HttpOptions::default()).is_ok());
+        let dir = std::env::temp_dir().join(format!("panops-ca-{}", std::process::id()));
+        std::fs::write(&dir, "not a pem").unwrap();
+        let opts = HttpOptions {
+            tls: TlsOptions {
+                ca_bundle: Some(dir.clone()),
+                danger_accept_invalid_certs: false,
+            },
+            ..HttpOptions::default()
+        };
+        let e = build_client(&opts).unwrap_err().to_string();
+        assert!(e.contains("ca_bundle"), "{e}");
+        let _ = std::fs::remove_file(dir);
+        let missing = HttpOptions {
+            tls: TlsOptions {
+                ca_bundle: Some("/nonexistent/ca.pem".into()),
+                danger_accept_invalid_certs: false,
+            },
+            ..HttpOptions::default()
+        };
+        assert!(matches!(build_client(&missing), Err(Error::Io { .. })));
+    }
+}

@@ -1,0 +1,7 @@
+//! Client integration tests: a scripted in-process HTTP server checks what goes on
+//! the wire (key placement, retries, re-keying, job polling, redaction). One binary
+//! for fast linking.
+
+mod mock;
+mod redaction;
+mod wire;

@@ -1,0 +1,386 @@
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use panops_client::{
+    Error,
+    http::{RetryPolicy, TransportKind},
+    panos::{PanosClient, WaitOptions},
+};
+use panops_panos::{
+    CommitOutcome, Secret,
+    import::{Import, ImportCategory, ImportFormat},
+    log::LogQuery,
+};
+
+use crate::mock::{self, KEY, OK};
+
+#[tokio::test]
+async fn key_travels_in_the_header_only() {
+    let srv = mock::start(|_, _| (200, OK.to_owned())).await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    client
+        .config_set("/config/shared/address", r#"<entry name="a"><fqdn>x</fqdn></entry>"#)
+        .await
+        .unwrap();
+    let seen = srv.requests();
+    assert_eq!(seen.len(), 1);
+    let r = &seen[0];
+    assert_eq!(r.method, "POST");
+    assert_eq!(r.uri, "/api/");
+    assert_eq!(r.key_header().as_deref(), Some(KEY));
+    assert!(!r.body_text().contains(KEY));
+    assert!(r.param("key").is_none());
+    assert_eq!(r.param("type").as_deref(), Some("config"));
+    assert_eq!(r.param("action").as_deref(), Some("set"));
+    assert_eq!(
+        r.headers.get("content-type").unwrap(),
+        "application/x-www-form-urlencoded"
+    );
+}
+
+#[tokio::test]
+async fn keygen_is_a_post_body_and_the_key_is_cached() {
+    let srv = mock::start(|r, _| {
+        if r.param("type").as_deref() == Some("keygen") {
+            (200, mock::keygen_body(KEY))
+        } else {
+            (200, OK.to_owned())
+        }
+    })
+    .await;
+    let client = PanosClient::new(
+        srv.builder()
+            .credentials("admin", "pa$$ w&rd")
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    client.op("show system info").await.unwrap();
+    client.op("show clock").await.unwrap();
+    let seen = srv.requests();
+    assert_eq!(seen.len(), 3, "one keygen, two ops");
+    let kg = &seen[0];
+    assert_eq!(kg.uri, "/api/");
+    assert_eq!(kg.param("user").as_deref(), Some("admin"));
+    assert_eq!(kg.param("password").as_deref(), Some("pa$$ w&rd"));
+    assert!(kg.key_header().is_none());
+    for r in &seen[1..] {
+        assert_eq!(r.key_header().as_deref(), Some(KEY));
+        assert!(r.param("password").is_none());
+    }
+    assert_eq!(
+        seen[1].param("cmd").as_deref(),
+        Some("<show><system><info></info></system></show>")
+    );
+}
+
+#[tokio::test]
+async fn idempotent_requests_are_retried_on_502() {
+    let srv = mock::start(|_, n| {
+        if n < 2 {
+            (502, "<html>Bad Gateway</html>".to_owned())
+        } else {
+            (200, r#"<response status="success" code="7"><result/></response>"#.to_owned())
+        }
+    })
+    .await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    let resp = client.config_get("/config/shared/address").await.unwrap();
+    assert_eq!(resp.code(), Some(7));
+    assert_eq!(srv.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn config_writes_are_not_retried_on_502() {
+    let srv = mock::start(|_, _| (502, "<html>Bad Gateway</html>".to_owned())).await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    let err = client
+        .config_set("/config/shared/address", "<entry name=\"a\"/>")
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Api(e) => assert_eq!(e.http_status, 502),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(srv.requests().len(), 1);
+    // commits neither
+    let err = client.commit(&Default::default()).await.unwrap_err();
+    assert!(matches!(err, Error::Api(_)));
+    assert_eq!(srv.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn connect_failures_are_retried_only_when_idempotent() {
+    // Bind then drop a listener to get a port with nothing behind it.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let cfg = panops_client::panos::ClientConfig::builder("127.0.0.1")
+        .port(port)
+        .protocol(panops_client::panos::Protocol::Http)
+        .use_env_proxy(false)
+        .api_key(KEY)
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+        })
+        .build()
+        .unwrap();
+    let client = PanosClient::new(cfg).unwrap();
+    match client.op("show system info").await.unwrap_err() {
+        Error::Transport { kind, attempts, .. } => {
+            assert_eq!(kind, TransportKind::Connect);
+            assert_eq!(attempts, 3);
+        }
+        other => panic!("{other:?}"),
+    }
+    match client.config_delete("/config/shared/address").await.unwrap_err() {
+        Error::Transport { attempts, .. } => assert_eq!(attempts, 1),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn expired_key_is_regenerated_once() {
+    let keygens = Arc::new(AtomicUsize::new(0));
+    let k2 = Arc::clone(&keygens);
+    let srv = mock::start(move |r, _| {
+        if r.param("type").as_deref() == Some("keygen") {
+            let n = k2.fetch_add(1, Ordering::SeqCst);
+            return (200, mock::keygen_body(&format!("KEY{n}xxxx")));
+        }
+        if r.key_header().as_deref() == Some("KEY0xxxx") {
+            return (
+                400,
+                "<response status = 'error' code = '400'><result><msg>Key Expired: KEY0xxxx has expired.</msg></result></response>"
+                    .to_owned(),
+            );
+        }
+        (200, OK.to_owned())
+    })
+    .await;
+    let client = PanosClient::new(srv.builder().credentials("admin", "pw12").build().unwrap()).unwrap();
+    client.config_delete("/config/shared/address/entry[@name='a']").await.unwrap();
+    assert_eq!(keygens.load(Ordering::SeqCst), 2);
+    let seen = srv.requests();
+    assert_eq!(seen.len(), 4);
+    assert_eq!(seen[3].key_header().as_deref(), Some("KEY1xxxx"));
+}
+
+#[tokio::test]
+async fn api_key_auth_reports_expired_key_without_leaking_it() {
+    let srv = mock::start(|_, _| {
+        (
+            400,
+            format!("<response status = 'error' code = '400'><result><msg>Key Expired: {KEY} has expired.</msg></result></response>"),
+        )
+    })
+    .await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    let err = client.op("show clock").await.unwrap_err();
+    let api = err.as_api().expect("api error");
+    assert!(api.is_key_expired());
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(KEY), "{shown}");
+}
+
+fn job_xml(status: &str, result: &str, progress: u8, devices: &str) -> String {
+    format!(
+        "<response status=\"success\"><result><job><id>5</id><type>CommitAll</type><status>{status}</status>\
+         <result>{result}</result><progress>{progress}</progress><details><line>done</line></details>{devices}</job></result></response>"
+    )
+}
+
+#[tokio::test]
+async fn wait_job_polls_tolerates_glitches_and_reports_device_failures() {
+    let srv = mock::start(|_, n| match n {
+        0 => (502, "<html/>".to_owned()),
+        1 => (200, job_xml("ACT", "PEND", 50, "")),
+        2 => (
+            200,
+            job_xml(
+                "FIN",
+                "OK",
+                100,
+                "<devices><entry><serial-no>0011</serial-no><result>PEND</result></entry></devices>",
+            ),
+        ),
+        _ => (
+            200,
+            job_xml(
+                "FIN",
+                "OK",
+                100,
+                "<devices><entry><serial-no>0011</serial-no><result>FAIL</result><status>commit failed</status>\
+                 <details><msg><errors><line>bad ref</line></errors></msg></details></entry></devices>",
+            ),
+        ),
+    })
+    .await;
+    let client = PanosClient::new(
+        srv.builder()
+            .api_key(KEY)
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let mut seen_progress = Vec::new();
+    let err = client
+        .wait_job(
+            5,
+            WaitOptions::default()
+                .interval(Duration::from_millis(5))
+                .timeout(Duration::from_secs(5))
+                .on_progress(|j| seen_progress.push(j.progress)),
+        )
+        .await
+        .unwrap_err();
+    match err {
+        Error::JobFailed { id, summary, job } => {
+            assert_eq!(id, 5);
+            assert!(summary.contains("0011: bad ref"), "{summary}");
+            assert_eq!(job.devices.len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(seen_progress, vec![Some(50), Some(100), Some(100)]);
+    assert_eq!(
+        srv.requests()[1].param("cmd").as_deref(),
+        Some("<show><jobs><id>5</id></jobs></show>")
+    );
+}
+
+#[tokio::test]
+async fn wait_job_times_out() {
+    let srv = mock::start(|_, _| (200, job_xml("ACT", "PEND", 10, ""))).await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    let err = client
+        .wait_job(
+            5,
+            WaitOptions::default()
+                .interval(Duration::from_millis(10))
+                .timeout(Duration::from_millis(50)),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::JobTimeout { id: 5, last: Some(_), .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn commit_outcomes() {
+    let srv = mock::start(|r, _| {
+        if r.param("action").as_deref() == Some("all") {
+            (200, r#"<response status="success" code="19"><msg>There are no changes to commit.</msg></response>"#.to_owned())
+        } else {
+            (200, r#"<response status="success" code="19"><result><msg><line>Commit job enqueued with jobid 912</line></msg><job>912</job></result></response>"#.to_owned())
+        }
+    })
+    .await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    let out = client.commit(&Default::default()).await.unwrap();
+    assert_eq!(out.job_id(), Some(912));
+    let out = client
+        .commit_all(&panops_panos::commit::CommitAll::device_group("DG1"))
+        .await
+        .unwrap();
+    assert!(matches!(out, CommitOutcome::NoChanges { .. }));
+}
+
+#[tokio::test]
+async fn default_target_and_vsys() {
+    let srv = mock::start(|r, _| {
+        if r.param("type").as_deref() == Some("log") {
+            (200, r#"<response status="success" code="19"><result><job>3</job></result></response>"#.to_owned())
+        } else {
+            (200, OK.to_owned())
+        }
+    })
+    .await;
+    let client = PanosClient::new(
+        srv.builder()
+            .api_key(KEY)
+            .target("007951000123456")
+            .vsys("vsys2")
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    client.op("show clock").await.unwrap();
+    assert_eq!(client.log_query(&LogQuery::new("traffic")).await.unwrap(), 3);
+    let mut msg = panops_panos::userid::UidMessage::new();
+    msg.push(panops_panos::userid::UidOp::logout("guest", "10.0.0.9").unwrap());
+    client.user_id(&msg).await.unwrap();
+    let other = client.with_target("0011").unwrap();
+    other.op("show clock").await.unwrap();
+    let seen = srv.requests();
+    assert_eq!(seen[0].param("target").as_deref(), Some("007951000123456"));
+    assert_eq!(seen[0].param("vsys"), None);
+    assert_eq!(seen[1].param("target"), None, "type=log is not redirected");
+    assert_eq!(seen[2].param("vsys").as_deref(), Some("vsys2"));
+    assert_eq!(seen[3].param("target").as_deref(), Some("0011"));
+}
+
+#[tokio::test]
+async fn benign_user_id_entry_errors_are_success() {
+    let srv = mock::start(|_, _| {
+        (200, r#"<response status="error"><msg><line><uid-response><payload><register><entry ip="10.0.0.1" message="tag t already exists, ignore"/></register></payload></uid-response></line></msg></response>"#.to_owned())
+    })
+    .await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    let mut msg = panops_panos::userid::UidMessage::new();
+    msg.push(panops_panos::userid::UidOp::register_ip("10.0.0.1", "t", Some(60)).unwrap());
+    let resp = client.user_id(&msg).await.unwrap();
+    assert_eq!(resp.entry_errors().len(), 1);
+}
+
+#[tokio::test]
+async fn import_is_multipart_with_the_passphrase_in_the_body() {
+    let srv = mock::start(|_, _| (200, OK.to_owned())).await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    let mut imp = Import::new(
+        ImportCategory::Keypair,
+        "web",
+        ImportFormat::Pem,
+        "web.pem",
+        b"-----BEGIN CERTIFICATE-----".to_vec(),
+    );
+    imp.passphrase = Some(Secret::new("p12pass"));
+    client.import(&imp).await.unwrap();
+    let r = &srv.requests()[0];
+    assert_eq!(r.uri, "/api/");
+    let ct = r.headers.get("content-type").unwrap().to_str().unwrap();
+    assert!(ct.starts_with("multipart/form-data"), "{ct}");
+    let body = r.body_text();
+    assert!(body.contains("name=\"passphrase\"\r\n\r\np12pass"));
+    assert!(body.contains("name=\"file\"; filename=\"web.pem\""));
+    assert!(body.contains("-----BEGIN CERTIFICATE-----"));
+    assert!(!body.contains(KEY));
+}
+
+#[tokio::test]
+async fn export_returns_the_config_document() {
+    let doc = "<config version=\"11.1.0\"><shared/></config>";
+    let srv = mock::start(move |_, _| (200, doc.to_owned())).await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    let exp = client.export_configuration().await.unwrap();
+    assert_eq!(&exp.content[..], doc.as_bytes());
+    assert_eq!(srv.requests()[0].param("category").as_deref(), Some("configuration"));
+}
+
+#[tokio::test]
+async fn debug_output_hides_secrets() {
+    let srv = mock::start(|_, _| (200, OK.to_owned())).await;
+    let client = PanosClient::new(srv.builder().credentials("admin", "hunter2pw").build().unwrap()).unwrap();
+    let dbg = format!("{client:?}");
+    assert!(!dbg.contains("hunter2pw"), "{dbg}");
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    assert!(!format!("{client:?}").contains(KEY));
+}

@@ -1,0 +1,59 @@
+//! Bridge to the SCM catalog (`panops-scm`): every catalog operation becomes a route, and
+//! request bodies are checked with the catalog's validator.
+
+use std::sync::Arc;
+
+use panops_scm::{Catalog, Operation, ScmError, SchemaKind};
+use serde_json::Value;
+
+use crate::routes::{RouteDef, RouteTable};
+use crate::server::Validator;
+
+/// Routes and validator from the built-in catalog.
+pub fn builtin_routes() -> (RouteTable, Option<Validator>) {
+    from_catalog(Catalog::builtin())
+}
+
+/// Routes and validator from any catalog (e.g. one generated from a newer spec directory).
+pub fn from_catalog(catalog: &'static Catalog) -> (RouteTable, Option<Validator>) {
+    let routes = catalog
+        .operations()
+        .iter()
+        .enumerate()
+        .map(|(i, op)| route_for(i, op))
+        .collect();
+    let validator: Validator = Arc::new(move |index: usize, body: &Value| {
+        let Some(op) = catalog.operations().get(index) else {
+            return Vec::new();
+        };
+        match catalog.validate_body(op, body) {
+            Ok(()) => Vec::new(),
+            Err(e) => vec![(field_of(&e), e.to_string())],
+        }
+    });
+    (RouteTable::new(routes), Some(validator))
+}
+
+fn route_for(index: usize, op: &Operation) -> RouteDef {
+    let bare_array = op
+        .success_schema()
+        .is_some_and(|s| s.kind == SchemaKind::Array);
+    RouteDef {
+        resource: op.resource.clone(),
+        operation: op.operation.clone(),
+        method: op.method.as_str().to_string(),
+        template: op.full_path_template(),
+        success_status: op.success_status(),
+        bare_array,
+        op_index: index,
+    }
+}
+
+fn field_of(e: &ScmError) -> String {
+    match e {
+        ScmError::InvalidParameter { field, .. }
+        | ScmError::MissingParameter { field }
+        | ScmError::UnknownParameter { field, .. } => field.clone(),
+        _ => "body".to_string(),
+    }
+}

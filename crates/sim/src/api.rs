@@ -1,0 +1,1058 @@
+//! The simulator state and request dispatch (sans-IO: a request in, a reply out).
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant, SystemTime};
+
+use base64::Engine;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sha2::{Digest, Sha256};
+
+use crate::config::{AdminAccount, DeviceKind, Faults, SimConfig};
+use crate::device::{self, ApiError, ConfigReq, Device, LOCALHOST};
+use crate::handle::RecordedRequest;
+use crate::jobs::{self, DeviceResult, Effect, Job, Phase};
+use crate::xml::{self, Element};
+use crate::xpath::XPath;
+use crate::{certs, logs, ops, userid, validate};
+
+/// A decoded API request.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// HTTP method.
+    pub method: String,
+    /// Query and form parameters, in order.
+    pub params: Vec<(String, String)>,
+    /// `X-PAN-KEY` header.
+    pub header_key: Option<String>,
+    /// HTTP Basic credentials.
+    pub basic: Option<(String, String)>,
+    /// Uploaded file (multipart `file`): (filename, bytes).
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+impl Request {
+    /// First value of a parameter.
+    pub fn get(&self, k: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What to send back.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// An XML document.
+    Xml {
+        /// HTTP status.
+        http: u16,
+        /// Body.
+        body: String,
+    },
+    /// A file download.
+    Attachment {
+        /// File name.
+        filename: String,
+        /// Content type.
+        content_type: &'static str,
+        /// Bytes.
+        body: Vec<u8>,
+    },
+}
+
+impl Reply {
+    fn ok(body: String) -> Reply {
+        Reply::Xml { http: 200, body }
+    }
+
+    fn err(e: &ApiError) -> Reply {
+        Reply::Xml {
+            http: e.http,
+            body: render_error(e),
+        }
+    }
+
+    /// HTTP status.
+    pub fn http(&self) -> u16 {
+        match self {
+            Reply::Xml { http, .. } => *http,
+            Reply::Attachment { .. } => 200,
+        }
+    }
+}
+
+/// An issued API key.
+#[derive(Debug, Clone)]
+pub struct KeyInfo {
+    /// Admin user.
+    pub user: String,
+    /// When issued.
+    pub issued: SystemTime,
+}
+
+/// A log query job.
+#[derive(Debug, Clone)]
+pub struct LogJob {
+    /// Matching entries (seqnos resolved at enqueue).
+    pub entries: Vec<crate::device::LogEntry>,
+    /// Enqueue time.
+    pub enq: Instant,
+}
+
+/// All simulator state behind one lock.
+pub struct SimState {
+    /// Device kind at the URL.
+    pub kind: DeviceKind,
+    /// Devices by serial (Panorama included).
+    pub devices: BTreeMap<String, Device>,
+    /// Serial of the device answering at the URL.
+    pub primary: String,
+    /// Managed firewall serials (Panorama) in order.
+    pub managed: Vec<String>,
+    /// Admin accounts.
+    pub admins: Vec<AdminAccount>,
+    /// Issued keys.
+    pub keys: HashMap<String, KeyInfo>,
+    /// Secret salt for key derivation.
+    pub salt: String,
+    /// Faults.
+    pub faults: Faults,
+    /// Key lifetime.
+    pub key_lifetime: Option<Duration>,
+    /// Commit job duration.
+    pub job_duration: Duration,
+    /// Received requests (secrets removed).
+    pub requests: Vec<RecordedRequest>,
+    /// RNG for fault rates.
+    pub rng: StdRng,
+    /// Log query jobs.
+    pub log_jobs: HashMap<u64, LogJob>,
+    /// Next log job id (shares the job id space style of the device).
+    pub next_log_job: u64,
+    /// Set when state changed and should be persisted.
+    pub changed: bool,
+    key_counter: u64,
+}
+
+/// Firewall serials start here.
+pub const FW_SERIAL_BASE: u64 = 7_951_000_000_001;
+/// Panorama serial.
+pub const PANORAMA_SERIAL: &str = "000710000001";
+
+const WRITE_ACTIONS: &[&str] = &[
+    "set",
+    "edit",
+    "delete",
+    "rename",
+    "clone",
+    "move",
+    "multi-config",
+    "override",
+    "multi-move",
+    "multi-clone",
+];
+
+impl SimState {
+    /// Fresh state from a config.
+    pub fn new(cfg: &SimConfig) -> SimState {
+        let mut devices = BTreeMap::new();
+        let mut managed = Vec::new();
+        let primary;
+        match cfg.kind {
+            DeviceKind::Firewall => {
+                let serial = format!("{:015}", FW_SERIAL_BASE);
+                devices.insert(
+                    serial.clone(),
+                    Device::firewall(&serial, "PA-VM", "10.0.0.11", cfg.seed),
+                );
+                primary = serial;
+            }
+            DeviceKind::Panorama => {
+                for i in 0..cfg.firewalls {
+                    let serial = format!("{:015}", FW_SERIAL_BASE + i as u64);
+                    let host = format!("fw-{}", i + 1);
+                    let ip = format!("10.0.0.{}", 11 + i % 200);
+                    devices.insert(
+                        serial.clone(),
+                        Device::firewall(&serial, &host, &ip, cfg.seed.wrapping_add(i as u64)),
+                    );
+                    managed.push(serial);
+                }
+                devices.insert(
+                    PANORAMA_SERIAL.to_string(),
+                    Device::panorama(PANORAMA_SERIAL, "Panorama", "10.0.0.5", &managed),
+                );
+                primary = PANORAMA_SERIAL.to_string();
+            }
+        }
+        let mut rng = StdRng::seed_from_u64(cfg.seed);
+        let salt: String = (0..24).map(|_| rng.gen_range(b'a'..=b'z') as char).collect();
+        let mut st = SimState {
+            kind: cfg.kind,
+            devices,
+            primary,
+            managed,
+            admins: cfg.admins.clone(),
+            keys: HashMap::new(),
+            salt,
+            faults: cfg.faults.clone(),
+            key_lifetime: cfg.key_lifetime,
+            job_duration: cfg.job_duration,
+            requests: Vec::new(),
+            rng,
+            log_jobs: HashMap::new(),
+            next_log_job: 1,
+            changed: false,
+            key_counter: 0,
+        };
+        let serials: Vec<String> = st.devices.keys().cloned().collect();
+        for s in serials {
+            if let Some(d) = st.devices.get_mut(&s) {
+                let now = chrono::Utc::now().format("%Y/%m/%d %H:%M:%S").to_string();
+                d.log(
+                    "system",
+                    vec![
+                        ("receive_time".into(), now.clone()),
+                        ("serial".into(), s.clone()),
+                        ("type".into(), "SYSTEM".into()),
+                        ("subtype".into(), "general".into()),
+                        ("time_generated".into(), now),
+                        ("eventid".into(), "general".into()),
+                        ("severity".into(), "informational".into()),
+                        ("opaque".into(), "The system is up and running (simulated)".into()),
+                    ],
+                );
+            }
+        }
+        st
+    }
+
+    /// Advance time-driven state: finish jobs, expire User-ID entries, run traffic.
+    pub fn tick(&mut self) {
+        let now = Instant::now();
+        let serials: Vec<String> = self.devices.keys().cloned().collect();
+        let mut pushes: Vec<(String, Element, Element)> = Vec::new();
+        for s in &serials {
+            let Some(d) = self.devices.get_mut(s) else {
+                continue;
+            };
+            d.userid.expire(now);
+            let ips: Vec<String> = d.userid.mappings.keys().cloned().collect();
+            d.traffic.tick(&ips);
+            logs::drain_traffic(d);
+            let mut finished = Vec::new();
+            for job in d.jobs.values_mut() {
+                if !job.applied && job.phase(now) == Phase::Fin {
+                    job.applied = true;
+                    finished.push((job.id, job.kind.clone(), job.user.clone(), job.ok, job.effect.take()));
+                }
+            }
+            for (id, kind, user, ok, effect) in finished {
+                match effect {
+                    Some(Effect::Commit(tree)) => {
+                        d.running = *tree;
+                    }
+                    Some(Effect::Push(p)) => pushes.extend(p),
+                    None => {}
+                }
+                logs::job_finished(d, id, &kind, &user, ok);
+                self.changed = true;
+            }
+        }
+        for (serial, running, candidate) in pushes {
+            if let Some(fw) = self.devices.get_mut(&serial) {
+                fw.running = running;
+                fw.candidate = candidate;
+                fw.policy_synced = true;
+            }
+        }
+    }
+
+    fn issue_key(&mut self, user: &str, password: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(self.salt.as_bytes());
+        h.update(user.as_bytes());
+        h.update([0u8]);
+        h.update(password.as_bytes());
+        if self.key_lifetime.is_some() {
+            self.key_counter += 1;
+            h.update(self.key_counter.to_le_bytes());
+        }
+        let digest = h.finalize();
+        let body = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+        let key = format!("LUFRPT{body}==");
+        self.keys.insert(
+            key.clone(),
+            KeyInfo {
+                user: user.to_string(),
+                issued: SystemTime::now(),
+            },
+        );
+        self.changed = true;
+        key
+    }
+
+    fn admin(&self, user: &str) -> Option<&AdminAccount> {
+        self.admins.iter().find(|a| a.user == user)
+    }
+
+    /// Handle one request.
+    pub fn handle(&mut self, req: &Request) -> Reply {
+        self.tick();
+        let reply = self.dispatch(req);
+        let rec = RecordedRequest::from_request(req, reply.http());
+        tracing::info!(
+            method = %rec.method,
+            r#type = %rec.req_type,
+            action = %rec.action,
+            xpath = %rec.xpath,
+            target = %rec.target,
+            status = rec.status,
+            "api request"
+        );
+        if self.requests.len() >= 100_000 {
+            self.requests.drain(..10_000);
+        }
+        self.requests.push(rec);
+        reply
+    }
+
+    fn dispatch(&mut self, req: &Request) -> Reply {
+        let Some(typ) = req.get("type") else {
+            return Reply::err(&ApiError::bad_request("Missing parameter \"type\""));
+        };
+        if typ == "keygen" {
+            return self.keygen(req);
+        }
+        // authenticate
+        let user = match self.authenticate(req) {
+            Ok(u) => u,
+            Err(r) => return r,
+        };
+        let read_only = self.admin(&user).is_some_and(|a| a.read_only);
+        // route to the target device
+        let serial = match req.get("target").filter(|t| !t.is_empty()) {
+            Some(t) if self.kind == DeviceKind::Panorama => {
+                if !self.managed.iter().any(|s| s == t) {
+                    return Reply::err(&ApiError::new(
+                        17,
+                        format!("Device {t} is not managed by this Panorama or is not connected"),
+                    ));
+                }
+                if typ == "log" {
+                    return Reply::err(&ApiError::bad_request(
+                        "Illegal parameter \"target\" for type=log",
+                    ));
+                }
+                t.to_string()
+            }
+            Some(t) if t != self.primary => {
+                return Reply::err(&ApiError::new(17, format!("Target {t} is not this device")));
+            }
+            _ => self.primary.clone(),
+        };
+        let action = req.get("action").unwrap_or("");
+        let writes = match typ {
+            "config" => WRITE_ACTIONS.contains(&action),
+            "commit" | "import" | "user-id" => true,
+            "op" => req.get("cmd").is_some_and(|c| ops::is_write(c)),
+            _ => false,
+        };
+        if read_only && writes {
+            return Reply::err(&ApiError::new(
+                16,
+                format!("Unauthorized request: admin '{user}' has a read-only role and cannot run type={typ}{}", if action.is_empty() { String::new() } else { format!(" action={action}") }),
+            ));
+        }
+        let result = match typ {
+            "config" => self.config(&serial, &user, req),
+            "op" => self.op(&serial, &user, req),
+            "commit" => self.commit(&serial, &user, req),
+            "user-id" => self.user_id(&serial, req),
+            "import" => certs::import(self, &serial, &user, req),
+            "export" => return self.export(&serial, req),
+            "log" => logs::log_request(self, &serial, req),
+            "version" => Ok(self.version(&serial)),
+            "report" => Err(ApiError::new(17, "Reports are not supported by the simulator")),
+            other => Err(ApiError::bad_request(format!(
+                "Illegal value for parameter \"type\" [{other}]."
+            ))),
+        };
+        match result {
+            Ok(body) => Reply::ok(body),
+            Err(e) if e.code == 0 => Reply::ok(userid::uid_error_envelope(&e)),
+            Err(e) => Reply::err(&e),
+        }
+    }
+
+    fn forbidden() -> Reply {
+        Reply::Xml {
+            http: 403,
+            body: "<response status = 'error' code = '403'><result><msg>Invalid Credential</msg></result></response>".into(),
+        }
+    }
+
+    fn keygen(&mut self, req: &Request) -> Reply {
+        let (user, password) = match (req.get("user"), req.get("password")) {
+            (Some(u), Some(p)) => (u.to_string(), p.to_string()),
+            _ => match &req.basic {
+                Some((u, p)) => (u.clone(), p.clone()),
+                None => return Self::forbidden(),
+            },
+        };
+        let ok = self
+            .admin(&user)
+            .is_some_and(|a| constant_eq(a.password.as_bytes(), password.as_bytes()));
+        if !ok {
+            return Self::forbidden();
+        }
+        let key = self.issue_key(&user, &password);
+        Reply::ok(format!(
+            "<response status = 'success'><result><key>{key}</key></result></response>"
+        ))
+    }
+
+    fn authenticate(&mut self, req: &Request) -> Result<String, Reply> {
+        let key = req
+            .get("key")
+            .map(str::to_string)
+            .or_else(|| req.header_key.clone());
+        if let Some(k) = key {
+            // form decoding turns '+' into ' '; keys never contain spaces
+            let k = k.replace(' ', "+");
+            let Some(info) = self.keys.get(&k) else {
+                return Err(Self::forbidden());
+            };
+            if let Some(life) = self.key_lifetime
+                && info.issued.elapsed().unwrap_or_default() > life
+            {
+                return Err(Reply::Xml {
+                    http: 400,
+                    body: "<response status = 'error' code = '400'><result><msg>Key Expired: the API key has expired. Generate a new one with type=keygen.</msg></result></response>".into(),
+                });
+            }
+            if self.admin(&info.user).is_none() {
+                return Err(Self::forbidden());
+            }
+            return Ok(info.user.clone());
+        }
+        if let Some((u, p)) = &req.basic
+            && self
+                .admin(u)
+                .is_some_and(|a| constant_eq(a.password.as_bytes(), p.as_bytes()))
+        {
+            return Ok(u.clone());
+        }
+        Err(Self::forbidden())
+    }
+
+    fn dev(&mut self, serial: &str) -> Result<&mut Device, ApiError> {
+        self.devices
+            .get_mut(serial)
+            .ok_or_else(|| ApiError::new(17, format!("unknown device {serial}")))
+    }
+
+    // ------------------------------------------------------------ config
+
+    fn config(&mut self, serial: &str, user: &str, req: &Request) -> Result<String, ApiError> {
+        let action = req
+            .get("action")
+            .ok_or_else(|| ApiError::bad_request("Missing parameter \"action\""))?;
+        let creq = ConfigReq {
+            action: action.to_string(),
+            xpath: req.get("xpath").unwrap_or("").to_string(),
+            element: req.get("element").map(str::to_string),
+            newname: req.get("newname").map(str::to_string),
+            from: req.get("from").map(str::to_string),
+            where_: req.get("where").map(str::to_string),
+            dst: req.get("dst").map(str::to_string),
+        };
+        let dev = self.dev(serial)?;
+        match action {
+            "get" | "show" => {
+                if creq.xpath.is_empty() {
+                    return Err(ApiError::bad_request("Missing parameter \"xpath\""));
+                }
+                device::config_read(dev, &creq, action == "show")
+            }
+            "multi-config" => {
+                let el = creq
+                    .element
+                    .as_deref()
+                    .ok_or_else(|| ApiError::bad_request("Missing parameter \"element\""))?;
+                let root = xml::parse(el)
+                    .map_err(|e| ApiError::new(18, format!("Malformed Request: {e}")))?;
+                check_config_lock(dev, user)?;
+                let mut work = dev.candidate.clone();
+                let mut inner = String::new();
+                for (i, sub) in root.children.iter().enumerate() {
+                    let id = sub.attr("id").map(str::to_string).unwrap_or_else(|| (i + 1).to_string());
+                    let mut sreq = ConfigReq {
+                        action: sub.name.clone(),
+                        xpath: sub.attr("xpath").unwrap_or("").to_string(),
+                        newname: sub.attr("newname").map(str::to_string),
+                        from: sub.attr("from").map(str::to_string),
+                        where_: sub.attr("where").map(str::to_string),
+                        dst: sub.attr("dst").map(str::to_string),
+                        element: None,
+                    };
+                    if !sub.children.is_empty() {
+                        let mut s = String::new();
+                        for c in &sub.children {
+                            c.write_to(&mut s);
+                        }
+                        sreq.element = Some(s);
+                    }
+                    if !WRITE_ACTIONS.contains(&sreq.action.as_str()) || sreq.action == "multi-config" {
+                        let e = ApiError::new(12, format!("multi-config: action '{}' is not allowed", sreq.action));
+                        inner.push_str(&sub_response(&id, Err(&e)));
+                        return Err(multi_fail(&inner));
+                    }
+                    match device::apply_write(&mut work, &sreq, user, dev.panorama) {
+                        Ok(()) => inner.push_str(&sub_response(&id, Ok(()))),
+                        Err(e) => {
+                            inner.push_str(&sub_response(&id, Err(&e)));
+                            return Err(multi_fail(&inner));
+                        }
+                    }
+                }
+                dev.candidate = work;
+                dev.touched(user, "multi-config", "");
+                self.changed = true;
+                Ok(format!("<response status=\"success\" code=\"20\">{inner}</response>"))
+            }
+            a if WRITE_ACTIONS.contains(&a) => {
+                if creq.xpath.is_empty() {
+                    return Err(ApiError::bad_request("Missing parameter \"xpath\""));
+                }
+                check_config_lock(dev, user)?;
+                let panorama = dev.panorama;
+                device::apply_write(&mut dev.candidate, &creq, user, panorama)?;
+                dev.touched(user, a, &creq.xpath);
+                self.changed = true;
+                Ok("<response status=\"success\" code=\"20\"><msg>command succeeded</msg></response>".into())
+            }
+            "complete" => Err(ApiError::new(17, "action=complete is not supported by the simulator")),
+            other => Err(ApiError::bad_request(format!(
+                "Illegal value for parameter \"action\" [{other}]."
+            ))),
+        }
+    }
+
+    // ------------------------------------------------------------ op
+
+    fn op(&mut self, serial: &str, user: &str, req: &Request) -> Result<String, ApiError> {
+        let cmd = req
+            .get("cmd")
+            .ok_or_else(|| ApiError::bad_request("Missing parameter \"cmd\""))?;
+        let el = xml::parse(cmd).map_err(|e| ApiError::new(18, format!("Malformed Request: {e}")))?;
+        ops::run(self, serial, user, &el, req)
+    }
+
+    // ------------------------------------------------------------ commit
+
+    fn commit(&mut self, serial: &str, user: &str, req: &Request) -> Result<String, ApiError> {
+        let cmd = req.get("cmd").unwrap_or("<commit></commit>");
+        let el = xml::parse(cmd).map_err(|e| ApiError::new(18, format!("Malformed Request: {e}")))?;
+        if req.get("action") == Some("all") || el.name == "commit-all" {
+            if serial != PANORAMA_SERIAL || self.kind != DeviceKind::Panorama {
+                return Err(ApiError::new(17, "commit-all is only available on Panorama"));
+            }
+            return self.commit_all(user, &el);
+        }
+        if el.name != "commit" {
+            return Err(ApiError::new(17, format!("Invalid command: <{}> is not a commit command", el.name)));
+        }
+        self.device_commit(serial, user, &el)
+    }
+
+    /// Check the busy fault and commit locks.
+    fn commit_preflight(&mut self, serial: &str, user: &str) -> Result<(), ApiError> {
+        if self.faults.commit_busy > 0 {
+            self.faults.commit_busy -= 1;
+            return Err(ApiError::new(13, "Another commit/validate is in progress. Please try again later"));
+        }
+        let dev = self.dev(serial)?;
+        if let Some(l) = dev.commit_locks.iter().find(|l| l.owner != user) {
+            return Err(ApiError::new(13, format!("Commit is locked by {}: {}", l.owner, l.comment)));
+        }
+        Ok(())
+    }
+
+    fn next_start(dev: &Device) -> Instant {
+        let now = Instant::now();
+        dev.jobs
+            .values()
+            .map(Job::end)
+            .max()
+            .filter(|e| *e > now)
+            .unwrap_or(now)
+    }
+
+    fn device_commit(&mut self, serial: &str, user: &str, el: &Element) -> Result<String, ApiError> {
+        // <commit><validate>..</validate></commit>, <commit><force>..</force></commit>, <commit><partial>..
+        let validate_only = el.child("validate").is_some();
+        let inner = el.child("validate").or(el.child("force")).unwrap_or(el);
+        let force = el.child("force").is_some() || inner.child("force").is_some();
+        let description = el
+            .find_text("description")
+            .or(inner.find_text("description"))
+            .unwrap_or("")
+            .to_string();
+        let partial_admins: Vec<String> = inner
+            .find("partial/admin")
+            .map(Element::members)
+            .unwrap_or_default();
+        self.commit_preflight(serial, user)?;
+        let fail_fault = self.faults.fail_jobs > 0;
+        let duration = self.job_duration;
+        let dev = self.dev(serial)?;
+        if !validate_only && !force && !dev.dirty {
+            return Ok("<response status=\"success\" code=\"19\"><msg>There are no changes to commit.</msg></response>".into());
+        }
+        if !validate_only
+            && !force
+            && !partial_admins.is_empty()
+            && !dev.dirty_admins.iter().any(|a| partial_admins.contains(a))
+        {
+            return Ok("<response status=\"success\" code=\"19\"><msg>There are no changes to commit.</msg></response>".into());
+        }
+        let mut snapshot = dev.candidate.clone();
+        snapshot.strip_annotations();
+        let mut errors = validate::commit_errors(&snapshot);
+        if fail_fault && errors.is_empty() {
+            errors.push(" simulated failure injected by --fault-fail-jobs".into());
+        }
+        let ok = errors.is_empty();
+        let details = if ok {
+            vec![if validate_only {
+                "Configuration is valid".to_string()
+            } else {
+                "Configuration committed successfully".to_string()
+            }]
+        } else {
+            let mut d = vec!["Validation Error:".to_string()];
+            d.extend(errors);
+            d.push(if validate_only { "Validation failed".into() } else { "Commit failed".into() });
+            d
+        };
+        let id = dev.next_job;
+        dev.next_job += 1;
+        let start = Self::next_start(dev);
+        let effect = (ok && !validate_only).then(|| Effect::Commit(Box::new(snapshot)));
+        dev.jobs.insert(
+            id,
+            Job {
+                id,
+                kind: if validate_only { "Validate".into() } else { "Commit".into() },
+                user: user.to_string(),
+                tenq: chrono::Utc::now(),
+                start,
+                duration,
+                description,
+                ok,
+                details,
+                warnings: vec![],
+                devices: vec![],
+                dgname: None,
+                effect,
+                applied: false,
+            },
+        );
+        if !validate_only && ok {
+            dev.dirty = false;
+            dev.dirty_admins.clear();
+            dev.candidate.strip_annotations();
+        }
+        if fail_fault {
+            self.faults.fail_jobs -= 1;
+        }
+        self.changed = true;
+        Ok(jobs::enqueued(id, if validate_only { "Validate" } else { "Commit" }))
+    }
+
+    fn commit_all(&mut self, user: &str, el: &Element) -> Result<String, ApiError> {
+        self.commit_preflight(PANORAMA_SERIAL, user)?;
+        let pano = self.dev(PANORAMA_SERIAL)?;
+        let running = pano.running.clone();
+        let dg_root = format!("{LOCALHOST}/device-group");
+        let tpl_root = format!("{LOCALHOST}/template");
+        let stack_root = format!("{LOCALHOST}/template-stack");
+        let targets: Vec<String>;
+        let description: String;
+        let (what, dgname): (PushKind, Option<String>) = if let Some(sp) = el.child("shared-policy") {
+            description = sp.find_text("description").unwrap_or("").to_string();
+            let dg_el = sp.child("device-group");
+            let (dg, explicit): (String, Vec<String>) = match dg_el {
+                Some(d) if d.child("entry").is_some() => {
+                    let e = d.child("entry").ok_or_else(|| ApiError::new(17, "device-group entry missing"))?;
+                    let devs = e
+                        .child("devices")
+                        .map(|ds| ds.children.iter().filter_map(|x| x.name_attr().map(str::to_string)).collect())
+                        .unwrap_or_default();
+                    (e.name_attr().unwrap_or("").to_string(), devs)
+                }
+                Some(d) => (d.text_str().to_string(), sp.child("device").map(|x| vec![x.text_str().to_string()]).unwrap_or_default()),
+                None => return Err(ApiError::new(17, "commit-all: <device-group> is required in <shared-policy>")),
+            };
+            let dgx = XPath::parse(&format!("{dg_root}/entry[@name={}]", crate::xpath::quote(&dg)))
+                .map_err(|e| ApiError::new(6, e.0))?;
+            let sel = dgx.select(&running);
+            let Some(dg_el) = sel.first().and_then(|p| crate::xpath::get(&running, p)) else {
+                return Err(ApiError::new(
+                    13,
+                    format!("Device group {dg} does not exist in the running configuration of Panorama. Commit to Panorama first."),
+                ));
+            };
+            let members: Vec<String> = dg_el
+                .child("devices")
+                .map(|ds| ds.children.iter().filter_map(|x| x.name_attr().map(str::to_string)).collect())
+                .unwrap_or_default();
+            targets = if explicit.is_empty() { members.clone() } else { explicit };
+            for t in &targets {
+                if !members.contains(t) {
+                    return Err(ApiError::new(13, format!("Device {t} is not a member of device group {dg}")));
+                }
+            }
+            (PushKind::DeviceGroup(dg.clone()), Some(dg))
+        } else if let Some(t) = el.child("template").or(el.child("template-stack")) {
+            let stack = t.name == "template-stack";
+            let name = t.find_text("name").unwrap_or("").to_string();
+            description = t.find_text("description").unwrap_or("").to_string();
+            let root = if stack { &stack_root } else { &tpl_root };
+            let tx = XPath::parse(&format!("{root}/entry[@name={}]", crate::xpath::quote(&name)))
+                .map_err(|e| ApiError::new(6, e.0))?;
+            let sel = tx.select(&running);
+            let Some(tel) = sel.first().and_then(|p| crate::xpath::get(&running, p)) else {
+                return Err(ApiError::new(13, format!("{} {name} does not exist in the running configuration of Panorama. Commit to Panorama first.", t.name)));
+            };
+            let explicit: Vec<String> = t.child("device").map(Element::members).unwrap_or_default();
+            let members: Vec<String> = if stack {
+                tel.child("devices")
+                    .map(|ds| ds.children.iter().filter_map(|x| x.name_attr().map(str::to_string)).collect())
+                    .unwrap_or_default()
+            } else {
+                // devices of the stacks that contain this template
+                let sx = XPath::parse(&format!("{stack_root}/entry")).map_err(|e| ApiError::new(6, e.0))?;
+                let mut m = Vec::new();
+                for p in sx.select(&running) {
+                    if let Some(s) = crate::xpath::get(&running, &p)
+                        && s.child("templates").is_some_and(|ts| ts.members().contains(&name))
+                    {
+                        m.extend(s.child("devices").map(|ds| ds.children.iter().filter_map(|x| x.name_attr().map(str::to_string)).collect::<Vec<_>>()).unwrap_or_default());
+                    }
+                }
+                m
+            };
+            targets = if explicit.is_empty() { members } else { explicit };
+            (if stack { PushKind::Stack(name) } else { PushKind::Template(name) }, None)
+        } else {
+            return Err(ApiError::new(17, "commit-all: expected <shared-policy>, <template> or <template-stack>"));
+        };
+        let fail_fault = self.faults.fail_jobs > 0;
+        let mut results = Vec::new();
+        let mut effects = Vec::new();
+        for (i, serial) in targets.iter().enumerate() {
+            let Some(fw) = self.devices.get(serial) else {
+                results.push(DeviceResult {
+                    serial: serial.clone(),
+                    name: serial.clone(),
+                    ok: false,
+                    errors: vec![format!("device {serial} is not connected")],
+                    warnings: vec![],
+                });
+                continue;
+            };
+            let (mut new_running, mut new_candidate) = (fw.running.clone(), fw.candidate.clone());
+            for tree in [&mut new_running, &mut new_candidate] {
+                match &what {
+                    PushKind::DeviceGroup(dg) => push_device_group(tree, &running, dg),
+                    PushKind::Template(t) => push_template(tree, &running, &tpl_root, t),
+                    PushKind::Stack(s) => push_stack(tree, &running, &tpl_root, &stack_root, s),
+                }
+            }
+            let mut errors = validate::commit_errors(&new_running);
+            if fail_fault && i == 0 && errors.is_empty() {
+                errors.push("simulated failure injected by --fault-fail-jobs".into());
+            }
+            let ok = errors.is_empty();
+            if ok {
+                effects.push((serial.clone(), new_running, new_candidate));
+            } else {
+                errors.push("commit failed".into());
+            }
+            results.push(DeviceResult {
+                serial: serial.clone(),
+                name: fw.hostname.clone(),
+                ok,
+                errors,
+                warnings: vec![],
+            });
+        }
+        if fail_fault {
+            self.faults.fail_jobs -= 1;
+        }
+        let all_ok = results.iter().all(|r| r.ok);
+        let duration = self.job_duration;
+        let pano = self.dev(PANORAMA_SERIAL)?;
+        let id = pano.next_job;
+        pano.next_job += 1;
+        let start = Self::next_start(pano);
+        pano.jobs.insert(
+            id,
+            Job {
+                id,
+                kind: "CommitAll".into(),
+                user: user.to_string(),
+                tenq: chrono::Utc::now(),
+                start,
+                duration,
+                description,
+                ok: all_ok,
+                details: if results.is_empty() {
+                    vec!["No devices to push to".into()]
+                } else if all_ok {
+                    vec!["Push completed successfully".into()]
+                } else {
+                    vec!["Push failed on one or more devices".into()]
+                },
+                warnings: vec![],
+                devices: results,
+                dgname,
+                effect: Some(Effect::Push(effects)),
+                applied: false,
+            },
+        );
+        self.changed = true;
+        Ok(jobs::enqueued(id, "CommitAll"))
+    }
+
+    // ------------------------------------------------------------ user-id
+
+    fn user_id(&mut self, serial: &str, req: &Request) -> Result<String, ApiError> {
+        let cmd = req
+            .get("cmd")
+            .ok_or_else(|| ApiError::bad_request("Missing parameter \"cmd\""))?;
+        let vsys = req.get("vsys").unwrap_or("vsys1").to_string();
+        let dev = self.dev(serial)?;
+        if dev.panorama {
+            return Err(ApiError::new(17, "User-ID messages must be sent to a firewall (use target=<serial>)"));
+        }
+        let r = dev.userid.apply(cmd, &vsys);
+        self.changed = true;
+        r
+    }
+
+    // ------------------------------------------------------------ export / version
+
+    fn export(&mut self, serial: &str, req: &Request) -> Reply {
+        let Some(dev) = self.devices.get(serial) else {
+            return Reply::err(&ApiError::new(17, "unknown device"));
+        };
+        match req.get("category") {
+            Some("configuration") => Reply::Xml {
+                http: 200,
+                body: dev.running.to_xml(),
+            },
+            Some("certificate") => match certs::export_pem(dev, req.get("certificate-name").unwrap_or("")) {
+                Some((name, pem)) => Reply::Attachment {
+                    filename: format!("{name}.pem"),
+                    content_type: "application/octet-stream",
+                    body: pem.into_bytes(),
+                },
+                None => Reply::err(&ApiError::new(13, "Certificate does not exist")),
+            },
+            Some(other) => Reply::err(&ApiError::bad_request(format!(
+                "Illegal value for parameter \"category\" [{other}]."
+            ))),
+            None => Reply::err(&ApiError::bad_request("Missing parameter \"category\"")),
+        }
+    }
+
+    fn version(&self, serial: &str) -> String {
+        let panorama = self.devices.get(serial).is_some_and(|d| d.panorama);
+        format!(
+            "<response status=\"success\"><result><sw-version>{}</sw-version><multi-vsys>off</multi-vsys><model>{}</model><serial>{serial}</serial></result></response>",
+            ops::SW_VERSION,
+            if panorama { "Panorama" } else { "PA-VM" }
+        )
+    }
+}
+
+enum PushKind {
+    DeviceGroup(String),
+    Template(String),
+    Stack(String),
+}
+
+const OBJECT_KINDS: &[&str] = &[
+    "tag",
+    "address",
+    "address-group",
+    "service",
+    "service-group",
+    "application-group",
+    "schedule",
+    "external-list",
+    "profile-group",
+    "dynamic-user-group",
+];
+
+/// Merge shared + device-group objects and rules from Panorama's running config into a
+/// firewall tree at vsys1. Pushed entries carry a `loc` attribute; a new push replaces them.
+fn push_device_group(fw: &mut Element, pano: &Element, dg: &str) {
+    let shared = pano.child("shared");
+    let dg_el = pano
+        .find("devices")
+        .and_then(|d| d.entry_child("localhost.localdomain"))
+        .and_then(|l| l.child("device-group"))
+        .and_then(|g| g.entry_child(dg));
+    let Some(vsys) = fw
+        .child_mut("devices")
+        .and_then(|d| d.children.iter_mut().find(|e| e.name_attr() == Some("localhost.localdomain")))
+        .and_then(|l| l.child_mut("vsys"))
+        .and_then(|v| v.children.iter_mut().find(|e| e.name_attr() == Some("vsys1")))
+    else {
+        return;
+    };
+    for kind in OBJECT_KINDS {
+        let container = vsys.child_or_insert(kind);
+        container.children.retain(|e| e.attr("loc").is_none());
+        for (src, loc) in [(shared, "shared"), (dg_el, dg)] {
+            if let Some(objs) = src.and_then(|s| s.child(kind)) {
+                for e in &objs.children {
+                    let mut e = e.clone();
+                    e.strip_annotations();
+                    e.set_attr("loc", loc);
+                    if let Some(n) = e.name_attr().map(str::to_string) {
+                        container.children.retain(|x| x.name_attr() != Some(n.as_str()));
+                    }
+                    container.children.push(e);
+                }
+            }
+        }
+    }
+    let rulebase = vsys.child_or_insert("rulebase");
+    for rtype in ["security", "nat", "pbf", "decryption", "application-override", "authentication"] {
+        let collect = |rb: &str| -> Vec<Element> {
+            let mut out = Vec::new();
+            for (src, loc) in [(shared, "shared"), (dg_el, dg)] {
+                if let Some(rules) = src.and_then(|s| s.child(rb)).and_then(|r| r.child(rtype)).and_then(|r| r.child("rules")) {
+                    for e in &rules.children {
+                        let mut e = e.clone();
+                        e.strip_annotations();
+                        e.set_attr("loc", loc);
+                        out.push(e);
+                    }
+                }
+            }
+            out
+        };
+        let pre = collect("pre-rulebase");
+        let post = collect("post-rulebase");
+        let exists = rulebase.child(rtype).is_some();
+        if pre.is_empty() && post.is_empty() && !exists {
+            continue;
+        }
+        let rules = rulebase.child_or_insert(rtype).child_or_insert("rules");
+        rules.children.retain(|e| e.attr("loc").is_none());
+        let local = std::mem::take(&mut rules.children);
+        rules.children = pre;
+        rules.children.extend(local);
+        rules.children.extend(post);
+    }
+}
+
+fn template_config<'a>(pano: &'a Element, root: &str, name: &str) -> Option<&'a Element> {
+    let x = XPath::parse(&format!("{root}/entry[@name={}]/config", crate::xpath::quote(name))).ok()?;
+    let sel = x.select(pano);
+    sel.first().and_then(|p| crate::xpath::get(pano, p))
+}
+
+fn push_template(fw: &mut Element, pano: &Element, tpl_root: &str, name: &str) {
+    if let Some(cfg) = template_config(pano, tpl_root, name) {
+        let mut c = cfg.clone();
+        c.strip_annotations();
+        device::deep_merge(fw, &c);
+    }
+}
+
+fn push_stack(fw: &mut Element, pano: &Element, tpl_root: &str, stack_root: &str, name: &str) {
+    let x = XPath::parse(&format!("{stack_root}/entry[@name={}]", crate::xpath::quote(name)));
+    let Ok(x) = x else {
+        return;
+    };
+    let sel = x.select(pano);
+    let Some(stack) = sel.first().and_then(|p| crate::xpath::get(pano, p)) else {
+        return;
+    };
+    let templates = stack.child("templates").map(Element::members).unwrap_or_default();
+    // lower templates first so the first template in the list wins
+    for t in templates.iter().rev() {
+        push_template(fw, pano, tpl_root, t);
+    }
+    if let Some(cfg) = stack.child("config") {
+        let mut c = cfg.clone();
+        c.strip_annotations();
+        device::deep_merge(fw, &c);
+    }
+}
+
+fn check_config_lock(dev: &Device, user: &str) -> Result<(), ApiError> {
+    if let Some(l) = dev.config_locks.iter().find(|l| l.owner != user) {
+        return Err(ApiError::new(
+            13,
+            format!("Configuration is locked by {} for scope {}", l.owner, l.scope),
+        ));
+    }
+    Ok(())
+}
+
+fn sub_response(id: &str, r: Result<(), &ApiError>) -> String {
+    match r {
+        Ok(()) => format!(
+            "<response status=\"success\" code=\"20\" id=\"{}\"><msg><line>command succeeded</line></msg></response>",
+            xml::escape(id)
+        ),
+        Err(e) => {
+            let lines: String = e
+                .lines
+                .iter()
+                .map(|l| format!("<line>{}</line>", xml::escape(l)))
+                .collect();
+            format!(
+                "<response status=\"error\" code=\"{}\" id=\"{}\"><msg>{lines}</msg></response>",
+                e.code,
+                xml::escape(id)
+            )
+        }
+    }
+}
+
+fn multi_fail(inner: &str) -> ApiError {
+    // the outer envelope carries the nested per-request responses
+    ApiError {
+        code: 12,
+        lines: vec![format!("\u{0}{inner}")],
+        http: 200,
+    }
+}
+
+/// Render an error; multi-config failures embed nested responses.
+pub fn render_error(e: &ApiError) -> String {
+    if let Some(first) = e.lines.first()
+        && let Some(inner) = first.strip_prefix('\u{0}')
+    {
+        return format!("<response status=\"error\" code=\"{}\">{inner}</response>", e.code);
+    }
+    e.envelope()
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,732 @@
+//! One simulated device (firewall or Panorama): config trees, jobs, logs, locks, state.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+use crate::jobs::Job;
+use crate::traffic::Traffic;
+use crate::userid::UserIdState;
+use crate::validate;
+use crate::xml::{self, Element};
+use crate::xpath::{self, XPath};
+
+/// `localhost.localdomain` device entry xpath prefix.
+pub const LOCALHOST: &str = "/config/devices/entry[@name='localhost.localdomain']";
+/// Firewall vsys1 prefix.
+#[cfg(test)]
+pub const VSYS1: &str = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']";
+
+/// A device-level API error (HTTP 200 with an error envelope unless `http` says otherwise).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The PAN-OS code attribute.
+    pub code: u32,
+    /// Message lines.
+    pub lines: Vec<String>,
+    /// HTTP status (200 for most device errors).
+    pub http: u16,
+}
+
+impl ApiError {
+    /// An error with one line.
+    pub fn new(code: u32, msg: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            lines: vec![msg.into()],
+            http: 200,
+        }
+    }
+
+    /// An error with several lines.
+    pub fn lines(code: u32, lines: Vec<String>) -> Self {
+        ApiError {
+            code,
+            lines,
+            http: 200,
+        }
+    }
+
+    /// HTTP 400 "Illegal value"/"missing parameter" style error.
+    pub fn bad_request(msg: impl Into<String>) -> Self {
+        ApiError {
+            code: 400,
+            lines: vec![msg.into()],
+            http: 400,
+        }
+    }
+
+    /// The response envelope.
+    pub fn envelope(&self) -> String {
+        let mut s = format!("<response status=\"error\" code=\"{}\">", self.code);
+        if self.http == 400 {
+            s.push_str("<result><msg>");
+            s.push_str(&xml::escape(&self.lines.join(" ")));
+            s.push_str("</msg></result>");
+        } else {
+            s.push_str("<msg>");
+            for l in &self.lines {
+                s.push_str("<line><![CDATA[");
+                s.push_str(&l.replace("]]>", "]]]]><![CDATA[>"));
+                s.push_str("]]></line>");
+            }
+            s.push_str("</msg>");
+        }
+        s.push_str("</response>");
+        s
+    }
+}
+
+/// A commit or config lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lock {
+    /// Owner admin.
+    pub owner: String,
+    /// Comment.
+    pub comment: String,
+    /// Scope (config locks): "shared" or a vsys / device-group.
+    pub scope: String,
+}
+
+/// A log entry (config/system/traffic/threat).
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    /// seqno.
+    pub seqno: u64,
+    /// Log type.
+    pub log_type: &'static str,
+    /// Fields in order.
+    pub fields: Vec<(String, String)>,
+}
+
+/// One simulated device.
+#[derive(Debug, Clone)]
+pub struct Device {
+    /// True for Panorama.
+    pub panorama: bool,
+    /// Serial number.
+    pub serial: String,
+    /// Hostname.
+    pub hostname: String,
+    /// Management IP.
+    pub ip: String,
+    /// Candidate config.
+    pub candidate: Element,
+    /// Running config.
+    pub running: Element,
+    /// Uncommitted changes exist.
+    pub dirty: bool,
+    /// Admins with uncommitted changes.
+    pub dirty_admins: HashSet<String>,
+    /// Jobs by id.
+    pub jobs: BTreeMap<u64, Job>,
+    /// Next job id.
+    pub next_job: u64,
+    /// Logs.
+    pub logs: Vec<LogEntry>,
+    /// Next log seqno.
+    pub next_seqno: u64,
+    /// Commit locks.
+    pub commit_locks: Vec<Lock>,
+    /// Config locks.
+    pub config_locks: Vec<Lock>,
+    /// User-ID state.
+    pub userid: UserIdState,
+    /// Sessions and counters.
+    pub traffic: Traffic,
+    /// Private keys by certificate name (PEM), imported separately.
+    pub private_keys: HashMap<String, String>,
+    /// Start time (uptime).
+    pub started: Instant,
+    /// Commit-all device-group sync state (Panorama view of this firewall): dg -> in sync.
+    pub policy_synced: bool,
+}
+
+fn now_stamp() -> String {
+    chrono::Utc::now().format("%Y/%m/%d %H:%M:%S").to_string()
+}
+
+impl Device {
+    /// Factory-default firewall.
+    pub fn firewall(serial: &str, hostname: &str, ip: &str, seed: u64) -> Self {
+        let cfg = xml::parse(&firewall_factory(hostname, ip)).unwrap_or_default();
+        Device::new(false, serial, hostname, ip, cfg, seed)
+    }
+
+    /// Factory-default Panorama managing `serials`.
+    pub fn panorama(serial: &str, hostname: &str, ip: &str, serials: &[String]) -> Self {
+        let cfg = xml::parse(&panorama_factory(hostname, ip, serials)).unwrap_or_default();
+        Device::new(true, serial, hostname, ip, cfg, 1)
+    }
+
+    fn new(panorama: bool, serial: &str, hostname: &str, ip: &str, cfg: Element, seed: u64) -> Self {
+        Device {
+            panorama,
+            serial: serial.into(),
+            hostname: hostname.into(),
+            ip: ip.into(),
+            candidate: cfg.clone(),
+            running: cfg,
+            dirty: false,
+            dirty_admins: HashSet::new(),
+            jobs: BTreeMap::new(),
+            next_job: 1,
+            logs: Vec::new(),
+            next_seqno: 1,
+            commit_locks: Vec::new(),
+            config_locks: Vec::new(),
+            userid: UserIdState::default(),
+            traffic: Traffic::new(seed, panorama),
+            private_keys: HashMap::new(),
+            started: Instant::now(),
+            policy_synced: false,
+        }
+    }
+
+    /// Append a log entry.
+    pub fn log(&mut self, log_type: &'static str, fields: Vec<(String, String)>) {
+        let seqno = self.next_seqno;
+        self.next_seqno += 1;
+        self.logs.push(LogEntry {
+            seqno,
+            log_type,
+            fields,
+        });
+        if self.logs.len() > 20_000 {
+            self.logs.drain(..5_000);
+        }
+    }
+
+    /// Record a config change in the config log and mark dirty.
+    pub fn touched(&mut self, admin: &str, cmd: &str, path: &str) {
+        self.dirty = true;
+        self.dirty_admins.insert(admin.to_string());
+        let now = now_stamp();
+        let serial = self.serial.clone();
+        self.log(
+            "config",
+            vec![
+                ("receive_time".into(), now.clone()),
+                ("serial".into(), serial),
+                ("type".into(), "CONFIG".into()),
+                ("subtype".into(), "0".into()),
+                ("time_generated".into(), now),
+                ("host".into(), "127.0.0.1".into()),
+                ("cmd".into(), cmd.into()),
+                ("admin".into(), admin.into()),
+                ("client".into(), "XML API".into()),
+                ("result".into(), "Submitted".into()),
+                ("path".into(), path.into()),
+            ],
+        );
+    }
+
+    /// Candidate or running tree.
+    pub fn tree(&self, running: bool) -> &Element {
+        if running { &self.running } else { &self.candidate }
+    }
+
+    /// Uptime text "N days, hh:mm:ss".
+    pub fn uptime(&self) -> String {
+        let s = self.started.elapsed().as_secs() + 3 * 86400 + 4 * 3600;
+        format!(
+            "{} days, {}:{:02}:{:02}",
+            s / 86400,
+            (s % 86400) / 3600,
+            (s % 3600) / 60,
+            s % 60
+        )
+    }
+}
+
+// ---------------------------------------------------------------- config actions
+
+/// Parameters of one config action.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigReq {
+    /// action
+    pub action: String,
+    /// xpath
+    pub xpath: String,
+    /// element
+    pub element: Option<String>,
+    /// newname (rename/clone)
+    pub newname: Option<String>,
+    /// from (clone)
+    pub from: Option<String>,
+    /// where (move)
+    pub where_: Option<String>,
+    /// dst (move)
+    pub dst: Option<String>,
+}
+
+fn parse_xpath(s: &str) -> Result<XPath, ApiError> {
+    XPath::parse(s).map_err(|e| ApiError::new(6, format!("Bad Xpath: {e}")))
+}
+
+
+/// Read action (get on candidate or show on running); returns the envelope.
+pub fn config_read(dev: &Device, req: &ConfigReq, running: bool) -> Result<String, ApiError> {
+    let xp = parse_xpath(&req.xpath)?;
+    let tree = dev.tree(running);
+    let sel = xp.select(tree);
+    if sel.is_empty() {
+        if running {
+            return Err(ApiError::new(7, "No such node"));
+        }
+        return Ok("<response status=\"success\" code=\"7\"><result total-count=\"0\" count=\"0\"/></response>".into());
+    }
+    let mut body = String::new();
+    let n = sel.len();
+    for p in &sel {
+        let Some(el) = xpath::get(tree, p) else {
+            continue;
+        };
+        if let Some(attr) = &xp.projection {
+            let mut e = Element::new(el.name.clone());
+            if let Some(v) = el.attr(attr) {
+                e.set_attr(attr.clone(), v);
+            }
+            e.write_to(&mut body);
+        } else {
+            el.write_to(&mut body);
+        }
+    }
+    Ok(format!(
+        "<response status=\"success\" code=\"19\"><result total-count=\"{n}\" count=\"{n}\">{body}</result></response>"
+    ))
+}
+
+/// Apply one write action to a tree (no locking, no dirty tracking).
+pub fn apply_write(
+    tree: &mut Element,
+    req: &ConfigReq,
+    admin: &str,
+    panorama: bool,
+) -> Result<(), ApiError> {
+    let xp = parse_xpath(&req.xpath)?;
+    if xp.projection.is_some() && req.action != "delete" {
+        return Err(ApiError::new(6, "Bad Xpath: attribute projection not allowed here"));
+    }
+    match req.action.as_str() {
+        "set" | "override" => {
+            let el = req
+                .element
+                .as_deref()
+                .ok_or_else(|| ApiError::bad_request("Missing parameter \"element\""))?;
+            let frag = xml::parse_fragment(el)
+                .map_err(|e| ApiError::new(18, format!("Malformed Request: {e}")))?;
+            let ctx = context_tags(&xp);
+            for f in &frag {
+                validate::check_subtree(&ctx, f, panorama)?;
+            }
+            let paths = resolve_or_create(tree, &xp)?;
+            let stamp = now_stamp();
+            for p in paths {
+                if let Some(node) = xpath::get_mut(tree, &p) {
+                    for f in &frag {
+                        let mut f = f.clone();
+                        stamp_el(&mut f, admin, &stamp);
+                        merge_child(node, f);
+                    }
+                    stamp_el(node, admin, &stamp);
+                }
+            }
+            Ok(())
+        }
+        "edit" => {
+            let el = req
+                .element
+                .as_deref()
+                .ok_or_else(|| ApiError::bad_request("Missing parameter \"element\""))?;
+            let mut frag = xml::parse_fragment(el)
+                .map_err(|e| ApiError::new(18, format!("Malformed Request: {e}")))?;
+            if frag.len() != 1 {
+                return Err(ApiError::new(12, "edit requires exactly one element"));
+            }
+            let mut new = frag.remove(0);
+            let last = xp.steps.last().ok_or_else(|| ApiError::new(6, "Bad Xpath"))?;
+            if !last.creatable() || last.name.as_deref() != Some(new.name.as_str()) {
+                return Err(ApiError::new(
+                    12,
+                    format!(
+                        "edit breaks config validity: element <{}> does not match the last xpath step",
+                        new.name
+                    ),
+                ));
+            }
+            if let Some(n) = last.single_name() {
+                if new.name_attr().is_some_and(|x| x != n) {
+                    return Err(ApiError::new(12, format!("edit breaks config validity: entry name does not match '{n}'")));
+                }
+                new.set_attr("name", n);
+            }
+            let mut ctx = context_tags(&xp);
+            ctx.pop();
+            validate::check_subtree(&ctx, &new, panorama)?;
+            let parent = xp.parent().ok_or_else(|| ApiError::new(6, "Bad Xpath: cannot edit the root"))?;
+            let parents = resolve_or_create(tree, &parent)?;
+            let stamp = now_stamp();
+            stamp_el(&mut new, admin, &stamp);
+            for pp in parents {
+                if let Some(pnode) = xpath::get_mut(tree, &pp) {
+                    match pnode.children.iter().position(|c| last.matches(c)) {
+                        Some(i) => pnode.children[i] = new.clone(),
+                        None => pnode.children.push(new.clone()),
+                    }
+                }
+            }
+            Ok(())
+        }
+        "delete" => {
+            let sel = xp.select(tree);
+            if sel.is_empty() {
+                return Err(ApiError::new(7, "Object doesn't exist"));
+            }
+            validate::check_delete(tree, &sel)?;
+            // delete from the deepest / last index first so indices stay valid
+            let mut sel = sel;
+            sel.sort();
+            for p in sel.iter().rev() {
+                if let Some((last, parent)) = p.split_last() {
+                    if let Some(pn) = xpath::get_mut(tree, parent)
+                        && *last < pn.children.len()
+                    {
+                        pn.children.remove(*last);
+                    }
+                } else {
+                    return Err(ApiError::new(15, "cannot delete the configuration root"));
+                }
+            }
+            Ok(())
+        }
+        "rename" => {
+            let newname = req
+                .newname
+                .as_deref()
+                .ok_or_else(|| ApiError::bad_request("Missing parameter \"newname\""))?;
+            let sel = single(tree, &xp)?;
+            let (last, parent) = sel.split_last().ok_or_else(|| ApiError::new(6, "Bad Xpath"))?;
+            let ctx = context_tags(&xp);
+            validate::check_name(&ctx[..ctx.len().saturating_sub(1)], newname, panorama)?;
+            let pnode = xpath::get_mut(tree, parent).ok_or_else(|| ApiError::new(7, "Object doesn't exist"))?;
+            if pnode.entry_child(newname).is_some() {
+                return Err(ApiError::new(12, format!("{newname} already exists")));
+            }
+            let old = pnode.children[*last].name_attr().unwrap_or("").to_string();
+            pnode.children[*last].set_attr("name", newname);
+            stamp_el(&mut pnode.children[*last], admin, &now_stamp());
+            if !old.is_empty() {
+                validate::rename_references(tree, parent, &old, newname);
+            }
+            Ok(())
+        }
+        "clone" => {
+            let newname = req
+                .newname
+                .as_deref()
+                .ok_or_else(|| ApiError::bad_request("Missing parameter \"newname\""))?;
+            let from = req
+                .from
+                .as_deref()
+                .ok_or_else(|| ApiError::bad_request("Missing parameter \"from\""))?;
+            let fxp = parse_xpath(from)?;
+            let src = single(tree, &fxp)?;
+            let mut copy = xpath::get(tree, &src)
+                .cloned()
+                .ok_or_else(|| ApiError::new(7, "Object doesn't exist"))?;
+            let ctx = context_tags(&fxp);
+            validate::check_name(&ctx[..ctx.len().saturating_sub(1)], newname, panorama)?;
+            copy.set_attr("name", newname);
+            copy.remove_attr("uuid");
+            stamp_el(&mut copy, admin, &now_stamp());
+            let parent = single(tree, &xp)?;
+            let pnode = xpath::get_mut(tree, &parent).ok_or_else(|| ApiError::new(7, "Object doesn't exist"))?;
+            if pnode.entry_child(newname).is_some() {
+                return Err(ApiError::new(12, format!("{newname} already exists")));
+            }
+            pnode.children.push(copy);
+            Ok(())
+        }
+        "move" => {
+            let where_ = req
+                .where_
+                .as_deref()
+                .ok_or_else(|| ApiError::bad_request("Missing parameter \"where\""))?;
+            let sel = single(tree, &xp)?;
+            let (idx, parent) = sel.split_last().ok_or_else(|| ApiError::new(6, "Bad Xpath"))?;
+            let pnode = xpath::get_mut(tree, parent).ok_or_else(|| ApiError::new(7, "Object doesn't exist"))?;
+            let item = pnode.children.remove(*idx);
+            let insert_at = match where_ {
+                "top" => 0,
+                "bottom" => pnode.children.len(),
+                "before" | "after" => {
+                    let dst = req
+                        .dst
+                        .as_deref()
+                        .ok_or_else(|| ApiError::bad_request("Missing parameter \"dst\""))?;
+                    match pnode
+                        .children
+                        .iter()
+                        .position(|c| c.name == item.name && c.name_attr() == Some(dst))
+                    {
+                        Some(i) if where_ == "before" => i,
+                        Some(i) => i + 1,
+                        None => {
+                            pnode.children.insert(*idx, item);
+                            return Err(ApiError::new(13, format!("{dst} does not exist")));
+                        }
+                    }
+                }
+                other => {
+                    pnode.children.insert(*idx, item);
+                    return Err(ApiError::bad_request(format!(
+                        "Illegal value for parameter \"where\" [{other}]."
+                    )));
+                }
+            };
+            pnode.children.insert(insert_at, item);
+            Ok(())
+        }
+        other => Err(ApiError::bad_request(format!(
+            "Illegal value for parameter \"action\" [{other}]."
+        ))),
+    }
+}
+
+fn single(tree: &Element, xp: &XPath) -> Result<Vec<usize>, ApiError> {
+    let mut sel = xp.select(tree);
+    match sel.len() {
+        0 => Err(ApiError::new(7, "Object doesn't exist")),
+        1 => Ok(sel.remove(0)),
+        _ => Err(ApiError::new(8, "Object not unique")),
+    }
+}
+
+/// Tag names along the xpath (for validation context).
+fn context_tags(xp: &XPath) -> Vec<String> {
+    xp.steps
+        .iter()
+        .map(|s| s.name.clone().unwrap_or_else(|| "*".into()))
+        .collect()
+}
+
+fn stamp_el(el: &mut Element, admin: &str, stamp: &str) {
+    el.set_attr("admin", admin);
+    el.set_attr("time", stamp);
+}
+
+/// Resolve the xpath, creating missing plain / `entry[@name]` steps.
+pub fn resolve_or_create(tree: &mut Element, xp: &XPath) -> Result<Vec<Vec<usize>>, ApiError> {
+    let first = xp.steps.first().ok_or_else(|| ApiError::new(6, "Bad Xpath"))?;
+    if !first.matches(tree) {
+        return Err(ApiError::new(6, format!("Bad Xpath: the root is <{}>", tree.name)));
+    }
+    let mut cur: Vec<Vec<usize>> = vec![vec![]];
+    for step in &xp.steps[1..] {
+        let mut next = Vec::new();
+        for p in &cur {
+            let Some(node) = xpath::get_mut(tree, p) else {
+                continue;
+            };
+            let mut found = false;
+            for (i, c) in node.children.iter().enumerate() {
+                if step.matches(c) {
+                    let mut np = p.clone();
+                    np.push(i);
+                    next.push(np);
+                    found = true;
+                }
+            }
+            if !found {
+                let Some(new) = step.create() else {
+                    return Err(ApiError::new(
+                        6,
+                        "Bad Xpath: cannot create a node from a step with this predicate",
+                    ));
+                };
+                node.children.push(new);
+                let mut np = p.clone();
+                np.push(node.children.len() - 1);
+                next.push(np);
+            }
+        }
+        cur = next;
+    }
+    Ok(cur)
+}
+
+/// Merge `child` into `node` with `set` semantics.
+pub fn merge_child(node: &mut Element, child: Element) {
+    if child.name == "member" {
+        let t = child.text_str().to_string();
+        if !node
+            .children
+            .iter()
+            .any(|c| c.name == "member" && c.text_str() == t)
+        {
+            node.children.push(child);
+        }
+        return;
+    }
+    let pos = if child.name == "entry" {
+        match child.name_attr() {
+            Some(n) => node
+                .children
+                .iter()
+                .position(|c| c.name == "entry" && c.name_attr() == Some(n)),
+            None => None,
+        }
+    } else {
+        node.children.iter().position(|c| c.name == child.name)
+    };
+    match pos {
+        Some(i) => merge_into(&mut node.children[i], child),
+        None => node.children.push(child),
+    }
+}
+
+fn merge_into(dst: &mut Element, src: Element) {
+    for (k, v) in src.attrs {
+        dst.set_attr(k, v);
+    }
+    if src.text.is_some() {
+        dst.text = src.text;
+    }
+    if src.children.len() > 64 {
+        // bulk path: index existing entries by name once
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (i, c) in dst.children.iter().enumerate() {
+            if c.name == "entry"
+                && let Some(n) = c.name_attr()
+            {
+                index.insert(n.to_string(), i);
+            }
+        }
+        for c in src.children {
+            if c.name == "entry"
+                && let Some(n) = c.name_attr().map(str::to_string)
+            {
+                match index.get(&n) {
+                    Some(&i) => merge_into(&mut dst.children[i], c),
+                    None => {
+                        dst.children.push(c);
+                        index.insert(n, dst.children.len() - 1);
+                    }
+                }
+            } else {
+                merge_child(dst, c);
+            }
+        }
+    } else {
+        for c in src.children {
+            merge_child(dst, c);
+        }
+    }
+}
+
+/// Deep-merge `src` into `dst` (used for template pushes).
+pub fn deep_merge(dst: &mut Element, src: &Element) {
+    merge_into(dst, src.clone());
+}
+
+// ---------------------------------------------------------------- factory configs
+
+fn firewall_factory(hostname: &str, ip: &str) -> String {
+    format!(
+        r#"<config version="11.1.0" urldb="paloaltonetworks">
+<mgt-config><users><entry name="admin"><phash>*</phash><permissions><role-based><superuser>yes</superuser></role-based></permissions></entry></users></mgt-config>
+<shared><application/><application-group/><service/><service-group/><botnet/><address/><address-group/><tag/></shared>
+<devices><entry name="localhost.localdomain">
+<network><interface><ethernet><entry name="ethernet1/1"><layer3><ip><entry name="192.0.2.1/24"/></ip></layer3></entry><entry name="ethernet1/2"><layer3><ip><entry name="198.51.100.1/24"/></ip></layer3></entry></ethernet></interface>
+<virtual-router><entry name="default"><interface><member>ethernet1/1</member><member>ethernet1/2</member></interface></entry></virtual-router></network>
+<deviceconfig><system><hostname>{hostname}</hostname><ip-address>{ip}</ip-address><netmask>255.255.255.0</netmask><default-gateway>10.0.0.1</default-gateway><timezone>UTC</timezone></system><setting><config><rematch>yes</rematch></config></setting></deviceconfig>
+<vsys><entry name="vsys1"><display-name>vsys1</display-name>
+<zone><entry name="trust"><network><layer3><member>ethernet1/1</member></layer3></network></entry><entry name="untrust"><network><layer3><member>ethernet1/2</member></layer3></network></entry></zone>
+<import><network><interface><member>ethernet1/1</member><member>ethernet1/2</member></interface></network></import>
+<address/><address-group/><service/><service-group/><tag/><application/><application-group/><schedule/>
+<rulebase><security><rules/></security><nat><rules/></nat></rulebase>
+</entry></vsys>
+</entry></devices>
+</config>"#
+    )
+}
+
+fn panorama_factory(hostname: &str, ip: &str, serials: &[String]) -> String {
+    let devices: String = serials
+        .iter()
+        .map(|s| format!("<entry name=\"{}\"/>", xml::escape(s)))
+        .collect();
+    format!(
+        r#"<config version="11.1.0" urldb="paloaltonetworks">
+<mgt-config><users><entry name="admin"><phash>*</phash><permissions><role-based><superuser>yes</superuser></role-based></permissions></entry></users><devices>{devices}</devices></mgt-config>
+<shared><application/><application-group/><service/><service-group/><address/><address-group/><tag/><pre-rulebase><security><rules/></security></pre-rulebase><post-rulebase><security><rules/></security></post-rulebase></shared>
+<devices><entry name="localhost.localdomain">
+<deviceconfig><system><hostname>{hostname}</hostname><ip-address>{ip}</ip-address><netmask>255.255.255.0</netmask><default-gateway>10.0.0.1</default-gateway><timezone>UTC</timezone></system></deviceconfig>
+<device-group/><template/><template-stack/><log-collector-group/>
+</entry></devices>
+<panorama><certificate/></panorama>
+</config>"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fw() -> Device {
+        Device::firewall("007951000000001", "fw1", "10.0.0.11", 1)
+    }
+
+    fn req(action: &str, xpath: &str, element: Option<&str>) -> ConfigReq {
+        ConfigReq {
+            action: action.into(),
+            xpath: xpath.into(),
+            element: element.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn set_get_delete() {
+        let mut d = fw();
+        let x = format!("{VSYS1}/address");
+        apply_write(&mut d.candidate, &req("set", &x, Some("<entry name='a'><ip-netmask>10.1.1.1</ip-netmask></entry>")), "admin", false).unwrap();
+        let out = config_read(&d, &req("get", &format!("{x}/entry[@name='a']"), None), false).unwrap();
+        assert!(out.contains("code=\"19\"") && out.contains("10.1.1.1") && out.contains("admin=\"admin\""));
+        let out = config_read(&d, &req("show", &format!("{x}/entry[@name='a']"), None), true);
+        assert_eq!(out.unwrap_err().lines, vec!["No such node".to_string()]);
+        apply_write(&mut d.candidate, &req("delete", &format!("{x}/entry[@name='a']"), None), "admin", false).unwrap();
+        let out = config_read(&d, &req("get", &format!("{x}/entry[@name='a']"), None), false).unwrap();
+        assert!(out.contains("code=\"7\""));
+    }
+
+    #[test]
+    fn bad_address_refused() {
+        let mut d = fw();
+        let x = format!("{VSYS1}/address");
+        let e = apply_write(&mut d.candidate, &req("set", &x, Some("<entry name='a'><ip-netmask>10.1.1.300</ip-netmask></entry>")), "admin", false).unwrap_err();
+        assert_eq!(e.code, 12);
+        let long = "x".repeat(64);
+        let e = apply_write(&mut d.candidate, &req("set", &x, Some(&format!("<entry name='{long}'><fqdn>a.example</fqdn></entry>"))), "admin", false).unwrap_err();
+        assert!(e.lines[0].contains("can be at most 63 characters, but current length: 64"), "{e:?}");
+    }
+
+    #[test]
+    fn move_and_rename() {
+        let mut d = fw();
+        let x = format!("{VSYS1}/rulebase/security/rules");
+        apply_write(&mut d.candidate, &req("set", &x, Some("<entry name='r1'/><entry name='r2'/><entry name='r3'/>")), "admin", false).unwrap();
+        let mut m = req("move", &format!("{x}/entry[@name='r3']"), None);
+        m.where_ = Some("top".into());
+        apply_write(&mut d.candidate, &m, "admin", false).unwrap();
+        let mut m = req("move", &format!("{x}/entry[@name='r1']"), None);
+        m.where_ = Some("after".into());
+        m.dst = Some("r2".into());
+        apply_write(&mut d.candidate, &m, "admin", false).unwrap();
+        let names: Vec<_> = XPath::parse(&format!("{x}/entry")).unwrap().select(&d.candidate).iter().map(|p| xpath::get(&d.candidate, p).unwrap().name_attr().unwrap().to_string()).collect();
+        assert_eq!(names, ["r3", "r2", "r1"]);
+        let mut r = req("rename", &format!("{x}/entry[@name='r1']"), None);
+        r.newname = Some("r2".into());
+        assert!(apply_write(&mut d.candidate, &r, "admin", false).is_err());
+    }
+}

@@ -1,0 +1,173 @@
+//! `SimHandle`: the test_util API (seed config, inject faults, list requests).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+use crate::api::{Request, SimState};
+use crate::config::Faults;
+use crate::device::{self, ConfigReq};
+use crate::xpath::XPath;
+
+/// A request as received, with secrets (key, password, uploaded file) removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// `type` parameter.
+    pub req_type: String,
+    /// `action` parameter.
+    pub action: String,
+    /// `xpath` parameter.
+    pub xpath: String,
+    /// `cmd` parameter (truncated to 4 kB; `<password>` contents masked).
+    pub cmd: String,
+    /// `target` parameter.
+    pub target: String,
+    /// HTTP status sent back.
+    pub status: u16,
+}
+
+impl RecordedRequest {
+    pub(crate) fn from_request(req: &Request, status: u16) -> Self {
+        let g = |k: &str| req.get(k).unwrap_or("").to_string();
+        let mut cmd: String = g("cmd").chars().take(4096).collect();
+        if let Some(start) = cmd.find("<password>")
+            && let Some(end) = cmd[start..].find("</password>")
+        {
+            cmd.replace_range(start + 10..start + end, "******");
+        }
+        RecordedRequest {
+            method: req.method.clone(),
+            req_type: g("type"),
+            action: g("action"),
+            xpath: g("xpath"),
+            cmd,
+            target: g("target"),
+            status,
+        }
+    }
+}
+
+/// A cheap, cloneable handle on a running simulator's state.
+#[derive(Clone)]
+pub struct SimHandle {
+    pub(crate) state: Arc<Mutex<SimState>>,
+}
+
+impl std::fmt::Debug for SimHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimHandle").finish_non_exhaustive()
+    }
+}
+
+impl SimHandle {
+    /// Requests received so far (oldest first).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.lock().requests.clone()
+    }
+
+    /// Forget recorded requests.
+    pub fn clear_requests(&self) {
+        self.state.lock().requests.clear();
+    }
+
+    /// Replace the fault settings.
+    pub fn set_faults(&self, faults: Faults) {
+        self.state.lock().faults = faults;
+    }
+
+    /// Current fault settings.
+    pub fn faults(&self) -> Faults {
+        self.state.lock().faults.clone()
+    }
+
+    /// Added latency per request.
+    pub fn set_latency(&self, latency: Duration) {
+        self.state.lock().faults.latency = latency;
+    }
+
+    /// The next `n` commits are refused with "Another commit/validate is in progress".
+    pub fn fail_next_commits_busy(&self, n: u32) {
+        self.state.lock().faults.commit_busy = n;
+    }
+
+    /// The next `n` commit / commit-all jobs end with FAIL.
+    pub fn fail_next_jobs(&self, n: u32) {
+        self.state.lock().faults.fail_jobs = n;
+    }
+
+    /// Make every issued API key expired (next use gets HTTP 400 "Key Expired").
+    pub fn expire_keys(&self) {
+        let mut st = self.state.lock();
+        st.key_lifetime = Some(Duration::ZERO);
+    }
+
+    /// Set how long commit jobs take.
+    pub fn set_job_duration(&self, d: Duration) {
+        self.state.lock().job_duration = d;
+    }
+
+    /// Seed configuration: `set` `element` at `xpath` in the candidate AND running config of
+    /// a device (`None` = the device at the URL; `Some(serial)` = a managed firewall).
+    pub fn seed_config(&self, serial: Option<&str>, xpath: &str, element: &str) -> Result<(), String> {
+        let mut st = self.state.lock();
+        let serial = serial.map(str::to_string).unwrap_or_else(|| st.primary.clone());
+        let dev = st
+            .devices
+            .get_mut(&serial)
+            .ok_or_else(|| format!("no device with serial {serial}"))?;
+        let req = ConfigReq {
+            action: "set".into(),
+            xpath: xpath.into(),
+            element: Some(element.into()),
+            ..Default::default()
+        };
+        let panorama = dev.panorama;
+        device::apply_write(&mut dev.candidate, &req, "seed", panorama).map_err(|e| e.lines.join(" "))?;
+        device::apply_write(&mut dev.running, &req, "seed", panorama).map_err(|e| e.lines.join(" "))?;
+        dev.candidate.strip_annotations();
+        dev.running.strip_annotations();
+        st.changed = true;
+        Ok(())
+    }
+
+    /// XML of the nodes selected by `xpath` in the running (or candidate) config of a device.
+    pub fn config_xml(&self, serial: Option<&str>, running: bool, xpath: &str) -> Option<String> {
+        let mut st = self.state.lock();
+        st.tick();
+        let serial = serial.map(str::to_string).unwrap_or_else(|| st.primary.clone());
+        let dev = st.devices.get(&serial)?;
+        let tree = dev.tree(running);
+        let x = XPath::parse(xpath).ok()?;
+        let sel = x.select(tree);
+        if sel.is_empty() {
+            return None;
+        }
+        let mut s = String::new();
+        for p in sel {
+            if let Some(e) = crate::xpath::get(tree, &p) {
+                e.write_to(&mut s);
+            }
+        }
+        Some(s)
+    }
+
+    /// Number of active sessions on a firewall.
+    pub fn session_count(&self, serial: Option<&str>) -> usize {
+        let st = self.state.lock();
+        let serial = serial.map(str::to_string).unwrap_or_else(|| st.primary.clone());
+        st.devices.get(&serial).map(|d| d.traffic.sessions.len()).unwrap_or(0)
+    }
+
+    /// Serials of managed firewalls (Panorama) or the firewall's own serial.
+    pub fn serials(&self) -> Vec<String> {
+        let st = self.state.lock();
+        if st.managed.is_empty() {
+            vec![st.primary.clone()]
+        } else {
+            st.managed.clone()
+        }
+    }
+}

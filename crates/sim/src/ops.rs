@@ -1,0 +1,793 @@
+//! Operational commands (`type=op`) backed by live device state.
+
+use std::time::Instant;
+
+use crate::api::{PANORAMA_SERIAL, Request, SimState};
+use crate::device::{ApiError, Device, Lock};
+use crate::jobs;
+use crate::traffic::{COUNTERS, Session};
+use crate::userid;
+use crate::xml::{self, Element};
+use crate::xpath::XPath;
+
+/// PAN-OS version the simulator reports.
+pub const SW_VERSION: &str = "11.1.2";
+
+/// Whether an op command changes state (refused for read-only admins).
+pub fn is_write(cmd: &str) -> bool {
+    let t = cmd.trim_start();
+    !(t.starts_with("<show") || t.starts_with("<check") || t.starts_with("<test"))
+}
+
+/// The chain of single-child element names: `<show><system><info/></system></show>` → show system info.
+fn words(el: &Element) -> Vec<&str> {
+    let mut out = vec![el.name.as_str()];
+    let mut cur = el;
+    while cur.children.len() == 1 {
+        cur = &cur.children[0];
+        out.push(cur.name.as_str());
+    }
+    out
+}
+
+fn ok(inner: &str) -> String {
+    format!("<response status=\"success\"><result>{inner}</result></response>")
+}
+
+fn ok_text(text: &str) -> String {
+    format!(
+        "<response status=\"success\"><result><![CDATA[{}]]></result></response>",
+        text.replace("]]>", "]]]]><![CDATA[>")
+    )
+}
+
+fn unknown(el: &Element) -> ApiError {
+    let w = words(el).join(" ");
+    ApiError::new(17, format!("Invalid syntax or unknown command: {w}"))
+}
+
+/// Run one op command.
+pub fn run(
+    st: &mut SimState,
+    serial: &str,
+    user: &str,
+    el: &Element,
+    req: &Request,
+) -> Result<String, ApiError> {
+    let w = words(el);
+    let now = Instant::now();
+    let w2: Vec<&str> = w.iter().take(3).copied().collect();
+    // commands that need the whole state
+    match w2.as_slice() {
+        ["show", "devices", ..] => return show_devices(st, el),
+        ["show", "devicegroups", ..] => return show_devicegroups(st),
+        _ => {}
+    }
+    let managed_in_sync: Vec<(String, bool)> = st
+        .managed
+        .iter()
+        .map(|s| (s.clone(), st.devices.get(s).is_some_and(|d| d.policy_synced)))
+        .collect();
+    let _ = managed_in_sync;
+    let dev = st
+        .devices
+        .get_mut(serial)
+        .ok_or_else(|| ApiError::new(17, "unknown device"))?;
+    match w2.as_slice() {
+        ["show", "system", "info"] => Ok(ok(&system_info(dev))),
+        ["show", "system", "resources"] => Ok(ok_text(&resources(dev))),
+        ["show", "system", "environmentals"] => Ok(ok(&environmentals())),
+        ["show", "system", "disk-space"] => Ok(ok_text(
+            "Filesystem      Size  Used Avail Use% Mounted on\n/dev/root        12G  5.1G  6.2G  46% /\n/dev/sda5        16G  3.3G   12G  22% /opt/pancfg\n/dev/sda8        48G   11G   35G  24% /opt/panlogs\n",
+        )),
+        ["show", "running", "resource-monitor"] => Ok(ok(&resource_monitor(dev))),
+        ["show", "jobs", ..] => show_jobs(dev, el, now),
+        ["show", "session", ..] => show_session(dev, el),
+        ["clear", "session", ..] => clear_session(dev, el),
+        ["show", "counter", ..] => Ok(ok(&counters(dev, el))),
+        ["show", "interface", ..] => show_interface(dev, el),
+        ["show", "high-availability", ..] => Ok(ok(if dev.panorama {
+            "<enabled>no</enabled><local-info><state>standalone</state></local-info>"
+        } else {
+            "<enabled>no</enabled>"
+        })),
+        ["request", "license", "info"] | ["show", "license", ..] => Ok(ok(&licenses())),
+        ["show", "user", ..] => show_user(dev, el),
+        ["show", "object", ..] => show_object(dev, el),
+        ["show", "config", ..] => show_config(dev, el),
+        ["show", "sslmgr-store", ..] => Ok(ok_text(&crate::certs::sslmgr_text(dev))),
+        ["show", "clock", ..] => Ok(ok_text(&format!(
+            "{}\n",
+            chrono::Utc::now().format("%a %b %e %H:%M:%S UTC %Y")
+        ))),
+        ["check", "pending-changes", ..] => Ok(ok(if dev.dirty { "yes" } else { "no" })),
+        ["show", "commit-locks", ..] => Ok(ok(&locks("commit-locks", &dev.commit_locks))),
+        ["show", "config-locks", ..] => Ok(ok(&locks("config-locks", &dev.config_locks))),
+        ["request", "commit-lock", ..] => lock_cmd(dev, el, user, true, req),
+        ["request", "config-lock", ..] => lock_cmd(dev, el, user, false, req),
+        ["revert", "config", ..] | ["load", "config", ..] => {
+            dev.candidate = dev.running.clone();
+            dev.dirty = false;
+            dev.dirty_admins.clear();
+            st.changed = true;
+            Ok(ok("<msg>Config loaded from running-config.xml</msg>"))
+        }
+        ["show", "dg-hierarchy", ..] => Ok(ok(&dg_hierarchy(dev))),
+        ["show", "templates", ..] => Ok(ok(&templates(dev))),
+        ["show", "rule-hit-count", ..] => Ok(ok(&rule_hits(dev))),
+        ["set", "system", "setting"] => Ok(ok("")),
+        _ => Err(unknown(el)),
+    }
+}
+
+fn system_info(dev: &Device) -> String {
+    let now = chrono::Utc::now().format("%a %b %e %H:%M:%S %Y").to_string();
+    let common = format!(
+        "<hostname>{h}</hostname><ip-address>{ip}</ip-address><public-ip-address>unknown</public-ip-address><netmask>255.255.255.0</netmask><default-gateway>10.0.0.1</default-gateway><is-dhcp>no</is-dhcp><ipv6-address>unknown</ipv6-address><ipv6-link-local-address>fe80::250:56ff:fe00:1/64</ipv6-link-local-address><mac-address>00:50:56:00:00:{m:02x}</mac-address><time>{now}</time><uptime>{up}</uptime><devicename>{h}</devicename>",
+        h = xml::escape(&dev.hostname),
+        ip = dev.ip,
+        m = dev.serial.len() as u8 + dev.serial.bytes().last().unwrap_or(0),
+        up = dev.uptime(),
+    );
+    if dev.panorama {
+        format!(
+            "<system>{common}<family>pc</family><model>Panorama</model><serial>{s}</serial><vm-mac-base>7C:89:C1:00:00:00</vm-mac-base><vm-mac-count>256</vm-mac-count><vm-uuid>5a8b0f3e-0000-4000-8000-{s}</vm-uuid><vm-cpuid>ESX:00000000</vm-cpuid><vm-license>none</vm-license><vm-mode>VMware ESXi</vm-mode><cloud-mode>non-cloud</cloud-mode><sw-version>{v}</sw-version><app-version>8841-8997</app-version><app-release-date>2026/11/01 12:00:00 UTC</app-release-date><av-version>0</av-version><wildfire-version>0</wildfire-version><logdb-version>11.1.2</logdb-version><platform-family>pc</platform-family><system-mode>panorama</system-mode><licensed-device-capacity>1000</licensed-device-capacity><device-certificate-status>None</device-certificate-status><operational-mode>normal</operational-mode><num-cpus>8</num-cpus><ram-in-gb>32</ram-in-gb><multi-vsys>off</multi-vsys></system>",
+            s = dev.serial,
+            v = SW_VERSION
+        )
+    } else {
+        format!(
+            "<system>{common}<family>vm</family><model>PA-VM</model><serial>{s}</serial><vm-mac-base>7C:89:C1:10:00:00</vm-mac-base><vm-mac-count>256</vm-mac-count><vm-uuid>6b9c1f4e-0000-4000-8000-{s}</vm-uuid><vm-cpuid>ESX:00000000</vm-cpuid><vm-license>VM-100</vm-license><vm-cap-tier>8.0 GB</vm-cap-tier><vm-cores>2</vm-cores><vm-mem>6.5 GB</vm-mem><relicense>0</relicense><vm-mode>VMware ESXi</vm-mode><cloud-mode>non-cloud</cloud-mode><sw-version>{v}</sw-version><global-protect-client-package-version>0.0.0</global-protect-client-package-version><device-dictionary-version>150-598</device-dictionary-version><device-dictionary-release-date>2026/11/01 10:00:00 UTC</device-dictionary-release-date><app-version>8841-8997</app-version><app-release-date>2026/11/01 12:00:00 UTC</app-release-date><av-version>5012-5532</av-version><av-release-date>2026/11/20 08:00:00 UTC</av-release-date><threat-version>8841-8997</threat-version><threat-release-date>2026/11/01 12:00:00 UTC</threat-release-date><wf-private-version>0</wf-private-version><wf-private-release-date>unknown</wf-private-release-date><url-db>paloaltonetworks</url-db><wildfire-version>912345-916234</wildfire-version><wildfire-release-date>2026/11/22 00:00:00 UTC</wildfire-release-date><wildfire-rt>Disabled</wildfire-rt><url-filtering-version>20261122.20001</url-filtering-version><global-protect-datafile-version>unknown</global-protect-datafile-version><global-protect-datafile-release-date>unknown</global-protect-datafile-release-date><global-protect-clientless-vpn-version>0</global-protect-clientless-vpn-version><logdb-version>11.1.2</logdb-version><platform-family>vm</platform-family><vpn-disable-mode>off</vpn-disable-mode><multi-vsys>off</multi-vsys><ZTP>Disabled</ZTP><operational-mode>normal</operational-mode><advanced-routing>off</advanced-routing><device-certificate-status>Valid</device-certificate-status></system>",
+            s = dev.serial,
+            v = SW_VERSION
+        )
+    }
+}
+
+fn resources(dev: &Device) -> String {
+    let sessions = dev.traffic.sessions.len();
+    let up = dev.started.elapsed().as_secs();
+    let load = 0.3 + (sessions as f64 / 500.0);
+    let idle = 92.0 - (sessions as f64 / 50.0);
+    format!(
+        "top - {} up {} min,  0 users,  load average: {load:.2}, {:.2}, {:.2}\nTasks: 151 total,   1 running, 150 sleeping,   0 stopped,   0 zombie\n%Cpu(s):  {:.1} us,  1.2 sy,  0.0 ni, {idle:.1} id,  0.3 wa,  0.0 hi,  0.2 si,  0.0 st\nMiB Mem :   6521.4 total,    812.3 free,   4102.7 used,   1606.4 buff/cache\nMiB Swap:      0.0 total,      0.0 free,      0.0 used.   1734.9 avail Mem\n\n  PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND\n 3012 root      20   0  946312 245032  21044 S   2.0   3.7  12:01.33 mgmtsrvr\n 2871 root      20   0 1120852 104532  10400 S   1.0   1.6   4:20.18 devsrvr\n",
+        chrono::Utc::now().format("%H:%M:%S"),
+        up / 60,
+        load * 0.9,
+        load * 0.8,
+        100.0 - idle - 1.7,
+    )
+}
+
+fn environmentals() -> String {
+    "<thermal><Slot1><entry><slot>1</slot><description>Temperature @ CPU</description><min>5.0</min><max>85.0</max><alarm>False</alarm><DegreesC>41.5</DegreesC></entry></Slot1></thermal><fan><Slot1><entry><slot>1</slot><description>Fan #1 RPM</description><min>1000</min><alarm>False</alarm><RPMs>5200</RPMs></entry></Slot1></fan><power><Slot1><entry><slot>1</slot><description>Power: 1.0V</description><min>0.9</min><max>1.1</max><alarm>False</alarm><Volts>1.01</Volts></entry></Slot1></power><power-supply><Slot1><entry><slot>1</slot><description>Power Supply #1 (left)</description><alarm>False</alarm><Inserted>True</Inserted></entry></Slot1></power-supply>".into()
+}
+
+fn resource_monitor(dev: &Device) -> String {
+    let util = (dev.traffic.sessions.len() * 100 / 500).min(100);
+    let load = 2 + dev.traffic.rates.first().copied().unwrap_or(0) % 20;
+    let cores: String = (0..2)
+        .map(|c| {
+            format!(
+                "<entry><coreid>{c}</coreid><value>{},{},{}</value></entry>",
+                load + c,
+                load,
+                load + 1
+            )
+        })
+        .collect();
+    let cores_max: String = (0..2)
+        .map(|c| format!("<entry><coreid>{c}</coreid><value>{},{},{}</value></entry>", load + 5, load + 3, load + 4))
+        .collect();
+    format!(
+        "<resource-monitor><data-processors><dp0><second><cpu-load-average>{cores}</cpu-load-average><cpu-load-maximum>{cores_max}</cpu-load-maximum><task><entry><name>flow_lookup</name><value>{load}%</value></entry></task><resource-utilization><entry><name>session (average)</name><value>{util},{util},{util}</value></entry><entry><name>session (maximum)</name><value>{util},{util},{util}</value></entry><entry><name>packet buffer (average)</name><value>1,1,1</value></entry><entry><name>packet descriptor (average)</name><value>1,1,1</value></entry></resource-utilization></second></dp0></data-processors></resource-monitor>"
+    )
+}
+
+fn show_jobs(dev: &mut Device, el: &Element, now: Instant) -> Result<String, ApiError> {
+    let jobs_el = el.child("jobs").ok_or_else(|| unknown(el))?;
+    if let Some(id) = jobs_el.child("id") {
+        let raw = id.text_str().trim_matches('"');
+        let n: u64 = raw.parse().unwrap_or(u64::MAX);
+        return match dev.jobs.get(&n) {
+            Some(j) => Ok(jobs::show_job(j, now)),
+            None => Err(ApiError::new(
+                17,
+                format!("job {} not found", if raw.is_empty() { "?" } else { raw }),
+            )),
+        };
+    }
+    if jobs_el.child("all").is_some() || jobs_el.child("processed").is_some() || jobs_el.child("pending").is_some() {
+        let pending_only = jobs_el.child("pending").is_some();
+        let mut s = String::new();
+        for j in dev.jobs.values().rev() {
+            if pending_only && j.phase(now) == jobs::Phase::Fin {
+                continue;
+            }
+            j.render(now).write_to(&mut s);
+        }
+        return Ok(ok(&s));
+    }
+    Err(unknown(el))
+}
+
+fn proto_name(p: u8) -> &'static str {
+    match p {
+        6 => "6",
+        17 => "17",
+        _ => "1",
+    }
+}
+
+fn session_matches(s: &Session, filter: Option<&Element>) -> bool {
+    let Some(f) = filter else {
+        return true;
+    };
+    for c in &f.children {
+        let v = c.text_str();
+        let ok = match c.name.as_str() {
+            "source" => s.src == v,
+            "destination" => s.dst == v,
+            "application" => s.app == v,
+            "destination-port" => s.dport.to_string() == v,
+            "source-port" => s.sport.to_string() == v,
+            "protocol" => proto_name(s.proto) == v,
+            "rule" => s.rule == v,
+            "from" => s.from == v,
+            "to" => s.to == v,
+            "state" => v.eq_ignore_ascii_case("active"),
+            "count" | "min-kb" | "type" | "vsys" | "vsys-name" => true,
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+fn session_entry(s: &Session) -> String {
+    let start = chrono::DateTime::from_timestamp(s.start as i64, 0)
+        .map(|d| d.format("%a %b %e %H:%M:%S %Y").to_string())
+        .unwrap_or_default();
+    format!(
+        "<entry><idx>{id}</idx><vsys>vsys1</vsys><vsys-idx>1</vsys-idx><application>{app}</application><state>ACTIVE</state><type>FLOW</type><source>{src}</source><sport>{sport}</sport><dst>{dst}</dst><dport>{dport}</dport><xsource>{src}</xsource><xsport>{sport}</xsport><xdst>{dst}</xdst><xdport>{dport}</xdport><proto>{proto}</proto><from>{from}</from><to>{to}</to><ingress>ethernet1/1</ingress><egress>ethernet1/2</egress><security-rule>{rule}</security-rule><nat>False</nat><srcnat>False</srcnat><dstnat>False</dstnat><proxy>False</proxy><decrypt-mirror>False</decrypt-mirror><start-time>{start}</start-time><total-byte-count>{bytes}</total-byte-count><flags> </flags></entry>",
+        id = s.id,
+        app = s.app,
+        src = s.src,
+        sport = s.sport,
+        dst = s.dst,
+        dport = s.dport,
+        proto = s.proto,
+        from = s.from,
+        to = s.to,
+        rule = xml::escape(&s.rule),
+        bytes = s.bytes,
+    )
+}
+
+fn show_session(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
+    let sess = el.child("session").ok_or_else(|| unknown(el))?;
+    if sess.child("info").is_some() {
+        let t = &dev.traffic;
+        let n = t.sessions.len();
+        let tcp = t.sessions.values().filter(|s| s.proto == 6).count();
+        let udp = t.sessions.values().filter(|s| s.proto == 17).count();
+        let icmp = n - tcp - udp;
+        let pps = t.rates.first().copied().unwrap_or(0);
+        return Ok(ok(&format!(
+            "<tmo-5gcdelete>15</tmo-5gcdelete><tmo-sctpshutdown>60</tmo-sctpshutdown><tcp-nonsyn-rej>True</tcp-nonsyn-rej><tmo-tcpinit>5</tmo-tcpinit><tmo-tcp>3600</tmo-tcp><tmo-udp>30</tmo-udp><tmo-icmp>6</tmo-icmp><tmo-tcphandshake>10</tmo-tcphandshake><num-max>256000</num-max><num-active>{n}</num-active><num-tcp>{tcp}</num-tcp><num-udp>{udp}</num-udp><num-icmp>{icmp}</num-icmp><num-gtpc>0</num-gtpc><num-gtpu-active>0</num-gtpu-active><num-sctp-assoc>0</num-sctp-assoc><num-sctp-sess>0</num-sctp-sess><num-installed>{inst}</num-installed><num-mcast>0</num-mcast><num-bcast>0</num-bcast><cps>{cps}</cps><pps>{pps}</pps><kbps>{kbps}</kbps><vardata-rate>0</vardata-rate><dis-def>60</dis-def><dis-tcp>90</dis-tcp><dis-udp>60</dis-udp><age-scan-thresh>80</age-scan-thresh><age-scan-tmo>10</age-scan-tmo><age-scan-ssf>8</age-scan-ssf><run-tc>True</run-tc><max-pending-mcast>0</max-pending-mcast><hw-offload>False</hw-offload><oor-action>drop</oor-action><strict-checksum>True</strict-checksum><ipv6-fw>True</ipv6-fw><icmp-unreachable-rate>200</icmp-unreachable-rate>",
+            inst = t.created,
+            cps = 2,
+            kbps = pps * 7,
+        )));
+    }
+    if let Some(id) = sess.child("id") {
+        let n: u64 = id.text_str().trim_matches('"').parse().unwrap_or(0);
+        return match dev.traffic.sessions.get(&n) {
+            Some(s) => Ok(ok(&session_entry(s))),
+            None => Err(ApiError::new(17, "Session not found")),
+        };
+    }
+    if let Some(all) = sess.child("all") {
+        let filter = all.child("filter");
+        let count = filter.and_then(|f| f.child("count")).is_some_and(|c| c.text_str() == "yes");
+        let matched: Vec<&Session> = dev
+            .traffic
+            .sessions
+            .values()
+            .filter(|s| session_matches(s, filter))
+            .collect();
+        if count {
+            return Ok(ok(&format!("<member>{}</member>", matched.len())));
+        }
+        let body: String = matched.iter().take(1024).map(|s| session_entry(s)).collect();
+        return Ok(ok(&body));
+    }
+    Err(unknown(el))
+}
+
+fn clear_session(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
+    let sess = el.child("session").ok_or_else(|| unknown(el))?;
+    if let Some(id) = sess.child("id") {
+        let n: u64 = id.text_str().trim_matches('"').parse().unwrap_or(0);
+        return if dev.traffic.clear(n) {
+            Ok(ok(&format!("<member>session {n} cleared</member>")))
+        } else {
+            Err(ApiError::new(17, format!("session {n} not found")))
+        };
+    }
+    if let Some(all) = sess.child("all") {
+        let filter = all.child("filter");
+        let ids: Vec<u64> = dev
+            .traffic
+            .sessions
+            .values()
+            .filter(|s| session_matches(s, filter))
+            .map(|s| s.id)
+            .collect();
+        let n = ids.len();
+        for id in ids {
+            dev.traffic.clear(id);
+        }
+        return Ok(ok(&format!("<member>{n} sessions cleared</member>")));
+    }
+    Err(unknown(el))
+}
+
+fn counters(dev: &Device, el: &Element) -> String {
+    let filter = el.find("counter/global/filter");
+    let mut entries = String::new();
+    for (i, (name, cat, aspect, sev, desc)) in COUNTERS.iter().enumerate() {
+        if let Some(f) = filter {
+            if let Some(s) = f.find_text("severity")
+                && s != *sev
+            {
+                continue;
+            }
+            if let Some(c) = f.find_text("category")
+                && c != *cat
+            {
+                continue;
+            }
+        }
+        let v = dev.traffic.counters.get(i).copied().unwrap_or(0);
+        let r = dev.traffic.rates.get(i).copied().unwrap_or(0);
+        entries.push_str(&format!(
+            "<entry><category>{cat}</category><severity>{sev}</severity><value>{v}</value><rate>{r}</rate><aspect>{aspect}</aspect><desc>{desc}</desc><id>{}</id><name>{name}</name></entry>",
+            i + 1
+        ));
+    }
+    format!(
+        "<dp>dp0</dp><global><t>{}</t><counters>{entries}</counters></global>",
+        dev.started.elapsed().as_secs()
+    )
+}
+
+fn interfaces(dev: &Device) -> Vec<(String, String, String)> {
+    // (name, zone, ip) from the running config
+    let mut out = Vec::new();
+    let Ok(x) = XPath::parse(
+        "/config/devices/entry[@name='localhost.localdomain']/network/interface/ethernet/entry",
+    ) else {
+        return out;
+    };
+    for p in x.select(&dev.running) {
+        let Some(e) = crate::xpath::get(&dev.running, &p) else {
+            continue;
+        };
+        let name = e.name_attr().unwrap_or("").to_string();
+        let ip = e
+            .find("layer3/ip")
+            .and_then(|i| i.children.first())
+            .and_then(|i| i.name_attr())
+            .unwrap_or("N/A")
+            .to_string();
+        let zone = dev
+            .running
+            .find("devices")
+            .and_then(|d| d.entry_child("localhost.localdomain"))
+            .and_then(|l| l.child("vsys"))
+            .and_then(|v| v.entry_child("vsys1"))
+            .and_then(|v| v.child("zone"))
+            .and_then(|z| {
+                z.children
+                    .iter()
+                    .find(|ze| ze.find("network/layer3").is_some_and(|l| l.members().contains(&name)))
+            })
+            .and_then(|ze| ze.name_attr())
+            .unwrap_or("")
+            .to_string();
+        out.push((name, zone, ip));
+    }
+    out
+}
+
+fn show_interface(dev: &Device, el: &Element) -> Result<String, ApiError> {
+    let arg = el.child("interface").map(|i| i.text_str().trim_matches('"').to_string()).unwrap_or_default();
+    let ifs = interfaces(dev);
+    let rx = dev.traffic.counters.first().copied().unwrap_or(0);
+    if arg == "all" || arg.is_empty() {
+        let mut ifnet = String::new();
+        let mut hw = String::new();
+        for (i, (name, zone, ip)) in ifs.iter().enumerate() {
+            ifnet.push_str(&format!(
+                "<entry><name>{name}</name><zone>{zone}</zone><fwd>vr:default</fwd><vsys>1</vsys><dyn-addr/><addr6/><tag>0</tag><ip>{ip}</ip><id>{}</id><addr/></entry>",
+                16 + i
+            ));
+            hw.push_str(&format!(
+                "<entry><name>{name}</name><duplex>full</duplex><type>0</type><state>up</state><st>10000/full/up</st><mac>00:50:56:00:01:{i:02x}</mac><mode>(autoneg)</mode><speed>10000</speed><id>{}</id></entry>",
+                16 + i
+            ));
+        }
+        return Ok(ok(&format!("<ifnet>{ifnet}</ifnet><hw>{hw}</hw>")));
+    }
+    match ifs.iter().position(|(n, _, _)| *n == arg) {
+        Some(i) => {
+            let (name, zone, ip) = &ifs[i];
+            Ok(ok(&format!(
+                "<ifnet><name>{name}</name><zone>{zone}</zone><vsys>vsys1</vsys><fwd>vr:default</fwd><addr><member>{ip}</member></addr><mtu>1500</mtu></ifnet><hw><name>{name}</name><state>up</state><speed>10000</speed><duplex>full</duplex><mac>00:50:56:00:01:{i:02x}</mac></hw><counters><ifnet><entry><name>{name}</name><ibytes>{}</ibytes><obytes>{}</obytes><ipackets>{}</ipackets><opackets>{}</opackets><ierrors>0</ierrors><idrops>0</idrops></entry></ifnet><hw><entry><name>{name}</name><port><rx-bytes>{}</rx-bytes><tx-bytes>{}</tx-bytes><rx-error>0</rx-error><tx-error>0</tx-error></port></entry></hw></counters>",
+                rx * 700 / 2, rx * 650 / 2, rx / 2, rx / 2, rx * 700 / 2, rx * 650 / 2
+            )))
+        }
+        None => Err(ApiError::new(17, format!("interface {arg} does not exist"))),
+    }
+}
+
+fn licenses() -> String {
+    let features = [
+        ("Threat Prevention", "November 22, 2027", "no"),
+        ("PAN-DB URL Filtering", "November 22, 2027", "no"),
+        ("WildFire License", "November 22, 2027", "no"),
+        ("GlobalProtect Gateway", "March 01, 2026", "yes"),
+        ("PA-VM", "Never", "no"),
+    ];
+    let mut s = String::from("<licenses>");
+    for (f, exp, expired) in features {
+        s.push_str(&format!(
+            "<entry><feature>{f}</feature><description>{f}</description><serial>SIM-LIC</serial><issued>November 22, 2025</issued><expires>{exp}</expires><expired>{expired}</expired><authcode/></entry>"
+        ));
+    }
+    s.push_str("</licenses>");
+    s
+}
+
+fn show_user(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
+    let u = el.child("user").ok_or_else(|| unknown(el))?;
+    let now = Instant::now();
+    if let Some(m) = u.child("ip-user-mapping").or(u.child("ip-user-mapping-mp")) {
+        let ip = m.find_text("ip").map(str::to_string);
+        let mut body = String::new();
+        let mut n = 0;
+        for (addr, map) in &dev.userid.mappings {
+            if ip.as_ref().is_some_and(|i| i != addr) {
+                continue;
+            }
+            n += 1;
+            let left = map.expires.map(|e| e.saturating_duration_since(now).as_secs());
+            body.push_str(&format!(
+                "<entry><ip>{addr}</ip><vsys>{}</vsys><type>XMLAPI</type><user>{}</user><idle_timeout_s>{}</idle_timeout_s><max_timeout_s>{}</max_timeout_s></entry>",
+                xml::escape(&map.vsys),
+                xml::escape(&map.user),
+                left.map(|l| l.to_string()).unwrap_or_else(|| "Never".into()),
+                if map.timeout_secs == 0 { "Never".to_string() } else { map.timeout_secs.to_string() },
+            ));
+        }
+        if m.child("all").is_some_and(|a| a.child("option").is_some_and(|o| o.text_str() == "count")) {
+            return Ok(ok(&format!("<count>{n}</count>")));
+        }
+        return Ok(ok(&body));
+    }
+    if let Some(g) = u.child("group") {
+        if let Some(name) = g.find_text("name") {
+            let name = name.trim_matches('"');
+            return Ok(ok_text(&match dev.userid.group_members(name) {
+                Some(m) if !m.is_empty() => {
+                    let mut s = "\nsource type: xmlapi\nGroup type: Dynamic\n\n".to_string();
+                    for (i, u) in m.iter().enumerate() {
+                        s.push_str(&format!("[{:<6}] {}\n", i + 1, u));
+                    }
+                    s.push('\n');
+                    s
+                }
+                _ => format!("\nUser group '{name}' does not exist or does not have members\n"),
+            }));
+        }
+        if g.child("list").is_some() {
+            let mut s = "\n".to_string();
+            for name in dev.userid.groups.keys() {
+                s.push_str(&format!("{name} \n"));
+            }
+            s.push_str(&format!("\nTotal: {}\n* : Custom Group\n\n", dev.userid.groups.len()));
+            return Ok(ok_text(&s));
+        }
+    }
+    if u.child("user-attributes").is_some() {
+        let mut users: Vec<String> = dev.userid.mappings.values().map(|m| m.user.clone()).collect();
+        users.extend(dev.userid.groups.values().flatten().cloned());
+        users.extend(dev.userid.user_tags.keys().cloned());
+        users.sort();
+        users.dedup();
+        let mut s = "\nPrimary: \nAlt User Names: \n".to_string();
+        for u in &users {
+            let ips: Vec<&String> = dev.userid.mappings.iter().filter(|(_, m)| &m.user == u).map(|(ip, _)| ip).collect();
+            s.push_str(&format!("{u}\n    ip: {}\n", ips.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")));
+        }
+        s.push_str(&format!("\nTotal: {}\n", users.len()));
+        return Ok(ok_text(&s));
+    }
+    Err(unknown(el))
+}
+
+fn tagged_entries<'a>(
+    map: &'a std::collections::BTreeMap<String, userid::Tags>,
+    key_filter: Option<&str>,
+    tag_filter: Option<&str>,
+) -> Vec<(&'a String, &'a userid::Tags)> {
+    map.iter()
+        .filter(|(k, _)| key_filter.is_none_or(|f| f == k.as_str()))
+        .filter(|(_, t)| tag_filter.is_none_or(|f| t.contains_key(f)))
+        .collect()
+}
+
+fn page<T>(v: Vec<T>, el: &Element) -> Vec<T> {
+    let start: usize = el.find_text("start-point").and_then(|s| s.parse().ok()).unwrap_or(1);
+    let limit: usize = el.find_text("limit").and_then(|s| s.parse().ok()).unwrap_or(usize::MAX);
+    v.into_iter().skip(start.saturating_sub(1)).take(limit).collect()
+}
+
+fn show_object(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
+    let o = el.child("object").ok_or_else(|| unknown(el))?;
+    let now = Instant::now();
+    let tags_xml = |tags: &userid::Tags| -> String {
+        let mut s = String::from("<tag>");
+        for (t, exp) in tags {
+            let to = exp.map(|e| e.saturating_duration_since(now).as_secs().to_string()).unwrap_or_else(|| "Never".into());
+            s.push_str(&format!("<member timeout=\"{to}\">{}</member>", xml::escape(t)));
+        }
+        s.push_str("</tag>");
+        s
+    };
+    if let Some(r) = o.child("registered-ip") {
+        let ip = r.find_text("ip");
+        let tag = r.find("tag/entry").and_then(|e| e.name_attr());
+        let entries = page(tagged_entries(&dev.userid.ip_tags, ip, tag), r);
+        let body: String = entries
+            .iter()
+            .map(|(ip, t)| format!("<entry ip=\"{}\" from_agent=\"0\" persistent=\"1\">{}</entry>", xml::escape(ip), tags_xml(t)))
+            .collect();
+        return Ok(ok(&body));
+    }
+    if let Some(r) = o.child("registered-user") {
+        let user = r.find_text("user");
+        let all = r.child("all").unwrap_or(r);
+        let entries = page(tagged_entries(&dev.userid.user_tags, user, None), all);
+        let body: String = entries
+            .iter()
+            .map(|(u, t)| format!("<entry user=\"{}\">{}</entry>", xml::escape(u), tags_xml(t)))
+            .collect();
+        return Ok(ok(&body));
+    }
+    if let Some(d) = o.child("dynamic-address-group") {
+        let name = d.find_text("name");
+        return Ok(ok(&dag_membership(dev, name)));
+    }
+    Err(unknown(el))
+}
+
+/// Dynamic address groups in the running config with their current members.
+fn dag_membership(dev: &Device, only: Option<&str>) -> String {
+    let mut s = String::from("<dyn-addr-grp>");
+    let Ok(x) = XPath::parse("/config/devices/entry/vsys/entry/address-group/entry") else {
+        return s;
+    };
+    let mut paths = x.select(&dev.running);
+    if let Ok(sx) = XPath::parse("/config/shared/address-group/entry") {
+        paths.extend(sx.select(&dev.running));
+    }
+    for p in paths {
+        let Some(g) = crate::xpath::get(&dev.running, &p) else {
+            continue;
+        };
+        let Some(filter) = g.find_text("dynamic/filter") else {
+            continue;
+        };
+        let name = g.name_attr().unwrap_or("");
+        if only.is_some_and(|o| o != name) {
+            continue;
+        }
+        let mut members = String::new();
+        for (ip, tags) in &dev.userid.ip_tags {
+            if userid::filter_matches(filter, &|t| tags.contains_key(t)) {
+                members.push_str(&format!("<entry name=\"{}\" type=\"registered-ip\"/>", xml::escape(ip)));
+            }
+        }
+        s.push_str(&format!(
+            "<entry><vsys>vsys1</vsys><group-name>{}</group-name><filter>{}</filter><member-list>{members}</member-list></entry>",
+            xml::escape(name),
+            xml::escape(filter)
+        ));
+    }
+    s.push_str("</dyn-addr-grp>");
+    s
+}
+
+fn show_config(dev: &Device, el: &Element) -> Result<String, ApiError> {
+    let c = el.child("config").ok_or_else(|| unknown(el))?;
+    let (tree, sub) = if let Some(r) = c.child("running") {
+        (&dev.running, r)
+    } else if let Some(r) = c.child("candidate") {
+        (&dev.candidate, r)
+    } else if let Some(r) = c.child("merged").or(c.child("pushed-shared-policy")) {
+        (&dev.running, r)
+    } else {
+        return Err(unknown(el));
+    };
+    match sub.find_text("xpath") {
+        None => {
+            let mut t = tree.clone();
+            t.strip_annotations();
+            Ok(ok(&t.to_xml()))
+        }
+        Some(xp) => {
+            let full = if xp.starts_with('/') { xp.to_string() } else { format!("/config/{xp}") };
+            let x = XPath::parse(&full).map_err(|e| ApiError::new(6, format!("Bad Xpath: {e}")))?;
+            let sel = x.select(tree);
+            if sel.is_empty() {
+                return Err(ApiError::new(7, "No such node"));
+            }
+            let mut body = String::new();
+            for p in sel {
+                if let Some(e) = crate::xpath::get(tree, &p) {
+                    let mut e = e.clone();
+                    e.strip_annotations();
+                    e.write_to(&mut body);
+                }
+            }
+            Ok(ok(&body))
+        }
+    }
+}
+
+fn locks(tag: &str, locks: &[Lock]) -> String {
+    let mut s = format!("<{tag}>");
+    for l in locks {
+        s.push_str(&format!(
+            "<entry name=\"{o}\"><name>{o}</name><type>{}</type><loggedin>yes</loggedin><comment>{}</comment></entry>",
+            if tag == "commit-locks" { "commit" } else { &l.scope },
+            xml::escape(&l.comment),
+            o = xml::escape(&l.owner),
+        ));
+    }
+    s.push_str(&format!("</{tag}>"));
+    s
+}
+
+fn lock_cmd(dev: &mut Device, el: &Element, user: &str, commit: bool, req: &Request) -> Result<String, ApiError> {
+    let what = if commit { "commit-lock" } else { "config-lock" };
+    let l = el.child(what).ok_or_else(|| unknown(el))?;
+    let scope = req.get("vsys").unwrap_or("shared").to_string();
+    let list = if commit { &mut dev.commit_locks } else { &mut dev.config_locks };
+    if let Some(add) = l.child("add") {
+        let comment = add.find_text("comment").unwrap_or("").trim_matches('"').to_string();
+        if let Some(h) = list.iter().find(|x| commit || x.scope == scope) {
+            return Err(ApiError::new(
+                13,
+                if h.owner == user {
+                    if commit { "Commit lock is already held".to_string() } else { format!("You already own a config lock for scope {scope}") }
+                } else if commit {
+                    format!("Commit lock is already held by {}", h.owner)
+                } else {
+                    format!("Config for scope {scope} is currently locked by {}", h.owner)
+                },
+            ));
+        }
+        list.push(Lock { owner: user.to_string(), comment, scope });
+        return Ok(ok(if commit { "Successfully acquired commit lock" } else { "Successfully acquired config lock" }));
+    }
+    if let Some(rm) = l.child("remove") {
+        let admin = rm.find_text("admin").map(str::to_string).unwrap_or_else(|| user.to_string());
+        let before = list.len();
+        list.retain(|x| !(x.owner == admin && (commit || x.scope == scope)));
+        if list.len() == before {
+            return Err(ApiError::new(
+                13,
+                if commit { "Commit lock is not currently held".to_string() } else { format!("Config is not currently locked for scope {scope}") },
+            ));
+        }
+        return Ok(ok(if commit { "Successfully released commit lock" } else { "Successfully released config lock" }));
+    }
+    Err(unknown(el))
+}
+
+fn dg_hierarchy(dev: &Device) -> String {
+    let mut s = String::from("<dg-hierarchy>");
+    if let Ok(x) = XPath::parse("/config/devices/entry[@name='localhost.localdomain']/device-group/entry") {
+        for p in x.select(&dev.running) {
+            if let Some(e) = crate::xpath::get(&dev.running, &p) {
+                s.push_str(&format!("<dg name=\"{}\" dg_id=\"{}\"/>", xml::escape(e.name_attr().unwrap_or("")), p.last().copied().unwrap_or(0) + 11));
+            }
+        }
+    }
+    s.push_str("</dg-hierarchy>");
+    s
+}
+
+fn templates(dev: &Device) -> String {
+    let mut s = String::from("<templates>");
+    if let Ok(x) = XPath::parse("/config/devices/entry[@name='localhost.localdomain']/template/entry") {
+        for p in x.select(&dev.running) {
+            if let Some(e) = crate::xpath::get(&dev.running, &p) {
+                s.push_str(&format!("<entry name=\"{}\"><devices/></entry>", xml::escape(e.name_attr().unwrap_or(""))));
+            }
+        }
+    }
+    s.push_str("</templates>");
+    s
+}
+
+fn rule_hits(dev: &Device) -> String {
+    let mut s = String::from("<rule-hit-count><vsys><entry name=\"vsys1\"><rule-base><entry name=\"security\"><rules>");
+    if let Ok(x) = XPath::parse("/config/devices/entry/vsys/entry/rulebase/security/rules/entry") {
+        for (i, p) in x.select(&dev.running).into_iter().enumerate() {
+            if let Some(e) = crate::xpath::get(&dev.running, &p) {
+                let hits = dev.traffic.sessions.values().filter(|s| Some(s.rule.as_str()) == e.name_attr()).count() + i;
+                s.push_str(&format!(
+                    "<entry name=\"{}\"><latest>yes</latest><hit-count>{hits}</hit-count><last-hit-timestamp>0</last-hit-timestamp><last-reset-timestamp>0</last-reset-timestamp><first-hit-timestamp>0</first-hit-timestamp><rule-creation-timestamp>0</rule-creation-timestamp><rule-modification-timestamp>0</rule-modification-timestamp></entry>",
+                    xml::escape(e.name_attr().unwrap_or(""))
+                ));
+            }
+        }
+    }
+    s.push_str("</rules></entry></rule-base></entry></vsys></rule-hit-count>");
+    s
+}
+
+fn device_entry(fw: &Device, synced: bool) -> String {
+    format!(
+        "<entry name=\"{s}\"><serial>{s}</serial><connected>yes</connected><unsupported-version>no</unsupported-version><wildfire-rt>no</wildfire-rt><deactivated>no</deactivated><hostname>{h}</hostname><ip-address>{ip}</ip-address><ipv6-address>unknown</ipv6-address><mac-addr/><uptime>{up}</uptime><family>vm</family><model>PA-VM</model><sw-version>{v}</sw-version><app-version>8841-8997</app-version><av-version>5012-5532</av-version><device-dictionary-version>150-598</device-dictionary-version><wildfire-version>912345-916234</wildfire-version><threat-version>8841-8997</threat-version><url-db>paloaltonetworks</url-db><url-filtering-version>20261122.20001</url-filtering-version><logdb-version>11.1.2</logdb-version><vpnclient-package-version/><global-protect-client-package-version>0.0.0</global-protect-client-package-version><prev-app-version>0</prev-app-version><prev-av-version>0</prev-av-version><prev-threat-version>0</prev-threat-version><prev-wildfire-version>0</prev-wildfire-version><domain/><slot-count>0</slot-count><type/><tag/><plugin_versions/><ha-cluster/><vpn-disable-mode>no</vpn-disable-mode><operational-mode>normal</operational-mode><certificate-status/><certificate-subject-name>{s}</certificate-subject-name><certificate-expiry>2031/11/22 00:00:00</certificate-expiry><connected-at>2026/11/22 00:00:00</connected-at><custom-certificate-usage>no</custom-certificate-usage><multi-vsys>no</multi-vsys><vsys><entry name=\"vsys1\"><display-name>vsys1</display-name><shared-policy-status>{sync}</shared-policy-status><shared-policy-md5sum>0</shared-policy-md5sum></entry></vsys><last-masterkey-push-status>Unknown</last-masterkey-push-status><last-masterkey-push-timestamp/><express-mode>no</express-mode><device-cert-present/><device-cert-expiry-date>N/A</device-cert-expiry-date></entry>",
+        s = fw.serial,
+        h = xml::escape(&fw.hostname),
+        ip = fw.ip,
+        up = fw.uptime(),
+        v = SW_VERSION,
+        sync = if synced { "In Sync" } else { "Out of Sync" },
+    )
+}
+
+fn show_devices(st: &SimState, el: &Element) -> Result<String, ApiError> {
+    if st.primary != PANORAMA_SERIAL {
+        return Err(unknown(el));
+    }
+    let mut s = String::from("<devices>");
+    for serial in &st.managed {
+        if let Some(fw) = st.devices.get(serial) {
+            s.push_str(&device_entry(fw, fw.policy_synced));
+        }
+    }
+    s.push_str("</devices>");
+    Ok(ok(&s))
+}
+
+fn show_devicegroups(st: &SimState) -> Result<String, ApiError> {
+    let Some(pano) = st.devices.get(PANORAMA_SERIAL) else {
+        return Err(ApiError::new(17, "show devicegroups is only available on Panorama"));
+    };
+    let mut s = String::from("<devicegroups>");
+    if let Ok(x) = XPath::parse("/config/devices/entry[@name='localhost.localdomain']/device-group/entry") {
+        for p in x.select(&pano.running) {
+            let Some(dg) = crate::xpath::get(&pano.running, &p) else {
+                continue;
+            };
+            s.push_str(&format!("<entry name=\"{}\"><devices>", xml::escape(dg.name_attr().unwrap_or(""))));
+            for d in dg.child("devices").map(|d| d.children.as_slice()).unwrap_or(&[]) {
+                if let Some(fw) = d.name_attr().and_then(|n| st.devices.get(n)) {
+                    s.push_str(&device_entry(fw, fw.policy_synced));
+                }
+            }
+            s.push_str("</devices></entry>");
+        }
+    }
+    s.push_str("</devicegroups>");
+    Ok(ok(&s))
+}

@@ -1,0 +1,231 @@
+//! A small deterministic traffic model: sessions come and go, counters grow.
+
+use std::collections::BTreeMap;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// One session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Session id.
+    pub id: u64,
+    /// Application.
+    pub app: &'static str,
+    /// IP protocol number.
+    pub proto: u8,
+    /// Source IP.
+    pub src: String,
+    /// Source port.
+    pub sport: u16,
+    /// Destination IP.
+    pub dst: String,
+    /// Destination port.
+    pub dport: u16,
+    /// From zone.
+    pub from: &'static str,
+    /// To zone.
+    pub to: &'static str,
+    /// Matched rule.
+    pub rule: String,
+    /// Start (unix seconds).
+    pub start: u64,
+    /// Bytes so far.
+    pub bytes: u64,
+    /// Packets so far.
+    pub packets: u64,
+    /// Planned lifetime in seconds.
+    pub life: u64,
+}
+
+const APPS: &[(&str, u8, u16)] = &[
+    ("ssl", 6, 443),
+    ("web-browsing", 6, 80),
+    ("dns-base", 17, 53),
+    ("ntp-base", 17, 123),
+    ("ssh", 6, 22),
+    ("ping", 1, 0),
+    ("ms-office365", 6, 443),
+    ("google-base", 6, 443),
+];
+
+const DESTS: &[&str] = &["203.0.113.10", "203.0.113.25", "198.51.100.53", "192.0.2.80", "8.8.8.8"];
+
+/// Global counter definition: (name, category, aspect, severity, description).
+pub const COUNTERS: &[(&str, &str, &str, &str, &str)] = &[
+    ("pkt_recv", "packet", "pktproc", "info", "Packets received"),
+    ("pkt_sent", "packet", "pktproc", "info", "Packets transmitted"),
+    ("session_allocated", "session", "resource", "info", "Sessions allocated"),
+    ("session_freed", "session", "resource", "info", "Sessions freed"),
+    ("session_installed", "session", "resource", "info", "Sessions installed"),
+    ("flow_ip_cksm_sw_validation", "flow", "pktproc", "info", "Packets for which IP checksum validation was done in software"),
+    ("flow_policy_deny", "flow", "session", "drop", "Session setup: denied by policy"),
+    ("flow_tcp_non_syn_drop", "flow", "pktproc", "drop", "Packets dropped: non-SYN TCP without session match"),
+    ("appid_ident_by_simple_sig", "appid", "pktproc", "info", "Application identified by simple signature"),
+    ("dfa_sw", "dfa", "pktproc", "info", "The total number of dfa match using software"),
+];
+
+/// Sessions, counters and generated logs of one firewall.
+#[derive(Debug, Clone)]
+pub struct Traffic {
+    rng: StdRng,
+    /// Active sessions by id.
+    pub sessions: BTreeMap<u64, Session>,
+    next_id: u64,
+    last: Instant,
+    /// Counter values, indexed like [`COUNTERS`].
+    pub counters: Vec<u64>,
+    /// Counter rates per second.
+    pub rates: Vec<u64>,
+    /// Sessions created since start.
+    pub created: u64,
+    /// Ended sessions waiting to be written as traffic logs.
+    pub ended: Vec<(Session, &'static str)>,
+    /// Threat events waiting to be logged: (session, threat name).
+    pub threats: Vec<(Session, &'static str)>,
+    enabled: bool,
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Traffic {
+    /// A model seeded deterministically; Panorama passes `panorama=true` (no data plane).
+    pub fn new(seed: u64, panorama: bool) -> Self {
+        let mut t = Traffic {
+            rng: StdRng::seed_from_u64(seed),
+            sessions: BTreeMap::new(),
+            next_id: 1000,
+            last: Instant::now(),
+            counters: vec![0; COUNTERS.len()],
+            rates: vec![0; COUNTERS.len()],
+            created: 0,
+            ended: Vec::new(),
+            threats: Vec::new(),
+            enabled: !panorama,
+        };
+        if t.enabled {
+            for _ in 0..40 {
+                t.spawn(&[]);
+            }
+        }
+        t
+    }
+
+    fn spawn(&mut self, user_ips: &[String]) {
+        let (app, proto, dport) = APPS[self.rng.gen_range(0..APPS.len())];
+        let src = if !user_ips.is_empty() && self.rng.gen_bool(0.5) {
+            user_ips[self.rng.gen_range(0..user_ips.len())].clone()
+        } else {
+            format!("192.0.2.{}", self.rng.gen_range(10..60))
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        self.created += 1;
+        let s = Session {
+            id,
+            app,
+            proto,
+            src,
+            sport: self.rng.gen_range(1024..65000),
+            dst: DESTS[self.rng.gen_range(0..DESTS.len())].to_string(),
+            dport,
+            from: "trust",
+            to: "untrust",
+            rule: "allow-outbound".into(),
+            start: unix_now(),
+            bytes: self.rng.gen_range(60..5000),
+            packets: self.rng.gen_range(1..10),
+            life: self.rng.gen_range(5..300),
+        };
+        self.counters[2] += 1;
+        self.counters[4] += 1;
+        self.sessions.insert(id, s);
+    }
+
+    /// Advance the model to now. `user_ips` are IPs with a User-ID mapping (they get traffic too).
+    pub fn tick(&mut self, user_ips: &[String]) {
+        if !self.enabled {
+            return;
+        }
+        let el = self.last.elapsed().as_secs_f64();
+        if el < 1.0 {
+            return;
+        }
+        self.last = Instant::now();
+        let steps = el.min(120.0) as u64;
+        let now = unix_now();
+        let mut pkts = 0u64;
+        for _ in 0..steps {
+            for s in self.sessions.values_mut() {
+                let p = self.rng.gen_range(1..40);
+                s.packets += p;
+                s.bytes += p * self.rng.gen_range(60..1400);
+                pkts += p;
+            }
+            let n_new = self.rng.gen_range(0..4);
+            for _ in 0..n_new {
+                if self.sessions.len() < 500 {
+                    self.spawn(user_ips);
+                }
+            }
+            if self.rng.gen_bool(0.05)
+                && let Some(s) = self.sessions.values().next().cloned()
+            {
+                self.threats.push((s, "Eicar Test File"));
+            }
+        }
+        let expired: Vec<u64> = self
+            .sessions
+            .values()
+            .filter(|s| s.start + s.life <= now)
+            .map(|s| s.id)
+            .collect();
+        for id in expired {
+            if let Some(s) = self.sessions.remove(&id) {
+                self.counters[3] += 1;
+                self.ended.push((s, "aged-out"));
+            }
+        }
+        self.counters[0] += pkts;
+        self.counters[1] += pkts * 98 / 100;
+        self.counters[5] += pkts / 3;
+        self.counters[6] += steps * self.rng.gen_range(0..3);
+        self.counters[7] += steps * self.rng.gen_range(0..2);
+        self.counters[8] += pkts / 10;
+        self.counters[9] += pkts / 5;
+        let secs = steps.max(1);
+        self.rates = vec![
+            pkts / secs,
+            pkts * 98 / 100 / secs,
+            2,
+            2,
+            2,
+            pkts / 3 / secs,
+            1,
+            0,
+            pkts / 10 / secs,
+            pkts / 5 / secs,
+        ];
+        if self.ended.len() > 5000 {
+            self.ended.drain(..1000);
+        }
+    }
+
+    /// Clear one session; true if it existed.
+    pub fn clear(&mut self, id: u64) -> bool {
+        match self.sessions.remove(&id) {
+            Some(s) => {
+                self.counters[3] += 1;
+                self.ended.push((s, "resources-unavailable"));
+                true
+            }
+            None => false,
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! User-ID state and `uid-message` processing.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crate::device::ApiError;
+use crate::xml::{self, Element};
+
+/// One IP-user mapping.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    /// User name.
+    pub user: String,
+    /// Expiry (None = never).
+    pub expires: Option<Instant>,
+    /// Timeout given at login, in seconds (0 = never).
+    pub timeout_secs: u64,
+    /// vsys.
+    pub vsys: String,
+}
+
+/// A tag with optional expiry.
+pub type Tags = BTreeMap<String, Option<Instant>>;
+
+/// User-ID state of one device.
+#[derive(Debug, Clone, Default)]
+pub struct UserIdState {
+    /// ip -> mapping.
+    pub mappings: BTreeMap<String, Mapping>,
+    /// ip -> tags (dynamic address groups).
+    pub ip_tags: BTreeMap<String, Tags>,
+    /// user -> tags (dynamic user groups).
+    pub user_tags: BTreeMap<String, Tags>,
+    /// group -> members (source xmlapi).
+    pub groups: BTreeMap<String, Vec<String>>,
+}
+
+/// Max IP-tag timeout (seconds).
+pub const MAX_TAG_TIMEOUT: u64 = 2_592_000;
+
+impl UserIdState {
+    /// Drop expired mappings and tags.
+    pub fn expire(&mut self, now: Instant) {
+        self.mappings.retain(|_, m| m.expires.is_none_or(|e| e > now));
+        for tags in self.ip_tags.values_mut().chain(self.user_tags.values_mut()) {
+            tags.retain(|_, e| e.is_none_or(|e| e > now));
+        }
+        self.ip_tags.retain(|_, t| !t.is_empty());
+        self.user_tags.retain(|_, t| !t.is_empty());
+    }
+
+    /// Process a uid-message. Returns Ok(response) or Err(error envelope).
+    pub fn apply(&mut self, cmd: &str, vsys: &str) -> Result<String, ApiError> {
+        let msg = xml::parse(cmd).map_err(|e| ApiError::new(18, format!("Malformed uid-message: {e}")))?;
+        if msg.name != "uid-message" {
+            return Err(ApiError::new(18, "Malformed uid-message: root element must be <uid-message>"));
+        }
+        let payload = msg
+            .child("payload")
+            .ok_or_else(|| ApiError::new(18, "Malformed uid-message: <payload> is missing"))?;
+        let now = Instant::now();
+        let mut failures: Vec<Element> = Vec::new();
+        // login first, then the rest in document order
+        let mut sections: Vec<&Element> = payload.children.iter().filter(|c| c.name == "login").collect();
+        sections.extend(payload.children.iter().filter(|c| c.name != "login"));
+        for sect in sections {
+            let mut errs = Element::new(sect.name.clone());
+            match sect.name.as_str() {
+                "login" => {
+                    for e in sect.children.iter().filter(|c| c.name == "entry") {
+                        let (Some(user), Some(ip)) = (e.attr("name"), e.attr("ip")) else {
+                            errs.children.push(err_entry(e, "ip", "entry requires name and ip"));
+                            continue;
+                        };
+                        let timeout_min: u64 = e.attr("timeout").and_then(|t| t.parse().ok()).unwrap_or(45);
+                        self.mappings.insert(
+                            ip.to_string(),
+                            Mapping {
+                                user: user.to_string(),
+                                expires: (timeout_min > 0).then(|| now + Duration::from_secs(timeout_min * 60)),
+                                timeout_secs: timeout_min * 60,
+                                vsys: vsys.to_string(),
+                            },
+                        );
+                    }
+                }
+                "logout" => {
+                    for e in sect.children.iter().filter(|c| c.name == "entry") {
+                        let Some(ip) = e.attr("ip") else {
+                            continue;
+                        };
+                        let user = e.attr("name").unwrap_or("");
+                        match self.mappings.get(ip) {
+                            Some(m) if user.is_empty() || m.user.eq_ignore_ascii_case(user) => {
+                                self.mappings.remove(ip);
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                "register" | "unregister" => {
+                    let reg = sect.name == "register";
+                    for e in sect.children.iter().filter(|c| c.name == "entry") {
+                        let Some(ip) = e.attr("ip") else {
+                            continue;
+                        };
+                        let members: Vec<&Element> = e
+                            .child("tag")
+                            .map(|t| t.children.iter().filter(|c| c.name == "member").collect())
+                            .unwrap_or_default();
+                        if !reg && members.is_empty() {
+                            // unregister all tags of the ip
+                            self.ip_tags.remove(ip);
+                            continue;
+                        }
+                        for m in members {
+                            let tag = m.text_str().to_string();
+                            if reg {
+                                let timeout: u64 = m.attr("timeout").and_then(|t| t.parse().ok()).unwrap_or(0);
+                                if timeout > MAX_TAG_TIMEOUT {
+                                    errs.children.push(err_entry(e, "ip", &format!("timeout {timeout} for tag {tag} is out of range, maximum {MAX_TAG_TIMEOUT}")));
+                                    continue;
+                                }
+                                let tags = self.ip_tags.entry(ip.to_string()).or_default();
+                                if tags.contains_key(&tag) {
+                                    errs.children.push(err_entry(e, "ip", &format!("tag {tag} already exists, ignore")));
+                                }
+                                tags.insert(tag, (timeout > 0).then(|| now + Duration::from_secs(timeout)));
+                            } else {
+                                let removed = self.ip_tags.get_mut(ip).and_then(|t| t.remove(&tag));
+                                if removed.is_none() {
+                                    errs.children.push(err_entry(e, "ip", &format!("tag {tag} does not exist, ignore unreg")));
+                                }
+                                if self.ip_tags.get(ip).is_some_and(|t| t.is_empty()) {
+                                    self.ip_tags.remove(ip);
+                                }
+                            }
+                        }
+                    }
+                }
+                "register-user" | "unregister-user" => {
+                    let reg = sect.name == "register-user";
+                    for e in sect.children.iter().filter(|c| c.name == "entry") {
+                        let Some(user) = e.attr("user") else {
+                            continue;
+                        };
+                        let members: Vec<&Element> = e
+                            .child("tag")
+                            .map(|t| t.children.iter().filter(|c| c.name == "member").collect())
+                            .unwrap_or_default();
+                        if !reg && members.is_empty() {
+                            self.user_tags.remove(user);
+                            continue;
+                        }
+                        for m in members {
+                            let tag = m.text_str().to_string();
+                            if reg {
+                                let timeout: u64 = m.attr("timeout").and_then(|t| t.parse().ok()).unwrap_or(0);
+                                let tags = self.user_tags.entry(user.to_string()).or_default();
+                                if tags.contains_key(&tag) {
+                                    errs.children.push(err_entry(e, "user", &format!("tag {tag} already exists, ignore")));
+                                }
+                                tags.insert(tag, (timeout > 0).then(|| now + Duration::from_secs(timeout)));
+                            } else {
+                                let removed = self.user_tags.get_mut(user).and_then(|t| t.remove(&tag));
+                                if removed.is_none() {
+                                    errs.children.push(err_entry(e, "user", &format!("tag {tag} does not exist, ignore unreg")));
+                                }
+                                if self.user_tags.get(user).is_some_and(|t| t.is_empty()) {
+                                    self.user_tags.remove(user);
+                                }
+                            }
+                        }
+                    }
+                }
+                "groups" => {
+                    for g in sect.children.iter().filter(|c| c.name == "entry") {
+                        let Some(name) = g.attr("name") else {
+                            continue;
+                        };
+                        let members: Vec<String> = g
+                            .child("members")
+                            .map(|m| {
+                                m.children
+                                    .iter()
+                                    .filter_map(|e| e.attr("name").map(str::to_string))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        self.groups.insert(name.to_string(), members);
+                    }
+                }
+                other => {
+                    return Err(ApiError::new(18, format!("Malformed uid-message: unknown payload element <{other}>")));
+                }
+            }
+            if !errs.children.is_empty() {
+                failures.push(errs);
+            }
+        }
+        if failures.is_empty() {
+            return Ok("<response status=\"success\"><result><uid-response><version>2.0</version><payload></payload></uid-response></result></response>".into());
+        }
+        let mut payload = Element::new("payload");
+        payload.children = failures;
+        let inner = Element::new("uid-response")
+            .with_text_child("version", "2.0")
+            .with_child(payload);
+        Err(ApiError {
+            code: 0,
+            lines: vec![inner.to_xml()],
+            http: 200,
+        })
+    }
+
+    /// Users of a group (case-insensitive match on group name).
+    pub fn group_members(&self, group: &str) -> Option<&Vec<String>> {
+        self.groups
+            .iter()
+            .find(|(g, _)| g.eq_ignore_ascii_case(group))
+            .map(|(_, m)| m)
+    }
+}
+
+fn err_entry(e: &Element, key: &str, message: &str) -> Element {
+    Element::new("entry")
+        .with_attr(key, e.attr(key).unwrap_or(""))
+        .with_attr("message", message)
+}
+
+/// Render a uid error (its line is raw XML, not CDATA).
+pub fn uid_error_envelope(err: &ApiError) -> String {
+    format!(
+        "<response status=\"error\"><msg><line>{}</line></msg></response>",
+        err.lines.join("")
+    )
+}
+
+/// Evaluate a dynamic address group filter like `'a' and ('b' or 'c')` against tags.
+pub fn filter_matches(filter: &str, has: &dyn Fn(&str) -> bool) -> bool {
+    let toks = tokenize(filter);
+    let mut p = 0usize;
+    let r = or_expr(&toks, &mut p, has, 0);
+    r.unwrap_or(false) && p == toks.len()
+}
+
+#[derive(Debug, PartialEq)]
+enum Tok {
+    Tag(String),
+    And,
+    Or,
+    Not,
+    LParen,
+    RParen,
+}
+
+fn tokenize(s: &str) -> Vec<Tok> {
+    let mut out = Vec::new();
+    let mut it = s.chars().peekable();
+    while let Some(&c) = it.peek() {
+        match c {
+            ' ' | '\t' | '\n' => {
+                it.next();
+            }
+            '(' => {
+                it.next();
+                out.push(Tok::LParen);
+            }
+            ')' => {
+                it.next();
+                out.push(Tok::RParen);
+            }
+            '\'' | '"' => {
+                it.next();
+                let mut t = String::new();
+                for ch in it.by_ref() {
+                    if ch == c {
+                        break;
+                    }
+                    t.push(ch);
+                }
+                out.push(Tok::Tag(t));
+            }
+            _ => {
+                let mut w = String::new();
+                while let Some(&ch) = it.peek() {
+                    if ch.is_whitespace() || ch == '(' || ch == ')' {
+                        break;
+                    }
+                    w.push(ch);
+                    it.next();
+                }
+                out.push(match w.to_ascii_lowercase().as_str() {
+                    "and" => Tok::And,
+                    "or" => Tok::Or,
+                    "not" => Tok::Not,
+                    _ => Tok::Tag(w),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn or_expr(t: &[Tok], p: &mut usize, has: &dyn Fn(&str) -> bool, d: usize) -> Option<bool> {
+    let mut v = and_expr(t, p, has, d)?;
+    while t.get(*p) == Some(&Tok::Or) {
+        *p += 1;
+        let r = and_expr(t, p, has, d)?;
+        v = v || r;
+    }
+    Some(v)
+}
+
+fn and_expr(t: &[Tok], p: &mut usize, has: &dyn Fn(&str) -> bool, d: usize) -> Option<bool> {
+    let mut v = atom(t, p, has, d)?;
+    while t.get(*p) == Some(&Tok::And) {
+        *p += 1;
+        let r = atom(t, p, has, d)?;
+        v = v && r;
+    }
+    Some(v)
+}
+
+fn atom(t: &[Tok], p: &mut usize, has: &dyn Fn(&str) -> bool, d: usize) -> Option<bool> {
+    if d > 32 {
+        return None;
+    }
+    match t.get(*p)? {
+        Tok::Tag(s) => {
+            *p += 1;
+            Some(has(s))
+        }
+        Tok::Not => {
+            *p += 1;
+            atom(t, p, has, d + 1).map(|v| !v)
+        }
+        Tok::LParen => {
+            *p += 1;
+            let v = or_expr(t, p, has, d + 1)?;
+            if t.get(*p) != Some(&Tok::RParen) {
+                return None;
+            }
+            *p += 1;
+            Some(v)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn register_twice_reports_duplicate() {
+        let mut s = UserIdState::default();
+        let m = "<uid-message><version>1.0</version><type>update</type><payload><register><entry ip=\"10.0.0.1\"><tag><member>bad</member></tag></entry></register></payload></uid-message>";
+        assert!(s.apply(m, "vsys1").is_ok());
+        let e = s.apply(m, "vsys1").unwrap_err();
+        assert!(e.lines[0].contains("already exists, ignore"));
+        assert!(s.ip_tags["10.0.0.1"].contains_key("bad"));
+    }
+
+    #[test]
+    fn filters() {
+        let has = |t: &str| t == "a" || t == "b";
+        assert!(filter_matches("'a' and 'b'", &has));
+        assert!(!filter_matches("'a' and 'c'", &has));
+        assert!(filter_matches("'c' or ('a' and not 'c')", &has));
+        assert!(!filter_matches("'a' and", &has));
+    }
+}

@@ -1,0 +1,507 @@
+//! Validation as the device does it: names, address formats, references.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::device::ApiError;
+use crate::xml::Element;
+use crate::xpath;
+
+/// Containers whose `entry` children are named objects subject to name rules.
+const NAMED_KINDS: &[&str] = &[
+    "address",
+    "address-group",
+    "service",
+    "service-group",
+    "application-group",
+    "rules",
+    "profile-group",
+    "schedule",
+    "external-list",
+    "region",
+    "dynamic-user-group",
+    "custom-url-category",
+    "certificate",
+    "tag",
+];
+
+/// Check the name of a new entry whose parent tags are `ctx` (ending with the container tag).
+pub fn check_name(ctx: &[String], name: &str, panorama: bool) -> Result<(), ApiError> {
+    let Some(kind) = ctx.last() else {
+        return Ok(());
+    };
+    // only named objects inside an object container (shared / vsys / device-group / template config)
+    if !NAMED_KINDS.contains(&kind.as_str()) || ctx.iter().any(|t| t == "mgt-config") {
+        return Ok(());
+    }
+    let len = name.chars().count();
+    let (max, code) = match kind.as_str() {
+        "tag" => (127, 12),
+        "certificate" if panorama => (31, 17),
+        _ => (63, 12),
+    };
+    if len == 0 {
+        return Err(ApiError::new(12, format!("{kind} name is empty")));
+    }
+    if len > max {
+        return Err(ApiError::new(
+            code,
+            format!("{name} can be at most {max} characters, but current length: {len}"),
+        ));
+    }
+    let bad_char = if kind == "tag" {
+        name.chars().any(|c| c.is_control() || matches!(c, '\'' | '"' | '<' | '>' | '&' | ']' | '['))
+    } else {
+        let first_ok = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        !first_ok
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '))
+            || (kind == "certificate" && name.starts_with('_'))
+    };
+    if bad_char {
+        return Err(ApiError::new(
+            12,
+            format!(
+                "{kind} -> {name} is invalid. Names must start with an alphanumeric character or underscore and contain only alphanumeric characters, underscore, hyphen, period or space"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Validate a fragment placed under the tags in `ctx`.
+pub fn check_subtree(ctx: &[String], el: &Element, panorama: bool) -> Result<(), ApiError> {
+    if el.name == "entry"
+        && let Some(n) = el.name_attr()
+    {
+        check_name(ctx, n, panorama)?;
+        if ctx.last().is_some_and(|k| k == "address") {
+            check_address(n, el)?;
+        }
+    }
+    let mut path = ctx.to_vec();
+    // an address entry addressed directly: .../address/entry[@name='a'] + <ip-netmask>
+    if el.name != "entry"
+        && ctx.len() >= 2
+        && ctx[ctx.len() - 2] == "address"
+        && ctx[ctx.len() - 1] == "entry"
+    {
+        check_address_field("address", &el.name, el.text_str())?;
+    }
+    path.push(el.name.clone());
+    if path.len() > 200 {
+        return Ok(());
+    }
+    for c in &el.children {
+        check_subtree(&path, c, panorama)?;
+    }
+    Ok(())
+}
+
+fn check_address(name: &str, el: &Element) -> Result<(), ApiError> {
+    let kinds: Vec<&Element> = el
+        .children
+        .iter()
+        .filter(|c| matches!(c.name.as_str(), "ip-netmask" | "ip-range" | "ip-wildcard" | "fqdn"))
+        .collect();
+    if kinds.len() > 1 {
+        return Err(ApiError::new(
+            12,
+            format!("{name}: only one of ip-netmask, ip-range, ip-wildcard, fqdn may be set"),
+        ));
+    }
+    for k in kinds {
+        check_address_field(name, &k.name, k.text_str())?;
+    }
+    Ok(())
+}
+
+fn check_address_field(name: &str, field: &str, v: &str) -> Result<(), ApiError> {
+    let ok = match field {
+        "ip-netmask" => valid_netmask(v),
+        "ip-range" => valid_range(v),
+        "ip-wildcard" => v
+            .split_once('/')
+            .is_some_and(|(a, m)| a.parse::<Ipv4Addr>().is_ok() && m.parse::<Ipv4Addr>().is_ok()),
+        "fqdn" => valid_fqdn(v),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            12,
+            format!("{name} -> {field} '{v}' is not a valid {field}"),
+        ))
+    }
+}
+
+/// `a.b.c.d[/n]` or IPv6`[/n]`.
+pub fn valid_netmask(v: &str) -> bool {
+    let (ip, len) = match v.split_once('/') {
+        Some((i, l)) => (i, Some(l)),
+        None => (v, None),
+    };
+    let Ok(ip) = ip.parse::<IpAddr>() else {
+        return false;
+    };
+    match len {
+        None => true,
+        Some(l) => match l.parse::<u8>() {
+            Ok(n) => n <= if ip.is_ipv4() { 32 } else { 128 },
+            Err(_) => false,
+        },
+    }
+}
+
+/// `ip-ip`, same family, ascending.
+pub fn valid_range(v: &str) -> bool {
+    let Some((a, b)) = v.split_once('-') else {
+        return false;
+    };
+    match (a.trim().parse::<IpAddr>(), b.trim().parse::<IpAddr>()) {
+        (Ok(IpAddr::V4(a)), Ok(IpAddr::V4(b))) => a <= b,
+        (Ok(IpAddr::V6(a)), Ok(IpAddr::V6(b))) => a <= b,
+        _ => false,
+    }
+}
+
+/// Hostname syntax.
+pub fn valid_fqdn(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= 255
+        && v.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+}
+
+/// A kind family for references.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Family {
+    Address,
+    Service,
+    Tag,
+    AppGroup,
+    Schedule,
+    ProfileGroup,
+}
+
+fn family_of(kind: &str) -> Option<Family> {
+    Some(match kind {
+        "address" | "address-group" | "external-list" | "region" => Family::Address,
+        "service" | "service-group" => Family::Service,
+        "tag" => Family::Tag,
+        "application-group" => Family::AppGroup,
+        "schedule" => Family::Schedule,
+        "profile-group" => Family::ProfileGroup,
+        _ => return None,
+    })
+}
+
+fn family_kinds(f: Family) -> &'static [&'static str] {
+    match f {
+        Family::Address => &["address", "address-group", "external-list", "region"],
+        Family::Service => &["service", "service-group"],
+        Family::Tag => &["tag"],
+        Family::AppGroup => &["application-group", "application"],
+        Family::Schedule => &["schedule"],
+        Family::ProfileGroup => &["profile-group"],
+    }
+}
+
+/// A reference found in config: (description of the referrer, family, referenced name).
+struct Ref {
+    desc: String,
+    family: Family,
+    name: String,
+}
+
+/// All object containers in a tree: (index path, description, is_shared).
+fn containers(tree: &Element) -> Vec<(Vec<usize>, String, bool)> {
+    let mut out = Vec::new();
+    for (i, c) in tree.children.iter().enumerate() {
+        if c.name == "shared" {
+            out.push((vec![i], "shared".to_string(), true));
+        }
+        if c.name == "devices" {
+            for (j, d) in c.children.iter().enumerate() {
+                for (k, sect) in d.children.iter().enumerate() {
+                    if sect.name == "vsys" || sect.name == "device-group" {
+                        for (l, e) in sect.children.iter().enumerate() {
+                            let n = e.name_attr().unwrap_or("?");
+                            out.push((vec![i, j, k, l], n.to_string(), false));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn members_of(el: &Element, child: &str) -> Vec<String> {
+    el.child(child).map(Element::members).unwrap_or_default()
+}
+
+/// Every reference held by objects and rules of one container.
+fn refs_in(container: &Element) -> Vec<Ref> {
+    let mut out = Vec::new();
+    for rb in ["rulebase", "pre-rulebase", "post-rulebase"] {
+        let Some(rulebase) = container.child(rb) else {
+            continue;
+        };
+        for typ in &rulebase.children {
+            let Some(rules) = typ.child("rules") else {
+                continue;
+            };
+            for r in &rules.children {
+                let rn = r.name_attr().unwrap_or("?");
+                let base = format!("{rb} -> {} -> rules -> {rn}", typ.name);
+                for (field, fam) in [
+                    ("source", Family::Address),
+                    ("destination", Family::Address),
+                    ("service", Family::Service),
+                    ("tag", Family::Tag),
+                    ("application", Family::AppGroup),
+                ] {
+                    for m in members_of(r, field) {
+                        out.push(Ref {
+                            desc: format!("{base} -> {field}"),
+                            family: fam,
+                            name: m,
+                        });
+                    }
+                }
+                if let Some(s) = r.child("schedule") {
+                    out.push(Ref {
+                        desc: format!("{base} -> schedule"),
+                        family: Family::Schedule,
+                        name: s.text_str().to_string(),
+                    });
+                }
+                if let Some(g) = r.find("profile-setting/group") {
+                    for m in g.members() {
+                        out.push(Ref {
+                            desc: format!("{base} -> profile-setting -> group"),
+                            family: Family::ProfileGroup,
+                            name: m,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if let Some(groups) = container.child("address-group") {
+        for g in &groups.children {
+            let gn = g.name_attr().unwrap_or("?");
+            for m in g.child("static").map(Element::members).unwrap_or_default() {
+                out.push(Ref {
+                    desc: format!("address-group -> {gn} -> static"),
+                    family: Family::Address,
+                    name: m,
+                });
+            }
+        }
+    }
+    if let Some(groups) = container.child("service-group") {
+        for g in &groups.children {
+            let gn = g.name_attr().unwrap_or("?");
+            for m in members_of(g, "members") {
+                out.push(Ref {
+                    desc: format!("service-group -> {gn} -> members"),
+                    family: Family::Service,
+                    name: m,
+                });
+            }
+        }
+    }
+    for kind in ["address", "address-group", "service", "service-group"] {
+        if let Some(k) = container.child(kind) {
+            for e in &k.children {
+                for m in members_of(e, "tag") {
+                    out.push(Ref {
+                        desc: format!("{kind} -> {} -> tag", e.name_attr().unwrap_or("?")),
+                        family: Family::Tag,
+                        name: m,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn defines(container: &Element, fam: Family, name: &str) -> bool {
+    family_kinds(fam)
+        .iter()
+        .any(|k| container.child(k).and_then(|c| c.entry_child(name)).is_some())
+}
+
+fn builtin(fam: Family, name: &str) -> bool {
+    match fam {
+        Family::Address => {
+            name == "any" || valid_netmask(name) || valid_range(name)
+        }
+        Family::Service => matches!(name, "any" | "application-default" | "service-http" | "service-https"),
+        Family::AppGroup => true, // applications come from the content database; not modelled
+        Family::Tag | Family::Schedule | Family::ProfileGroup => false,
+    }
+}
+
+/// Refuse to delete objects that are still referenced (code 10), naming the referrers.
+pub fn check_delete(tree: &Element, sel: &[Vec<usize>]) -> Result<(), ApiError> {
+    let all = containers(tree);
+    for p in sel {
+        // p = container path + [kind idx, entry idx]
+        if p.len() < 3 {
+            continue;
+        }
+        let Some(entry) = xpath::get(tree, p) else {
+            continue;
+        };
+        if entry.name != "entry" {
+            continue;
+        }
+        let Some(kind_el) = xpath::get(tree, &p[..p.len() - 1]) else {
+            continue;
+        };
+        let Some(fam) = family_of(&kind_el.name) else {
+            continue;
+        };
+        let cpath = &p[..p.len() - 2];
+        let Some((_, cdesc, shared)) = all.iter().find(|(cp, _, _)| cp == cpath) else {
+            continue;
+        };
+        let name = entry.name_attr().unwrap_or("");
+        let mut lines = Vec::new();
+        for (cp, desc, is_shared) in &all {
+            let Some(c) = xpath::get(tree, cp) else {
+                continue;
+            };
+            if cp != cpath {
+                // other containers only see a shared object, unless they shadow it
+                if !*shared || *is_shared || defines(c, fam, name) {
+                    continue;
+                }
+            }
+            for r in refs_in(c) {
+                if r.family == fam && r.name == name {
+                    lines.push(format!(" {desc} -> {}", r.desc));
+                }
+            }
+        }
+        if !lines.is_empty() {
+            let mut out = vec![format!(
+                " {cdesc} -> {} -> {name} cannot be deleted because of references from:",
+                kind_el.name
+            )];
+            out.extend(lines);
+            return Err(ApiError::lines(10, out));
+        }
+    }
+    Ok(())
+}
+
+/// After a rename, follow references in the container and (for shared) everywhere.
+pub fn rename_references(tree: &mut Element, kind_path: &[usize], old: &str, new: &str) {
+    let Some(kind_el) = xpath::get(tree, kind_path) else {
+        return;
+    };
+    let Some(fam) = family_of(&kind_el.name) else {
+        return;
+    };
+    if kind_path.is_empty() {
+        return;
+    }
+    let cpath = kind_path[..kind_path.len() - 1].to_vec();
+    let shared = containers(tree)
+        .iter()
+        .any(|(cp, _, s)| *s && *cp == cpath);
+    let targets: Vec<Vec<usize>> = containers(tree)
+        .into_iter()
+        .filter(|(cp, _, _)| *cp == cpath || shared)
+        .map(|(cp, _, _)| cp)
+        .collect();
+    let fields: &[&str] = match fam {
+        Family::Address => &["source", "destination", "static"],
+        Family::Service => &["service", "members"],
+        Family::Tag => &["tag"],
+        Family::AppGroup => &["application"],
+        Family::Schedule | Family::ProfileGroup => &[],
+    };
+    for cp in targets {
+        if let Some(c) = xpath::get_mut(tree, &cp) {
+            rename_members(c, fields, old, new, 0);
+        }
+    }
+}
+
+fn rename_members(el: &mut Element, fields: &[&str], old: &str, new: &str, depth: usize) {
+    if depth > 12 {
+        return;
+    }
+    let is_field = fields.contains(&el.name.as_str());
+    for c in &mut el.children {
+        if is_field && c.name == "member" && c.text_str() == old {
+            c.text = Some(new.to_string());
+        } else {
+            rename_members(c, fields, old, new, depth + 1);
+        }
+    }
+}
+
+/// Commit-time validation: unresolved references. Returns error lines (empty = valid).
+pub fn commit_errors(tree: &Element) -> Vec<String> {
+    let all = containers(tree);
+    let shared_el = all
+        .iter()
+        .find(|(_, _, s)| *s)
+        .and_then(|(p, _, _)| xpath::get(tree, p));
+    let mut errors = Vec::new();
+    for (cp, desc, is_shared) in &all {
+        let Some(c) = xpath::get(tree, cp) else {
+            continue;
+        };
+        for r in refs_in(c) {
+            if builtin(r.family, &r.name) || defines(c, r.family, &r.name) {
+                continue;
+            }
+            if !*is_shared && shared_el.is_some_and(|s| defines(s, r.family, &r.name)) {
+                continue;
+            }
+            errors.push(format!(" {desc} -> {} '{}' is not a valid reference", r.desc, r.name));
+            errors.push(format!(" {desc} -> {} is invalid", r.desc));
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert!(valid_netmask("10.0.0.0/8"));
+        assert!(valid_netmask("2001:db8::/32"));
+        assert!(!valid_netmask("10.0.0.0/33"));
+        assert!(!valid_netmask("10.0.0"));
+        assert!(valid_range("10.0.0.1-10.0.0.9"));
+        assert!(!valid_range("10.0.0.9-10.0.0.1"));
+        assert!(valid_fqdn("www.example.com"));
+        assert!(!valid_fqdn("bad..example"));
+    }
+
+    #[test]
+    fn names() {
+        let ctx = vec!["address".to_string()];
+        assert!(check_name(&ctx, "ok name-1.x", false).is_ok());
+        assert!(check_name(&ctx, "x' or '1'='1", false).is_err());
+        assert!(check_name(&ctx, "-lead", false).is_err());
+    }
+}

@@ -1,0 +1,173 @@
+"""pan-os-python against a simulated firewall."""
+
+import pytest
+from panos.errors import PanDeviceXapiError
+from panos.firewall import Firewall
+from panos.objects import AddressGroup, AddressObject, ServiceGroup, ServiceObject, Tag
+from panos.policies import Rulebase, SecurityRule
+from panos.userid import UserId
+
+
+@pytest.fixture
+def fw(firewall_sim):
+    dev = Firewall(firewall_sim.host, "admin", "admin", port=firewall_sim.port)
+    return dev
+
+
+def test_keygen_and_system_info(fw, firewall_sim):
+    info = fw.refresh_system_info()
+    assert info.version == "11.1.2"
+    assert info.platform == "PA-VM"
+    assert info.serial == firewall_sim.serials[0]
+    assert fw.api_key.startswith("LUFRPT")
+    assert fw.multi_vsys is False
+
+
+def test_bad_password_is_rejected(firewall_sim):
+    dev = Firewall(firewall_sim.host, "admin", "wrong", port=firewall_sim.port)
+    with pytest.raises(Exception) as e:
+        dev.refresh_system_info()
+    assert "403" in str(e.value)
+
+
+def test_address_crud(fw):
+    a = AddressObject("web-1", "10.1.1.1/32", description="first", tag=[])
+    fw.add(a)
+    a.create()
+    got = AddressObject("web-1")
+    fw.add(got)
+    got.refresh()
+    assert got.value == "10.1.1.1/32"
+    assert got.description == "first"
+    got.description = "changed"
+    got.apply()
+    again = AddressObject.refreshall(fw)
+    assert [x.description for x in again if x.name == "web-1"] == ["changed"]
+    got.update("value") if False else None
+    got.value = "10.1.1.2"
+    got.update("value")
+    third = AddressObject("web-1")
+    fw.add(third)
+    third.refresh()
+    assert third.value == "10.1.1.2"
+    third.delete()
+    assert [x.name for x in AddressObject.refreshall(fw)] == []
+
+
+def test_invalid_address_value_refused(fw):
+    a = AddressObject("bad", "10.1.1.300")
+    fw.add(a)
+    with pytest.raises(PanDeviceXapiError) as e:
+        a.create()
+    assert "not a valid" in str(e.value)
+
+
+def test_tags_groups_services(fw):
+    t = Tag("quarantine", color="color1", comments="bad hosts")
+    fw.add(t)
+    t.create()
+    members = []
+    for i in range(3):
+        a = AddressObject(f"h{i}", f"192.0.2.{i + 1}", tag=["quarantine"])
+        fw.add(a)
+        a.create()
+        members.append(a.name)
+    g = AddressGroup("hosts", static_value=members, tag=["quarantine"])
+    fw.add(g)
+    g.create()
+    s = ServiceObject("tcp-8443", protocol="tcp", destination_port="8443")
+    fw.add(s)
+    s.create()
+    sg = ServiceGroup("web-svcs", value=["tcp-8443"])
+    fw.add(sg)
+    sg.create()
+    groups = AddressGroup.refreshall(fw)
+    assert sorted(groups[0].static_value) == ["h0", "h1", "h2"]
+    assert ServiceObject.refreshall(fw)[0].destination_port == "8443"
+    assert Tag.refreshall(fw)[0].color == "color1"
+    # an address still in a group cannot be deleted, and the error names the group
+    h0 = [x for x in fw.children if getattr(x, "name", None) == "h0"][0]
+    with pytest.raises(PanDeviceXapiError) as e:
+        h0.delete()
+    assert "hosts" in str(e.value)
+    g.delete()
+    h0.delete()
+    sg.delete()
+    s.delete()
+
+
+def test_create_similar_and_delete_similar_500(fw):
+    objs = [AddressObject(f"bulk-{i:04d}", f"10.{i // 250}.{i % 250}.1") for i in range(500)]
+    for o in objs:
+        fw.add(o)
+    objs[0].create_similar()
+    names = AddressObject.refreshall(fw, name_only=True)
+    assert len(names) == 500
+    objs[0].delete_similar()
+    assert AddressObject.refreshall(fw, name_only=True) == []
+
+
+def test_security_rules_create_move_commit(fw):
+    for n in ["a1", "a2"]:
+        o = AddressObject(n, "198.51.100.7")
+        fw.add(o)
+        o.create()
+    rb = Rulebase()
+    fw.add(rb)
+    rules = []
+    for n in ["r1", "r2", "r3"]:
+        r = SecurityRule(n, fromzone=["trust"], tozone=["untrust"], source=["a1"], destination=["a2"],
+                         application=["any"], service=["application-default"], action="allow")
+        rb.add(r)
+        r.create()
+        rules.append(r)
+    rules[2].move("top")
+    rules[0].move("after", ref="r2")
+    names = [r.name for r in SecurityRule.refreshall(rb)]
+    assert names == ["r3", "r2", "r1"]
+    result = fw.commit(sync=True)
+    assert result["success"] is True
+    assert result["result"] == "OK"
+    # nothing left to commit
+    assert fw.commit(sync=True) is None
+    # running config now has the rules
+    running = SecurityRule.refreshall(rb, running_config=True)
+    assert [r.name for r in running] == ["r3", "r2", "r1"]
+
+
+def test_commit_fails_on_unresolved_reference(fw):
+    rb = Rulebase()
+    fw.add(rb)
+    r = SecurityRule("dangling", fromzone=["any"], tozone=["any"], source=["no-such-object"],
+                     destination=["any"], application=["any"], service=["any"], action="deny")
+    rb.add(r)
+    r.create()
+    result = fw.commit(sync=True)
+    assert result["success"] is False
+    assert any("no-such-object" in m for m in result["messages"])
+
+
+def test_userid_login_logout_tags(fw):
+    fw.refresh_system_info()
+    uid = fw.userid
+    uid.login("corp\\alice", "10.9.0.1", timeout=30)
+    uid.register("10.9.0.1", ["quarantine", "guest"])
+    assert uid.get_registered_ip(tags="quarantine") == {"10.9.0.1": ["quarantine"]}
+    reg = uid.get_registered_ip()
+    assert sorted(reg["10.9.0.1"]) == ["guest", "quarantine"]
+    # duplicate registration is silently ignored by pan-os-python
+    uid.register("10.9.0.1", "guest")
+    uid.unregister("10.9.0.1", "guest")
+    uid.unregister("10.9.0.1", "guest")
+    assert uid.get_registered_ip() == {"10.9.0.1": ["quarantine"]}
+    uid.tag_user("corp\\alice", ["vip"])
+    assert uid.get_user_tags() == {"corp\\alice": ["vip"]}
+    uid.untag_user("corp\\alice", ["vip"])
+    assert uid.get_user_tags() == {}
+    uid.set_group("admins", ["corp\\alice", "corp\\bob"])
+    assert uid.get_group_members("admins") == ["corp\\alice", "corp\\bob"]
+    mapping = fw.op("show user ip-user-mapping all")
+    assert mapping.find("./result/entry/user").text == "corp\\alice"
+    uid.logout("corp\\alice", "10.9.0.1")
+    mapping = fw.op("show user ip-user-mapping all")
+    assert mapping.find("./result/entry") is None
