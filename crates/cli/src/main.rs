@@ -4,6 +4,7 @@
 //! environment, then flags), calls the client or the simulator, and renders results. `anyhow` is
 //! used only here; the libraries return typed errors.
 
+mod demo;
 mod output;
 mod panos_cmd;
 mod settings;
@@ -37,6 +38,8 @@ struct Cli {
 enum Command {
     /// Run a simulated Panorama or firewall (XML API) and optionally an SCM tenant.
     Sim(sim_cmd::SimCmd),
+    /// Show the main job end to end against a built-in simulator (no device needed).
+    Demo,
     /// PAN-OS and Panorama commands.
     #[command(flatten)]
     Panos(panos_cmd::PanosCmd),
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Sim(cmd) => sim_cmd::run(cmd, cli.verbose).await,
+            Command::Demo => demo::run().await.map(|()| ExitCode::SUCCESS),
             Command::Panos(cmd) => {
                 let rendered = panos_cmd::run(cmd, &conn).await?;
                 output::print(format, &rendered)?;

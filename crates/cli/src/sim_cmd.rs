@@ -21,6 +21,12 @@ pub struct SimCmd {
 /// Starts the simulators, prints the ready line, and serves until Ctrl-C or SIGTERM.
 pub async fn run(cmd: SimCmd, _verbose: u8) -> Result<ExitCode> {
     let config = cmd.sim.to_config().context("invalid simulator options")?;
+    if config.default_admin {
+        eprintln!(
+            "WARNING: the simulator accepts the default administrator admin:admin. \
+             Use --admin USER:PASSWORD to choose your own."
+        );
+    }
     let tls = !cmd.sim.plain;
     let scm_config = cmd.scm.to_config(tls).context("invalid SCM simulator options")?;
     let sim = Simulator::start(config).await.context("cannot start the simulator")?;

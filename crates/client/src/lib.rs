@@ -7,6 +7,7 @@
 //!   (idempotent requests only), and secret redaction.
 //! - [`panos`]: [`panos::PanosClient`], the XML API client (keygen, op, config,
 //!   commit/push with job polling, User-ID, import/export, logs, version).
+//! - [`scm`]: the Strata Cloud Manager client (maintained separately).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), panops_client::Error> {
@@ -20,5 +21,6 @@
 pub mod error;
 pub mod http;
 pub mod panos;
+pub mod scm;
 
 pub use error::{Error, Result};

@@ -84,6 +84,6 @@ async fn token_expiry_by_revocation_lifetime_and_clock() {
     assert_eq!(api.call("GET", LIST, None).await.0, 401);
     api.token = token(&sim, &api.http).await;
     assert_eq!(api.call("GET", LIST, None).await.0, 200);
-    assert_eq!(handle.token_requests(), 3);
+    assert_eq!(handle.token_requests(), 4);
     assert_eq!(handle.clock_offset_secs(), 61);
 }

@@ -8,12 +8,15 @@ use std::path::PathBuf;
 
 fn main() {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("PANOPS_SHARED_SPECS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| manifest.join("../../../shared/specs"))
-            .join("scm")
-    });
+    let dir = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::var_os("PANOPS_SHARED_SPECS")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| manifest.join("../../../shared/specs"))
+                .join("scm")
+        });
     let catalog = match Catalog::facts_from_spec_dir(&dir) {
         Ok(c) => c,
         Err(e) => {

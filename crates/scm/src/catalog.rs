@@ -15,12 +15,12 @@ pub const BUILTIN_CATALOG_JSON: &str = include_str!("../catalog/catalog.json");
 /// Version of the `catalog.json` layout.
 pub const CATALOG_FORMAT: u32 = 1;
 
-static BUILTIN: LazyLock<Catalog> = LazyLock::new(|| match Catalog::from_json(BUILTIN_CATALOG_JSON)
-{
-    Ok(c) => c,
-    // The file is generated and checked by tests; an unparsable one is a build defect.
-    Err(e) => panic!("embedded catalog/catalog.json is invalid: {e}"),
-});
+static BUILTIN: LazyLock<Catalog> =
+    LazyLock::new(|| match Catalog::from_json(BUILTIN_CATALOG_JSON) {
+        Ok(c) => c,
+        // The file is generated and checked by tests; an unparsable one is a build defect.
+        Err(e) => panic!("embedded catalog/catalog.json is invalid: {e}"),
+    });
 
 /// All operations of the SCM specs, indexed.
 #[derive(Debug)]
@@ -136,12 +136,7 @@ impl Catalog {
     /// Generates a catalog from a directory holding `sse-v1/*.yaml` and/or `v2/*.yaml`
     /// (the layout of the official specs), keeping vendor descriptions for `describe`.
     pub fn from_spec_dir(path: impl AsRef<Path>) -> Result<Catalog, CatalogError> {
-        let ops = generate_from_dir(
-            path.as_ref(),
-            GenerateOptions {
-                descriptions: true,
-            },
-        )?;
+        let ops = generate_from_dir(path.as_ref(), GenerateOptions { descriptions: true })?;
         Catalog::from_operations(ops)
     }
 
@@ -248,8 +243,7 @@ impl Catalog {
 
     /// Whether the family has this resource.
     pub fn has_resource(&self, family: Family, resource: &str) -> bool {
-        self.resources
-            .contains_key(&(family, resource.to_string()))
+        self.resources.contains_key(&(family, resource.to_string()))
     }
 
     /// Looks an operation up; errors with the messages users know
@@ -391,7 +385,12 @@ impl Catalog {
         let mut by_key: BTreeMap<(Family, String, String), Operation> = self
             .operations
             .iter()
-            .map(|o| ((o.family, o.resource.clone(), o.operation.clone()), o.clone()))
+            .map(|o| {
+                (
+                    (o.family, o.resource.clone(), o.operation.clone()),
+                    o.clone(),
+                )
+            })
             .collect();
         for op in newer.operations {
             by_key.insert((op.family, op.resource.clone(), op.operation.clone()), op);
@@ -409,7 +408,8 @@ impl Catalog {
                 continue;
             };
             if let Some(params) = match_template(&op.path, rest) {
-                let literal_score = op.path.len() - params.iter().map(|(k, _)| k.len() + 2).sum::<usize>();
+                let literal_score =
+                    op.path.len() - params.iter().map(|(k, _)| k.len() + 2).sum::<usize>();
                 let better = best.as_ref().is_none_or(|(score, m)| {
                     params.len() < m.path_params.len()
                         || (params.len() == m.path_params.len() && literal_score > *score)

@@ -319,7 +319,11 @@ impl fmt::Display for Violation {
                 write!(f, "value {value} appears more than once (uniqueItems)")
             }
             Violation::OneOfMissing { keys } => {
-                write!(f, "exactly one of {} is required, none given", keys.join(", "))
+                write!(
+                    f,
+                    "exactly one of {} is required, none given",
+                    keys.join(", ")
+                )
             }
             Violation::OneOfConflict { present, keys } => write!(
                 f,
@@ -328,7 +332,10 @@ impl fmt::Display for Violation {
                 present.join(", ")
             ),
             Violation::NoVariant { value, expected } => {
-                write!(f, "value {value} matches none of the allowed types {expected}")
+                write!(
+                    f,
+                    "value {value} matches none of the allowed types {expected}"
+                )
             }
         }
     }

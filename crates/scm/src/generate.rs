@@ -286,7 +286,9 @@ fn operations_from_doc(
                 .unwrap_or(true);
             let operation = shape.operation_name(method, list_like);
             let summary = if options.descriptions {
-                op.get("summary").and_then(Value::as_str).map(str::to_string)
+                op.get("summary")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
             } else {
                 None
             };
@@ -551,8 +553,8 @@ fn parameter(ctx: &Ctx<'_>, node: &Value, location: &str) -> Result<Parameter, C
             ..Schema::default()
         },
     };
-    let required =
-        location_kind == ParamLocation::Path || p.get("required").and_then(Value::as_bool) == Some(true);
+    let required = location_kind == ParamLocation::Path
+        || p.get("required").and_then(Value::as_bool) == Some(true);
     let description = if ctx.options.descriptions {
         p.get("description")
             .and_then(Value::as_str)
@@ -604,7 +606,11 @@ fn responses(
         let schema = if success {
             let r = ctx.deref(r, location)?;
             match json_content(r.get("content")).and_then(|m| m.get("schema")) {
-                Some(s) => Some(root_schema(ctx, s, &format!("{location} response {status}"))?),
+                Some(s) => Some(root_schema(
+                    ctx,
+                    s,
+                    &format!("{location} response {status}"),
+                )?),
                 None => None,
             }
         } else {
@@ -668,7 +674,12 @@ fn prune_required(s: &mut Schema) {
 }
 
 /// Flattens a schema node: resolves `$ref`, merges `allOf`, folds key-choice `oneOf`/`anyOf`.
-fn flatten(ctx: &Ctx<'_>, node: &Value, location: &str, depth: usize) -> Result<Schema, CatalogError> {
+fn flatten(
+    ctx: &Ctx<'_>,
+    node: &Value,
+    location: &str,
+    depth: usize,
+) -> Result<Schema, CatalogError> {
     if depth > MAX_DEPTH {
         // Recursive schema: stop and accept anything below this point.
         return Ok(Schema {
@@ -719,7 +730,10 @@ fn flatten(ctx: &Ctx<'_>, node: &Value, location: &str, depth: usize) -> Result<
         }
         _ => {}
     }
-    s.format = obj.get("format").and_then(Value::as_str).map(str::to_string);
+    s.format = obj
+        .get("format")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     if let Some(e) = obj.get("enum").and_then(Value::as_array) {
         s.enum_values = e.iter().filter(|v| !v.is_null()).cloned().collect();
         if e.iter().any(Value::is_null) {
@@ -728,7 +742,10 @@ fn flatten(ctx: &Ctx<'_>, node: &Value, location: &str, depth: usize) -> Result<
     }
     s.min_length = as_u64(obj.get("minLength"));
     s.max_length = as_u64(obj.get("maxLength"));
-    s.pattern = obj.get("pattern").and_then(Value::as_str).map(str::to_string);
+    s.pattern = obj
+        .get("pattern")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     s.minimum = obj.get("minimum").and_then(Value::as_f64);
     s.maximum = obj.get("maximum").and_then(Value::as_f64);
     // OpenAPI 3.0 boolean exclusive bounds are rare here; treat as inclusive-by-one for integers.
@@ -1011,6 +1028,9 @@ mod tests {
         assert_eq!(s.resource_key(), "mobileAgentUserAuthentication");
         let s = PathShape::parse("/addresses/{id}");
         assert_eq!(s.operation_name(Method::Put, false), "update");
-        assert_eq!(url_path("https://api.x.com/config/setup/v1/"), "/config/setup/v1");
+        assert_eq!(
+            url_path("https://api.x.com/config/setup/v1/"),
+            "/config/setup/v1"
+        );
     }
 }

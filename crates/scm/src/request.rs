@@ -90,7 +90,11 @@ impl Catalog {
     }
 
     /// [`Catalog::build_request`] for an operation already looked up.
-    pub fn build_request_for(&self, op: &Operation, params: &Value) -> Result<HttpRequest, ScmError> {
+    pub fn build_request_for(
+        &self,
+        op: &Operation,
+        params: &Value,
+    ) -> Result<HttpRequest, ScmError> {
         let empty = Map::new();
         let map = match params {
             Value::Object(m) => m,

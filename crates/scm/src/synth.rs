@@ -61,8 +61,10 @@ impl Catalog {
             })
             .collect();
         for p in &op.params {
-            let chosen_container = containers.len() > 1 && containers.first() == Some(&p.name.as_str());
-            let skipped_container = containers.len() > 1 && containers.contains(&p.name.as_str()) && !chosen_container;
+            let chosen_container =
+                containers.len() > 1 && containers.first() == Some(&p.name.as_str());
+            let skipped_container =
+                containers.len() > 1 && containers.contains(&p.name.as_str()) && !chosen_container;
             if skipped_container {
                 continue;
             }

@@ -278,10 +278,15 @@ impl Validator<'_> {
             // Server-assigned: sending it back (e.g. a fetched object) is harmless.
             return Ok(());
         }
-        if !s.variants.is_empty() && (s.kind == SchemaKind::Any || !self.kind_matches(s.kind, value)) {
+        if !s.variants.is_empty()
+            && (s.kind == SchemaKind::Any || !self.kind_matches(s.kind, value))
+        {
             // Type alternatives: the value must satisfy one of them.
             let variants = s.variants.clone();
-            if variants.iter().any(|variant| self.check(variant, value, field).is_ok()) {
+            if variants
+                .iter()
+                .any(|variant| self.check(variant, value, field).is_ok())
+            {
                 return Ok(());
             }
             let expected = variants
@@ -476,12 +481,7 @@ impl Validator<'_> {
                     .filter(|i| {
                         group.branches[**i].keys.iter().any(|k| {
                             map.contains_key(k)
-                                && group
-                                    .branches
-                                    .iter()
-                                    .filter(|b| b.keys.contains(k))
-                                    .count()
-                                    == 1
+                                && group.branches.iter().filter(|b| b.keys.contains(k)).count() == 1
                         })
                     })
                     .count();

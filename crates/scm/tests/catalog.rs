@@ -38,9 +38,18 @@ fn counts_match_the_specs() {
     assert_eq!(v2_config, 650, "v2 /config/<area>/v1 operations");
     assert_eq!(setup, 47, "setup API operations");
     // Methods in sse-v1 (reference §3): GET 135, POST 76, PUT 67, DELETE 66.
-    let by = |m: Method| c.operations_in(Family::SseV1).filter(|o| o.method == m).count();
+    let by = |m: Method| {
+        c.operations_in(Family::SseV1)
+            .filter(|o| o.method == m)
+            .count()
+    };
     assert_eq!(
-        (by(Method::Get), by(Method::Post), by(Method::Put), by(Method::Delete)),
+        (
+            by(Method::Get),
+            by(Method::Post),
+            by(Method::Put),
+            by(Method::Delete)
+        ),
         (135, 76, 67, 66)
     );
     // 80 path stems in sse-v1 (reference §3) = 80 resources.

@@ -134,9 +134,7 @@ components:
     assert_eq!(newer.operations().len(), 3);
     let merged = base.merged_with(newer);
     assert_eq!(merged.operations().len(), base.operations().len() + 2);
-    let list = merged
-        .operation(Family::SseV1, "address", "list")
-        .unwrap();
+    let list = merged.operation(Family::SseV1, "address", "list").unwrap();
     assert_eq!(list.summary.as_deref(), Some("List addresses (newer)"));
     let d = merged
         .describe(Family::SseV1, "widget", Some("create"))
@@ -176,7 +174,10 @@ components:
 fn bad_spec_dirs_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     let e = Catalog::from_spec_dir(dir.path()).unwrap_err();
-    assert!(e.to_string().starts_with("no OpenAPI spec files found under"));
+    assert!(
+        e.to_string()
+            .starts_with("no OpenAPI spec files found under")
+    );
     std::fs::create_dir(dir.path().join("v2")).unwrap();
     std::fs::write(dir.path().join("v2/bad.yaml"), "paths: [unclosed").unwrap();
     let e = Catalog::from_spec_dir(dir.path()).unwrap_err();
@@ -213,7 +214,10 @@ fn routes_match_requests() {
         .unwrap();
     assert_eq!(m.operation.operation, "get");
     let m = c
-        .match_route(Method::Post, "/config/operations/v1/config-versions/candidate:push")
+        .match_route(
+            Method::Post,
+            "/config/operations/v1/config-versions/candidate:push",
+        )
         .unwrap();
     assert_eq!(
         (m.operation.family, m.operation.operation.as_str()),
@@ -223,7 +227,10 @@ fn routes_match_requests() {
         .match_route(Method::Get, "/config/setup/v1/folders")
         .unwrap();
     assert_eq!(m.operation.qualified_name(), "folder.list");
-    assert!(c.match_route(Method::Get, "/sse/config/v1/nothing").is_none());
+    assert!(
+        c.match_route(Method::Get, "/sse/config/v1/nothing")
+            .is_none()
+    );
     // Every operation's own built request routes back to it.
     for op in c.operations() {
         let params = c.example_params(op).unwrap();
@@ -232,7 +239,11 @@ fn routes_match_requests() {
             .match_route(req.method, &req.path)
             .unwrap_or_else(|| panic!("no route for {}", req.path));
         assert_eq!(
-            (m.operation.family, &m.operation.resource, &m.operation.operation),
+            (
+                m.operation.family,
+                &m.operation.resource,
+                &m.operation.operation
+            ),
             (op.family, &op.resource, &op.operation),
             "{} {}",
             req.method,

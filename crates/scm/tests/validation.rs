@@ -85,7 +85,12 @@ fn missing_required_field_and_query() {
 #[test]
 fn bad_enum() {
     assert_eq!(
-        err(Family::SseV1, "address", "list", json!({"folder": "Nowhere"})),
+        err(
+            Family::SseV1,
+            "address",
+            "list",
+            json!({"folder": "Nowhere"})
+        ),
         "invalid parameter 'folder': value \"Nowhere\" is not one of [\"Shared\",\"Mobile Users\",\"Remote Networks\",\"Service Connections\",\"Mobile Users Container\",\"Mobile Users Explicit Proxy\"]"
     );
     let e = err(
@@ -188,7 +193,9 @@ fn numeric_bounds_and_types() {
     // Service port ranges / numbers: find a field with a maximum in the sse schedule or
     // service specs through the catalog, not by hard-coding.
     let c = Catalog::builtin();
-    let op = c.operation(Family::SseV1, "ikeCryptoProfile", "create").unwrap();
+    let op = c
+        .operation(Family::SseV1, "ikeCryptoProfile", "create")
+        .unwrap();
     let lifetime = op.body.as_ref().unwrap().schema.properties.get("lifetime");
     assert!(lifetime.is_some());
     let e = err(
@@ -237,7 +244,9 @@ fn numeric_bound_from_spec() {
         json!({"name": "s", "folder": "Shared", "protocol": {"tcp": {"port": "80", "override": {"timeout": 0}}}}),
     );
     assert!(
-        e.starts_with("invalid parameter 'protocol.tcp.override.timeout': value 0 is less than minimum"),
+        e.starts_with(
+            "invalid parameter 'protocol.tcp.override.timeout': value 0 is less than minimum"
+        ),
         "{e}"
     );
 }
@@ -250,7 +259,10 @@ fn unknown_fields() {
         "create",
         json!({"folder": "Shared", "name": "a", "fqdn": "a.example.com", "colour": "red"}),
     );
-    assert!(e.starts_with("unknown parameter 'colour' (expected one of: "), "{e}");
+    assert!(
+        e.starts_with("unknown parameter 'colour' (expected one of: "),
+        "{e}"
+    );
     let e = err(
         Family::SseV1,
         "address",
@@ -365,7 +377,11 @@ fn skipped_patterns_are_recorded_and_described() {
     // Every skipped pattern really fails in both engines.
     for s in &skipped {
         assert!(regex::Regex::new(&s.pattern).is_err(), "{}", s.pattern);
-        assert!(fancy_regex::Regex::new(&s.pattern).is_err(), "{}", s.pattern);
+        assert!(
+            fancy_regex::Regex::new(&s.pattern).is_err(),
+            "{}",
+            s.pattern
+        );
     }
     let d = c.describe(Family::SseV1, "address", Some("list")).unwrap();
     assert!(
@@ -375,5 +391,13 @@ fn skipped_patterns_are_recorded_and_described() {
             .any(|s| s.pattern == folder.pattern)
     );
     // A skipped pattern does not reject values; the enum still does.
-    assert!(build(Family::SseV1, "address", "list", json!({"folder": "Mobile Users"})).is_ok());
+    assert!(
+        build(
+            Family::SseV1,
+            "address",
+            "list",
+            json!({"folder": "Mobile Users"})
+        )
+        .is_ok()
+    );
 }

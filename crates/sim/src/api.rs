@@ -774,6 +774,9 @@ impl SimState {
                 }
             }
             let mut errors = validate::commit_errors(&new_running);
+            if let Some(l) = fw.commit_locks.first() {
+                errors.push(format!("Commit is locked by {}: {}", l.owner, l.comment));
+            }
             if fail_fault && i == 0 && errors.is_empty() {
                 errors.push("simulated failure injected by --fault-fail-jobs".into());
             }

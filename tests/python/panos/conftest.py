@@ -16,7 +16,10 @@ VENV_BIN = ROOT / "target" / "venv" / "bin"
 
 
 def _sim_command():
-    """The panops binary when it has the `sim` subcommand, else the example server."""
+    """$PANOPS_SIM_CMD, else the panops binary when it has `sim`, else the example server."""
+    override = os.environ.get("PANOPS_SIM_CMD")
+    if override:
+        return override.split()
     panops = ROOT / "target" / "debug" / "panops"
     if panops.exists():
         probe = subprocess.run([str(panops), "sim", "--help"], capture_output=True, timeout=30)

@@ -41,9 +41,8 @@ def test_address_crud(fw):
     assert got.description == "first"
     got.description = "changed"
     got.apply()
-    again = AddressObject.refreshall(fw)
+    again = AddressObject.refreshall(fw, add=False)
     assert [x.description for x in again if x.name == "web-1"] == ["changed"]
-    got.update("value") if False else None
     got.value = "10.1.1.2"
     got.update("value")
     third = AddressObject("web-1")
@@ -51,7 +50,7 @@ def test_address_crud(fw):
     third.refresh()
     assert third.value == "10.1.1.2"
     third.delete()
-    assert [x.name for x in AddressObject.refreshall(fw)] == []
+    assert [x.name for x in AddressObject.refreshall(fw, add=False)] == []
 
 
 def test_invalid_address_value_refused(fw):
@@ -81,10 +80,10 @@ def test_tags_groups_services(fw):
     sg = ServiceGroup("web-svcs", value=["tcp-8443"])
     fw.add(sg)
     sg.create()
-    groups = AddressGroup.refreshall(fw)
+    groups = AddressGroup.refreshall(fw, add=False)
     assert sorted(groups[0].static_value) == ["h0", "h1", "h2"]
-    assert ServiceObject.refreshall(fw)[0].destination_port == "8443"
-    assert Tag.refreshall(fw)[0].color == "color1"
+    assert ServiceObject.refreshall(fw, add=False)[0].destination_port == "8443"
+    assert Tag.refreshall(fw, add=False)[0].color == "color1"
     # an address still in a group cannot be deleted, and the error names the group
     h0 = [x for x in fw.children if getattr(x, "name", None) == "h0"][0]
     with pytest.raises(PanDeviceXapiError) as e:
@@ -101,10 +100,10 @@ def test_create_similar_and_delete_similar_500(fw):
     for o in objs:
         fw.add(o)
     objs[0].create_similar()
-    names = AddressObject.refreshall(fw, name_only=True)
+    names = AddressObject.refreshall(fw, name_only=True, add=False)
     assert len(names) == 500
     objs[0].delete_similar()
-    assert AddressObject.refreshall(fw, name_only=True) == []
+    assert AddressObject.refreshall(fw, name_only=True, add=False) == []
 
 
 def test_security_rules_create_move_commit(fw):
@@ -123,7 +122,7 @@ def test_security_rules_create_move_commit(fw):
         rules.append(r)
     rules[2].move("top")
     rules[0].move("after", ref="r2")
-    names = [r.name for r in SecurityRule.refreshall(rb)]
+    names = [r.name for r in SecurityRule.refreshall(rb, add=False)]
     assert names == ["r3", "r2", "r1"]
     result = fw.commit(sync=True)
     assert result["success"] is True
@@ -131,7 +130,7 @@ def test_security_rules_create_move_commit(fw):
     # nothing left to commit
     assert fw.commit(sync=True) is None
     # running config now has the rules
-    running = SecurityRule.refreshall(rb, running_config=True)
+    running = SecurityRule.refreshall(rb, running_config=True, add=False)
     assert [r.name for r in running] == ["r3", "r2", "r1"]
 
 

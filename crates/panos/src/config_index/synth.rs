@@ -26,15 +26,15 @@ pub struct SynthParams {
 }
 
 impl SynthParams {
-    /// About 200 MB: 320k addresses, 36k rules over 60 device groups.
+    /// About 200 MB: 350k addresses, 42k security rules over 60 device groups.
     pub fn large() -> Self {
         Self {
             device_groups: 60,
             shared_addresses: 20_000,
-            addresses_per_group: 5_000,
+            addresses_per_group: 5_500,
             address_groups_per_group: 400,
             services_per_group: 200,
-            rules_per_group: 600,
+            rules_per_group: 700,
             seed: 0x5eed_0f_c0f1,
         }
     }
