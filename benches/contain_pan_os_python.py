@@ -23,6 +23,8 @@ _original = pan.xapi.PanXapi._PanXapi__api_request
 
 def counting(self, query):
     cmd = query.get("cmd", "") if isinstance(query, dict) else ""
+    if isinstance(cmd, bytes):
+        cmd = cmd.decode("utf-8", "replace")
     if "<jobs>" in cmd:
         COUNTS["job_polls"] += 1
     else:

@@ -93,3 +93,14 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        // Catches clashing global flags and bad defaults at test time instead of at run time.
+        super::Cli::command().debug_assert();
+    }
+}

@@ -181,7 +181,11 @@ pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Re
                 Err(e) => {
                     let usage = e.use_stderr();
                     let _ = e.print();
-                    return Ok(if usage { ExitCode::from(2) } else { ExitCode::SUCCESS });
+                    return Ok(if usage {
+                        ExitCode::from(2)
+                    } else {
+                        ExitCode::SUCCESS
+                    });
                 }
             };
             let format = call.output.unwrap_or(format);
@@ -326,22 +330,26 @@ fn build_client(settings: &scm_settings::ScmSettings, catalog: CatalogHandle) ->
 /// Builds the parameters of a CLI call: `--json`, then `--param`s, then `--folder`.
 fn call_params(catalog: &Catalog, family: Family, call: &CallArgs) -> Result<Value> {
     let mut params = match &call.json {
-        Some(text) => match serde_json::from_str::<Value>(text).context("--json is not valid JSON")? {
-            Value::Object(map) => map,
-            other => bail!(
-                "--json must be a JSON object, not {}",
-                match other {
-                    Value::Array(_) => "an array",
-                    Value::String(_) => "a string",
-                    Value::Number(_) => "a number",
-                    Value::Bool(_) => "a boolean",
-                    _ => "null",
-                }
-            ),
-        },
+        Some(text) => {
+            match serde_json::from_str::<Value>(text).context("--json is not valid JSON")? {
+                Value::Object(map) => map,
+                other => bail!(
+                    "--json must be a JSON object, not {}",
+                    match other {
+                        Value::Array(_) => "an array",
+                        Value::String(_) => "a string",
+                        Value::Number(_) => "a number",
+                        Value::Bool(_) => "a boolean",
+                        _ => "null",
+                    }
+                ),
+            }
+        }
         None => Map::new(),
     };
-    let op = catalog.operation(family, &call.resource, &call.operation).ok();
+    let op = catalog
+        .operation(family, &call.resource, &call.operation)
+        .ok();
     for item in &call.params {
         let Some((key, raw)) = item.split_once('=') else {
             bail!("--param '{item}' must be KEY=VALUE");
@@ -483,7 +491,10 @@ async fn run_actions(
 fn describe_text(d: &panops_scm::ResourceDescription) -> String {
     let mut out = format!("{} ({})\n", d.resource, d.family);
     for op in &d.operations {
-        out.push_str(&format!("\n{}.{}: {} {}\n", d.resource, op.operation, op.method, op.path));
+        out.push_str(&format!(
+            "\n{}.{}: {} {}\n",
+            d.resource, op.operation, op.method, op.path
+        ));
         if let Some(s) = &op.summary {
             out.push_str(&format!("  {s}\n"));
         }
@@ -506,14 +517,25 @@ fn describe_text(d: &panops_scm::ResourceDescription) -> String {
         }
         for g in &op.one_of_groups {
             let keys = g.group.all_keys().join(" | ");
-            let scope = if g.object.is_empty() { "body".to_string() } else { g.object.clone() };
+            let scope = if g.object.is_empty() {
+                "body".to_string()
+            } else {
+                g.object.clone()
+            };
             out.push_str(&format!(
                 "  {} of ({keys}) in {scope}\n",
-                if g.group.exactly_one { "exactly one" } else { "at most one" }
+                if g.group.exactly_one {
+                    "exactly one"
+                } else {
+                    "at most one"
+                }
             ));
         }
         for s in &op.skipped_patterns {
-            out.push_str(&format!("  note: pattern {} is not enforced ({})\n", s.pattern, s.reason));
+            out.push_str(&format!(
+                "  note: pattern {} is not enforced ({})\n",
+                s.pattern, s.reason
+            ));
         }
     }
     out
@@ -558,7 +580,10 @@ mod tests {
         let mut m = Map::new();
         insert_path(&mut m, &["dynamic", "filter"], json!("'a'")).unwrap();
         insert_path(&mut m, &["name"], json!("g")).unwrap();
-        assert_eq!(Value::Object(m.clone()), json!({"dynamic": {"filter": "'a'"}, "name": "g"}));
+        assert_eq!(
+            Value::Object(m.clone()),
+            json!({"dynamic": {"filter": "'a'"}, "name": "g"})
+        );
         assert!(insert_path(&mut m, &["name", "x"], json!(1)).is_err());
     }
 
@@ -569,6 +594,9 @@ mod tests {
         assert_eq!(coerce("10", None), json!(10));
         assert_eq!(coerce("web", None), json!("web"));
         assert_eq!(coerce("x", Some(SchemaKind::Array)), json!(["x"]));
-        assert_eq!(coerce("[\"a\",\"b\"]", Some(SchemaKind::Array)), json!(["a", "b"]));
+        assert_eq!(
+            coerce("[\"a\",\"b\"]", Some(SchemaKind::Array)),
+            json!(["a", "b"])
+        );
     }
 }

@@ -49,8 +49,7 @@ pub struct ScmSettings {
 }
 
 fn parse_family(source: &str, value: &str) -> Result<Family> {
-    Family::parse(value)
-        .with_context(|| format!("{source} must be sse-v1 or v2, not '{value}'"))
+    Family::parse(value).with_context(|| format!("{source} must be sse-v1 or v2, not '{value}'"))
 }
 
 /// Loads the profile file and resolves the SCM settings of `profile_name` (or the default
@@ -165,7 +164,10 @@ mod tests {
         let p = profile(
             "default_profile='t'\n[profiles.t]\nclient_id='p-id'\nclient_secret='p-secret'\ntsg_id='111'\nscm_family='v2'\nscm_base_url='https://p.example'\n",
         );
-        let env = MapEnv(vec![("SCM_CLIENT_ID", "e-id"), ("SCM_BASE_URL", "https://e.example")]);
+        let env = MapEnv(vec![
+            ("SCM_CLIENT_ID", "e-id"),
+            ("SCM_BASE_URL", "https://e.example"),
+        ]);
         let flags = ScmOverrides {
             base_url: Some("http://127.0.0.1:1".into()),
             ..Default::default()
@@ -181,7 +183,12 @@ mod tests {
 
     #[test]
     fn missing_credentials_reported_by_validation() {
-        let s = resolve_scm(&ScmOverrides::default(), &MapEnv(vec![]), Profile::default()).unwrap();
+        let s = resolve_scm(
+            &ScmOverrides::default(),
+            &MapEnv(vec![]),
+            Profile::default(),
+        )
+        .unwrap();
         assert_eq!(s.family, Family::SseV1);
         assert_eq!(
             s.credentials.validate().unwrap_err().to_string(),

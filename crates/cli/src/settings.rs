@@ -122,9 +122,9 @@ pub struct ConnectionFlags {
     /// Virtual system (default: the device's default).
     #[arg(long, global = true)]
     pub vsys: Option<String>,
-    /// Request timeout in seconds (default 60).
+    /// HTTP request timeout in seconds (default 60).
     #[arg(long, global = true)]
-    pub timeout: Option<u64>,
+    pub request_timeout: Option<u64>,
 }
 
 /// Fully resolved PAN-OS connection settings.
@@ -289,7 +289,7 @@ pub fn resolve_panos(
             .or_else(|| env.get("PANOS_TARGET"))
             .or(profile.target),
         vsys: flags.vsys.clone().or(profile.vsys),
-        timeout_secs: flags.timeout.or(profile.timeout_secs).unwrap_or(60),
+        timeout_secs: flags.request_timeout.or(profile.timeout_secs).unwrap_or(60),
     })
 }
 

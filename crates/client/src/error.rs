@@ -99,9 +99,7 @@ impl Error {
     pub fn retry_class(&self) -> RetryClass {
         match self {
             Self::Transport { kind, .. } => classify_transport(*kind),
-            Self::Api(e) if e.http_status >= 500 || e.http_status == 429 => {
-                RetryClass::ServerError
-            }
+            Self::Api(e) if e.http_status >= 500 || e.http_status == 429 => RetryClass::ServerError,
             Self::Api(e) if e.is_retryable() => RetryClass::Transient,
             _ => RetryClass::Permanent,
         }

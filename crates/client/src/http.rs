@@ -325,7 +325,10 @@ mod tests {
             "type=keygen&user=admin&password=***&key=***"
         );
         assert_eq!(r.redact("header LUFRPTsecretkey== end"), "header *** end");
-        assert_eq!(r.redact("<result><key>abc</key></result>"), "<result><key>***</key></result>");
+        assert_eq!(
+            r.redact("<result><key>abc</key></result>"),
+            "<result><key>***</key></result>"
+        );
         assert_eq!(r.redact("monkey=1 ab"), "monkey=1 ab");
         assert_eq!(r.redact("passphrase=x"), "passphrase=***");
         assert!(!format!("{r:?}").contains("LUFRPT"));
@@ -341,10 +344,16 @@ mod tests {
         assert!(!p.should_retry(true, RetryClass::Permanent, 1));
         assert_eq!(classify_status(502), RetryClass::ServerError);
         assert_eq!(classify_status(400), RetryClass::Permanent);
-        assert_eq!(classify_transport(TransportKind::Timeout), RetryClass::Transient);
+        assert_eq!(
+            classify_transport(TransportKind::Timeout),
+            RetryClass::Transient
+        );
         for attempt in 1..10 {
             let d = p.backoff(attempt);
-            let cap = p.initial_backoff.saturating_mul(1 << (attempt - 1)).min(p.max_backoff);
+            let cap = p
+                .initial_backoff
+                .saturating_mul(1 << (attempt - 1))
+                .min(p.max_backoff);
             assert!(d >= cap / 2 && d <= cap, "attempt {attempt}: {d:?}");
         }
     }

@@ -1,13 +1,13 @@
 //! SCM client ↔ simulator: OAuth2 token flow, single flight, refresh window, 401 re-fetch,
 //! credential validation and secret hygiene.
 
-mod scm_common;
+mod scm_support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use panops_client::scm::{ManualClock, ScmClient, ScmCredentials, ScmError, TokenCache};
-use scm_common::*;
+use scm_support::*;
 use serde_json::json;
 
 #[tokio::test]
@@ -43,8 +43,13 @@ async fn single_flight_64_concurrent_callers_one_token_request() {
     for _ in 0..64 {
         let c = client.clone();
         tasks.push(tokio::spawn(async move {
-            c.call(None, "address", "list", json!({"folder": "Shared", "limit": 1}))
-                .await
+            c.call(
+                None,
+                "address",
+                "list",
+                json!({"folder": "Shared", "limit": 1}),
+            )
+            .await
         }));
     }
     for t in tasks {
@@ -115,7 +120,8 @@ async fn persistent_401_is_an_api_error_after_one_refetch() {
         .unwrap_err();
     assert_eq!(err.status(), Some(401), "{err}");
     assert!(
-        err.to_string().starts_with("API error [401] on address.list"),
+        err.to_string()
+            .starts_with("API error [401] on address.list"),
         "{err}"
     );
     assert_eq!(sim.handle().token_requests(), 2);
@@ -125,7 +131,10 @@ async fn persistent_401_is_an_api_error_after_one_refetch() {
 async fn credential_messages_before_any_call() {
     for (creds, msg) in [
         (ScmCredentials::new("", "s", "1"), "clientId is required"),
-        (ScmCredentials::new("id", "", "1"), "clientSecret is required"),
+        (
+            ScmCredentials::new("id", "", "1"),
+            "clientSecret is required",
+        ),
         (ScmCredentials::new("id", "s", ""), "tsgId is required"),
     ] {
         let err = ScmClient::builder(creds).build().unwrap_err();
@@ -133,7 +142,10 @@ async fn credential_messages_before_any_call() {
     }
     let from_env = ScmCredentials::from_lookup(|_| None);
     assert_eq!(
-        ScmClient::builder(from_env).build().unwrap_err().to_string(),
+        ScmClient::builder(from_env)
+            .build()
+            .unwrap_err()
+            .to_string(),
         "clientId is required"
     );
 }
@@ -201,5 +213,9 @@ async fn clients_sharing_a_token_cache_share_the_token() {
             .await
             .unwrap();
     }
-    assert_eq!(sim.handle().token_requests(), 2, "a and b share, c has its own");
+    assert_eq!(
+        sim.handle().token_requests(),
+        2,
+        "a and b share, c has its own"
+    );
 }

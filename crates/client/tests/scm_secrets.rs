@@ -2,14 +2,14 @@
 //! `Debug` output or error messages. A test binary of its own, so that no other test races
 //! the global log subscriber.
 
-mod scm_common;
+mod scm_support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use panops_client::scm::{ScmClient, ScmCredentials};
 use panops_scm_sim::{ClientCredential, ScmSimConfig, ScmSimulator};
-use scm_common::fast_retry;
+use scm_support::fast_retry;
 use serde_json::json;
 
 const SECRET: &str = "Zq8-unique-client-secret-value";
@@ -33,7 +33,9 @@ async fn secret_and_token_never_in_debug_or_logs() {
     let writer = capture.clone();
     // Everything at TRACE (reqwest, hyper, panops) except the simulator's own logs.
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("trace,panops_scm_sim=off"))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "trace,panops_scm_sim=off",
+        ))
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .init();
@@ -59,7 +61,12 @@ async fn secret_and_token_never_in_debug_or_logs() {
         .unwrap();
     sim.handle().expire_tokens();
     let err = client
-        .call(None, "address", "get", json!({"id": "00000000-0000-0000-0000-000000000000"}))
+        .call(
+            None,
+            "address",
+            "get",
+            json!({"id": "00000000-0000-0000-0000-000000000000"}),
+        )
         .await
         .unwrap_err();
     let token = client.tokens().token().await.unwrap();

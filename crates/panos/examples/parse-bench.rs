@@ -48,7 +48,9 @@ fn main() -> ExitCode {
     println!(
         "bytes={bytes} seconds={seconds:.3} mb_per_s={:.1} peak_rss_kb={} index_heap_kb={} addresses={} address_groups={} services={} security_rules={} strings={} sample_usages={used}",
         bytes as f64 / 1e6 / seconds,
-        peak_rss_kb().map(|k| k.to_string()).unwrap_or_else(|| "unknown".into()),
+        peak_rss_kb()
+            .map(|k| k.to_string())
+            .unwrap_or_else(|| "unknown".into()),
         index.heap_bytes() / 1024,
         c.addresses,
         c.address_groups,

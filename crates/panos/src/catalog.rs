@@ -323,6 +323,9 @@ pub struct Field {
     /// Device default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
+    /// Rendered as an attribute of the entry (`uuid` of policy rules), not a child element.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub attribute: bool,
     /// Holds a secret (password, key): redact it in output.
     #[serde(default, skip_serializing_if = "is_false")]
     pub sensitive: bool,

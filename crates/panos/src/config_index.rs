@@ -433,22 +433,40 @@ impl ConfigIndex {
         );
         let too_large = || IndexError::TooLarge("more than 4G records");
         for (i, r) in self.addresses.iter().enumerate() {
-            by_name.insert((K_ADDRESS, r.name, r.loc), u32::try_from(i).map_err(|_| too_large())?);
+            by_name.insert(
+                (K_ADDRESS, r.name, r.loc),
+                u32::try_from(i).map_err(|_| too_large())?,
+            );
         }
         for (i, r) in self.address_groups.iter().enumerate() {
-            by_name.insert((K_ADDRESS_GROUP, r.name, r.loc), u32::try_from(i).map_err(|_| too_large())?);
+            by_name.insert(
+                (K_ADDRESS_GROUP, r.name, r.loc),
+                u32::try_from(i).map_err(|_| too_large())?,
+            );
         }
         for (i, r) in self.services.iter().enumerate() {
-            by_name.insert((K_SERVICE, r.name, r.loc), u32::try_from(i).map_err(|_| too_large())?);
+            by_name.insert(
+                (K_SERVICE, r.name, r.loc),
+                u32::try_from(i).map_err(|_| too_large())?,
+            );
         }
         for (i, r) in self.service_groups.iter().enumerate() {
-            by_name.insert((K_SERVICE_GROUP, r.name, r.loc), u32::try_from(i).map_err(|_| too_large())?);
+            by_name.insert(
+                (K_SERVICE_GROUP, r.name, r.loc),
+                u32::try_from(i).map_err(|_| too_large())?,
+            );
         }
         for (i, r) in self.tags.iter().enumerate() {
-            by_name.insert((K_TAG, r.name, r.loc), u32::try_from(i).map_err(|_| too_large())?);
+            by_name.insert(
+                (K_TAG, r.name, r.loc),
+                u32::try_from(i).map_err(|_| too_large())?,
+            );
         }
         for (i, r) in self.rules.iter().enumerate() {
-            by_name.insert((rule_kind(r.rulebase), r.name, r.loc), u32::try_from(i).map_err(|_| too_large())?);
+            by_name.insert(
+                (rule_kind(r.rulebase), r.name, r.loc),
+                u32::try_from(i).map_err(|_| too_large())?,
+            );
         }
         self.by_name = by_name;
 
@@ -457,13 +475,29 @@ impl ConfigIndex {
         let mut counts = vec![0u32; n + 1];
         let each_ref = |f: &mut dyn FnMut(Sym, RefRec)| {
             for (i, g) in self.address_groups.iter().enumerate() {
-                for s in &self.pool[g.members.start as usize..(g.members.start + g.members.len) as usize] {
-                    f(*s, RefRec { kind: RefKind::AddressGroup, record: i as u32 });
+                for s in
+                    &self.pool[g.members.start as usize..(g.members.start + g.members.len) as usize]
+                {
+                    f(
+                        *s,
+                        RefRec {
+                            kind: RefKind::AddressGroup,
+                            record: i as u32,
+                        },
+                    );
                 }
             }
             for (i, g) in self.service_groups.iter().enumerate() {
-                for s in &self.pool[g.members.start as usize..(g.members.start + g.members.len) as usize] {
-                    f(*s, RefRec { kind: RefKind::ServiceGroup, record: i as u32 });
+                for s in
+                    &self.pool[g.members.start as usize..(g.members.start + g.members.len) as usize]
+                {
+                    f(
+                        *s,
+                        RefRec {
+                            kind: RefKind::ServiceGroup,
+                            record: i as u32,
+                        },
+                    );
                 }
             }
             for (i, r) in self.rules.iter().enumerate() {
@@ -472,7 +506,13 @@ impl ConfigIndex {
                         continue;
                     }
                     for s in &self.pool[list.start as usize..(list.start + list.len) as usize] {
-                        f(*s, RefRec { kind: RefKind::Rule(*field), record: i as u32 });
+                        f(
+                            *s,
+                            RefRec {
+                                kind: RefKind::Rule(*field),
+                                record: i as u32,
+                            },
+                        );
                     }
                 }
             }
@@ -483,7 +523,13 @@ impl ConfigIndex {
         }
         let total = counts[n] as usize;
         let mut fill = counts.clone();
-        let mut refs = vec![RefRec { kind: RefKind::AddressGroup, record: 0 }; total];
+        let mut refs = vec![
+            RefRec {
+                kind: RefKind::AddressGroup,
+                record: 0
+            };
+            total
+        ];
         each_ref(&mut |s, r| {
             let slot = &mut fill[s.0 as usize];
             refs[*slot as usize] = r;
@@ -523,7 +569,10 @@ impl ConfigIndex {
             IndexLocation::Vsys(v) => LocKey::Vsys(self.strings.lookup(v)?),
             IndexLocation::DeviceGroup(d) => LocKey::DeviceGroup(self.strings.lookup(d)?),
         };
-        self.locations.iter().position(|l| *l == key).map(|p| p as u32)
+        self.locations
+            .iter()
+            .position(|l| *l == key)
+            .map(|p| p as u32)
     }
 
     fn find(&self, kind: u8, location: &IndexLocation<'_>, name: &str) -> Option<usize> {
@@ -684,7 +733,8 @@ impl ConfigIndex {
 
     /// The tag `name` at `location`.
     pub fn tag(&self, location: &IndexLocation<'_>, name: &str) -> Option<Tag<'_>> {
-        self.find(K_TAG, location, name).map(|i| self.tag_view(&self.tags[i]))
+        self.find(K_TAG, location, name)
+            .map(|i| self.tag_view(&self.tags[i]))
     }
 
     /// All tags.
@@ -754,27 +804,35 @@ impl ConfigIndex {
         let i = sym.0 as usize;
         let start = self.ref_starts.get(i).copied().unwrap_or(0) as usize;
         let end = self.ref_starts.get(i + 1).copied().unwrap_or(0) as usize;
-        self.refs.get(start..end).unwrap_or(&[]).iter().map(move |r| {
-            let (referrer, name, loc) = match r.kind {
-                RefKind::AddressGroup => {
-                    let g = &self.address_groups[r.record as usize];
-                    (Referrer::AddressGroup, g.name, g.loc)
+        self.refs
+            .get(start..end)
+            .unwrap_or(&[])
+            .iter()
+            .map(move |r| {
+                let (referrer, name, loc) = match r.kind {
+                    RefKind::AddressGroup => {
+                        let g = &self.address_groups[r.record as usize];
+                        (Referrer::AddressGroup, g.name, g.loc)
+                    }
+                    RefKind::ServiceGroup => {
+                        let g = &self.service_groups[r.record as usize];
+                        (Referrer::ServiceGroup, g.name, g.loc)
+                    }
+                    RefKind::Rule(field) => {
+                        let rule = &self.rules[r.record as usize];
+                        (
+                            Referrer::SecurityRule(field, rule.rulebase),
+                            rule.name,
+                            rule.loc,
+                        )
+                    }
+                };
+                Usage {
+                    referrer,
+                    referrer_name: self.strings.get(name),
+                    location: self.location_of(loc),
                 }
-                RefKind::ServiceGroup => {
-                    let g = &self.service_groups[r.record as usize];
-                    (Referrer::ServiceGroup, g.name, g.loc)
-                }
-                RefKind::Rule(field) => {
-                    let rule = &self.rules[r.record as usize];
-                    (Referrer::SecurityRule(field, rule.rulebase), rule.name, rule.loc)
-                }
-            };
-            Usage {
-                referrer,
-                referrer_name: self.strings.get(name),
-                location: self.location_of(loc),
-            }
-        })
+            })
     }
 
     /// References to `name` and, through the groups that contain it (recursively), to
@@ -788,8 +846,10 @@ impl ConfigIndex {
         let mut queue = vec![start];
         while let Some(sym) = queue.pop() {
             for usage in self.usages(sym) {
-                if matches!(usage.referrer, Referrer::AddressGroup | Referrer::ServiceGroup)
-                    && let Some(group) = self.strings.lookup(usage.referrer_name)
+                if matches!(
+                    usage.referrer,
+                    Referrer::AddressGroup | Referrer::ServiceGroup
+                ) && let Some(group) = self.strings.lookup(usage.referrer_name)
                     && !seen.contains(&group)
                 {
                     seen.push(group);

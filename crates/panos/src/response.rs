@@ -15,8 +15,8 @@ use crate::{
     xml::{self, Element},
 };
 
-/// A decoded device answer.
-#[derive(Debug, Clone)]
+/// A decoded device answer. `Debug` shows the envelope only: the body may hold a key.
+#[derive(Clone)]
 pub struct Response {
     http_status: u16,
     raw: Vec<u8>,
@@ -26,6 +26,20 @@ pub struct Response {
     messages: Vec<String>,
     entry_errors: Vec<UidEntryError>,
     sub_responses: Vec<SubResponse>,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("http_status", &self.http_status)
+            .field("root", &self.root.name)
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("messages", &self.messages)
+            .field("sub_responses", &self.sub_responses)
+            .field("len", &self.raw.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Name of the root element of an XML document, read without parsing the whole

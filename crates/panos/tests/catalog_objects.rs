@@ -82,13 +82,31 @@ fn service_nested_variants_and_multi_step_xpaths() {
 #[test]
 fn security_rule_round_trips_with_uuid_attribute() {
     let rule = kind("security-rule");
-    let xml = r#"<entry name="allow-web" uuid="0f1e"><from><member>trust</member></from><to><member>untrust</member></to><source><member>any</member></source><destination><member>web-1</member></destination><service><member>application-default</member></service><application><member>web-browsing</member></application><action>allow</action><disabled>no</disabled></entry>"#;
+    let xml = r#"<entry name="allow-web" uuid="11111111-2222-4333-8444-555555555555"><from><member>trust</member></from><to><member>untrust</member></to><source><member>any</member></source><destination><member>web-1</member></destination><service><member>application-default</member></service><application><member>web-browsing</member></application><action>allow</action><disabled>no</disabled></entry>"#;
     let value = rule.from_xml(xml).unwrap();
     assert_eq!(value["disabled"], json!(false));
     assert_eq!(value["destination"], json!(["web-1"]));
-    assert_eq!(value["_attributes"]["uuid"], "0f1e");
+    assert_eq!(value["uuid"], "11111111-2222-4333-8444-555555555555");
+    assert!(
+        value.get("_attributes").is_none(),
+        "uuid is a field, not an unknown attribute"
+    );
     let back = rule.to_xml(&value).unwrap();
+    assert!(
+        back.starts_with(
+            "<entry name=\"allow-web\" uuid=\"11111111-2222-4333-8444-555555555555\">"
+        ),
+        "{back}"
+    );
     assert_eq!(rule.from_xml(&back).unwrap(), value);
+    let uuid = "0b9a1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d";
+    let xml = rule
+        .to_xml(&json!({"name": "r", "uuid": uuid, "action": "deny"}))
+        .unwrap();
+    assert_eq!(
+        xml,
+        format!("<entry name=\"r\" uuid=\"{uuid}\"><action>deny</action></entry>")
+    );
     let err = rule
         .to_xml(&json!({"name": "r", "action": "permit"}))
         .unwrap_err();
@@ -215,4 +233,37 @@ fn config_kinds_use_their_element_instead_of_entry() {
     assert!(!dns.is_entry());
     let value = dns.from_xml("<system><unknown-thing/></system>").unwrap();
     assert_eq!(value["_unknown_xml"], json!(["<unknown-thing/>"]));
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn from_xml_never_panics(xml in "(<[a-z]{1,3}( name=\"[a-z']{0,3}\")?/?>|</[a-z]{1,3}>|[a-z&;<>\"']{0,4}){0,12}") {
+            let _ = kind("address").from_xml(&xml);
+            let _ = kind("security-rule").from_xml_list(&xml);
+        }
+
+        #[test]
+        fn address_values_round_trip(
+            name in "[^\\p{Cc}]{1,63}",
+            value in "[^\\p{Cc}]{1,60}",
+            description in "[^\\p{Cc}]{0,80}",
+            tags in proptest::collection::vec("[^\\p{Cc}]{1,20}", 0..4),
+        ) {
+            // XML drops surrounding whitespace of text content.
+            let value = value.trim().to_string();
+            let description = description.trim().to_string();
+            prop_assume!(!value.is_empty() && tags.iter().all(|t| !t.trim().is_empty() && t.trim() == t));
+            let mut object = json!({"name": name, "fqdn": value, "tag": tags});
+            if !description.is_empty() {
+                object["description"] = json!(description);
+            }
+            let address = kind("address");
+            let xml = address.to_xml(&object).unwrap();
+            prop_assert_eq!(address.from_xml(&xml).unwrap(), object);
+        }
+    }
 }

@@ -276,3 +276,53 @@ proptest! {
         prop_assert_eq!(tail, "");
     }
 }
+
+#[test]
+fn every_kind_resolves_at_every_location_with_its_variables_set() {
+    let mut resolved = 0;
+    for kind in Catalog::builtin().kinds() {
+        for location in &kind.locations {
+            let mut args = LocationArgs::new(location.name.clone());
+            for var in location.vars.iter().filter(|v| v.default.is_none()) {
+                let value = var
+                    .values
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "x1".to_string());
+                args = args.var(var.name.clone(), value);
+            }
+            for step in kind.xpath_suffix.iter().filter_map(|s| s.strip_prefix('$')) {
+                if step != "name" {
+                    args = args.var(step, "p1");
+                }
+            }
+            let name =
+                (kind.is_entry() || kind.xpath_suffix.iter().any(|s| s == "$name")).then_some("n1");
+            let got = kind
+                .xpath(&args, name)
+                .unwrap_or_else(|e| panic!("{} at {}: {e}", kind.name, location.name));
+            assert!(got.starts_with("/config"), "{}: {got}", kind.name);
+            assert!(!got.contains('$'), "{}: {got}", kind.name);
+            if name.is_some() {
+                assert!(got.ends_with("[@name='n1']"), "{}: {got}", kind.name);
+            }
+            resolved += 1;
+        }
+    }
+    assert!(resolved > 300, "{resolved}");
+}
+
+#[test]
+fn parent_variables_of_nested_kinds_are_entries() {
+    let vlan_entry = Catalog::builtin().kind("vlan-entry").unwrap();
+    let got = vlan_entry
+        .xpath(
+            &LocationArgs::ngfw().var("parent", "vlan1"),
+            Some("00:11:22:33:44:55"),
+        )
+        .unwrap();
+    assert!(
+        got.ends_with("/network/vlan/entry[@name='vlan1']/mac/entry[@name='00:11:22:33:44:55']"),
+        "{got}"
+    );
+}

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use panops_scm::{Catalog, Operation, ScmError, SchemaKind};
+use panops_scm::{Catalog, Operation, SchemaKind, ScmError};
 use serde_json::Value;
 
 use crate::routes::{RouteDef, RouteTable};

@@ -50,9 +50,12 @@ impl ClientCredential {
     /// Parses `CLIENT_ID:CLIENT_SECRET:TSG_ID`. The secret may contain `:`; the client id and
     /// TSG id may not.
     pub fn parse(value: &str) -> Result<Self, ScmSimError> {
-        let (client_id, rest) = value.split_once(':').ok_or_else(|| ScmSimError::InvalidClient {
-            reason: "expected CLIENT_ID:CLIENT_SECRET:TSG_ID (no ':' found)".into(),
-        })?;
+        let (client_id, rest) =
+            value
+                .split_once(':')
+                .ok_or_else(|| ScmSimError::InvalidClient {
+                    reason: "expected CLIENT_ID:CLIENT_SECRET:TSG_ID (no ':' found)".into(),
+                })?;
         let (secret, tsg) = rest.rsplit_once(':').ok_or_else(|| ScmSimError::InvalidClient {
             reason: format!(
                 "expected CLIENT_ID:CLIENT_SECRET:TSG_ID for client '{client_id}' (TSG id missing)"
@@ -188,7 +191,11 @@ pub struct ScmSimArgs {
     #[arg(long = "scm-fault-5xx-rate", value_name = "F", default_value_t = 0.0)]
     pub scm_fault_5xx_rate: f64,
     /// Lifetime of issued access tokens in seconds.
-    #[arg(long = "scm-token-lifetime-secs", value_name = "N", default_value_t = 900)]
+    #[arg(
+        long = "scm-token-lifetime-secs",
+        value_name = "N",
+        default_value_t = 900
+    )]
     pub scm_token_lifetime_secs: u64,
 }
 
@@ -252,9 +259,13 @@ mod tests {
 
     #[test]
     fn client_errors_never_echo_the_secret() {
-        let err = ClientCredential::parse("svc:topsecret").unwrap_err().to_string();
+        let err = ClientCredential::parse("svc:topsecret")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("topsecret"), "{err}");
-        let err = ClientCredential::parse("svc:topsecret:").unwrap_err().to_string();
+        let err = ClientCredential::parse("svc:topsecret:")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("topsecret"), "{err}");
         let dbg = format!("{:?}", ClientCredential::parse("a:topsecret:1").unwrap());
         assert!(!dbg.contains("topsecret"));
@@ -291,6 +302,10 @@ mod tests {
     #[test]
     fn default_account_is_announced() {
         let cfg = ScmSimConfig::new("127.0.0.1:0".parse().unwrap(), true);
-        assert!(cfg.default_client_notice().unwrap().contains(DEFAULT_CLIENT_ID));
+        assert!(
+            cfg.default_client_notice()
+                .unwrap()
+                .contains(DEFAULT_CLIENT_ID)
+        );
     }
 }

@@ -59,8 +59,8 @@ pub struct ApiError {
     pub code: String,
     /// SCM message (`Invalid Object`, `Object Not Present`, ...).
     pub message: String,
-    /// `details` object (always has `errorType`).
-    pub details: Map<String, Value>,
+    /// `details` object (always has `errorType`); boxed to keep `Result<_, ApiError>` small.
+    pub details: Box<Map<String, Value>>,
 }
 
 impl ApiError {
@@ -72,7 +72,7 @@ impl ApiError {
             status,
             code: code.into(),
             message: message.into(),
-            details,
+            details: Box::new(details),
         }
     }
 
@@ -101,8 +101,10 @@ impl ApiError {
 
     /// 400 E003 Invalid Query Parameter.
     pub fn invalid_query(param: &str, problem: &str) -> Self {
-        Self::new(400, "E003", "Invalid Query Parameter")
-            .with_detail("message", format!("Invalid Query Parameter: {param}: {problem}"))
+        Self::new(400, "E003", "Invalid Query Parameter").with_detail(
+            "message",
+            format!("Invalid Query Parameter: {param}: {problem}"),
+        )
     }
 
     /// 400 E003 Missing Query Parameter.
@@ -137,8 +139,10 @@ impl ApiError {
 
     /// 409 E009 Reference Not Zero.
     pub fn reference_not_zero(resource: &str, name: &str) -> Self {
-        Self::new(409, "E009", "Reference Not Zero")
-            .with_detail("message", format!("{resource} '{name}' is still referenced"))
+        Self::new(409, "E009", "Reference Not Zero").with_detail(
+            "message",
+            format!("{resource} '{name}' is still referenced"),
+        )
     }
 
     /// 401 E016 Not Authenticated.

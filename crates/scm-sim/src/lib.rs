@@ -73,12 +73,11 @@ impl ScmSimulator {
         if let Some(notice) = cfg.default_client_notice() {
             tracing::warn!("{notice}");
         }
-        let listener = std::net::TcpListener::bind(cfg.listen).map_err(|source| {
-            ScmSimError::Bind {
+        let listener =
+            std::net::TcpListener::bind(cfg.listen).map_err(|source| ScmSimError::Bind {
                 addr: cfg.listen,
                 source,
-            }
-        })?;
+            })?;
         listener
             .set_nonblocking(true)
             .map_err(|source| ScmSimError::Bind {
@@ -114,8 +113,8 @@ impl ScmSimulator {
             let cert = tls::self_signed(&local.ip().to_string())?;
             let rustls_cfg =
                 axum_server::tls_rustls::RustlsConfig::from_config(cert.server_config.clone());
-            let server = axum_server::from_tcp_rustls(listener, rustls_cfg)
-                .handle(server_handle.clone());
+            let server =
+                axum_server::from_tcp_rustls(listener, rustls_cfg).handle(server_handle.clone());
             tokio::spawn(async move {
                 if let Err(e) = server.serve(app).await {
                     tracing::error!("SCM simulator stopped: {e}");

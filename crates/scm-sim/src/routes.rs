@@ -189,10 +189,9 @@ impl RouteTable {
 
     /// True when some route of this stem (any family) ends in `/{...}:move`.
     pub fn stem_has_move(&self, stem: &str) -> bool {
-        self.routes.iter().any(|r| {
-            r.operation == "move"
-                && r.template.contains(&format!("/{stem}/"))
-        })
+        self.routes
+            .iter()
+            .any(|r| r.operation == "move" && r.template.contains(&format!("/{stem}/")))
     }
 }
 
@@ -203,7 +202,9 @@ pub fn template_matches(template: &str, path: &str) -> bool {
     if t.len() != p.len() {
         return false;
     }
-    t.iter().zip(p.iter()).all(|(ts, ps)| segment_matches(ts, ps))
+    t.iter()
+        .zip(p.iter())
+        .all(|(ts, ps)| segment_matches(ts, ps))
 }
 
 fn segment_matches(template: &str, segment: &str) -> bool {
@@ -235,15 +236,27 @@ mod tests {
             }
         );
         let s = parse_path("/sse/config/v1/security-rules/abc:move").unwrap();
-        assert_eq!((s.stem.as_str(), s.id.as_deref(), s.action.as_deref()), ("security-rules", Some("abc"), Some("move")));
+        assert_eq!(
+            (s.stem.as_str(), s.id.as_deref(), s.action.as_deref()),
+            ("security-rules", Some("abc"), Some("move"))
+        );
         let s = parse_path("/config/operations/v1/config-versions/candidate:push").unwrap();
-        assert_eq!((s.sub.as_deref(), s.action.as_deref(), s.id), (Some("candidate"), Some("push"), None));
+        assert_eq!(
+            (s.sub.as_deref(), s.action.as_deref(), s.id),
+            (Some("candidate"), Some("push"), None)
+        );
         let s = parse_path("/sse/config/v1/config-versions:load").unwrap();
-        assert_eq!((s.stem.as_str(), s.action.as_deref()), ("config-versions", Some("load")));
+        assert_eq!(
+            (s.stem.as_str(), s.action.as_deref()),
+            ("config-versions", Some("load"))
+        );
         let s = parse_path("/sse/config/v1/mobile-agent/agent-profiles").unwrap();
         assert_eq!(s.stem, "mobile-agent/agent-profiles");
         let s = parse_path("/sse/config/v1/mobile-agent/user-authentication:move").unwrap();
-        assert_eq!((s.stem.as_str(), s.action.as_deref()), ("mobile-agent/user-authentication", Some("move")));
+        assert_eq!(
+            (s.stem.as_str(), s.action.as_deref()),
+            ("mobile-agent/user-authentication", Some("move"))
+        );
         let s = parse_path("/config/operations/v1/config-versions/7").unwrap();
         assert_eq!(s.id.as_deref(), Some("7"));
         assert!(parse_path("/other/x").is_none());
@@ -252,8 +265,14 @@ mod tests {
 
     #[test]
     fn templates_match() {
-        assert!(template_matches("/x/v1/rules/{id}:move", "/x/v1/rules/abc:move"));
-        assert!(!template_matches("/x/v1/rules/{id}", "/x/v1/rules/abc:move"));
+        assert!(template_matches(
+            "/x/v1/rules/{id}:move",
+            "/x/v1/rules/abc:move"
+        ));
+        assert!(!template_matches(
+            "/x/v1/rules/{id}",
+            "/x/v1/rules/abc:move"
+        ));
         assert!(!template_matches("/x/v1/rules/{id}", "/x/v1/rules"));
         assert!(template_matches("/x/v1/a:load", "/x/v1/a:load"));
         let table = RouteTable::new(vec![RouteDef {
@@ -265,8 +284,17 @@ mod tests {
             bare_array: false,
             op_index: 0,
         }]);
-        assert!(matches!(table.lookup("GET", "/config/objects/v1/addresses/1"), Lookup::Found(_)));
-        assert!(matches!(table.lookup("POST", "/config/objects/v1/addresses/1"), Lookup::WrongMethod));
-        assert!(matches!(table.lookup("GET", "/config/objects/v1/nope/1"), Lookup::Unknown));
+        assert!(matches!(
+            table.lookup("GET", "/config/objects/v1/addresses/1"),
+            Lookup::Found(_)
+        ));
+        assert!(matches!(
+            table.lookup("POST", "/config/objects/v1/addresses/1"),
+            Lookup::WrongMethod
+        ));
+        assert!(matches!(
+            table.lookup("GET", "/config/objects/v1/nope/1"),
+            Lookup::Unknown
+        ));
     }
 }

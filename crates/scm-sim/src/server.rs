@@ -622,7 +622,12 @@ fn config_versions(ctx: &Ctx<'_>) -> Reply {
     let shared = ctx.shared;
     let shape = ctx.shape;
     let m = ctx.method;
-    match (m, shape.sub.as_deref(), shape.id.as_deref(), shape.action.as_deref()) {
+    match (
+        m,
+        shape.sub.as_deref(),
+        shape.id.as_deref(),
+        shape.action.as_deref(),
+    ) {
         (&Method::POST, Some("candidate"), None, Some("push")) => {
             // Not checked against the catalog: the v2 spec names the property `folder` but
             // requires `folders`, and real clients (pan-scm-sdk) send `folders`.
@@ -631,7 +636,12 @@ fn config_versions(ctx: &Ctx<'_>) -> Reply {
                 .get("folders")
                 .or_else(|| body.get("folder"))
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default();
             let admin = body
                 .get("admin")
@@ -666,10 +676,20 @@ fn config_versions(ctx: &Ctx<'_>) -> Reply {
             ctx.validate(&body)?;
             let version = body
                 .get("version")
-                .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.trim_start_matches('v').parse().ok())))
-                .ok_or_else(|| ApiError::invalid_object("version", "is required (a version number)"))?;
+                .and_then(|v| {
+                    v.as_u64().or_else(|| {
+                        v.as_str()
+                            .and_then(|s| s.trim_start_matches('v').parse().ok())
+                    })
+                })
+                .ok_or_else(|| {
+                    ApiError::invalid_object("version", "is required (a version number)")
+                })?;
             shared.tenant.lock().load_version(version)?;
-            Ok((ctx.success(201), Some(json!({"success": true, "version": version}))))
+            Ok((
+                ctx.success(201),
+                Some(json!({"success": true, "version": version})),
+            ))
         }
         (&Method::DELETE, Some("candidate"), None, None) => {
             shared.tenant.lock().rollback_candidate();
@@ -725,24 +745,36 @@ fn folders(ctx: &Ctx<'_>) -> Reply {
             Ok((200, Some(tenant.update_folder(id, body)?)))
         }
         (&Method::DELETE, Some(id)) => Ok((200, Some(tenant.delete_folder(id)?))),
-        _ => Err(ApiError::method_not_supported(ctx.method.as_str(), "folders")),
+        _ => Err(ApiError::method_not_supported(
+            ctx.method.as_str(),
+            "folders",
+        )),
     }
 }
 
 fn is_singleton(ctx: &Ctx<'_>) -> bool {
-    ctx.route
-        .is_some_and(|r| r.operation == "get" || (r.operation == "update" && !r.template.contains('{')))
+    ctx.route.is_some_and(|r| {
+        r.operation == "get" || (r.operation == "update" && !r.template.contains('{'))
+    })
 }
 
 fn generic(ctx: &Ctx<'_>) -> Reply {
     let stem = ctx.shape.stem.as_str();
     let shared = ctx.shared;
-    match (ctx.method, ctx.shape.id.as_deref(), ctx.shape.action.as_deref()) {
+    match (
+        ctx.method,
+        ctx.shape.id.as_deref(),
+        ctx.shape.action.as_deref(),
+    ) {
         (&Method::GET, None, None) => {
             if is_singleton(ctx) {
                 return Ok((200, Some(shared.tenant.lock().singleton(stem))));
             }
-            let container = if ctx.is_setup() { None } else { ctx.container_from(None)? };
+            let container = if ctx.is_setup() {
+                None
+            } else {
+                ctx.container_from(None)?
+            };
             let tenant = shared.tenant.lock();
             if let Some(c) = &container {
                 tenant.check_container(c)?;
@@ -776,7 +808,10 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
                 ctx.container_from(Some(&body))?
             };
             let rulebase = ctx.rulebase()?;
-            let created = shared.tenant.lock().create(stem, container, rulebase, body)?;
+            let created = shared
+                .tenant
+                .lock()
+                .create(stem, container, rulebase, body)?;
             Ok((ctx.success(201), Some(created)))
         }
         (&Method::PUT, None, None) => {
@@ -784,16 +819,23 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             ctx.validate(&body)?;
             if let Some(name) = ctx.query.get("name") {
                 let container = ctx.container_from(None)?;
-                let updated = shared
-                    .tenant
-                    .lock()
-                    .update_by_name(stem, name, container.as_ref(), body)?;
+                let updated =
+                    shared
+                        .tenant
+                        .lock()
+                        .update_by_name(stem, name, container.as_ref(), body)?;
                 return Ok((ctx.success(200), Some(updated)));
             }
-            Ok((ctx.success(200), Some(shared.tenant.lock().put_singleton(stem, body))))
+            Ok((
+                ctx.success(200),
+                Some(shared.tenant.lock().put_singleton(stem, body)),
+            ))
         }
         (&Method::DELETE, None, None) => {
-            let name = ctx.query.get("name").ok_or_else(|| ApiError::missing_query("name"))?;
+            let name = ctx
+                .query
+                .get("name")
+                .ok_or_else(|| ApiError::missing_query("name"))?;
             let container = ctx.container_from(None)?;
             let removed = shared
                 .tenant
@@ -817,9 +859,10 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             let updated = tenant.update(stem, id, body)?;
             Ok((ctx.success(200), Some(updated)))
         }
-        (&Method::DELETE, Some(id), None) => {
-            Ok((ctx.success(200), Some(shared.tenant.lock().delete(stem, id)?)))
-        }
+        (&Method::DELETE, Some(id), None) => Ok((
+            ctx.success(200),
+            Some(shared.tenant.lock().delete(stem, id)?),
+        )),
         (&Method::POST, Some(id), Some("move")) => {
             if !ctx.is_rule_stem() {
                 return Err(ApiError::action_not_supported("move"));
@@ -833,7 +876,10 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
                 .to_string();
             let rulebase = match body.get("rulebase").and_then(Value::as_str) {
                 Some(r) => Rulebase::parse(r).ok_or_else(|| {
-                    ApiError::invalid_object("rulebase", &format!("must be pre or post (got '{r}')"))
+                    ApiError::invalid_object(
+                        "rulebase",
+                        &format!("must be pre or post (got '{r}')"),
+                    )
                 })?,
                 None => return Err(ApiError::invalid_object("rulebase", "is required")),
             };
@@ -851,7 +897,11 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
         (&Method::POST, _, Some(action)) => {
             // Other custom verbs (snippet snapshots, shared snippets, ...) are accepted
             // after validation and acknowledged; they hold no simulated state.
-            let body = if ctx.body.is_empty() { Map::new() } else { ctx.json_body()? };
+            let body = if ctx.body.is_empty() {
+                Map::new()
+            } else {
+                ctx.json_body()?
+            };
             ctx.validate(&body)?;
             Ok((
                 ctx.success(201),

@@ -435,9 +435,12 @@ impl TenantState {
             .folders
             .iter()
             .any(|f| f.get("parent").and_then(Value::as_str) == Some(name.as_str()));
-        let has_objects = self.candidate.collections.values().flatten().any(|o| {
-            o.container.as_ref() == Some(&Container::Folder(name.clone()))
-        });
+        let has_objects = self
+            .candidate
+            .collections
+            .values()
+            .flatten()
+            .any(|o| o.container.as_ref() == Some(&Container::Folder(name.clone())));
         if has_children || has_objects {
             return Err(ApiError::reference_not_zero("folder", &name));
         }
@@ -551,18 +554,27 @@ impl TenantState {
             .ok_or_else(|| ApiError::not_found(stem, id))
     }
 
-    fn index_by_name(&self, stem: &str, name: &str, container: Option<&Container>) -> Result<usize, ApiError> {
+    fn index_by_name(
+        &self,
+        stem: &str,
+        name: &str,
+        container: Option<&Container>,
+    ) -> Result<usize, ApiError> {
         self.candidate
             .collection(stem)
             .iter()
-            .position(|o| o.name() == Some(name) && (container.is_none() || o.container.as_ref() == container))
+            .position(|o| {
+                o.name() == Some(name) && (container.is_none() || o.container.as_ref() == container)
+            })
             .ok_or_else(|| ApiError::not_found(stem, name))
     }
 
     /// Gets an object by id.
     pub fn get(&self, stem: &str, id: &str) -> Result<Value, ApiError> {
         let idx = self.index_of(stem, id)?;
-        Ok(Value::Object(self.candidate.collection(stem)[idx].body.clone()))
+        Ok(Value::Object(
+            self.candidate.collection(stem)[idx].body.clone(),
+        ))
     }
 
     /// Replaces an object's fields (id and container are kept; a new name must stay unique).
@@ -588,12 +600,22 @@ impl TenantState {
         self.update_at(stem, idx, body)
     }
 
-    fn update_at(&mut self, stem: &str, idx: usize, body: Map<String, Value>) -> Result<Value, ApiError> {
+    fn update_at(
+        &mut self,
+        stem: &str,
+        idx: usize,
+        body: Map<String, Value>,
+    ) -> Result<Value, ApiError> {
         let current = self.candidate.collection(stem)[idx].clone();
         if let Some(new_name) = body.get("name").and_then(Value::as_str)
-            && self.candidate.collection(stem).iter().enumerate().any(|(i, o)| {
-                i != idx && o.container == current.container && o.name() == Some(new_name)
-            })
+            && self
+                .candidate
+                .collection(stem)
+                .iter()
+                .enumerate()
+                .any(|(i, o)| {
+                    i != idx && o.container == current.container && o.name() == Some(new_name)
+                })
         {
             return Err(ApiError::name_not_unique(stem, new_name));
         }
@@ -695,7 +717,10 @@ impl TenantState {
             o.container == rule.container && o.rulebase.is_none_or(|r| r == mv.rulebase)
         };
         let insert_at = match mv.destination.as_str() {
-            "top" => collection.iter().position(same_scope).unwrap_or(collection.len()),
+            "top" => collection
+                .iter()
+                .position(same_scope)
+                .unwrap_or(collection.len()),
             "bottom" => collection
                 .iter()
                 .rposition(same_scope)
@@ -709,11 +734,18 @@ impl TenantState {
                         "is required when destination is before or after",
                     ));
                 };
-                let Some(pos) = collection.iter().position(|o| o.id == dest && same_scope(o)) else {
+                let Some(pos) = collection
+                    .iter()
+                    .position(|o| o.id == dest && same_scope(o))
+                else {
                     collection.insert(idx, rule);
                     return Err(ApiError::not_found(stem, dest));
                 };
-                if mv.destination == "before" { pos } else { pos + 1 }
+                if mv.destination == "before" {
+                    pos
+                } else {
+                    pos + 1
+                }
             }
             other => {
                 let other = other.to_string();
@@ -731,7 +763,13 @@ impl TenantState {
 
     /// Singleton resources (bgp-routing, mobile-agent/global-settings, ...).
     pub fn singleton(&self, stem: &str) -> Value {
-        Value::Object(self.candidate.singletons.get(stem).cloned().unwrap_or_default())
+        Value::Object(
+            self.candidate
+                .singletons
+                .get(stem)
+                .cloned()
+                .unwrap_or_default(),
+        )
     }
 
     /// Replaces a singleton resource.
@@ -754,7 +792,10 @@ impl TenantState {
         now_ms: u64,
     ) -> Result<u64, ApiError> {
         if folders.is_empty() {
-            return Err(ApiError::invalid_object("folders", "at least one folder is required"));
+            return Err(ApiError::invalid_object(
+                "folders",
+                "at least one folder is required",
+            ));
         }
         if let Some(missing) = folders.iter().find(|f| !self.folder_exists(f)) {
             return Err(ApiError::invalid_object(
@@ -877,14 +918,29 @@ mod tests {
     #[test]
     fn names_unique_per_container_and_inherited_in_lists() {
         let mut s = TenantState::new();
-        s.create("addresses", folder("Shared"), None, obj(json!({"name": "a", "fqdn": "x.com"})))
-            .unwrap();
+        s.create(
+            "addresses",
+            folder("Shared"),
+            None,
+            obj(json!({"name": "a", "fqdn": "x.com"})),
+        )
+        .unwrap();
         let dup = s
-            .create("addresses", folder("Shared"), None, obj(json!({"name": "a"})))
+            .create(
+                "addresses",
+                folder("Shared"),
+                None,
+                obj(json!({"name": "a"})),
+            )
             .unwrap_err();
         assert_eq!((dup.status, dup.code.as_str()), (409, "E006"));
-        s.create("addresses", folder("Mobile Users"), None, obj(json!({"name": "a"})))
-            .unwrap();
+        s.create(
+            "addresses",
+            folder("Mobile Users"),
+            None,
+            obj(json!({"name": "a"})),
+        )
+        .unwrap();
         let f = ListFilter {
             container: folder("Mobile Users"),
             ..Default::default()
@@ -908,7 +964,12 @@ mod tests {
             .create("tags", folder("Shared"), None, obj(json!({"name": "web"})))
             .unwrap();
         let addr = s
-            .create("addresses", folder("Shared"), None, obj(json!({"name": "a", "tag": ["web"]})))
+            .create(
+                "addresses",
+                folder("Shared"),
+                None,
+                obj(json!({"name": "a", "tag": ["web"]})),
+            )
             .unwrap();
         let err = s.delete("tags", tag["id"].as_str().unwrap()).unwrap_err();
         assert_eq!((err.status, err.code.as_str()), (409, "E009"));
@@ -923,48 +984,72 @@ mod tests {
         let ids: Vec<String> = ["r1", "r2", "r3"]
             .iter()
             .map(|n| {
-                s.create("security-rules", folder("Shared"), Some(Rulebase::Pre), obj(json!({"name": n})))
-                    .unwrap()["id"]
+                s.create(
+                    "security-rules",
+                    folder("Shared"),
+                    Some(Rulebase::Pre),
+                    obj(json!({"name": n})),
+                )
+                .unwrap()["id"]
                     .as_str()
                     .unwrap()
                     .to_string()
             })
             .collect();
         let names = |s: &TenantState| -> Vec<String> {
-            s.list("security-rules", &ListFilter { rulebase: Some(Rulebase::Pre), ..Default::default() })
-                .iter()
-                .map(|v| v["name"].as_str().unwrap().to_string())
-                .collect()
+            s.list(
+                "security-rules",
+                &ListFilter {
+                    rulebase: Some(Rulebase::Pre),
+                    ..Default::default()
+                },
+            )
+            .iter()
+            .map(|v| v["name"].as_str().unwrap().to_string())
+            .collect()
         };
         let mv = |d: &str, r: Option<&String>| MoveRequest {
             destination: d.into(),
             rulebase: Rulebase::Pre,
             destination_rule: r.cloned(),
         };
-        s.move_rule("security-rules", &ids[2], &mv("top", None)).unwrap();
+        s.move_rule("security-rules", &ids[2], &mv("top", None))
+            .unwrap();
         assert_eq!(names(&s), ["r3", "r1", "r2"]);
-        s.move_rule("security-rules", &ids[2], &mv("bottom", None)).unwrap();
+        s.move_rule("security-rules", &ids[2], &mv("bottom", None))
+            .unwrap();
         assert_eq!(names(&s), ["r1", "r2", "r3"]);
-        s.move_rule("security-rules", &ids[0], &mv("after", Some(&ids[1]))).unwrap();
+        s.move_rule("security-rules", &ids[0], &mv("after", Some(&ids[1])))
+            .unwrap();
         assert_eq!(names(&s), ["r2", "r1", "r3"]);
-        s.move_rule("security-rules", &ids[2], &mv("before", Some(&ids[1]))).unwrap();
+        s.move_rule("security-rules", &ids[2], &mv("before", Some(&ids[1])))
+            .unwrap();
         assert_eq!(names(&s), ["r3", "r2", "r1"]);
-        assert!(s.move_rule("security-rules", &ids[2], &mv("before", None)).is_err());
+        assert!(
+            s.move_rule("security-rules", &ids[2], &mv("before", None))
+                .is_err()
+        );
         assert_eq!(names(&s), ["r3", "r2", "r1"]);
     }
 
     #[test]
     fn push_load_and_rollback() {
         let mut s = TenantState::new();
-        s.create("tags", folder("Shared"), None, obj(json!({"name": "t1"}))).unwrap();
-        let job = s.push(vec!["Shared".into()], "a@b".into(), "d".into(), 1000, 0).unwrap();
+        s.create("tags", folder("Shared"), None, obj(json!({"name": "t1"})))
+            .unwrap();
+        let job = s
+            .push(vec!["Shared".into()], "a@b".into(), "d".into(), 1000, 0)
+            .unwrap();
         assert_eq!(job, 1);
         assert_eq!(s.running.object_count(), 1);
-        s.create("tags", folder("Shared"), None, obj(json!({"name": "t2"}))).unwrap();
+        s.create("tags", folder("Shared"), None, obj(json!({"name": "t2"})))
+            .unwrap();
         s.rollback_candidate();
         assert_eq!(s.candidate.object_count(), 1);
-        s.create("tags", folder("Shared"), None, obj(json!({"name": "t3"}))).unwrap();
-        s.push(vec!["Shared".into()], "a@b".into(), "d".into(), 1001, 0).unwrap();
+        s.create("tags", folder("Shared"), None, obj(json!({"name": "t3"})))
+            .unwrap();
+        s.push(vec!["Shared".into()], "a@b".into(), "d".into(), 1001, 0)
+            .unwrap();
         s.load_version(1).unwrap();
         assert_eq!(s.candidate.object_count(), 1);
         assert_eq!(s.load_version(9).unwrap_err().status, 404);
@@ -994,10 +1079,12 @@ mod tests {
                 .status,
             400
         );
-        s.create("tags", folder("Texas"), None, obj(json!({"name": "t"}))).unwrap();
+        s.create("tags", folder("Texas"), None, obj(json!({"name": "t"})))
+            .unwrap();
         assert_eq!(s.delete_folder(&id).unwrap_err().status, 409);
         s.candidate = ConfigTree::default();
-        s.update_folder(&id, obj(json!({"description": "big"}))).unwrap();
+        s.update_folder(&id, obj(json!({"description": "big"})))
+            .unwrap();
         assert_eq!(s.get_folder(&id).unwrap()["description"], "big");
         s.delete_folder(&id).unwrap();
         assert_eq!(s.list_folders(None).len(), 6);

@@ -28,9 +28,8 @@ pub fn self_signed(host: &str) -> Result<SelfSigned, ScmSimError> {
     let certified = rcgen::generate_simple_self_signed(names)
         .map_err(|e| tls(format!("certificate generation failed: {e}")))?;
     let cert_der: CertificateDer<'static> = certified.cert.der().clone();
-    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-        certified.key_pair.serialize_der(),
-    ));
+    let key_der =
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

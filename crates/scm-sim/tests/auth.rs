@@ -31,10 +31,19 @@ async fn token_verifies_against_published_jwks() {
 
     // pan-scm-sdk derives the JWKS URL from the token URL: <dir>/connect/jwk_uri.
     let jwks_url = format!("{}/oauth2/connect/jwk_uri", sim.base_url());
-    let jwks: JwkSet = http.get(jwks_url).send().await.unwrap().json().await.unwrap();
+    let jwks: JwkSet = http
+        .get(jwks_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let header = jsonwebtoken::decode_header(token).unwrap();
     assert_eq!(header.alg, Algorithm::RS256);
-    let jwk = jwks.find(header.kid.as_deref().unwrap()).expect("kid in JWKS");
+    let jwk = jwks
+        .find(header.kid.as_deref().unwrap())
+        .expect("kid in JWKS");
     let key = DecodingKey::from_jwk(jwk).unwrap();
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_audience(&[DEFAULT_CLIENT_ID]);
@@ -90,24 +99,39 @@ async fn wrong_credentials_scope_and_grant_are_refused() {
             .form(&[("grant_type", grant.to_string()), ("scope", scope)])
             .send()
     };
-    let resp = send(DEFAULT_CLIENT_ID, "wrong", format!("tsg_id:{DEFAULT_TSG_ID}"), "client_credentials")
-        .await
-        .unwrap();
+    let resp = send(
+        DEFAULT_CLIENT_ID,
+        "wrong",
+        format!("tsg_id:{DEFAULT_TSG_ID}"),
+        "client_credentials",
+    )
+    .await
+    .unwrap();
     assert_eq!(resp.status(), 401);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"], "invalid_client");
     assert!(!body.to_string().contains("wrong"));
 
-    let resp = send(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, "tsg_id:999".into(), "client_credentials")
-        .await
-        .unwrap();
+    let resp = send(
+        DEFAULT_CLIENT_ID,
+        DEFAULT_CLIENT_SECRET,
+        "tsg_id:999".into(),
+        "client_credentials",
+    )
+    .await
+    .unwrap();
     assert_eq!(resp.status(), 400);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"], "invalid_scope");
 
-    let resp = send(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, format!("tsg_id:{DEFAULT_TSG_ID}"), "password")
-        .await
-        .unwrap();
+    let resp = send(
+        DEFAULT_CLIENT_ID,
+        DEFAULT_CLIENT_SECRET,
+        format!("tsg_id:{DEFAULT_TSG_ID}"),
+        "password",
+    )
+    .await
+    .unwrap();
     assert_eq!(resp.status(), 400);
     assert_eq!(sim.handle().token_requests(), 0);
     assert_eq!(sim.handle().token_requests_refused(), 3);
@@ -117,14 +141,22 @@ async fn wrong_credentials_scope_and_grant_are_refused() {
 async fn api_requires_a_valid_bearer_token() {
     let sim = start(false).await;
     let http = client(&sim);
-    let url = format!("{}/config/objects/v1/addresses?folder=Shared", sim.base_url());
+    let url = format!(
+        "{}/config/objects/v1/addresses?folder=Shared",
+        sim.base_url()
+    );
     let resp = http.get(&url).send().await.unwrap();
     assert_eq!(resp.status(), 401);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(error_code(&body), ("E016", "Not Authenticated"));
     assert!(body["_request_id"].is_string());
 
-    let resp = http.get(&url).bearer_auth("not.a.jwt").send().await.unwrap();
+    let resp = http
+        .get(&url)
+        .bearer_auth("not.a.jwt")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
 
     let token = token(&sim, &http).await;

@@ -22,7 +22,10 @@ fn check(schema: &Schema, value: &Value, path: &str, out: &mut Vec<String>) {
             sub.is_empty()
         });
         if !ok {
-            out.push(format!("{path}: matches none of {} alternatives", schema.variants.len()));
+            out.push(format!(
+                "{path}: matches none of {} alternatives",
+                schema.variants.len()
+            ));
         }
         return;
     }
@@ -36,7 +39,10 @@ fn check(schema: &Schema, value: &Value, path: &str, out: &mut Vec<String>) {
         SchemaKind::Object => value.is_object(),
     };
     if !type_ok {
-        out.push(format!("{path}: expected {}, got {value}", schema.kind.as_str()));
+        out.push(format!(
+            "{path}: expected {}, got {value}",
+            schema.kind.as_str()
+        ));
         return;
     }
     if !schema.enum_values.is_empty() && !schema.enum_values.contains(value) {
@@ -80,7 +86,10 @@ async fn call_and_check(
 ) -> Value {
     let catalog = Catalog::builtin();
     let (status, json) = api.call(method, path, body).await;
-    assert!((200..300).contains(&status), "{method} {path} -> {status} {json}");
+    assert!(
+        (200..300).contains(&status),
+        "{method} {path} -> {status} {json}"
+    );
     let bare_path = path.split('?').next().unwrap();
     let m = Method::parse(method).unwrap();
     let route = catalog
@@ -130,10 +139,22 @@ async fn responses_match_catalog_schemas() {
         "service": ["any"], "category": ["any"], "action": "allow"
     });
     let resources = [
-        ("/config/objects/v1/tags", json!({"name": "t1", "folder": "Shared", "color": "Red"})),
-        ("/config/objects/v1/addresses", json!({"name": "a1", "folder": "Shared", "ip_netmask": "10.0.0.0/24", "tag": ["t1"]})),
-        ("/config/objects/v1/address-groups", json!({"name": "g1", "folder": "Shared", "static": ["a1"]})),
-        ("/config/objects/v1/services", json!({"name": "s1", "folder": "Shared", "protocol": {"udp": {"port": "53"}}})),
+        (
+            "/config/objects/v1/tags",
+            json!({"name": "t1", "folder": "Shared", "color": "Red"}),
+        ),
+        (
+            "/config/objects/v1/addresses",
+            json!({"name": "a1", "folder": "Shared", "ip_netmask": "10.0.0.0/24", "tag": ["t1"]}),
+        ),
+        (
+            "/config/objects/v1/address-groups",
+            json!({"name": "g1", "folder": "Shared", "static": ["a1"]}),
+        ),
+        (
+            "/config/objects/v1/services",
+            json!({"name": "s1", "folder": "Shared", "protocol": {"udp": {"port": "53"}}}),
+        ),
         ("/config/security/v1/security-rules", rule.clone()),
     ];
     for (path, body) in &resources {
@@ -141,14 +162,30 @@ async fn responses_match_catalog_schemas() {
         let id = created["id"].as_str().unwrap().to_string();
         call_and_check(&api, &mut c, "GET", &format!("{path}/{id}"), None).await;
         call_and_check(&api, &mut c, "GET", &format!("{path}?folder=Shared"), None).await;
-        call_and_check(&api, &mut c, "PUT", &format!("{path}/{id}"), Some(body.clone())).await;
+        call_and_check(
+            &api,
+            &mut c,
+            "PUT",
+            &format!("{path}/{id}"),
+            Some(body.clone()),
+        )
+        .await;
         // Same resource through the sse family.
-        let sse = path.replacen("/config/objects/v1", "/sse/config/v1", 1).replacen("/config/security/v1", "/sse/config/v1", 1);
+        let sse = path
+            .replacen("/config/objects/v1", "/sse/config/v1", 1)
+            .replacen("/config/security/v1", "/sse/config/v1", 1);
         call_and_check(&api, &mut c, "GET", &format!("{sse}?folder=Shared"), None).await;
         call_and_check(&api, &mut c, "GET", &format!("{sse}/{id}"), None).await;
     }
     call_and_check(&api, &mut c, "GET", "/config/setup/v1/folders", None).await;
-    call_and_check(&api, &mut c, "POST", "/config/setup/v1/folders", Some(json!({"name": "Texas", "parent": "Shared"}))).await;
+    call_and_check(
+        &api,
+        &mut c,
+        "POST",
+        "/config/setup/v1/folders",
+        Some(json!({"name": "Texas", "parent": "Shared"})),
+    )
+    .await;
     let push = call_and_check(
         &api,
         &mut c,
@@ -158,18 +195,43 @@ async fn responses_match_catalog_schemas() {
     )
     .await;
     let job = push["job_id"].as_str().unwrap();
-    call_and_check(&api, &mut c, "GET", &format!("/config/operations/v1/jobs/{job}"), None).await;
+    call_and_check(
+        &api,
+        &mut c,
+        "GET",
+        &format!("/config/operations/v1/jobs/{job}"),
+        None,
+    )
+    .await;
     call_and_check(&api, &mut c, "GET", "/config/operations/v1/jobs", None).await;
     call_and_check(&api, &mut c, "GET", "/sse/config/v1/jobs", None).await;
-    call_and_check(&api, &mut c, "GET", "/config/operations/v1/config-versions", None).await;
-    call_and_check(&api, &mut c, "GET", "/config/operations/v1/config-versions/running", None).await;
+    call_and_check(
+        &api,
+        &mut c,
+        "GET",
+        "/config/operations/v1/config-versions",
+        None,
+    )
+    .await;
+    call_and_check(
+        &api,
+        &mut c,
+        "GET",
+        "/config/operations/v1/config-versions/running",
+        None,
+    )
+    .await;
     call_and_check(&api, &mut c, "GET", "/sse/config/v1/config-versions", None).await;
     for (path, _) in resources.iter().rev() {
         let list = api.ok("GET", &format!("{path}?folder=Shared"), None).await;
         let id = list["data"][0]["id"].as_str().unwrap().to_string();
         call_and_check(&api, &mut c, "DELETE", &format!("{path}/{id}"), None).await;
     }
-    assert!(c.checked >= 30, "only {} responses had a schema to check", c.checked);
+    assert!(
+        c.checked >= 30,
+        "only {} responses had a schema to check",
+        c.checked
+    );
     eprintln!(
         "conformance: {} responses checked; operations declaring no success schema: {:?}",
         c.checked, c.no_schema
@@ -185,7 +247,12 @@ fn checker_detects_mismatches() {
     }))
     .unwrap();
     let mut out = Vec::new();
-    check(&schema, &json!({"id": "x", "name": "y", "n": 1}), "$", &mut out);
+    check(
+        &schema,
+        &json!({"id": "x", "name": "y", "n": 1}),
+        "$",
+        &mut out,
+    );
     assert!(out.is_empty());
     check(&schema, &json!({"id": 1, "n": "1"}), "$", &mut out);
     assert_eq!(out.len(), 3, "{out:?}");

@@ -19,11 +19,31 @@ async fn round_trip_for_core_resources_v2() {
     let sim = start(false).await;
     let api = Api::new(&sim).await;
     let cases = [
-        ("/config/objects/v1/tags", json!({"name": "web", "folder": "Shared", "color": "Red"}), json!({"comments": "updated"})),
-        ("/config/objects/v1/addresses", json!({"name": "h1", "folder": "Shared", "ip_netmask": "10.0.0.1/32"}), json!({"name": "h1", "fqdn": "h1.example.com"})),
-        ("/config/objects/v1/address-groups", json!({"name": "g1", "folder": "Shared", "static": ["h1"]}), json!({"name": "g1", "static": ["h1"], "description": "grp"})),
-        ("/config/objects/v1/services", json!({"name": "s1", "folder": "Shared", "protocol": {"tcp": {"port": "443"}}}), json!({"name": "s1", "protocol": {"tcp": {"port": "8443"}}})),
-        ("/config/security/v1/security-rules", rule("r1"), json!({"name": "r1", "from": ["any"], "to": ["any"], "source": ["any"], "source_user": ["any"], "destination": ["any"], "application": ["any"], "service": ["any"], "category": ["any"], "action": "deny"})),
+        (
+            "/config/objects/v1/tags",
+            json!({"name": "web", "folder": "Shared", "color": "Red"}),
+            json!({"comments": "updated"}),
+        ),
+        (
+            "/config/objects/v1/addresses",
+            json!({"name": "h1", "folder": "Shared", "ip_netmask": "10.0.0.1/32"}),
+            json!({"name": "h1", "fqdn": "h1.example.com"}),
+        ),
+        (
+            "/config/objects/v1/address-groups",
+            json!({"name": "g1", "folder": "Shared", "static": ["h1"]}),
+            json!({"name": "g1", "static": ["h1"], "description": "grp"}),
+        ),
+        (
+            "/config/objects/v1/services",
+            json!({"name": "s1", "folder": "Shared", "protocol": {"tcp": {"port": "443"}}}),
+            json!({"name": "s1", "protocol": {"tcp": {"port": "8443"}}}),
+        ),
+        (
+            "/config/security/v1/security-rules",
+            rule("r1"),
+            json!({"name": "r1", "from": ["any"], "to": ["any"], "source": ["any"], "source_user": ["any"], "destination": ["any"], "application": ["any"], "service": ["any"], "category": ["any"], "action": "deny"}),
+        ),
     ];
     let mut ids = Vec::new();
     for (path, create, update) in &cases {
@@ -34,7 +54,9 @@ async fn round_trip_for_core_resources_v2() {
         assert_eq!(created["name"], create["name"]);
         let got = api.ok("GET", &format!("{path}/{id}"), None).await;
         assert_eq!(got, created);
-        let updated = api.ok("PUT", &format!("{path}/{id}"), Some(update.clone())).await;
+        let updated = api
+            .ok("PUT", &format!("{path}/{id}"), Some(update.clone()))
+            .await;
         for (k, v) in update.as_object().unwrap() {
             assert_eq!(&updated[k], v, "{path} {k}");
         }
@@ -67,20 +89,36 @@ async fn sse_family_uses_folder_query_and_shares_state() {
         .await;
     assert_eq!(created["folder"], "Mobile Users");
     let list = api
-        .ok("GET", "/config/objects/v1/addresses?folder=Mobile%20Users", None)
+        .ok(
+            "GET",
+            "/config/objects/v1/addresses?folder=Mobile%20Users",
+            None,
+        )
         .await;
     assert_eq!(list["data"][0]["name"], "m1");
     // A sse name filter keeps the list envelope; v2 answers with the object itself.
     let sse = api
-        .ok("GET", "/sse/config/v1/addresses?folder=Mobile%20Users&name=m1", None)
+        .ok(
+            "GET",
+            "/sse/config/v1/addresses?folder=Mobile%20Users&name=m1",
+            None,
+        )
         .await;
     assert_eq!(sse["total"], 1);
     let v2 = api
-        .ok("GET", "/config/objects/v1/addresses?folder=Mobile%20Users&name=m1", None)
+        .ok(
+            "GET",
+            "/config/objects/v1/addresses?folder=Mobile%20Users&name=m1",
+            None,
+        )
         .await;
     assert_eq!(v2["name"], "m1");
     let (status, _) = api
-        .call("GET", "/config/objects/v1/addresses?folder=Mobile%20Users&name=zz", None)
+        .call(
+            "GET",
+            "/config/objects/v1/addresses?folder=Mobile%20Users&name=zz",
+            None,
+        )
         .await;
     assert_eq!(status, 404);
 }
@@ -90,8 +128,11 @@ async fn duplicates_unknown_ids_and_unknown_paths() {
     let sim = start(false).await;
     let api = Api::new(&sim).await;
     let body = json!({"name": "dup", "folder": "Shared", "fqdn": "a.example.com"});
-    api.ok("POST", "/config/objects/v1/addresses", Some(body.clone())).await;
-    let (status, err) = api.call("POST", "/config/objects/v1/addresses", Some(body)).await;
+    api.ok("POST", "/config/objects/v1/addresses", Some(body.clone()))
+        .await;
+    let (status, err) = api
+        .call("POST", "/config/objects/v1/addresses", Some(body))
+        .await;
     assert_eq!(status, 409);
     assert_eq!(error_code(&err), ("E006", "Name Not Unique"));
     assert_eq!(err["_errors"][0]["details"]["errorType"], "Name Not Unique");
@@ -105,14 +146,22 @@ async fn duplicates_unknown_ids_and_unknown_paths() {
     let missing = uuid::Uuid::new_v4();
     for method in ["GET", "DELETE"] {
         let (status, err) = api
-            .call(method, &format!("/config/objects/v1/addresses/{missing}"), None)
+            .call(
+                method,
+                &format!("/config/objects/v1/addresses/{missing}"),
+                None,
+            )
             .await;
         assert_eq!(status, 404, "{method}");
         assert_eq!(error_code(&err).0, "E005");
     }
-    let (status, _) = api.call("GET", "/config/objects/v1/no-such-things", None).await;
+    let (status, _) = api
+        .call("GET", "/config/objects/v1/no-such-things", None)
+        .await;
     assert_eq!(status, 404);
-    let (status, _) = api.call("PATCH", "/config/objects/v1/addresses", None).await;
+    let (status, _) = api
+        .call("PATCH", "/config/objects/v1/addresses", None)
+        .await;
     assert!(status == 501 || status == 405, "{status}");
     let (status, err) = api
         .call("GET", "/config/objects/v1/addresses?folder=Nowhere", None)
@@ -132,17 +181,23 @@ async fn validation_errors_use_the_envelope() {
         json!({"folder": "Shared", "fqdn": "x.example.com"}),
     ];
     for body in bad {
-        let (status, err) = api.call("POST", "/config/objects/v1/addresses", Some(body.clone())).await;
+        let (status, err) = api
+            .call("POST", "/config/objects/v1/addresses", Some(body.clone()))
+            .await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(error_code(&err), ("E003", "Invalid Object"), "{body}");
-        let msg = err["_errors"][0]["details"]["errors"][0]["msg"].as_str().unwrap();
+        let msg = err["_errors"][0]["details"]["errors"][0]["msg"]
+            .as_str()
+            .unwrap();
         assert!(!msg.is_empty());
     }
     let (status, err) = api.call("POST", "/config/objects/v1/tags", None).await;
     assert_eq!(status, 400);
     assert_eq!(error_code(&err), ("E003", "Missing Body"));
     // Nothing was stored.
-    let list = api.ok("GET", "/config/objects/v1/addresses?folder=Shared", None).await;
+    let list = api
+        .ok("GET", "/config/objects/v1/addresses?folder=Shared", None)
+        .await;
     assert_eq!(list["total"], 0);
 }
 
@@ -162,7 +217,11 @@ async fn paging_with_limit_and_offset() {
     let mut offset = 0;
     loop {
         let page = api
-            .ok("GET", &format!("/config/objects/v1/tags?folder=Shared&limit=10&offset={offset}"), None)
+            .ok(
+                "GET",
+                &format!("/config/objects/v1/tags?folder=Shared&limit=10&offset={offset}"),
+                None,
+            )
             .await;
         assert_eq!(page["total"], 25);
         assert_eq!(page["limit"], 10);
@@ -176,10 +235,18 @@ async fn paging_with_limit_and_offset() {
     }
     let expected: Vec<String> = (0..25).map(|i| format!("t{i:02}")).collect();
     assert_eq!(seen, expected);
-    let default = api.ok("GET", "/config/objects/v1/tags?folder=Shared", None).await;
+    let default = api
+        .ok("GET", "/config/objects/v1/tags?folder=Shared", None)
+        .await;
     assert_eq!(default["limit"], 200);
     assert_eq!(default["data"].as_array().unwrap().len(), 25);
-    let (status, _) = api.call("GET", "/config/objects/v1/tags?folder=Shared&limit=abc", None).await;
+    let (status, _) = api
+        .call(
+            "GET",
+            "/config/objects/v1/tags?folder=Shared&limit=abc",
+            None,
+        )
+        .await;
     assert_eq!(status, 400);
     // Objects of the parent folder are visible from a child folder.
     let child = api
@@ -195,16 +262,28 @@ async fn rules_pre_post_and_move() {
     let path = "/config/security/v1/security-rules";
     let mut ids = Vec::new();
     for n in ["a", "b", "c"] {
-        let r = api.ok("POST", &format!("{path}?position=pre"), Some(rule(n))).await;
+        let r = api
+            .ok("POST", &format!("{path}?position=pre"), Some(rule(n)))
+            .await;
         ids.push(r["id"].as_str().unwrap().to_string());
     }
-    api.ok("POST", &format!("{path}?position=post"), Some(rule("p"))).await;
+    api.ok("POST", &format!("{path}?position=post"), Some(rule("p")))
+        .await;
     let names = |v: Value| -> Vec<String> {
-        v["data"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string()).collect()
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect()
     };
-    let pre = api.ok("GET", &format!("{path}?folder=Shared&position=pre"), None).await;
+    let pre = api
+        .ok("GET", &format!("{path}?folder=Shared&position=pre"), None)
+        .await;
     assert_eq!(names(pre), ["a", "b", "c"]);
-    let post = api.ok("GET", &format!("{path}?folder=Shared&position=post"), None).await;
+    let post = api
+        .ok("GET", &format!("{path}?folder=Shared&position=post"), None)
+        .await;
     assert_eq!(names(post), ["p"]);
 
     let mv = |id: &str, body: Value| {
@@ -214,23 +293,47 @@ async fn rules_pre_post_and_move() {
     };
     let (s, _) = mv(&ids[2], json!({"destination": "top", "rulebase": "pre"})).await;
     assert_eq!(s, 200);
-    let (s, _) = mv(&ids[0], json!({"destination": "before", "rulebase": "pre", "destination_rule": ids[1]})).await;
+    let (s, _) = mv(
+        &ids[0],
+        json!({"destination": "before", "rulebase": "pre", "destination_rule": ids[1]}),
+    )
+    .await;
     assert_eq!(s, 200);
-    let pre = api.ok("GET", &format!("{path}?folder=Shared&position=pre"), None).await;
+    let pre = api
+        .ok("GET", &format!("{path}?folder=Shared&position=pre"), None)
+        .await;
     assert_eq!(names(pre), ["c", "a", "b"]);
-    let (s, _) = mv(&ids[2], json!({"destination": "after", "rulebase": "pre", "destination_rule": ids[1]})).await;
+    let (s, _) = mv(
+        &ids[2],
+        json!({"destination": "after", "rulebase": "pre", "destination_rule": ids[1]}),
+    )
+    .await;
     assert_eq!(s, 200);
     let (s, _) = mv(&ids[1], json!({"destination": "bottom", "rulebase": "pre"})).await;
     assert_eq!(s, 200);
-    let pre = api.ok("GET", &format!("{path}?folder=Shared&position=pre"), None).await;
+    let pre = api
+        .ok("GET", &format!("{path}?folder=Shared&position=pre"), None)
+        .await;
     assert_eq!(names(pre), ["a", "c", "b"]);
-    let (s, err) = mv(&ids[0], json!({"destination": "sideways", "rulebase": "pre"})).await;
+    let (s, err) = mv(
+        &ids[0],
+        json!({"destination": "sideways", "rulebase": "pre"}),
+    )
+    .await;
     assert_eq!(s, 400, "{err}");
-    let (s, _) = mv(&uuid::Uuid::new_v4().to_string(), json!({"destination": "top", "rulebase": "pre"})).await;
+    let (s, _) = mv(
+        &uuid::Uuid::new_v4().to_string(),
+        json!({"destination": "top", "rulebase": "pre"}),
+    )
+    .await;
     assert_eq!(s, 404);
     // The same works through the sse family.
     let (s, _) = api
-        .call("POST", &format!("/sse/config/v1/security-rules/{}:move", ids[1]), Some(json!({"destination": "top", "rulebase": "pre"})))
+        .call(
+            "POST",
+            &format!("/sse/config/v1/security-rules/{}:move", ids[1]),
+            Some(json!({"destination": "top", "rulebase": "pre"})),
+        )
         .await;
     assert_eq!(s, 200);
     let pre = api.ok("GET", &format!("{path}?folder=Shared"), None).await;
@@ -244,7 +347,11 @@ async fn folders_through_the_setup_api() {
     let list = api.ok("GET", "/config/setup/v1/folders", None).await;
     assert_eq!(list["total"], 6);
     let f = api
-        .ok("POST", "/config/setup/v1/folders", Some(json!({"name": "Texas", "parent": "Shared"})))
+        .ok(
+            "POST",
+            "/config/setup/v1/folders",
+            Some(json!({"name": "Texas", "parent": "Shared"})),
+        )
         .await;
     let id = f["id"].as_str().unwrap();
     api.ok(
@@ -253,13 +360,21 @@ async fn folders_through_the_setup_api() {
         Some(json!({"name": "tx", "folder": "Texas"})),
     )
     .await;
-    let (status, err) = api.call("DELETE", &format!("/config/setup/v1/folders/{id}"), None).await;
+    let (status, err) = api
+        .call("DELETE", &format!("/config/setup/v1/folders/{id}"), None)
+        .await;
     assert_eq!(status, 409);
     assert_eq!(error_code(&err).0, "E009");
     let (status, _) = api
-        .call("POST", "/config/setup/v1/folders", Some(json!({"name": "Texas", "parent": "Shared"})))
+        .call(
+            "POST",
+            "/config/setup/v1/folders",
+            Some(json!({"name": "Texas", "parent": "Shared"})),
+        )
         .await;
     assert_eq!(status, 409);
-    let got = api.ok("GET", &format!("/config/setup/v1/folders/{id}"), None).await;
+    let got = api
+        .ok("GET", &format!("/config/setup/v1/folders/{id}"), None)
+        .await;
     assert_eq!(got["parent"], "Shared");
 }

@@ -470,7 +470,7 @@ fn match_template(template: &str, path: &str) -> Option<Vec<(String, String)>> {
                 // The value runs to the next literal character of the template (or '/').
                 let stop = t.chars().next();
                 let len = match stop {
-                    Some(c) => p.find(|x| x == c || x == '/').unwrap_or(p.len()),
+                    Some(c) => p.find([c, '/']).unwrap_or(p.len()),
                     None => p.find('/').unwrap_or(p.len()),
                 };
                 if len == 0 {

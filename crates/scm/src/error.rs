@@ -89,25 +89,9 @@ pub enum ScmError {
     },
 
     // ---- API ----
-    /// The API answered with a non-2xx status.
-    #[error("API error [{status}] on {resource}.{operation}{}", api_details_suffix(.details))]
-    Api {
-        /// HTTP status.
-        status: u16,
-        /// Resource key.
-        resource: String,
-        /// Operation name.
-        operation: String,
-        /// The `_errors` details verbatim (JSON text of the `_errors` array), or the raw body
-        /// when it is not an SCM error envelope; empty when there was no body.
-        details: String,
-        /// Parsed `_errors` entries (empty when the body was not an envelope).
-        errors: Vec<ApiErrorDetail>,
-        /// `_request_id`, when present.
-        request_id: Option<String>,
-        /// `Retry-After` seconds, when the server sent one (429/503).
-        retry_after: Option<u64>,
-    },
+    /// The API answered with a non-2xx status (boxed: it carries the parsed `_errors`).
+    #[error("{0}")]
+    Api(Box<ApiError>),
 
     // ---- decode ----
     /// A non-DELETE 2xx response had no body.
@@ -125,11 +109,37 @@ pub enum ScmError {
     },
 }
 
-fn api_details_suffix(details: &str) -> String {
-    if details.is_empty() {
-        String::new()
-    } else {
-        format!(": {details}")
+/// A non-2xx answer: `API error [<status>] on <resource>.<operation>: <_errors verbatim>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: u16,
+    /// Resource key.
+    pub resource: String,
+    /// Operation name.
+    pub operation: String,
+    /// The `_errors` details verbatim (JSON text of the `_errors` array), or the raw body
+    /// when it is not an SCM error envelope; empty when there was no body.
+    pub details: String,
+    /// Parsed `_errors` entries (empty when the body was not an envelope).
+    pub errors: Vec<ApiErrorDetail>,
+    /// `_request_id`, when present.
+    pub request_id: Option<String>,
+    /// `Retry-After` seconds, when the server sent one (429/503).
+    pub retry_after: Option<u64>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "API error [{}] on {}.{}",
+            self.status, self.resource, self.operation
+        )?;
+        if !self.details.is_empty() {
+            write!(f, ": {}", self.details)?;
+        }
+        Ok(())
     }
 }
 
@@ -146,7 +156,7 @@ impl ScmError {
                 None,
             ),
         };
-        ScmError::Api {
+        ScmError::Api(Box::new(ApiError {
             status,
             resource: resource.to_string(),
             operation: operation.to_string(),
@@ -154,7 +164,7 @@ impl ScmError {
             errors,
             request_id,
             retry_after: None,
-        }
+        }))
     }
 
     /// True when nothing was sent (a validation error).
@@ -174,7 +184,7 @@ impl ScmError {
     /// HTTP status of an API error.
     pub fn status(&self) -> Option<u16> {
         match self {
-            ScmError::Api { status, .. } => Some(*status),
+            ScmError::Api(e) => Some(e.status),
             ScmError::TokenFetchFailed { status, .. } => Some(*status),
             _ => None,
         }
@@ -184,8 +194,8 @@ impl ScmError {
     /// idempotent.
     pub fn is_retryable(&self, idempotent: bool) -> bool {
         match self {
-            ScmError::Api { status: 429, .. } => true,
-            ScmError::Api { status, .. } => idempotent && (500..600).contains(status),
+            ScmError::Api(e) if e.status == 429 => true,
+            ScmError::Api(e) => idempotent && (500..600).contains(&e.status),
             ScmError::Transport { .. } => idempotent,
             _ => false,
         }

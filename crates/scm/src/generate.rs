@@ -571,7 +571,7 @@ fn parameter(ctx: &Ctx<'_>, node: &Value, location: &str) -> Result<Parameter, C
     })
 }
 
-fn json_content<'v>(content: Option<&'v Value>) -> Option<&'v Value> {
+fn json_content(content: Option<&Value>) -> Option<&Value> {
     let c = content?.as_object()?;
     c.get("application/json")
         .or_else(|| c.iter().find(|(k, _)| k.contains("json")).map(|(_, v)| v))
@@ -641,11 +641,13 @@ fn as_u64(v: Option<&Value>) -> Option<u64> {
     v.as_u64().or_else(|| v.as_f64().map(|f| f.max(0.0) as u64))
 }
 
-/// Flattens a top-level schema, then drops `required` names the object does not declare.
+/// Flattens a top-level schema, then turns `required` names the object does not declare into
+/// optional properties of any type.
 ///
 /// Such names are spec slips (`destinattion` in v2 DoS rules, `application` in sse-v1
-/// decryption rules, `folders` where the property is `folder` in the v2 push body, ...):
-/// enforcing them would make every request fail, since an undeclared key is also rejected.
+/// decryption rules, `folders` where the property is `folder` in the v2 push body, ...).
+/// Enforcing them would demand a misspelt key; rejecting them as unknown would refuse what the
+/// service and its SDK actually send (`folders` on push). So they are accepted, not required.
 fn root_schema(ctx: &Ctx<'_>, node: &Value, location: &str) -> Result<Schema, CatalogError> {
     let mut s = flatten(ctx, node, location, 0)?;
     prune_required(&mut s);
@@ -654,12 +656,21 @@ fn root_schema(ctx: &Ctx<'_>, node: &Value, location: &str) -> Result<Schema, Ca
 
 fn prune_required(s: &mut Schema) {
     if !s.properties.is_empty() && !s.open {
-        let props = &s.properties;
-        s.required.retain(|r| props.contains_key(r));
+        let mut undeclared: Vec<String> = Vec::new();
+        let branch_required = s.one_of.iter().flat_map(|g| &g.branches).flat_map(|b| &b.required);
+        for r in s.required.iter().chain(branch_required) {
+            if !s.properties.contains_key(r) && !undeclared.contains(r) {
+                undeclared.push(r.clone());
+            }
+        }
+        s.required.retain(|r| !undeclared.contains(r));
         for g in &mut s.one_of {
             for b in &mut g.branches {
-                b.required.retain(|r| props.contains_key(r));
+                b.required.retain(|r| !undeclared.contains(r));
             }
+        }
+        for r in undeclared {
+            s.properties.insert(r, Schema::default());
         }
     }
     if let Some(i) = &mut s.items {

@@ -49,7 +49,7 @@ pub use catalog::{
     Catalog, FieldDescription, GroupDescription, OperationDescription, ResourceDescription,
     ResourceSummary, RouteMatch, SkippedPattern,
 };
-pub use error::{ApiErrorDetail, CatalogError, ErrorEnvelope, ScmError, Violation};
+pub use error::{ApiError, ApiErrorDetail, CatalogError, ErrorEnvelope, ScmError, Violation};
 pub use model::{
     Body, Family, Method, OneOfBranch, OneOfGroup, Operation, ParamLocation, Parameter,
     ResponseSpec, Schema, SchemaKind,

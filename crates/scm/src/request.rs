@@ -264,9 +264,8 @@ impl Catalog {
                         for (k, v) in map {
                             let declared_param = is_param(k);
                             let body_prop = spec.schema.properties.get(k);
-                            if !declared_param {
-                                obj.insert(k.clone(), v.clone());
-                            } else if body_prop.is_some_and(|p| !p.read_only) {
+                            // Body fields, plus parameters the body also declares (writable).
+                            if !declared_param || body_prop.is_some_and(|p| !p.read_only) {
                                 obj.insert(k.clone(), v.clone());
                             }
                         }

@@ -64,10 +64,8 @@ impl PatternCache {
     pub(crate) fn compile(patterns: Vec<String>) -> PatternCache {
         let mut map = HashMap::new();
         for p in patterns {
-            if !map.contains_key(&p) {
-                let m = PatternMatcher::compile(&p);
-                map.insert(p, m);
-            }
+            map.entry(p)
+                .or_insert_with_key(|p| PatternMatcher::compile(p));
         }
         PatternCache { map }
     }

@@ -1,7 +1,6 @@
 //! `resources`, `describe`, merging a run-time spec directory, and route matching.
 
 use panops_scm::{Catalog, Family, Method};
-use std::path::PathBuf;
 
 #[test]
 fn resources_serialise_for_the_cli() {

@@ -11,12 +11,10 @@ fn api_error_appends_errors_verbatim() {
         r#"API error [409] on address.create: [{"code":"E006","message":"Name Not Unique","details":{"errorType":"Object Already Exists"}}]"#
     );
     match &e {
-        ScmError::Api {
-            errors, request_id, ..
-        } => {
-            assert_eq!(errors[0].code.as_deref(), Some("E006"));
-            assert_eq!(errors[0].message.as_deref(), Some("Name Not Unique"));
-            assert_eq!(request_id.as_deref(), Some("abcd-1234"));
+        ScmError::Api(api) => {
+            assert_eq!(api.errors[0].code.as_deref(), Some("E006"));
+            assert_eq!(api.errors[0].message.as_deref(), Some("Name Not Unique"));
+            assert_eq!(api.request_id.as_deref(), Some("abcd-1234"));
         }
         other => panic!("{other:?}"),
     }

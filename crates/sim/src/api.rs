@@ -159,8 +159,7 @@ impl SimState {
     pub fn new(cfg: &SimConfig) -> SimState {
         let mut devices = BTreeMap::new();
         let mut managed = Vec::new();
-        let primary;
-        match cfg.kind {
+        let primary = match cfg.kind {
             DeviceKind::Firewall => {
                 let serial = format!("{:015}", FW_SERIAL_BASE);
                 devices.insert(
@@ -184,9 +183,9 @@ impl SimState {
                     PANORAMA_SERIAL.to_string(),
                     Device::panorama(PANORAMA_SERIAL, "Panorama", "10.0.0.5", &managed),
                 );
-                primary = PANORAMA_SERIAL.to_string();
+                PANORAMA_SERIAL.to_string()
             }
-        }
+        };
         let mut rng = StdRng::seed_from_u64(cfg.seed);
         let salt: String = (0..24).map(|_| rng.gen_range(b'a'..=b'z') as char).collect();
         let mut st = SimState {
@@ -357,7 +356,7 @@ impl SimState {
         let writes = match typ {
             "config" => WRITE_ACTIONS.contains(&action),
             "commit" | "import" | "user-id" => true,
-            "op" => req.get("cmd").is_some_and(|c| ops::is_write(c)),
+            "op" => req.get("cmd").is_some_and(ops::is_write),
             _ => false,
         };
         if read_only && writes {

@@ -80,6 +80,7 @@ impl RunningSim {
         let _ = self.task.await;
         if let Some(s) = self.saver {
             s.abort();
+            let _ = s.await;
         }
         if let Some(p) = &self.persist {
             p.save(&self.handle.state);

@@ -89,8 +89,16 @@ impl ClientConfig {
             self.host.clone()
         };
         match self.port {
-            Some(p) => format!("{}://{host}:{p}{}", self.protocol.scheme(), panops_panos::API_PATH),
-            None => format!("{}://{host}{}", self.protocol.scheme(), panops_panos::API_PATH),
+            Some(p) => format!(
+                "{}://{host}:{p}{}",
+                self.protocol.scheme(),
+                panops_panos::API_PATH
+            ),
+            None => format!(
+                "{}://{host}{}",
+                self.protocol.scheme(),
+                panops_panos::API_PATH
+            ),
         }
     }
 
@@ -104,9 +112,14 @@ impl ClientConfig {
             return Err(bad("must not be empty"));
         }
         if self.host.contains("://") {
-            return Err(bad("give the host name only; set the scheme with .protocol()"));
+            return Err(bad(
+                "give the host name only; set the scheme with .protocol()",
+            ));
         }
-        if self.host.contains('/') || self.host.contains('@') || self.host.contains(char::is_whitespace) {
+        if self.host.contains('/')
+            || self.host.contains('@')
+            || self.host.contains(char::is_whitespace)
+        {
             return Err(bad("must be a bare host name or IP address"));
         }
         match &self.auth {
@@ -284,8 +297,19 @@ mod tests {
             .unwrap();
         assert_eq!(k.url(), "http://[::1]/api/");
         assert!(!format!("{k:?}").contains("LUFRPTkey"));
-        assert!(ClientConfig::builder("https://x").api_key("k").build().is_err());
+        assert!(
+            ClientConfig::builder("https://x")
+                .api_key("k")
+                .build()
+                .is_err()
+        );
         assert!(ClientConfig::builder("x").build().is_err());
-        assert!(ClientConfig::builder("x").api_key("k").target("bad serial").build().is_err());
+        assert!(
+            ClientConfig::builder("x")
+                .api_key("k")
+                .target("bad serial")
+                .build()
+                .is_err()
+        );
     }
 }

@@ -310,7 +310,8 @@ impl PanosClient {
                         "PAN-OS response"
                     );
                     if tracing::enabled!(tracing::Level::TRACE) {
-                        let text = String::from_utf8_lossy(&reply.body[..reply.body.len().min(2048)]);
+                        let text =
+                            String::from_utf8_lossy(&reply.body[..reply.body.len().min(2048)]);
                         trace!(body = %self.redact(&text), "PAN-OS response body");
                     }
                     if reply.status < 400 {
@@ -558,8 +559,8 @@ impl PanosClient {
     /// other body (a `<config>` document, a file) is returned as is.
     pub async fn export(&self, req: &ApiRequest) -> Result<Export> {
         let reply = self.execute_raw(req).await?;
-        let is_envelope = panops_panos::response::sniff_root(&reply.body).as_deref()
-            == Some("response");
+        let is_envelope =
+            panops_panos::response::sniff_root(&reply.body).as_deref() == Some("response");
         if reply.status >= 400 || is_envelope {
             // Errors (and odd success envelopes) go through the normal decoder.
             self.parse(&reply)?;
@@ -654,9 +655,6 @@ impl PanosClient {
 
     /// `show jobs id N`.
     pub async fn show_job(&self, id: u64) -> Result<Job> {
-        Ok(self
-            .execute(&panops_panos::op::show_job(id))
-            .await?
-            .job()?)
+        Ok(self.execute(&panops_panos::op::show_job(id)).await?.job()?)
     }
 }

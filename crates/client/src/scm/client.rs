@@ -11,10 +11,10 @@ use serde_json::{Value, json};
 use super::clock::{Clock, SystemClock};
 use super::credentials::ScmCredentials;
 use super::dispatch::{self, BuiltRequest, CatalogHandle};
-use panops_scm::auth::{DEFAULT_AUTH_BASE_URL, TOKEN_PATH};
-use panops_scm::pagination::{DEFAULT_PAGE_LIMIT, ListPage, PREDEFINED_FOLDERS, with_page};
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::token::{TokenCache, TokenManager};
+use panops_scm::auth::{DEFAULT_AUTH_BASE_URL, TOKEN_PATH};
+use panops_scm::pagination::{DEFAULT_PAGE_LIMIT, ListPage, PREDEFINED_FOLDERS, with_page};
 
 /// Longest raw body kept in a decode error or quoted in an API error.
 const MAX_QUOTED_BODY: usize = 4096;
@@ -58,7 +58,11 @@ fn empty_object() -> Value {
 
 impl ScmAction {
     /// An action in the client's default family.
-    pub fn new(resource: impl Into<String>, operation: impl Into<String>, parameters: Value) -> Self {
+    pub fn new(
+        resource: impl Into<String>,
+        operation: impl Into<String>,
+        parameters: Value,
+    ) -> Self {
         ScmAction {
             resource: resource.into(),
             operation: operation.into(),
@@ -176,13 +180,12 @@ impl ScmClientBuilder {
             http = http.danger_accept_invalid_certs(true);
         }
         if let Some(pem) = &self.tls.ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-                ScmError::Transport {
+            let certs =
+                reqwest::Certificate::from_pem_bundle(pem).map_err(|e| ScmError::Transport {
                     operation: "client setup".into(),
                     message: format!("the CA bundle is not valid PEM: {e}"),
                     source: None,
-                }
-            })?;
+                })?;
             for cert in certs {
                 http = http.add_root_certificate(cert);
             }
@@ -201,7 +204,13 @@ impl ScmClientBuilder {
             let token_url = self.token_url.clone();
             let credentials = self.credentials.clone();
             move || {
-                TokenManager::new(http, token_url, credentials, self.clock, self.refresh_before)
+                TokenManager::new(
+                    http,
+                    token_url,
+                    credentials,
+                    self.clock,
+                    self.refresh_before,
+                )
             }
         };
         let tokens = match &self.token_cache {
@@ -410,14 +419,9 @@ impl ScmClient {
             }
             if !(200..300).contains(&status) {
                 let mut err = ScmError::api(status, resource, operation, &body);
-                if let ScmError::Api {
-                    retry_after: slot,
-                    details,
-                    ..
-                } = &mut err
-                {
-                    *slot = retry_after.map(|d| d.as_secs());
-                    truncate(details, MAX_QUOTED_BODY);
+                if let ScmError::Api(api) = &mut err {
+                    api.retry_after = retry_after.map(|d| d.as_secs());
+                    truncate(&mut api.details, MAX_QUOTED_BODY);
                 }
                 return Err(err);
             }
@@ -468,7 +472,12 @@ impl ScmClient {
             let page = ListPage::parse(&page).ok_or_else(|| ScmError::Decode {
                 operation: format!("{resource}.list"),
                 reason: "the list response has neither a data array nor is an array".into(),
-                body: page.to_string().into_bytes().into_iter().take(MAX_QUOTED_BODY).collect(),
+                body: page
+                    .to_string()
+                    .into_bytes()
+                    .into_iter()
+                    .take(MAX_QUOTED_BODY)
+                    .collect(),
             })?;
             let next = page.next_offset(limit, offset);
             items.extend(page.data);
@@ -483,12 +492,15 @@ impl ScmClient {
     /// Folder names from the setup API (`folder.list`, v2 family). When the service account
     /// may not list folders (403), the six predefined folders are returned instead, silently.
     pub async fn folders(&self) -> Result<Vec<String>, ScmError> {
-        match self.list_all_in(Some(Family::V2), "folder", json!({})).await {
+        match self
+            .list_all_in(Some(Family::V2), "folder", json!({}))
+            .await
+        {
             Ok(items) => Ok(items
                 .iter()
                 .filter_map(|f| f.get("name").and_then(Value::as_str).map(str::to_string))
                 .collect()),
-            Err(ScmError::Api { status: 403, .. }) => {
+            Err(e) if e.status() == Some(403) && matches!(e, ScmError::Api(_)) => {
                 tracing::debug!("folder listing refused (403); using the predefined folders");
                 Ok(PREDEFINED_FOLDERS.iter().map(|f| f.to_string()).collect())
             }

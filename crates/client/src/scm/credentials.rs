@@ -44,7 +44,11 @@ impl ScmCredentials {
 
     /// Credentials from any variable source (a test map, a profile overlay, ...).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_string()).unwrap_or_default();
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default()
+        };
         ScmCredentials::new(
             get("SCM_CLIENT_ID"),
             get("SCM_CLIENT_SECRET"),

@@ -54,7 +54,9 @@ impl JobStatus {
             result: text("result_str")
                 .or_else(|| text("job_result"))
                 .unwrap_or_default(),
-            percent: text("percent").and_then(|p| p.trim().parse::<f64>().ok()).map(|p| p.clamp(0.0, 100.0) as u8),
+            percent: text("percent")
+                .and_then(|p| p.trim().parse::<f64>().ok())
+                .map(|p| p.clamp(0.0, 100.0) as u8),
             summary: text("summary").filter(|s| !s.is_empty()),
             raw: job.clone(),
         })
@@ -178,12 +180,15 @@ impl ScmClient {
                 if status.succeeded() {
                     return Ok(status);
                 }
-                let details = [status.summary.clone(), status.raw.get("details").map(render)]
-                    .into_iter()
-                    .flatten()
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let details = [
+                    status.summary.clone(),
+                    status.raw.get("details").map(render),
+                ]
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("; ");
                 return Err(JobError::Failed {
                     job_id: job_id.to_string(),
                     status: status.status.clone(),
@@ -237,23 +242,34 @@ mod tests {
             &json!({"data": [{"id": "7", "status_str": "ACT", "result_str": "PEND", "percent": "40"}]}),
         )
         .unwrap();
-        assert_eq!((j.status.as_str(), j.result.as_str(), j.percent), ("ACT", "PEND", Some(40)));
+        assert_eq!(
+            (j.status.as_str(), j.result.as_str(), j.percent),
+            ("ACT", "PEND", Some(40))
+        );
         assert!(!j.is_terminal());
         let done = JobStatus::from_response("7", &json!({"status_str": "FIN", "result_str": "OK"}))
             .unwrap();
         assert!(done.succeeded() && done.id == "7");
-        let failed =
-            JobStatus::from_response("7", &json!([{"status_str": "PUSHFAIL", "result_str": "FAIL"}]))
-                .unwrap();
+        let failed = JobStatus::from_response(
+            "7",
+            &json!([{"status_str": "PUSHFAIL", "result_str": "FAIL"}]),
+        )
+        .unwrap();
         assert!(failed.is_terminal() && !failed.succeeded());
         assert!(JobStatus::from_response("7", &json!({"data": []})).is_none());
     }
 
     #[test]
     fn job_ids() {
-        assert_eq!(job_id_of(&json!({"success": true, "job_id": "12"})).as_deref(), Some("12"));
+        assert_eq!(
+            job_id_of(&json!({"success": true, "job_id": "12"})).as_deref(),
+            Some("12")
+        );
         assert_eq!(job_id_of(&json!({"id": 5})).as_deref(), Some("5"));
-        assert_eq!(job_id_of(&json!({"data": [{"id": "9"}]})).as_deref(), Some("9"));
+        assert_eq!(
+            job_id_of(&json!({"data": [{"id": "9"}]})).as_deref(),
+            Some("9")
+        );
         assert_eq!(job_id_of(&json!({"success": true})), None);
     }
 }

@@ -44,7 +44,10 @@ impl RetryPolicy {
     /// Exponential backoff with ±25 % jitter for retry number `retry` (1-based).
     pub fn backoff(&self, retry: u32) -> Duration {
         let exp = retry.saturating_sub(1).min(16);
-        let raw = self.base_delay.saturating_mul(1u32 << exp).min(self.max_delay);
+        let raw = self
+            .base_delay
+            .saturating_mul(1u32 << exp)
+            .min(self.max_delay);
         let jitter = rand::thread_rng().gen_range(0.75..=1.25);
         raw.mul_f64(jitter).min(self.max_delay)
     }

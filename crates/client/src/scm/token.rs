@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use panops_scm::ScmError;
-use secrecy::{ExposeSecret, SecretString};
 use panops_scm::TokenResponse;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::clock::Clock;
 use super::credentials::ScmCredentials;
@@ -171,7 +171,10 @@ impl TokenManager {
         tracing::debug!(token_url = %self.token_url, client_id = %self.credentials.client_id,
             tsg_id = %self.credentials.tsg_id, "fetching SCM access token");
         let scope = format!("tsg_id:{}", self.credentials.tsg_id);
-        let form = [("grant_type", "client_credentials"), ("scope", scope.as_str())];
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("scope", scope.as_str()),
+        ];
         let response = self
             .http
             .post(&self.token_url)
@@ -211,10 +214,7 @@ impl TokenManager {
             Duration::from_secs(parsed.expires_in)
         };
         let token = parsed.access_token.clone();
-        tracing::debug!(
-            expires_in = lifetime.as_secs(),
-            "SCM access token obtained"
-        );
+        tracing::debug!(expires_in = lifetime.as_secs(), "SCM access token obtained");
         Ok((SecretString::from(token), lifetime))
     }
 }
@@ -228,12 +228,10 @@ pub struct TokenCache {
 
 impl fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self
-            .managers
-            .lock()
-            .map(|m| m.len())
-            .unwrap_or_default();
-        f.debug_struct("TokenCache").field("credentials", &n).finish()
+        let n = self.managers.lock().map(|m| m.len()).unwrap_or_default();
+        f.debug_struct("TokenCache")
+            .field("credentials", &n)
+            .finish()
     }
 }
 

@@ -34,7 +34,10 @@ impl Seen {
     }
 
     pub fn param(&self, name: &str) -> Option<String> {
-        self.form().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.form()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 
     pub fn key_header(&self) -> Option<String> {
@@ -123,7 +126,8 @@ pub async fn start(script: impl Fn(&Seen, usize) -> (u16, String) + Send + Sync 
     Mock { addr, seen }
 }
 
-pub const OK: &str = r#"<response status="success" code="20"><msg>command succeeded</msg></response>"#;
+pub const OK: &str =
+    r#"<response status="success" code="20"><msg>command succeeded</msg></response>"#;
 pub const KEY: &str = "LUFRPT1testkeyAAAAbbbbCCCCdddd==";
 
 pub fn keygen_body(key: &str) -> String {

@@ -52,14 +52,23 @@ async fn trace_logs_never_contain_the_password_or_the_key() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let client = PanosClient::new(srv.builder().credentials("admin", PASSWORD).build().unwrap()).unwrap();
+    let client = PanosClient::new(
+        srv.builder()
+            .credentials("admin", PASSWORD)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
     client.keygen().await.unwrap();
     client.op("show system info").await.unwrap();
     let err = client.config_get("/config/shared").await.unwrap_err();
     tracing::error!(error = %err, debug = ?err, "surface the error through tracing too");
 
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("PAN-OS request"), "tracing captured nothing:\n{logs}");
+    assert!(
+        logs.contains("PAN-OS request"),
+        "tracing captured nothing:\n{logs}"
+    );
     assert!(logs.contains("type=keygen"), "{logs}");
     assert!(logs.contains("PAN-OS response body"), "{logs}");
     assert!(!logs.contains(PASSWORD), "password leaked:\n{logs}");

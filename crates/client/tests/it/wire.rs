@@ -24,7 +24,10 @@ async fn key_travels_in_the_header_only() {
     let srv = mock::start(|_, _| (200, OK.to_owned())).await;
     let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
     client
-        .config_set("/config/shared/address", r#"<entry name="a"><fqdn>x</fqdn></entry>"#)
+        .config_set(
+            "/config/shared/address",
+            r#"<entry name="a"><fqdn>x</fqdn></entry>"#,
+        )
         .await
         .unwrap();
     let seen = srv.requests();
@@ -85,7 +88,10 @@ async fn idempotent_requests_are_retried_on_502() {
         if n < 2 {
             (502, "<html>Bad Gateway</html>".to_owned())
         } else {
-            (200, r#"<response status="success" code="7"><result/></response>"#.to_owned())
+            (
+                200,
+                r#"<response status="success" code="7"><result/></response>"#.to_owned(),
+            )
         }
     })
     .await;
@@ -141,7 +147,11 @@ async fn connect_failures_are_retried_only_when_idempotent() {
         }
         other => panic!("{other:?}"),
     }
-    match client.config_delete("/config/shared/address").await.unwrap_err() {
+    match client
+        .config_delete("/config/shared/address")
+        .await
+        .unwrap_err()
+    {
         Error::Transport { attempts, .. } => assert_eq!(attempts, 1),
         other => panic!("{other:?}"),
     }
@@ -166,8 +176,12 @@ async fn expired_key_is_regenerated_once() {
         (200, OK.to_owned())
     })
     .await;
-    let client = PanosClient::new(srv.builder().credentials("admin", "pw12").build().unwrap()).unwrap();
-    client.config_delete("/config/shared/address/entry[@name='a']").await.unwrap();
+    let client =
+        PanosClient::new(srv.builder().credentials("admin", "pw12").build().unwrap()).unwrap();
+    client
+        .config_delete("/config/shared/address/entry[@name='a']")
+        .await
+        .unwrap();
     assert_eq!(keygens.load(Ordering::SeqCst), 2);
     let seen = srv.requests();
     assert_eq!(seen.len(), 4);
@@ -271,7 +285,17 @@ async fn wait_job_times_out() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::JobTimeout { id: 5, last: Some(_), .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::JobTimeout {
+                id: 5,
+                last: Some(_),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -298,7 +322,11 @@ async fn commit_outcomes() {
 async fn default_target_and_vsys() {
     let srv = mock::start(|r, _| {
         if r.param("type").as_deref() == Some("log") {
-            (200, r#"<response status="success" code="19"><result><job>3</job></result></response>"#.to_owned())
+            (
+                200,
+                r#"<response status="success" code="19"><result><job>3</job></result></response>"#
+                    .to_owned(),
+            )
         } else {
             (200, OK.to_owned())
         }
@@ -314,7 +342,10 @@ async fn default_target_and_vsys() {
     )
     .unwrap();
     client.op("show clock").await.unwrap();
-    assert_eq!(client.log_query(&LogQuery::new("traffic")).await.unwrap(), 3);
+    assert_eq!(
+        client.log_query(&LogQuery::new("traffic")).await.unwrap(),
+        3
+    );
     let mut msg = panops_panos::userid::UidMessage::new();
     msg.push(panops_panos::userid::UidOp::logout("guest", "10.0.0.9").unwrap());
     client.user_id(&msg).await.unwrap();
@@ -372,13 +403,22 @@ async fn export_returns_the_config_document() {
     let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
     let exp = client.export_configuration().await.unwrap();
     assert_eq!(&exp.content[..], doc.as_bytes());
-    assert_eq!(srv.requests()[0].param("category").as_deref(), Some("configuration"));
+    assert_eq!(
+        srv.requests()[0].param("category").as_deref(),
+        Some("configuration")
+    );
 }
 
 #[tokio::test]
 async fn debug_output_hides_secrets() {
     let srv = mock::start(|_, _| (200, OK.to_owned())).await;
-    let client = PanosClient::new(srv.builder().credentials("admin", "hunter2pw").build().unwrap()).unwrap();
+    let client = PanosClient::new(
+        srv.builder()
+            .credentials("admin", "hunter2pw")
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
     let dbg = format!("{client:?}");
     assert!(!dbg.contains("hunter2pw"), "{dbg}");
     let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();

@@ -288,7 +288,9 @@ impl ObjectKind {
             let attrs: Map<String, Value> = root
                 .attrs
                 .iter()
-                .filter(|(k, _)| k != key)
+                .filter(|(k, _)| {
+                    k != key && !self.fields.iter().any(|f| f.attribute && &f.name == k)
+                })
                 .map(|(k, v)| (k.clone(), Value::String(v.clone())))
                 .collect();
             if !attrs.is_empty() {
@@ -374,6 +376,15 @@ impl ObjectKind {
                 });
             };
             let fpath = join(path, key);
+            if field.attribute {
+                let Some(text) = value.as_str() else {
+                    return Err(self.field_err(&fpath, "expected a string"));
+                };
+                self.check_text(field, text, &fpath)?;
+                elem.attrs.retain(|(k, _)| k != key);
+                elem.attrs.push((key.clone(), text.to_string()));
+                continue;
+            }
             let mut target = &mut *elem;
             let (last, parents) = field
                 .xpath
@@ -681,6 +692,12 @@ fn is_xml_name(s: &str) -> bool {
 
 fn decode_object(fields: &[Field], elem: &Elem, map: &mut Map<String, Value>) {
     for field in fields {
+        if field.attribute {
+            if let Some(v) = elem.attr(&field.name) {
+                map.insert(field.name.clone(), Value::String(v.to_string()));
+            }
+            continue;
+        }
         let mut cur = Some(elem);
         for step in &field.xpath {
             cur = cur.and_then(|e| e.child(step));
@@ -691,7 +708,11 @@ fn decode_object(fields: &[Field], elem: &Elem, map: &mut Map<String, Value>) {
     }
     let unknown: Vec<Value> = elem
         .elements()
-        .filter(|child| !fields.iter().any(|f| f.xpath.first() == Some(&child.name)))
+        .filter(|child| {
+            !fields
+                .iter()
+                .any(|f| !f.attribute && f.xpath.first() == Some(&child.name))
+        })
         .map(|child| Value::String(child.to_xml()))
         .collect();
     if !unknown.is_empty() {

@@ -223,7 +223,13 @@ pub(super) fn parse_spec(rel: &str, text: &str) -> Result<Option<ObjectKind>, Ca
             })
     });
     let spec = get(&doc, "spec").ok_or_else(|| spec_err(rel, "missing `spec`"))?;
-    let fields = parse_fields(rel, spec, "")?;
+    let mut fields = parse_fields(rel, spec, "")?;
+    if resource_type == ResourceType::Uuid {
+        // Rules carry their uuid as an attribute of the entry (pango does the same).
+        for field in fields.iter_mut().filter(|f| f.name == "uuid") {
+            field.attribute = true;
+        }
+    }
     Ok(Some(ObjectKind {
         name: kind_name(rel),
         spec_name,
@@ -419,6 +425,7 @@ fn parse_field(
         values: Vec::new(),
         pattern: None,
         default: sub.and_then(|s| get(s, "default")).and_then(scalar_string),
+        attribute: false,
         sensitive: overrides
             .and_then(|o| get(o, "terraform"))
             .is_some_and(|t| get_bool(t, "sensitive")),

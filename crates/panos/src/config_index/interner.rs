@@ -93,7 +93,9 @@ impl Interner {
             i = (i + 1) & mask;
         }
         let start = u32::try_from(self.data.len()).ok()?;
-        let id = u32::try_from(self.starts.len()).ok().filter(|&id| id < u32::MAX - 1)?;
+        let id = u32::try_from(self.starts.len())
+            .ok()
+            .filter(|&id| id < u32::MAX - 1)?;
         u32::try_from(self.data.len() + s.len()).ok()?;
         self.data.push_str(s);
         self.starts.push(start);

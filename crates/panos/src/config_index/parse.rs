@@ -171,14 +171,12 @@ impl Parser {
             (Ctx::Devices, b"entry") => Some(Ctx::DeviceEntry),
             (Ctx::DeviceEntry, b"device-group") => Some(Ctx::DeviceGroups),
             (Ctx::DeviceEntry, b"vsys") => Some(Ctx::Vsyses),
-            (Ctx::DeviceGroups, b"entry") => match self.name_attr(e)? {
-                Some(dg) => Some(Ctx::Scope(self.location(LocKey::DeviceGroup(dg)))),
-                None => None,
-            },
-            (Ctx::Vsyses, b"entry") => match self.name_attr(e)? {
-                Some(vsys) => Some(Ctx::Scope(self.location(LocKey::Vsys(vsys)))),
-                None => None,
-            },
+            (Ctx::DeviceGroups, b"entry") => self
+                .name_attr(e)?
+                .map(|dg| Ctx::Scope(self.location(LocKey::DeviceGroup(dg)))),
+            (Ctx::Vsyses, b"entry") => self
+                .name_attr(e)?
+                .map(|vsys| Ctx::Scope(self.location(LocKey::Vsys(vsys)))),
             (Ctx::Scope(loc), _) => match name {
                 b"address" => Some(Ctx::Container(loc, ObjType::Address)),
                 b"address-group" => Some(Ctx::Container(loc, ObjType::AddressGroup)),
@@ -193,7 +191,9 @@ impl Parser {
             (Ctx::Rulebase(loc, rb), b"security") => Some(Ctx::Security(loc, rb)),
             (Ctx::Security(loc, rb), b"rules") => Some(Ctx::Rules(loc, rb)),
             (Ctx::Rules(loc, rb), b"entry") => self.start_entry(e, loc, rb, ObjType::Rule)?,
-            (Ctx::Container(loc, typ), b"entry") => self.start_entry(e, loc, RuleBase::Local, typ)?,
+            (Ctx::Container(loc, typ), b"entry") => {
+                self.start_entry(e, loc, RuleBase::Local, typ)?
+            }
             (Ctx::Entry(typ), _) => self.entry_child(typ, name),
             (Ctx::Inner(Inner::Dynamic), b"filter") => Some(self.text_ctx(TextSlot::Filter)),
             (Ctx::Inner(Inner::Protocol), _) => {
@@ -248,9 +248,15 @@ impl Parser {
     fn entry_child(&mut self, typ: ObjType, name: &[u8]) -> Option<Ctx> {
         let ctx = match (typ, name) {
             (_, b"tag") if typ != ObjType::Tag => Ctx::List(L_TAG),
-            (ObjType::Address, b"ip-netmask") => Ctx::Text(TextSlot::AddressValue(AddressKind::IpNetmask)),
-            (ObjType::Address, b"ip-range") => Ctx::Text(TextSlot::AddressValue(AddressKind::IpRange)),
-            (ObjType::Address, b"ip-wildcard") => Ctx::Text(TextSlot::AddressValue(AddressKind::IpWildcard)),
+            (ObjType::Address, b"ip-netmask") => {
+                Ctx::Text(TextSlot::AddressValue(AddressKind::IpNetmask))
+            }
+            (ObjType::Address, b"ip-range") => {
+                Ctx::Text(TextSlot::AddressValue(AddressKind::IpRange))
+            }
+            (ObjType::Address, b"ip-wildcard") => {
+                Ctx::Text(TextSlot::AddressValue(AddressKind::IpWildcard))
+            }
             (ObjType::Address, b"fqdn") => Ctx::Text(TextSlot::AddressValue(AddressKind::Fqdn)),
             (ObjType::AddressGroup, b"static") => Ctx::List(L_MEMBERS),
             (ObjType::AddressGroup, b"dynamic") => Ctx::Inner(Inner::Dynamic),

@@ -239,3 +239,10 @@ fn non_xml_bodies() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn debug_of_a_keygen_response_hides_the_key() {
+    let r = Response::parse(200, &fixture("keygen.xml")).unwrap();
+    let dbg = format!("{r:?}");
+    assert!(!dbg.contains("LUFRPT14"), "{dbg}");
+}

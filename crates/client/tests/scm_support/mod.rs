@@ -1,4 +1,4 @@
-//! Shared helpers for the SCM client tests (included with `mod scm_common;`).
+//! Shared helpers for the SCM client tests (included with `mod scm_support;`).
 #![allow(dead_code)]
 
 use std::sync::Arc;

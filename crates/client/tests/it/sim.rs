@@ -1,0 +1,335 @@
+//! Round trips against the in-process simulator (`panops-sim`).
+
+use std::time::Duration;
+
+use panops_client::{
+    Error,
+    panos::{ClientConfig, ClientConfigBuilder, PanosClient, Protocol, WaitOptions},
+};
+use panops_panos::{
+    CommitOutcome, JobResult,
+    commit::{Commit, CommitAll},
+    userid::{UidMessage, UidOp},
+    xpath::{Location, Xpath},
+};
+use panops_sim::{AdminAccount, RunningSim, SimConfig, Simulator};
+
+const USER: &str = "ops";
+const PASSWORD: &str = "Sim-Pa55word!";
+
+async fn start(cfg: SimConfig) -> RunningSim {
+    Simulator::start(
+        cfg.admin(AdminAccount::new(USER, PASSWORD))
+            .job_duration(Duration::from_millis(150)),
+    )
+    .await
+    .expect("simulator starts")
+}
+
+fn builder(sim: &RunningSim) -> ClientConfigBuilder {
+    let url = url::Url::parse(&sim.url()).expect("sim url");
+    let proto = if url.scheme() == "https" {
+        Protocol::Https
+    } else {
+        Protocol::Http
+    };
+    ClientConfig::builder(url.host_str().expect("host"))
+        .port(url.port_or_known_default().expect("port"))
+        .protocol(proto)
+        .use_env_proxy(false)
+        .credentials(USER, PASSWORD)
+}
+
+fn fast_wait<'a>() -> WaitOptions<'a> {
+    WaitOptions::default()
+        .interval(Duration::from_millis(50))
+        .timeout(Duration::from_secs(20))
+}
+
+#[tokio::test]
+async fn keygen_set_get_commit_and_show() {
+    let sim = start(SimConfig::firewall().plain()).await;
+    let client = PanosClient::new(builder(&sim).build().unwrap()).unwrap();
+    let key = client.keygen().await.unwrap();
+    assert!(!key.expose().is_empty());
+
+    let parent = Xpath::at(&Location::vsys("vsys1")).unwrap().child("address");
+    client
+        .config_set(
+            parent.as_str(),
+            r#"<entry name="web-1"><ip-netmask>10.0.0.1/32</ip-netmask></entry>"#,
+        )
+        .await
+        .unwrap();
+    let entry = parent.clone().entry("web-1");
+    let got = client.config_get(entry.as_str()).await.unwrap();
+    let el = got.result().unwrap().child("entry").expect("entry in candidate");
+    assert_eq!(el.child_text("ip-netmask").as_deref(), Some("10.0.0.1/32"));
+
+    // Not in the running config before the commit.
+    let err = client.config_show(entry.as_str()).await.unwrap_err();
+    assert!(err.as_api().is_some_and(|e| e.is_not_found()), "{err:?}");
+
+    let mut progress = Vec::new();
+    let job = client
+        .commit_and_wait(
+            &Commit {
+                description: Some("panops test".into()),
+                ..Default::default()
+            },
+            fast_wait().on_progress(|j| progress.push(j.progress)),
+        )
+        .await
+        .unwrap()
+        .expect("a commit job");
+    assert_eq!(job.result, JobResult::Ok);
+    assert!(!progress.is_empty());
+    let shown = client.config_show(entry.as_str()).await.unwrap();
+    assert!(shown.result_xml().unwrap().contains("10.0.0.1/32"));
+
+    // A second commit has nothing to do.
+    let again = client.commit(&Commit::default()).await.unwrap();
+    assert!(matches!(again, CommitOutcome::NoChanges { .. }), "{again:?}");
+
+    // get of a missing object: success with an empty result (code 7).
+    let missing = client
+        .config_get(parent.entry("nope").as_str())
+        .await
+        .unwrap();
+    assert!(missing.is_empty_result());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn https_verification_is_on_by_default_and_a_ca_bundle_works() {
+    let sim = start(SimConfig::firewall()).await;
+    assert!(sim.url().starts_with("https://"));
+    let strict = PanosClient::new(builder(&sim).build().unwrap()).unwrap();
+    match strict.keygen().await.unwrap_err() {
+        Error::Transport { .. } => {}
+        other => panic!("self-signed cert must be rejected by default: {other:?}"),
+    }
+    let pem = sim.ca_pem().expect("sim cert");
+    let path = std::env::temp_dir().join(format!("panops-sim-ca-{}.pem", std::process::id()));
+    std::fs::write(&path, pem).unwrap();
+    let trusted = PanosClient::new(builder(&sim).ca_bundle(&path).build().unwrap()).unwrap();
+    let v = trusted.version().await.unwrap();
+    assert!(!v.sw_version.is_empty());
+    let _ = std::fs::remove_file(&path);
+    let lax = PanosClient::new(
+        builder(&sim)
+            .danger_accept_invalid_certs(true)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    lax.op("show system info").await.unwrap();
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn target_redirects_to_a_managed_firewall() {
+    let sim = start(SimConfig::panorama(2).plain()).await;
+    let serial = sim.serials()[0].clone();
+    let panorama = PanosClient::new(builder(&sim).build().unwrap()).unwrap();
+    let fw = panorama.with_target(&serial).unwrap();
+    let info = fw.op("show system info").await.unwrap();
+    let got_serial = info
+        .result()
+        .and_then(|r| r.path("system/serial"))
+        .map(|e| e.deep_text());
+    assert_eq!(got_serial.as_deref(), Some(serial.as_str()));
+    let xp = Xpath::at(&Location::vsys("vsys1"))
+        .unwrap()
+        .child("tag")
+        .into_string();
+    fw.config_set(&xp, r#"<entry name="quarantine"/>"#)
+        .await
+        .unwrap();
+    let on_fw = sim.handle().config_xml(Some(&serial), false, &xp);
+    assert!(on_fw.is_some_and(|x| x.contains("quarantine")));
+    let targets: Vec<String> = sim.handle().requests().into_iter().map(|r| r.target).collect();
+    assert!(targets.iter().any(|t| t == &serial), "{targets:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn commit_busy_is_not_retried_and_failed_jobs_are_reported() {
+    let sim = start(SimConfig::firewall().plain()).await;
+    let client = PanosClient::new(builder(&sim).build().unwrap()).unwrap();
+    client
+        .config_set("/config/shared/address", r#"<entry name="a"><fqdn>a.example</fqdn></entry>"#)
+        .await
+        .unwrap();
+    sim.handle().fail_next_commits_busy(1);
+    sim.handle().clear_requests();
+    let err = client.commit(&Commit::default()).await.unwrap_err();
+    let api = err.as_api().expect("api error");
+    assert!(api.is_commit_in_progress() && api.is_retryable(), "{api:?}");
+    let commits = sim
+        .handle()
+        .requests()
+        .into_iter()
+        .filter(|r| r.req_type == "commit")
+        .count();
+    assert_eq!(commits, 1, "a commit is never retried blindly");
+
+    sim.handle().fail_next_jobs(1);
+    match client.commit_and_wait(&Commit::default(), fast_wait()).await {
+        Err(Error::JobFailed { job, .. }) => assert_eq!(job.result, JobResult::Fail),
+        other => panic!("{other:?}"),
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn expired_keys_are_regenerated() {
+    let sim = start(SimConfig::firewall().plain().key_lifetime(Duration::from_millis(800))).await;
+    let client = PanosClient::new(builder(&sim).build().unwrap()).unwrap();
+    let first = client.api_key().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    client.op("show system info").await.unwrap();
+    let keygens = sim
+        .handle()
+        .requests()
+        .into_iter()
+        .filter(|r| r.req_type == "keygen")
+        .count();
+    assert_eq!(keygens, 2, "the expired key was replaced once");
+    let second = client.api_key().await.unwrap();
+    assert_ne!(first, second);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_key_that_keeps_expiring_is_reported_without_leaking() {
+    let sim = start(SimConfig::firewall().plain()).await;
+    let client = PanosClient::new(builder(&sim).build().unwrap()).unwrap();
+    let key = client.api_key().await.unwrap();
+    sim.handle().expire_keys();
+    let err = client.op("show system info").await.unwrap_err();
+    assert!(err.as_api().is_some_and(|e| e.is_key_expired()), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains(key.expose()));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn push_to_device_group_waits_for_devices() {
+    let sim = start(SimConfig::panorama(2).plain()).await;
+    let client = PanosClient::new(builder(&sim).build().unwrap()).unwrap();
+    let serials = sim.serials();
+    let dg = "DG1".to_owned();
+    let devices: String = serials
+        .iter()
+        .map(|s| format!("<entry name=\"{s}\"/>"))
+        .collect();
+    client
+        .config_set(
+            "/config/devices/entry[@name='localhost.localdomain']/device-group",
+            &format!("<entry name=\"{dg}\"><devices>{devices}</devices></entry>"),
+        )
+        .await
+        .unwrap();
+    let xp = Xpath::at(&Location::device_group(dg.clone()))
+        .unwrap()
+        .child("address")
+        .into_string();
+    client
+        .config_set(&xp, r#"<entry name="dg-obj"><ip-netmask>10.9.9.9</ip-netmask></entry>"#)
+        .await
+        .unwrap();
+    client
+        .commit_and_wait(&Commit::default(), fast_wait())
+        .await
+        .unwrap();
+    let job = client
+        .commit_all_and_wait(&CommitAll::device_group(dg), fast_wait())
+        .await
+        .unwrap()
+        .expect("push job");
+    assert_eq!(job.result, JobResult::Ok);
+    assert_eq!(job.devices.len(), serials.len(), "{job:?}");
+    assert!(job.devices.iter().all(|d| d.result == JobResult::Ok), "{job:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn user_id_tags_show_up_in_op_output() {
+    let sim = start(SimConfig::firewall().plain()).await;
+    let client = PanosClient::new(builder(&sim).build().unwrap()).unwrap();
+    let mut msg = UidMessage::new();
+    msg.push(UidOp::register_ip("10.1.1.1", "quarantine", Some(600)).unwrap());
+    client.user_id(&msg).await.unwrap();
+    let out = client
+        .op("show object registered-ip all")
+        .await
+        .unwrap();
+    assert!(out.xml().contains("10.1.1.1") && out.xml().contains("quarantine"), "{}", out.xml());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn multi_config_logs_export_and_import() {
+    let sim = start(SimConfig::firewall()).await;
+    let pem = sim.ca_pem().expect("https sim has a cert");
+    let path = std::env::temp_dir().join(format!("panops-sim-ca2-{}.pem", std::process::id()));
+    std::fs::write(&path, &pem).unwrap();
+    let client = PanosClient::new(builder(&sim).ca_bundle(&path).build().unwrap()).unwrap();
+    let _ = std::fs::remove_file(&path);
+
+    // multi-config: all or nothing, nested per-op errors.
+    let parent = Xpath::at(&Location::vsys("vsys1")).unwrap().child("address");
+    let mut mc = panops_panos::config::MultiConfig::new();
+    mc.set(parent.as_str(), r#"<entry name="m1"><fqdn>m1.example</fqdn></entry>"#)
+        .unwrap();
+    mc.set(parent.as_str(), r#"<entry name="m2"><fqdn>m2.example</fqdn></entry>"#)
+        .unwrap();
+    client.multi_config(&mc, false).await.unwrap();
+    let got = client.config_get(parent.as_str()).await.unwrap();
+    assert!(got.result_xml().unwrap().contains("m2.example"));
+    let mut bad = panops_panos::config::MultiConfig::new();
+    bad.set(parent.as_str(), r#"<entry name="m3"><fqdn>m3.example</fqdn></entry>"#)
+        .unwrap();
+    let long = "n".repeat(64);
+    bad.set(parent.as_str(), &format!(r#"<entry name="{long}"><fqdn>x.example</fqdn></entry>"#))
+        .unwrap()
+        .id = "LEN-ERROR".into();
+    let err = client.multi_config(&bad, false).await.unwrap_err();
+    let api = err.as_api().expect("api error");
+    assert!(!api.sub_responses.is_empty() || !api.messages.is_empty(), "{api:?}");
+    let after = client.config_get(parent.entry("m3").as_str()).await.unwrap();
+    assert!(after.is_empty_result(), "multi-config must roll back: {}", after.xml());
+
+    // logs: client-side range check, then a real query.
+    let mut q = panops_panos::log::LogQuery::new("traffic");
+    q.nlogs = Some(5001);
+    let before = sim.handle().requests().len();
+    assert!(matches!(client.log_query(&q).await, Err(Error::Invalid { .. })));
+    assert_eq!(sim.handle().requests().len(), before, "nothing sent");
+    q.nlogs = Some(5);
+    let logs = client
+        .logs(&q, Duration::from_millis(50), Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(logs.entries.len() <= 5);
+
+    // export: the running config document itself.
+    let exp = client.export_configuration().await.unwrap();
+    assert!(String::from_utf8_lossy(&exp.content).contains("<config"));
+
+    // import: a PEM certificate as multipart.
+    let imp = panops_panos::import::Import::new(
+        panops_panos::import::ImportCategory::Certificate,
+        "sim-ca",
+        panops_panos::import::ImportFormat::Pem,
+        "sim-ca.pem",
+        pem.into_bytes(),
+    );
+    client.import(&imp).await.unwrap();
+    let certs = client
+        .config_get("/config/shared/certificate/entry[@name='sim-ca']")
+        .await
+        .unwrap();
+    assert!(!certs.is_empty_result(), "{}", certs.xml());
+    sim.shutdown().await;
+}
