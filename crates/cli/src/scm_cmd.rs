@@ -127,7 +127,7 @@ pub async fn run(cmd: ScmCmd, format: Format) -> Result<ExitCode> {
 }
 
 /// Runs `panops scm` honouring the global connection flags of `panops` (`--profile`,
-/// `--skip-verify-certificate`, `--ca-file`, `--timeout`).
+/// `--skip-verify-certificate`, `--ca-file`, `--request-timeout`).
 pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Result<ExitCode> {
     let profile = conn.profile.as_deref();
     let catalog = load_catalog(cmd.spec_dir.as_deref())?;
@@ -137,7 +137,7 @@ pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Re
         family: cmd.family,
         skip_verify: conn.skip_verify_certificate || cmd.scm_skip_verify,
         ca_file: conn.ca_file.clone(),
-        timeout_secs: conn.timeout,
+        timeout_secs: conn.request_timeout,
     };
     match cmd.command {
         ScmSub::Catalog => {
@@ -372,10 +372,10 @@ fn call_params(catalog: &Catalog, family: Family, call: &CallArgs) -> Result<Val
 
 /// The spec type of a parameter or (possibly nested) body field.
 fn field_kind(op: &panops_scm::Operation, path: &[&str]) -> Option<SchemaKind> {
-    if let [single] = path {
-        if let Some(p) = op.param(single) {
-            return Some(p.schema.kind);
-        }
+    if let [single] = path
+        && let Some(p) = op.param(single)
+    {
+        return Some(p.schema.kind);
     }
     let mut schema = &op.body.as_ref()?.schema;
     for part in path {

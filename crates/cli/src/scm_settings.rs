@@ -108,10 +108,10 @@ pub fn resolve_scm(
         .or_else(|| env.get("SCM_TOKEN_URL"))
         .or(profile.scm_token_url.clone());
     for (what, url) in [("base URL", &base_url), ("token URL", &token_url)] {
-        if let Some(u) = url {
-            if !(u.starts_with("https://") || u.starts_with("http://")) {
-                bail!("SCM {what} must start with https:// or http://, not '{u}'");
-            }
+        if let Some(u) = url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            bail!("SCM {what} must start with https:// or http://, not '{u}'");
         }
     }
     let skip_verify = if overrides.skip_verify {

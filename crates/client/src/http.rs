@@ -276,7 +276,7 @@ fn redact_param(text: &str, name: &str) -> String {
         rest = &rest[i + pat.len()..];
         if boundary {
             let end = rest
-                .find(|c: char| matches!(c, '&' | ' ' | ';' | ',' | '"' | '\'' | '\n'))
+                .find(['&', ' ', ';', ',', '"', '\'', '\n'])
                 .unwrap_or(rest.len());
             if end > 0 {
                 out.push_str("***");

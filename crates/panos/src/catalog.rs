@@ -143,6 +143,12 @@ pub enum CatalogError {
         /// Why it is rejected.
         reason: String,
     },
+    /// The operation needs named entries but the kind is a single configuration element.
+    #[error("{kind} is a single configuration element, not a list of named entries")]
+    NotEntries {
+        /// Kind name.
+        kind: String,
+    },
     /// A field value breaks a catalog rule (type, length, range, enum, pattern).
     #[error("{kind}: field {field}: {reason}")]
     InvalidField {

@@ -52,15 +52,19 @@ pub fn delete(xpath: &str) -> Result<ApiRequest> {
 }
 
 /// `action=rename` of the entry at `xpath` to `new_name`.
+///
+/// `new_name` must be a valid object name ([`validate::object_name`]: 1–63 letters,
+/// digits, spaces, `_`, `-`, `.`). For the rare node that allows other characters,
+/// override with [`ApiRequest::with_param`]`("newname", …)`.
 pub fn rename(xpath: &str, new_name: &str) -> Result<ApiRequest> {
-    validate::name("newname", new_name, validate::MAX_NAME_LEN)?;
+    validate::object_name("newname", new_name)?;
     Ok(base("rename", xpath, false)?.push("newname", new_name))
 }
 
 /// `action=clone`: copy the entry at `from` into the parent `xpath` as `new_name`.
 pub fn clone(xpath: &str, from: &str, new_name: &str) -> Result<ApiRequest> {
     validate::xpath("from", from)?;
-    validate::name("newname", new_name, validate::MAX_NAME_LEN)?;
+    validate::object_name("newname", new_name)?;
     Ok(base("clone", xpath, false)?
         .push("from", from)
         .push("newname", new_name))
@@ -226,7 +230,7 @@ impl MultiConfig {
 
     /// Add a `rename`.
     pub fn rename(&mut self, xpath: &str, new_name: &str) -> Result<&mut MultiOp> {
-        validate::name("newname", new_name, validate::MAX_NAME_LEN)?;
+        validate::object_name("newname", new_name)?;
         self.add(
             "rename",
             xpath,
@@ -238,7 +242,7 @@ impl MultiConfig {
     /// Add a `clone`.
     pub fn clone_entry(&mut self, xpath: &str, from: &str, new_name: &str) -> Result<&mut MultiOp> {
         validate::xpath("from", from)?;
-        validate::name("newname", new_name, validate::MAX_NAME_LEN)?;
+        validate::object_name("newname", new_name)?;
         self.add(
             "clone",
             xpath,
@@ -432,6 +436,9 @@ mod tests {
         assert!(set(X, "<a/><b/>").is_ok());
         let e = rename(X, &"n".repeat(64)).unwrap_err().to_string();
         assert!(e.contains("newname"), "{e}");
+        assert!(rename(X, "a'b").is_err());
+        assert!(rename(X, "web 1.x_y-z").is_ok());
+        assert!(clone(X, X, "bad/name").is_err());
     }
 
     #[test]

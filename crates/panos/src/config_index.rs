@@ -244,7 +244,7 @@ pub struct Counts {
     pub tags: usize,
     /// Security rules.
     pub security_rules: usize,
-    /// Locations (shared, vsys, device groups) that hold at least one object.
+    /// Locations seen (shared, each vsys and each device group).
     pub locations: usize,
     /// Distinct strings.
     pub strings: usize,
@@ -612,7 +612,7 @@ impl ConfigIndex {
             + self.by_name.capacity() * (size_of::<(u8, Sym, u32)>() + 4 + 1)
     }
 
-    /// Locations holding indexed objects, in document order.
+    /// Locations seen (shared, vsys, device groups), in document order.
     pub fn locations(&self) -> impl Iterator<Item = IndexLocation<'_>> + '_ {
         (0..self.locations.len() as u32).map(|i| self.location_of(i))
     }

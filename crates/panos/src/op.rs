@@ -159,6 +159,32 @@ mod tests {
         assert!(cli_to_xml("show <evil>").is_err());
     }
 
+    /// Outputs of pan-python 0.26 `PanXapi.cmd_xml()` for the same inputs.
+    #[test]
+    fn matches_pan_python() {
+        let cases = [
+            (
+                "show system info",
+                "<show><system><info></info></system></show>",
+            ),
+            (
+                r#"show interface "ethernet1/1""#,
+                "<show><interface>ethernet1/1</interface></show>",
+            ),
+            (
+                r#"request commit-lock add comment "x""#,
+                "<request><commit-lock><add><comment>x</comment></add></commit-lock></request>",
+            ),
+            (
+                r#"show jobs id "5""#,
+                "<show><jobs><id>5</id></jobs></show>",
+            ),
+        ];
+        for (cli, xml) in cases {
+            assert_eq!(cli_to_xml(cli).unwrap(), xml, "{cli}");
+        }
+    }
+
     #[test]
     fn op_requests() {
         let r = op("show system info").unwrap();

@@ -231,6 +231,10 @@ fn bulk_set_builds_one_element_and_chunks_by_bytes() {
 fn config_kinds_use_their_element_instead_of_entry() {
     let dns = kind("dns");
     assert!(!dns.is_entry());
+    assert!(matches!(
+        dns.bulk_set_element(&[json!({})]),
+        Err(CatalogError::NotEntries { .. })
+    ));
     let value = dns.from_xml("<system><unknown-thing/></system>").unwrap();
     assert_eq!(value["_unknown_xml"], json!(["<unknown-thing/>"]));
 }

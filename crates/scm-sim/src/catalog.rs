@@ -38,6 +38,20 @@ fn route_for(index: usize, op: &Operation) -> RouteDef {
     let bare_array = op
         .success_schema()
         .is_some_and(|s| s.kind == SchemaKind::Array);
+    let body_props = op
+        .body
+        .as_ref()
+        .map(|b| b.schema.properties.keys().cloned().collect())
+        .unwrap_or_default();
+    let body_required = op.body.as_ref().is_some_and(|b| {
+        b.required || !b.schema.required.is_empty() || b.schema.one_of.iter().any(|g| g.exactly_one)
+    });
+    let key_params = op
+        .query_params()
+        .filter(|p| p.required)
+        .map(|p| p.name.clone())
+        .filter(|n| !matches!(n.as_str(), "folder" | "snippet" | "device" | "position"))
+        .collect();
     RouteDef {
         resource: op.resource.clone(),
         operation: op.operation.clone(),
@@ -46,6 +60,13 @@ fn route_for(index: usize, op: &Operation) -> RouteDef {
         success_status: op.success_status(),
         bare_array,
         op_index: index,
+        body_props,
+        body_required,
+        body_is_array: op
+            .body
+            .as_ref()
+            .is_some_and(|b| b.schema.kind == SchemaKind::Array),
+        key_params,
     }
 }
 

@@ -35,6 +35,15 @@ pub struct RouteDef {
     pub bare_array: bool,
     /// Index into the catalog's operation list (for validation).
     pub op_index: usize,
+    /// Top-level body property names, when the operation takes a JSON object body.
+    pub body_props: Vec<String>,
+    /// Whether a request without a body is an error (some field is required).
+    pub body_required: bool,
+    /// Whether the body is a JSON array rather than an object.
+    pub body_is_array: bool,
+    /// Required query parameters that key a collection-level update/delete (`name`,
+    /// `host_id`, ...), excluding containers and `position`.
+    pub key_params: Vec<String>,
 }
 
 /// The parsed shape of a request path.
@@ -108,6 +117,12 @@ pub fn parse_path(path: &str) -> Option<PathShape> {
     }
     if segments.len() > 1 || stem.is_empty() {
         return None;
+    }
+    // The v2 mobile-agent area serves what sse names `mobile-agent/<stem>`: one store.
+    if matches!(&family, ApiFamily::V2 { area } if area == "mobile-agent")
+        && !stem.starts_with("mobile-agent/")
+    {
+        stem = format!("mobile-agent/{stem}");
     }
     Some(PathShape {
         family,
@@ -257,6 +272,8 @@ mod tests {
             (s.stem.as_str(), s.action.as_deref()),
             ("mobile-agent/user-authentication", Some("move"))
         );
+        let s = parse_path("/config/mobile-agent/v1/agent-profiles").unwrap();
+        assert_eq!(s.stem, "mobile-agent/agent-profiles");
         let s = parse_path("/config/operations/v1/config-versions/7").unwrap();
         assert_eq!(s.id.as_deref(), Some("7"));
         assert!(parse_path("/other/x").is_none());
@@ -283,6 +300,10 @@ mod tests {
             success_status: Some(200),
             bare_array: false,
             op_index: 0,
+            body_props: Vec::new(),
+            body_required: false,
+            body_is_array: false,
+            key_params: Vec::new(),
         }]);
         assert!(matches!(
             table.lookup("GET", "/config/objects/v1/addresses/1"),

@@ -467,7 +467,11 @@ type Reply = Result<(u16, Option<Value>), ApiError>;
 impl Ctx<'_> {
     fn json_body(&self) -> Result<Map<String, Value>, ApiError> {
         if self.body.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::missing_body());
+            // An operation whose body has no required field accepts an empty request.
+            return match self.route {
+                Some(r) if !r.body_required => Ok(Map::new()),
+                _ => Err(ApiError::missing_body()),
+            };
         }
         match serde_json::from_slice::<Value>(self.body) {
             // Clients send unset optional fields as null (pan-scm-sdk update models);
@@ -752,15 +756,65 @@ fn folders(ctx: &Ctx<'_>) -> Reply {
     }
 }
 
+/// The query parameter keying a collection-level update/delete: the catalog's first required
+/// key parameter (`name`, `host_id`, ...), else `name` when given.
+fn collection_key(ctx: &Ctx<'_>) -> Option<(String, String)> {
+    let keys = ctx.route.map(|r| r.key_params.clone()).unwrap_or_default();
+    keys.iter()
+        .map(String::as_str)
+        .chain(std::iter::once("name"))
+        .find_map(|k| ctx.query.get(k).map(|v| (k.to_string(), v.to_string())))
+}
+
 fn is_singleton(ctx: &Ctx<'_>) -> bool {
     ctx.route.is_some_and(|r| {
         r.operation == "get" || (r.operation == "update" && !r.template.contains('{'))
     })
 }
 
+/// Operations whose body is a JSON array (e.g. subscribed-tenants): validated and
+/// acknowledged; they hold no simulated state.
+fn array_body(ctx: &Ctx<'_>) -> Option<Reply> {
+    let route = ctx.route.filter(|r| r.body_is_array)?;
+    let empty = ctx.body.iter().all(u8::is_ascii_whitespace);
+    let parsed = if empty && !route.body_required {
+        Ok(Value::Array(Vec::new()))
+    } else {
+        serde_json::from_slice(ctx.body)
+    };
+    let value: Value = match parsed {
+        Ok(v @ Value::Array(_)) => v,
+        Ok(_) => return None,
+        Err(e) => {
+            return Some(Err(ApiError::malformed(&format!(
+                "request body is not valid JSON: {e}"
+            ))));
+        }
+    };
+    if let Some(validator) = &ctx.shared.validator {
+        let problems = validator(route.op_index, &value);
+        if !problems.is_empty() {
+            return Some(Err(ApiError::invalid_object_many(problems)));
+        }
+    }
+    Some(Ok((ctx.success(200), Some(value))))
+}
+
+fn is_rule_move(ctx: &Ctx<'_>) -> bool {
+    match ctx.route {
+        // A rule move body has a `rulebase`; other `:move` verbs (mobile-agent
+        // authentication settings) reorder by name and are acknowledged.
+        Some(r) => r.body_props.iter().any(|p| p == "rulebase"),
+        None => ctx.is_rule_stem(),
+    }
+}
+
 fn generic(ctx: &Ctx<'_>) -> Reply {
     let stem = ctx.shape.stem.as_str();
     let shared = ctx.shared;
+    if let Some(reply) = array_body(ctx) {
+        return reply;
+    }
     match (
         ctx.method,
         ctx.shape.id.as_deref(),
@@ -817,13 +871,15 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
         (&Method::PUT, None, None) => {
             let body = ctx.json_body()?;
             ctx.validate(&body)?;
-            if let Some(name) = ctx.query.get("name") {
+            if let Some((key, value)) = collection_key(ctx) {
                 let container = ctx.container_from(None)?;
-                let updated =
-                    shared
-                        .tenant
-                        .lock()
-                        .update_by_name(stem, name, container.as_ref(), body)?;
+                let updated = shared.tenant.lock().update_by_key(
+                    stem,
+                    &key,
+                    &value,
+                    container.as_ref(),
+                    body,
+                )?;
                 return Ok((ctx.success(200), Some(updated)));
             }
             Ok((
@@ -832,15 +888,20 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             ))
         }
         (&Method::DELETE, None, None) => {
-            let name = ctx
-                .query
-                .get("name")
-                .ok_or_else(|| ApiError::missing_query("name"))?;
+            let Some((key, value)) = collection_key(ctx) else {
+                // Singleton resources are deleted as a whole.
+                if ctx.route.is_some_and(|r| r.key_params.is_empty()) {
+                    let removed = shared.tenant.lock().delete_singleton(stem);
+                    return Ok((ctx.success(200), Some(removed)));
+                }
+                return Err(ApiError::missing_query("name"));
+            };
             let container = ctx.container_from(None)?;
-            let removed = shared
-                .tenant
-                .lock()
-                .delete_by_name(stem, name, container.as_ref())?;
+            let removed =
+                shared
+                    .tenant
+                    .lock()
+                    .delete_by_key(stem, &key, &value, container.as_ref())?;
             Ok((ctx.success(200), Some(removed)))
         }
         (&Method::GET, Some(id), None) => Ok((200, Some(shared.tenant.lock().get(stem, id)?))),
@@ -853,7 +914,12 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
                 Value::Object(m) => m,
                 _ => Map::new(),
             };
-            merged.retain(|k, _| matches!(k.as_str(), "folder" | "snippet" | "device" | "name"));
+            // Only keys the operation's body declares (sse bodies have no container key).
+            let props = ctx.route.map(|r| &r.body_props);
+            merged.retain(|k, _| {
+                matches!(k.as_str(), "folder" | "snippet" | "device" | "name")
+                    && props.is_none_or(|p| p.iter().any(|x| x == k))
+            });
             merged.extend(body.clone());
             ctx.validate(&merged)?;
             let updated = tenant.update(stem, id, body)?;
@@ -863,7 +929,7 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             ctx.success(200),
             Some(shared.tenant.lock().delete(stem, id)?),
         )),
-        (&Method::POST, Some(id), Some("move")) => {
+        (&Method::POST, Some(id), Some("move")) if is_rule_move(ctx) || ctx.route.is_none() => {
             if !ctx.is_rule_stem() {
                 return Err(ApiError::action_not_supported("move"));
             }

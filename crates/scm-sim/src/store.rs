@@ -554,19 +554,21 @@ impl TenantState {
             .ok_or_else(|| ApiError::not_found(stem, id))
     }
 
-    fn index_by_name(
+    fn index_by_key(
         &self,
         stem: &str,
-        name: &str,
+        key: &str,
+        value: &str,
         container: Option<&Container>,
     ) -> Result<usize, ApiError> {
         self.candidate
             .collection(stem)
             .iter()
             .position(|o| {
-                o.name() == Some(name) && (container.is_none() || o.container.as_ref() == container)
+                o.body.get(key).and_then(Value::as_str) == Some(value)
+                    && (container.is_none() || o.container.as_ref() == container)
             })
-            .ok_or_else(|| ApiError::not_found(stem, name))
+            .ok_or_else(|| ApiError::not_found(stem, value))
     }
 
     /// Gets an object by id.
@@ -588,15 +590,17 @@ impl TenantState {
         self.update_at(stem, idx, body)
     }
 
-    /// Collection-level update keyed by `name` (auto-tag-actions, mobile-agent/*, ...).
-    pub fn update_by_name(
+    /// Collection-level update keyed by a field given as query parameter (`name` for
+    /// auto-tag-actions and mobile-agent/*, `host_id` for quarantined devices).
+    pub fn update_by_key(
         &mut self,
         stem: &str,
-        name: &str,
+        key: &str,
+        value: &str,
         container: Option<&Container>,
         body: Map<String, Value>,
     ) -> Result<Value, ApiError> {
-        let idx = self.index_by_name(stem, name, container)?;
+        let idx = self.index_by_key(stem, key, value, container)?;
         self.update_at(stem, idx, body)
     }
 
@@ -650,14 +654,15 @@ impl TenantState {
         self.delete_at(stem, idx)
     }
 
-    /// Collection-level delete keyed by `name`.
-    pub fn delete_by_name(
+    /// Collection-level delete keyed by a field given as query parameter.
+    pub fn delete_by_key(
         &mut self,
         stem: &str,
-        name: &str,
+        key: &str,
+        value: &str,
         container: Option<&Container>,
     ) -> Result<Value, ApiError> {
-        let idx = self.index_by_name(stem, name, container)?;
+        let idx = self.index_by_key(stem, key, value, container)?;
         self.delete_at(stem, idx)
     }
 
@@ -770,6 +775,11 @@ impl TenantState {
                 .cloned()
                 .unwrap_or_default(),
         )
+    }
+
+    /// Removes a singleton resource, returning what it held.
+    pub fn delete_singleton(&mut self, stem: &str) -> Value {
+        Value::Object(self.candidate.singletons.remove(stem).unwrap_or_default())
     }
 
     /// Replaces a singleton resource.

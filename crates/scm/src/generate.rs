@@ -74,36 +74,21 @@ pub fn generate_from_dir(
         if !sub.is_dir() {
             continue;
         }
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&sub)
-            .map_err(|source| CatalogError::Io {
-                path: sub.clone(),
-                source,
-            })?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("yaml") | Some("yml")
-                )
-            })
-            .collect();
-        files.sort();
-        for file in files {
+        for file in yaml_files(&sub)? {
             found = true;
-            let text = std::fs::read_to_string(&file).map_err(|source| CatalogError::Io {
-                path: file.clone(),
-                source,
-            })?;
-            let name = file
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("spec.yaml")
-                .to_string();
-            let doc = parse_yaml(&text).map_err(|source| CatalogError::Yaml {
-                path: file.clone(),
-                source,
-            })?;
+            let (name, doc) = read_doc(&file)?;
             out.extend(operations_from_doc(family, &name, &doc, options)?);
+        }
+    }
+    if !found {
+        // No family sub-directories: take the YAML files of `dir` itself and tell the family
+        // from the content (files that are neither, such as AuthService.yaml, are skipped).
+        for file in yaml_files(dir)? {
+            let (name, doc) = read_doc(&file)?;
+            if let Some(family) = classify(&doc) {
+                found = true;
+                out.extend(operations_from_doc(family, &name, &doc, options)?);
+            }
         }
     }
     if !found {
@@ -111,6 +96,63 @@ pub fn generate_from_dir(
     }
     resolve_collisions(&mut out);
     Ok(out)
+}
+
+fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, CatalogError> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|source| CatalogError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("yaml") | Some("yml")
+                )
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn read_doc(file: &Path) -> Result<(String, Value), CatalogError> {
+    let text = std::fs::read_to_string(file).map_err(|source| CatalogError::Io {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("spec.yaml")
+        .to_string();
+    let doc = parse_yaml(&text).map_err(|source| CatalogError::Yaml {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    Ok((name, doc))
+}
+
+/// Which family a spec document belongs to: sse-v1 when its paths carry `/sse/config/v1`
+/// under a bare-host server, v2 when its first server path is `/config/...`.
+fn classify(doc: &Value) -> Option<Family> {
+    let paths = doc.get("paths")?.as_object()?;
+    let server = doc
+        .get("servers")
+        .and_then(Value::as_array)
+        .and_then(|s| s.first())
+        .and_then(|s| s.get("url"))
+        .and_then(Value::as_str)
+        .map(url_path)
+        .unwrap_or_default();
+    if server.is_empty() && paths.keys().any(|p| p.starts_with("/sse/config/v1")) {
+        Some(Family::SseV1)
+    } else if server.starts_with("/config/") {
+        Some(Family::V2)
+    } else {
+        None
+    }
 }
 
 /// Parses YAML into JSON values, turning non-string keys (`200:`) into strings.
@@ -657,7 +699,11 @@ fn root_schema(ctx: &Ctx<'_>, node: &Value, location: &str) -> Result<Schema, Ca
 fn prune_required(s: &mut Schema) {
     if !s.properties.is_empty() && !s.open {
         let mut undeclared: Vec<String> = Vec::new();
-        let branch_required = s.one_of.iter().flat_map(|g| &g.branches).flat_map(|b| &b.required);
+        let branch_required = s
+            .one_of
+            .iter()
+            .flat_map(|g| &g.branches)
+            .flat_map(|b| &b.required);
         for r in s.required.iter().chain(branch_required) {
             if !s.properties.contains_key(r) && !undeclared.contains(r) {
                 undeclared.push(r.clone());
@@ -808,7 +854,7 @@ fn flatten(
     }
     if let Some(one) = obj.get("oneOf").and_then(Value::as_array) {
         let title = obj.get("title").and_then(Value::as_str).map(str::to_string);
-        fold_choice(ctx, &mut s, one, title, true, location, depth)?;
+        fold_choice(ctx, &mut s, one, title, location, depth)?;
     }
     if let Some(any) = obj.get("anyOf").and_then(Value::as_array) {
         fold_any_of(ctx, &mut s, any, location, depth)?;
@@ -826,70 +872,142 @@ fn is_object_like(s: &Schema) -> bool {
 }
 
 /// Folds a `oneOf` (or a oneOf nested in `anyOf`) into `s`.
+///
+/// The specs write "one of these keys" in two ways, sometimes mixed:
+/// - *inline* branches (sse-v1 style): `{title: fqdn, properties: {fqdn: ...}, required:
+///   [fqdn]}` — the branch's properties are keys of the parent;
+/// - *titled* branches (v2 network style): `{title: layer3, type: array}` inside an object —
+///   the title is the key and the branch is its value's schema.
+///
+/// A branch with properties whose explicit title is an identifier but not one of its
+/// properties (`{title: static_ip, properties: {translated_address, ...}}`) is ambiguous: it
+/// is accepted both ways (the title as a key, or its properties inline) and its `required`
+/// list is not enforced. When no branch gives a key (e.g. `string | object`), the branches are
+/// type alternatives ([`Schema::variants`]).
 fn fold_choice(
     ctx: &Ctx<'_>,
     s: &mut Schema,
     branches: &[Value],
     title: Option<String>,
-    _strict: bool,
     location: &str,
     depth: usize,
 ) -> Result<(), CatalogError> {
-    let mut flat = Vec::new();
+    let parent_is_object = s.kind == SchemaKind::Object || !s.properties.is_empty();
+    let mut group = OneOfGroup {
+        title,
+        exactly_one: true,
+        branches: Vec::new(),
+    };
+    let mut inline_props: Vec<(String, Schema)> = Vec::new();
+    let mut nested_groups = Vec::new();
+    let mut open = false;
+    let mut non_key = Vec::new();
     for b in branches {
-        let title = b
-            .get("title")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .or_else(|| {
-                b.get("$ref")
-                    .and_then(Value::as_str)
-                    .and_then(|r| r.rsplit('/').next())
-                    .map(str::to_string)
-            });
-        flat.push((title, flatten(ctx, b, location, depth + 1)?));
-    }
-    let key_choice = flat.iter().all(|(_, b)| is_object_like(b))
-        && flat.iter().any(|(_, b)| !b.properties.is_empty());
-    if key_choice {
-        let exactly_one = flat
-            .iter()
-            .all(|(_, b)| b.required.iter().any(|r| b.properties.contains_key(r)));
-        let mut group = OneOfGroup {
-            title,
-            exactly_one,
-            branches: Vec::new(),
-        };
-        for (btitle, b) in flat {
+        let btitle = explicit_title(ctx, b, location)?;
+        let flat = flatten(ctx, b, location, depth + 1)?;
+        let ident = btitle.clone().filter(|t| is_identifier(t));
+        if !flat.properties.is_empty() && is_object_like(&flat) {
+            let mut keys: Vec<String> = flat.properties.keys().cloned().collect();
+            let mut required: Vec<String> = flat
+                .required
+                .iter()
+                .filter(|r| flat.properties.contains_key(*r))
+                .cloned()
+                .collect();
+            let ambiguous = parent_is_object
+                && ident
+                    .as_ref()
+                    .is_some_and(|t| !flat.properties.contains_key(t));
+            if ambiguous {
+                if let Some(t) = &ident {
+                    keys.insert(0, t.clone());
+                    inline_props.push((t.clone(), flat.clone()));
+                }
+                required.clear();
+            }
+            if required.is_empty() {
+                group.exactly_one = false;
+            }
+            for (k, v) in flat.properties {
+                inline_props.push((k, v));
+            }
+            nested_groups.extend(flat.one_of);
+            open |= flat.open;
             group.branches.push(OneOfBranch {
                 title: btitle,
-                keys: b.properties.keys().cloned().collect(),
-                required: b.required.clone(),
+                keys,
+                required,
             });
-            if s.kind == SchemaKind::Any {
-                s.kind = SchemaKind::Object;
-            }
-            for (k, v) in b.properties {
-                match s.properties.get_mut(&k) {
-                    Some(existing) => merge_into(existing, v),
-                    None => {
-                        s.properties.insert(k, v);
-                    }
-                }
-            }
-            s.one_of.extend(b.one_of);
-            if b.open {
-                s.open = true;
-            }
-        }
-        s.one_of.push(group);
-    } else {
-        // Type alternatives (string or object, ...): the value must match one of them.
-        for (_, b) in flat {
-            s.variants.push(b);
+        } else if parent_is_object && ident.is_some() {
+            let key = ident.unwrap_or_default();
+            inline_props.push((key.clone(), flat));
+            group.exactly_one = false;
+            group.branches.push(OneOfBranch {
+                title: btitle,
+                keys: vec![key],
+                required: Vec::new(),
+            });
+        } else if is_object_like(&flat) && flat.variants.is_empty() {
+            // `{}` / `{type: object}`: the "none of the keys" alternative.
+            group.exactly_one = false;
+            nested_groups.extend(flat.one_of);
+            group.branches.push(OneOfBranch {
+                title: btitle,
+                keys: Vec::new(),
+                required: Vec::new(),
+            });
+        } else {
+            non_key.push(flat);
         }
     }
+    let any_keys = group.branches.iter().any(|b| !b.keys.is_empty());
+    if !any_keys {
+        // Type alternatives (string or object, ...): the value must match one of them.
+        if !non_key.is_empty() || !group.branches.is_empty() {
+            s.variants.extend(non_key);
+        }
+        s.one_of.extend(nested_groups);
+        return Ok(());
+    }
+    if !non_key.is_empty() {
+        group.exactly_one = false;
+    }
+    if s.kind == SchemaKind::Any {
+        s.kind = SchemaKind::Object;
+    }
+    for (k, v) in inline_props {
+        match s.properties.get_mut(&k) {
+            Some(existing) => merge_into(existing, v),
+            None => {
+                s.properties.insert(k, v);
+            }
+        }
+    }
+    s.open |= open;
+    s.one_of.extend(nested_groups);
+    s.one_of.push(group);
     Ok(())
+}
+
+/// The branch's own `title`, or the title of the schema its `$ref` points to.
+fn explicit_title(ctx: &Ctx<'_>, node: &Value, location: &str) -> Result<Option<String>, CatalogError> {
+    if let Some(t) = node.get("title").and_then(Value::as_str) {
+        return Ok(Some(t.to_string()));
+    }
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(r) => Ok(ctx
+            .lookup(r, location)?
+            .get("title")
+            .and_then(Value::as_str)
+            .map(str::to_string)),
+        None => Ok(None),
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
 fn fold_any_of(
@@ -905,7 +1023,7 @@ fn fold_any_of(
             // v2 style: `anyOf: [{title: address_type, oneOf: [...]}, {title: container_type, ...}]`
             // Every such member is a separate choice group that applies.
             let title = m.get("title").and_then(Value::as_str).map(str::to_string);
-            fold_choice(ctx, s, one, title, true, location, depth)?;
+            fold_choice(ctx, s, one, title, location, depth)?;
             continue;
         }
         let f = flatten(ctx, m, location, depth + 1)?;

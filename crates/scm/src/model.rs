@@ -307,10 +307,18 @@ pub struct Schema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
     /// Inclusive numeric minimum.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_bound"
+    )]
     pub minimum: Option<f64>,
     /// Inclusive numeric maximum.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_bound"
+    )]
     pub maximum: Option<f64>,
     /// Minimum array length.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -394,6 +402,17 @@ pub struct OneOfBranch {
     /// Keys required once this branch is chosen.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required: Vec<String>,
+}
+
+/// Writes whole-number bounds as integers (`65535`, not `65535.0`).
+fn ser_bound<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(n) if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 => {
+            s.serialize_some(&(*n as i64))
+        }
+        Some(n) => s.serialize_some(n),
+        None => s.serialize_none(),
+    }
 }
 
 fn is_false(b: &bool) -> bool {

@@ -250,3 +250,40 @@ fn routes_match_requests() {
         );
     }
 }
+
+#[test]
+fn flat_spec_directory_is_classified_by_content() {
+    let Some(specs) = std::env::var_os("PANOPS_SHARED_SPECS")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            Some(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/specs"))
+        })
+        .filter(|p| p.join("scm").is_dir())
+    else {
+        eprintln!("NOTICE: shared specs not found; skipping");
+        return;
+    };
+    // Copy (into a temp dir, at test time only) one file of each family plus the auth spec,
+    // without family sub-directories.
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to) in [
+        ("scm/sse-v1/Tags.yaml", "Tags.yaml"),
+        (
+            "scm/v2/config-setup-feb-v1.yaml",
+            "config-setup-feb-v1.yaml",
+        ),
+        ("scm/AuthService.yaml", "AuthService.yaml"),
+    ] {
+        std::fs::copy(specs.join(from), dir.path().join(to)).unwrap();
+    }
+    let c = Catalog::from_spec_dir(dir.path()).unwrap();
+    assert_eq!(c.operations_in(Family::SseV1).count(), 5);
+    assert_eq!(c.operations_in(Family::V2).count(), 47);
+    let builtin = Catalog::builtin();
+    for op in c.without_descriptions().operations() {
+        let b = builtin
+            .operation(op.family, &op.resource, &op.operation)
+            .unwrap();
+        assert!(b == op, "{} differs", op.qualified_name());
+    }
+}

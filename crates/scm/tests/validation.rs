@@ -401,3 +401,144 @@ fn skipped_patterns_are_recorded_and_described() {
         .is_ok()
     );
 }
+
+#[test]
+fn undeclared_required_names_are_accepted_not_required() {
+    // v2 push: the spec declares `folder` but requires `folders` (what clients send).
+    let req = build(
+        Family::V2,
+        "configVersion",
+        "push",
+        json!({"folders": ["Mobile Users"]}),
+    )
+    .unwrap();
+    assert_eq!(req.body, Some(json!({"folders": ["Mobile Users"]})));
+    // sse-v1 decryption rules require an `application` they never declare.
+    let op = Catalog::builtin()
+        .operation(Family::SseV1, "decryptionRule", "create")
+        .unwrap();
+    let schema = &op.body.as_ref().unwrap().schema;
+    assert!(!schema.required.iter().any(|r| r == "application"));
+    assert!(schema.properties.contains_key("application"));
+    assert!(schema.required.iter().any(|r| r == "name"));
+}
+
+#[test]
+fn read_only_fields_are_not_required_in_requests() {
+    // v2 address lists `id` (readOnly) as required: a request without it is fine.
+    assert!(
+        build(
+            Family::V2,
+            "address",
+            "create",
+            json!({"name": "a", "fqdn": "a.example.com", "folder": "Shared"})
+        )
+        .is_ok()
+    );
+    // ...but a response without it is not.
+    let c = Catalog::builtin();
+    let op = c.operation(Family::V2, "address", "get").unwrap();
+    let schema = op.success_schema().unwrap();
+    let e = c
+        .validate_value(
+            schema,
+            &json!({"name": "a", "fqdn": "a.example.com", "folder": "Shared"}),
+            "",
+            panops_scm::Direction::Response,
+        )
+        .unwrap_err();
+    assert_eq!(e.to_string(), "missing required parameter 'id'");
+}
+
+/// Payloads shaped like the ones pan-scm-sdk and the vendor docs send must pass.
+#[test]
+fn typical_payloads_are_accepted() {
+    let ok = |family, resource: &str, op: &str, params: serde_json::Value| {
+        if let Err(e) = build(family, resource, op, params.clone()) {
+            panic!("{family} {resource}.{op} rejected {params}: {e}");
+        }
+    };
+    ok(
+        Family::SseV1,
+        "securityRule",
+        "create",
+        json!({"folder": "Shared", "position": "pre", "name": "allow-web",
+               "from": ["trust"], "to": ["untrust"], "source": ["any"], "source_user": ["any"],
+               "destination": ["any"], "application": ["web-browsing"], "service": ["application-default"],
+               "category": ["any"], "action": "allow", "profile_setting": {"group": ["best-practice"]},
+               "tag": ["t1"], "disabled": false}),
+    );
+    ok(
+        Family::SseV1,
+        "addressGroup",
+        "create",
+        json!({"folder": "Shared", "name": "g", "static": ["a1", "a2"]}),
+    );
+    ok(
+        Family::SseV1,
+        "addressGroup",
+        "create",
+        json!({"folder": "Shared", "name": "g", "dynamic": {"filter": "'web' and 'prod'"}}),
+    );
+    ok(
+        Family::SseV1,
+        "service",
+        "create",
+        json!({"folder": "Shared", "name": "tcp-8443", "protocol": {"tcp": {"port": "8443,9443"}}}),
+    );
+    ok(
+        Family::SseV1,
+        "tag",
+        "create",
+        json!({"folder": "Shared", "name": "quarantine", "color": "Red", "comments": "ioc"}),
+    );
+    ok(
+        Family::V2,
+        "tag",
+        "create",
+        json!({"folder": "Texas", "name": "quarantine", "color": "Red"}),
+    );
+    ok(
+        Family::V2,
+        "zone",
+        "create",
+        json!({"folder": "ngfw-shared", "name": "trust", "network": {"layer3": ["ethernet1/1"]}}),
+    );
+    ok(
+        Family::V2,
+        "natRule",
+        "create",
+        json!({"folder": "ngfw-shared", "name": "snat", "from": ["trust"], "to": ["untrust"],
+               "source": ["any"], "destination": ["any"], "service": "any",
+               "source_translation": {"dynamic_ip_and_port": {"translated_address": ["1.1.1.1"]}}}),
+    );
+    ok(
+        Family::V2,
+        "folder",
+        "create",
+        json!({"name": "Texas", "parent": "Shared"}),
+    );
+    ok(
+        Family::V2,
+        "securityRule",
+        "move",
+        json!({"id": "123e4567-e89b-12d3-a456-426655440000", "destination": "before",
+               "rulebase": "pre", "destination_rule": "123e4567-e89b-12d3-a456-426655440001"}),
+    );
+    assert!(
+        build(
+            Family::SseV1,
+            "addressGroup",
+            "create",
+            json!({"folder": "Shared", "name": "g", "static": ["a1"], "dynamic": {"filter": "x"}}),
+        )
+        .is_err()
+    );
+    let e = err(
+        Family::SseV1,
+        "addressGroup",
+        "create",
+        json!({"folder": "Shared", "name": "g", "dynamic": {}}),
+    );
+    assert_eq!(e, "missing required parameter 'dynamic.filter'");
+}

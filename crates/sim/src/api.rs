@@ -166,7 +166,7 @@ impl SimState {
                     serial.clone(),
                     Device::firewall(&serial, "PA-VM", "10.0.0.11", cfg.seed),
                 );
-                primary = serial;
+                serial
             }
             DeviceKind::Panorama => {
                 for i in 0..cfg.firewalls {
@@ -187,7 +187,9 @@ impl SimState {
             }
         };
         let mut rng = StdRng::seed_from_u64(cfg.seed);
-        let salt: String = (0..24).map(|_| rng.gen_range(b'a'..=b'z') as char).collect();
+        let salt: String = (0..24)
+            .map(|_| rng.gen_range(b'a'..=b'z') as char)
+            .collect();
         let mut st = SimState {
             kind: cfg.kind,
             devices,
@@ -220,7 +222,10 @@ impl SimState {
                         ("time_generated".into(), now),
                         ("eventid".into(), "general".into()),
                         ("severity".into(), "informational".into()),
-                        ("opaque".into(), "The system is up and running (simulated)".into()),
+                        (
+                            "opaque".into(),
+                            "The system is up and running (simulated)".into(),
+                        ),
                     ],
                 );
             }
@@ -245,7 +250,13 @@ impl SimState {
             for job in d.jobs.values_mut() {
                 if !job.applied && job.phase(now) == Phase::Fin {
                     job.applied = true;
-                    finished.push((job.id, job.kind.clone(), job.user.clone(), job.ok, job.effect.take()));
+                    finished.push((
+                        job.id,
+                        job.kind.clone(),
+                        job.user.clone(),
+                        job.ok,
+                        job.effect.take(),
+                    ));
                 }
             }
             for (id, kind, user, ok, effect) in finished {
@@ -306,7 +317,7 @@ impl SimState {
             method = %rec.method,
             r#type = %rec.req_type,
             action = %rec.action,
-            xpath = %rec.xpath,
+            xpath = %rec.xpath.chars().take(300).collect::<String>(),
             target = %rec.target,
             status = rec.status,
             "api request"
@@ -362,7 +373,14 @@ impl SimState {
         if read_only && writes {
             return Reply::err(&ApiError::new(
                 16,
-                format!("Unauthorized request: admin '{user}' has a read-only role and cannot run type={typ}{}", if action.is_empty() { String::new() } else { format!(" action={action}") }),
+                format!(
+                    "Unauthorized request: admin '{user}' has a read-only role and cannot run type={typ}{}",
+                    if action.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" action={action}")
+                    }
+                ),
             ));
         }
         let result = match typ {
@@ -374,7 +392,10 @@ impl SimState {
             "export" => return self.export(&serial, req),
             "log" => logs::log_request(self, &serial, req),
             "version" => Ok(self.version(&serial)),
-            "report" => Err(ApiError::new(17, "Reports are not supported by the simulator")),
+            "report" => Err(ApiError::new(
+                17,
+                "Reports are not supported by the simulator",
+            )),
             other => Err(ApiError::bad_request(format!(
                 "Illegal value for parameter \"type\" [{other}]."
             ))),
@@ -486,8 +507,12 @@ impl SimState {
                 check_config_lock(dev, user)?;
                 let mut work = dev.candidate.clone();
                 let mut inner = String::new();
+                let mut replay = Vec::new();
                 for (i, sub) in root.children.iter().enumerate() {
-                    let id = sub.attr("id").map(str::to_string).unwrap_or_else(|| (i + 1).to_string());
+                    let id = sub
+                        .attr("id")
+                        .map(str::to_string)
+                        .unwrap_or_else(|| (i + 1).to_string());
                     let mut sreq = ConfigReq {
                         action: sub.name.clone(),
                         xpath: sub.attr("xpath").unwrap_or("").to_string(),
@@ -504,13 +529,21 @@ impl SimState {
                         }
                         sreq.element = Some(s);
                     }
-                    if !WRITE_ACTIONS.contains(&sreq.action.as_str()) || sreq.action == "multi-config" {
-                        let e = ApiError::new(12, format!("multi-config: action '{}' is not allowed", sreq.action));
+                    if !WRITE_ACTIONS.contains(&sreq.action.as_str())
+                        || sreq.action == "multi-config"
+                    {
+                        let e = ApiError::new(
+                            12,
+                            format!("multi-config: action '{}' is not allowed", sreq.action),
+                        );
                         inner.push_str(&sub_response(&id, Err(&e)));
                         return Err(multi_fail(&inner));
                     }
                     match device::apply_write(&mut work, &sreq, user, dev.panorama) {
-                        Ok(()) => inner.push_str(&sub_response(&id, Ok(()))),
+                        Ok(()) => {
+                            inner.push_str(&sub_response(&id, Ok(())));
+                            replay.push((user.to_string(), sreq));
+                        }
                         Err(e) => {
                             inner.push_str(&sub_response(&id, Err(&e)));
                             return Err(multi_fail(&inner));
@@ -518,9 +551,12 @@ impl SimState {
                     }
                 }
                 dev.candidate = work;
+                dev.pending.extend(replay);
                 dev.touched(user, "multi-config", "");
                 self.changed = true;
-                Ok(format!("<response status=\"success\" code=\"20\">{inner}</response>"))
+                Ok(format!(
+                    "<response status=\"success\" code=\"20\">{inner}</response>"
+                ))
             }
             a if WRITE_ACTIONS.contains(&a) => {
                 if creq.xpath.is_empty() {
@@ -530,10 +566,14 @@ impl SimState {
                 let panorama = dev.panorama;
                 device::apply_write(&mut dev.candidate, &creq, user, panorama)?;
                 dev.touched(user, a, &creq.xpath);
+                dev.pending.push((user.to_string(), creq));
                 self.changed = true;
                 Ok("<response status=\"success\" code=\"20\"><msg>command succeeded</msg></response>".into())
             }
-            "complete" => Err(ApiError::new(17, "action=complete is not supported by the simulator")),
+            "complete" => Err(ApiError::new(
+                17,
+                "action=complete is not supported by the simulator",
+            )),
             other => Err(ApiError::bad_request(format!(
                 "Illegal value for parameter \"action\" [{other}]."
             ))),
@@ -546,7 +586,8 @@ impl SimState {
         let cmd = req
             .get("cmd")
             .ok_or_else(|| ApiError::bad_request("Missing parameter \"cmd\""))?;
-        let el = xml::parse(cmd).map_err(|e| ApiError::new(18, format!("Malformed Request: {e}")))?;
+        let el =
+            xml::parse(cmd).map_err(|e| ApiError::new(18, format!("Malformed Request: {e}")))?;
         ops::run(self, serial, user, &el, req)
     }
 
@@ -554,15 +595,22 @@ impl SimState {
 
     fn commit(&mut self, serial: &str, user: &str, req: &Request) -> Result<String, ApiError> {
         let cmd = req.get("cmd").unwrap_or("<commit></commit>");
-        let el = xml::parse(cmd).map_err(|e| ApiError::new(18, format!("Malformed Request: {e}")))?;
+        let el =
+            xml::parse(cmd).map_err(|e| ApiError::new(18, format!("Malformed Request: {e}")))?;
         if req.get("action") == Some("all") || el.name == "commit-all" {
             if serial != PANORAMA_SERIAL || self.kind != DeviceKind::Panorama {
-                return Err(ApiError::new(17, "commit-all is only available on Panorama"));
+                return Err(ApiError::new(
+                    17,
+                    "commit-all is only available on Panorama",
+                ));
             }
             return self.commit_all(user, &el);
         }
         if el.name != "commit" {
-            return Err(ApiError::new(17, format!("Invalid command: <{}> is not a commit command", el.name)));
+            return Err(ApiError::new(
+                17,
+                format!("Invalid command: <{}> is not a commit command", el.name),
+            ));
         }
         self.device_commit(serial, user, &el)
     }
@@ -571,11 +619,17 @@ impl SimState {
     fn commit_preflight(&mut self, serial: &str, user: &str) -> Result<(), ApiError> {
         if self.faults.commit_busy > 0 {
             self.faults.commit_busy -= 1;
-            return Err(ApiError::new(13, "Another commit/validate is in progress. Please try again later"));
+            return Err(ApiError::new(
+                13,
+                "Another commit/validate is in progress. Please try again later",
+            ));
         }
         let dev = self.dev(serial)?;
         if let Some(l) = dev.commit_locks.iter().find(|l| l.owner != user) {
-            return Err(ApiError::new(13, format!("Commit is locked by {}: {}", l.owner, l.comment)));
+            return Err(ApiError::new(
+                13,
+                format!("Commit is locked by {}: {}", l.owner, l.comment),
+            ));
         }
         Ok(())
     }
@@ -590,7 +644,12 @@ impl SimState {
             .unwrap_or(now)
     }
 
-    fn device_commit(&mut self, serial: &str, user: &str, el: &Element) -> Result<String, ApiError> {
+    fn device_commit(
+        &mut self,
+        serial: &str,
+        user: &str,
+        el: &Element,
+    ) -> Result<String, ApiError> {
         // <commit><validate>..</validate></commit>, <commit><force>..</force></commit>, <commit><partial>..
         let validate_only = el.child("validate").is_some();
         let inner = el.child("validate").or(el.child("force")).unwrap_or(el);
@@ -618,7 +677,17 @@ impl SimState {
         {
             return Ok("<response status=\"success\" code=\"19\"><msg>There are no changes to commit.</msg></response>".into());
         }
-        let mut snapshot = dev.candidate.clone();
+        // an admin-scoped partial commit replays only those admins' changes onto running
+        let scoped = !force && !partial_admins.is_empty();
+        let mut snapshot = if scoped {
+            let mut base = dev.running.clone();
+            for (a, op) in dev.pending.iter().filter(|(a, _)| partial_admins.contains(a)) {
+                let _ = device::apply_write(&mut base, op, a, dev.panorama);
+            }
+            base
+        } else {
+            dev.candidate.clone()
+        };
         snapshot.strip_annotations();
         let mut errors = validate::commit_errors(&snapshot);
         if fail_fault && errors.is_empty() {
@@ -634,7 +703,11 @@ impl SimState {
         } else {
             let mut d = vec!["Validation Error:".to_string()];
             d.extend(errors);
-            d.push(if validate_only { "Validation failed".into() } else { "Commit failed".into() });
+            d.push(if validate_only {
+                "Validation failed".into()
+            } else {
+                "Commit failed".into()
+            });
             d
         };
         let id = dev.next_job;
@@ -645,7 +718,11 @@ impl SimState {
             id,
             Job {
                 id,
-                kind: if validate_only { "Validate".into() } else { "Commit".into() },
+                kind: if validate_only {
+                    "Validate".into()
+                } else {
+                    "Commit".into()
+                },
                 user: user.to_string(),
                 tenq: chrono::Utc::now(),
                 start,
@@ -661,15 +738,25 @@ impl SimState {
             },
         );
         if !validate_only && ok {
-            dev.dirty = false;
-            dev.dirty_admins.clear();
-            dev.candidate.strip_annotations();
+            if scoped {
+                dev.pending.retain(|(a, _)| !partial_admins.contains(a));
+                dev.dirty_admins = dev.pending.iter().map(|(a, _)| a.clone()).collect();
+                dev.dirty = !dev.pending.is_empty();
+            } else {
+                dev.pending.clear();
+                dev.dirty = false;
+                dev.dirty_admins.clear();
+                dev.candidate.strip_annotations();
+            }
         }
         if fail_fault {
             self.faults.fail_jobs -= 1;
         }
         self.changed = true;
-        Ok(jobs::enqueued(id, if validate_only { "Validate" } else { "Commit" }))
+        Ok(jobs::enqueued(
+            id,
+            if validate_only { "Validate" } else { "Commit" },
+        ))
     }
 
     fn commit_all(&mut self, user: &str, el: &Element) -> Result<String, ApiError> {
@@ -681,38 +768,73 @@ impl SimState {
         let stack_root = format!("{LOCALHOST}/template-stack");
         let targets: Vec<String>;
         let description: String;
-        let (what, dgname): (PushKind, Option<String>) = if let Some(sp) = el.child("shared-policy") {
+        let (what, dgname): (PushKind, Option<String>) = if let Some(sp) = el.child("shared-policy")
+        {
             description = sp.find_text("description").unwrap_or("").to_string();
             let dg_el = sp.child("device-group");
             let (dg, explicit): (String, Vec<String>) = match dg_el {
                 Some(d) if d.child("entry").is_some() => {
-                    let e = d.child("entry").ok_or_else(|| ApiError::new(17, "device-group entry missing"))?;
+                    let e = d
+                        .child("entry")
+                        .ok_or_else(|| ApiError::new(17, "device-group entry missing"))?;
                     let devs = e
                         .child("devices")
-                        .map(|ds| ds.children.iter().filter_map(|x| x.name_attr().map(str::to_string)).collect())
+                        .map(|ds| {
+                            ds.children
+                                .iter()
+                                .filter_map(|x| x.name_attr().map(str::to_string))
+                                .collect()
+                        })
                         .unwrap_or_default();
                     (e.name_attr().unwrap_or("").to_string(), devs)
                 }
-                Some(d) => (d.text_str().to_string(), sp.child("device").map(|x| vec![x.text_str().to_string()]).unwrap_or_default()),
-                None => return Err(ApiError::new(17, "commit-all: <device-group> is required in <shared-policy>")),
+                Some(d) => (
+                    d.text_str().to_string(),
+                    sp.child("device")
+                        .map(|x| vec![x.text_str().to_string()])
+                        .unwrap_or_default(),
+                ),
+                None => {
+                    return Err(ApiError::new(
+                        17,
+                        "commit-all: <device-group> is required in <shared-policy>",
+                    ));
+                }
             };
-            let dgx = XPath::parse(&format!("{dg_root}/entry[@name={}]", crate::xpath::quote(&dg)))
-                .map_err(|e| ApiError::new(6, e.0))?;
+            let dgx = XPath::parse(&format!(
+                "{dg_root}/entry[@name={}]",
+                crate::xpath::quote(&dg)
+            ))
+            .map_err(|e| ApiError::new(6, e.0))?;
             let sel = dgx.select(&running);
             let Some(dg_el) = sel.first().and_then(|p| crate::xpath::get(&running, p)) else {
                 return Err(ApiError::new(
                     13,
-                    format!("Device group {dg} does not exist in the running configuration of Panorama. Commit to Panorama first."),
+                    format!(
+                        "Device group {dg} does not exist in the running configuration of Panorama. Commit to Panorama first."
+                    ),
                 ));
             };
             let members: Vec<String> = dg_el
                 .child("devices")
-                .map(|ds| ds.children.iter().filter_map(|x| x.name_attr().map(str::to_string)).collect())
+                .map(|ds| {
+                    ds.children
+                        .iter()
+                        .filter_map(|x| x.name_attr().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
-            targets = if explicit.is_empty() { members.clone() } else { explicit };
+            targets = if explicit.is_empty() {
+                members.clone()
+            } else {
+                explicit
+            };
             for t in &targets {
                 if !members.contains(t) {
-                    return Err(ApiError::new(13, format!("Device {t} is not a member of device group {dg}")));
+                    return Err(ApiError::new(
+                        13,
+                        format!("Device {t} is not a member of device group {dg}"),
+                    ));
                 }
             }
             (PushKind::DeviceGroup(dg.clone()), Some(dg))
@@ -721,34 +843,73 @@ impl SimState {
             let name = t.find_text("name").unwrap_or("").to_string();
             description = t.find_text("description").unwrap_or("").to_string();
             let root = if stack { &stack_root } else { &tpl_root };
-            let tx = XPath::parse(&format!("{root}/entry[@name={}]", crate::xpath::quote(&name)))
-                .map_err(|e| ApiError::new(6, e.0))?;
+            let tx = XPath::parse(&format!(
+                "{root}/entry[@name={}]",
+                crate::xpath::quote(&name)
+            ))
+            .map_err(|e| ApiError::new(6, e.0))?;
             let sel = tx.select(&running);
             let Some(tel) = sel.first().and_then(|p| crate::xpath::get(&running, p)) else {
-                return Err(ApiError::new(13, format!("{} {name} does not exist in the running configuration of Panorama. Commit to Panorama first.", t.name)));
+                return Err(ApiError::new(
+                    13,
+                    format!(
+                        "{} {name} does not exist in the running configuration of Panorama. Commit to Panorama first.",
+                        t.name
+                    ),
+                ));
             };
             let explicit: Vec<String> = t.child("device").map(Element::members).unwrap_or_default();
             let members: Vec<String> = if stack {
                 tel.child("devices")
-                    .map(|ds| ds.children.iter().filter_map(|x| x.name_attr().map(str::to_string)).collect())
+                    .map(|ds| {
+                        ds.children
+                            .iter()
+                            .filter_map(|x| x.name_attr().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default()
             } else {
                 // devices of the stacks that contain this template
-                let sx = XPath::parse(&format!("{stack_root}/entry")).map_err(|e| ApiError::new(6, e.0))?;
+                let sx = XPath::parse(&format!("{stack_root}/entry"))
+                    .map_err(|e| ApiError::new(6, e.0))?;
                 let mut m = Vec::new();
                 for p in sx.select(&running) {
                     if let Some(s) = crate::xpath::get(&running, &p)
-                        && s.child("templates").is_some_and(|ts| ts.members().contains(&name))
+                        && s.child("templates")
+                            .is_some_and(|ts| ts.members().contains(&name))
                     {
-                        m.extend(s.child("devices").map(|ds| ds.children.iter().filter_map(|x| x.name_attr().map(str::to_string)).collect::<Vec<_>>()).unwrap_or_default());
+                        m.extend(
+                            s.child("devices")
+                                .map(|ds| {
+                                    ds.children
+                                        .iter()
+                                        .filter_map(|x| x.name_attr().map(str::to_string))
+                                        .collect::<Vec<_>>()
+                                })
+                                .unwrap_or_default(),
+                        );
                     }
                 }
                 m
             };
-            targets = if explicit.is_empty() { members } else { explicit };
-            (if stack { PushKind::Stack(name) } else { PushKind::Template(name) }, None)
+            targets = if explicit.is_empty() {
+                members
+            } else {
+                explicit
+            };
+            (
+                if stack {
+                    PushKind::Stack(name)
+                } else {
+                    PushKind::Template(name)
+                },
+                None,
+            )
         } else {
-            return Err(ApiError::new(17, "commit-all: expected <shared-policy>, <template> or <template-stack>"));
+            return Err(ApiError::new(
+                17,
+                "commit-all: expected <shared-policy>, <template> or <template-stack>",
+            ));
         };
         let fail_fault = self.faults.fail_jobs > 0;
         let mut results = Vec::new();
@@ -840,7 +1001,10 @@ impl SimState {
         let vsys = req.get("vsys").unwrap_or("vsys1").to_string();
         let dev = self.dev(serial)?;
         if dev.panorama {
-            return Err(ApiError::new(17, "User-ID messages must be sent to a firewall (use target=<serial>)"));
+            return Err(ApiError::new(
+                17,
+                "User-ID messages must be sent to a firewall (use target=<serial>)",
+            ));
         }
         let r = dev.userid.apply(cmd, &vsys);
         self.changed = true;
@@ -858,14 +1022,16 @@ impl SimState {
                 http: 200,
                 body: dev.running.to_xml(),
             },
-            Some("certificate") => match certs::export_pem(dev, req.get("certificate-name").unwrap_or("")) {
-                Some((name, pem)) => Reply::Attachment {
-                    filename: format!("{name}.pem"),
-                    content_type: "application/octet-stream",
-                    body: pem.into_bytes(),
-                },
-                None => Reply::err(&ApiError::new(13, "Certificate does not exist")),
-            },
+            Some("certificate") => {
+                match certs::export_pem(dev, req.get("certificate-name").unwrap_or("")) {
+                    Some((name, pem)) => Reply::Attachment {
+                        filename: format!("{name}.pem"),
+                        content_type: "application/octet-stream",
+                        body: pem.into_bytes(),
+                    },
+                    None => Reply::err(&ApiError::new(13, "Certificate does not exist")),
+                }
+            }
             Some(other) => Reply::err(&ApiError::bad_request(format!(
                 "Illegal value for parameter \"category\" [{other}]."
             ))),
@@ -913,9 +1079,17 @@ fn push_device_group(fw: &mut Element, pano: &Element, dg: &str) {
         .and_then(|g| g.entry_child(dg));
     let Some(vsys) = fw
         .child_mut("devices")
-        .and_then(|d| d.children.iter_mut().find(|e| e.name_attr() == Some("localhost.localdomain")))
+        .and_then(|d| {
+            d.children
+                .iter_mut()
+                .find(|e| e.name_attr() == Some("localhost.localdomain"))
+        })
         .and_then(|l| l.child_mut("vsys"))
-        .and_then(|v| v.children.iter_mut().find(|e| e.name_attr() == Some("vsys1")))
+        .and_then(|v| {
+            v.children
+                .iter_mut()
+                .find(|e| e.name_attr() == Some("vsys1"))
+        })
     else {
         return;
     };
@@ -929,7 +1103,9 @@ fn push_device_group(fw: &mut Element, pano: &Element, dg: &str) {
                     e.strip_annotations();
                     e.set_attr("loc", loc);
                     if let Some(n) = e.name_attr().map(str::to_string) {
-                        container.children.retain(|x| x.name_attr() != Some(n.as_str()));
+                        container
+                            .children
+                            .retain(|x| x.name_attr() != Some(n.as_str()));
                     }
                     container.children.push(e);
                 }
@@ -937,11 +1113,22 @@ fn push_device_group(fw: &mut Element, pano: &Element, dg: &str) {
         }
     }
     let rulebase = vsys.child_or_insert("rulebase");
-    for rtype in ["security", "nat", "pbf", "decryption", "application-override", "authentication"] {
+    for rtype in [
+        "security",
+        "nat",
+        "pbf",
+        "decryption",
+        "application-override",
+        "authentication",
+    ] {
         let collect = |rb: &str| -> Vec<Element> {
             let mut out = Vec::new();
             for (src, loc) in [(shared, "shared"), (dg_el, dg)] {
-                if let Some(rules) = src.and_then(|s| s.child(rb)).and_then(|r| r.child(rtype)).and_then(|r| r.child("rules")) {
+                if let Some(rules) = src
+                    .and_then(|s| s.child(rb))
+                    .and_then(|r| r.child(rtype))
+                    .and_then(|r| r.child("rules"))
+                {
                     for e in &rules.children {
                         let mut e = e.clone();
                         e.strip_annotations();
@@ -968,7 +1155,11 @@ fn push_device_group(fw: &mut Element, pano: &Element, dg: &str) {
 }
 
 fn template_config<'a>(pano: &'a Element, root: &str, name: &str) -> Option<&'a Element> {
-    let x = XPath::parse(&format!("{root}/entry[@name={}]/config", crate::xpath::quote(name))).ok()?;
+    let x = XPath::parse(&format!(
+        "{root}/entry[@name={}]/config",
+        crate::xpath::quote(name)
+    ))
+    .ok()?;
     let sel = x.select(pano);
     sel.first().and_then(|p| crate::xpath::get(pano, p))
 }
@@ -982,7 +1173,10 @@ fn push_template(fw: &mut Element, pano: &Element, tpl_root: &str, name: &str) {
 }
 
 fn push_stack(fw: &mut Element, pano: &Element, tpl_root: &str, stack_root: &str, name: &str) {
-    let x = XPath::parse(&format!("{stack_root}/entry[@name={}]", crate::xpath::quote(name)));
+    let x = XPath::parse(&format!(
+        "{stack_root}/entry[@name={}]",
+        crate::xpath::quote(name)
+    ));
     let Ok(x) = x else {
         return;
     };
@@ -990,7 +1184,10 @@ fn push_stack(fw: &mut Element, pano: &Element, tpl_root: &str, stack_root: &str
     let Some(stack) = sel.first().and_then(|p| crate::xpath::get(pano, p)) else {
         return;
     };
-    let templates = stack.child("templates").map(Element::members).unwrap_or_default();
+    let templates = stack
+        .child("templates")
+        .map(Element::members)
+        .unwrap_or_default();
     // lower templates first so the first template in the list wins
     for t in templates.iter().rev() {
         push_template(fw, pano, tpl_root, t);
@@ -1006,7 +1203,10 @@ fn check_config_lock(dev: &Device, user: &str) -> Result<(), ApiError> {
     if let Some(l) = dev.config_locks.iter().find(|l| l.owner != user) {
         return Err(ApiError::new(
             13,
-            format!("Configuration is locked by {} for scope {}", l.owner, l.scope),
+            format!(
+                "Configuration is locked by {} for scope {}",
+                l.owner, l.scope
+            ),
         ));
     }
     Ok(())
@@ -1047,7 +1247,10 @@ pub fn render_error(e: &ApiError) -> String {
     if let Some(first) = e.lines.first()
         && let Some(inner) = first.strip_prefix('\u{0}')
     {
-        return format!("<response status=\"error\" code=\"{}\">{inner}</response>", e.code);
+        return format!(
+            "<response status=\"error\" code=\"{}\">{inner}</response>",
+            e.code
+        );
     }
     e.envelope()
 }
@@ -1057,4 +1260,95 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn state() -> SimState {
+        SimState::new(&SimConfig::panorama(1).job_duration(Duration::from_millis(1)))
+    }
+
+    fn authed(st: &mut SimState) -> String {
+        let r = st.handle(&Request {
+            method: "POST".into(),
+            params: vec![
+                ("type".into(), "keygen".into()),
+                ("user".into(), "admin".into()),
+                ("password".into(), "admin".into()),
+            ],
+            ..Default::default()
+        });
+        match r {
+            Reply::Xml { body, .. } => body
+                .split("<key>")
+                .nth(1)
+                .and_then(|s| s.split("</key>").next())
+                .unwrap_or_default()
+                .to_string(),
+            Reply::Attachment { .. } => String::new(),
+        }
+    }
+
+    fn xpathish() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "(/[a-z*@\\[\\]='\" ()-]{0,12}){0,8}",
+            Just("/config/shared/address/entry[@name='a' or @name=\"b\"]/@name".to_string()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_request_gets_an_envelope(
+            typ in prop_oneof![Just("config"), Just("op"), Just("commit"), Just("user-id"), Just("log"), Just("export"), Just("import"), Just("version"), Just("zzz")],
+            action in prop_oneof![Just("get"), Just("show"), Just("set"), Just("edit"), Just("delete"), Just("rename"), Just("clone"), Just("move"), Just("multi-config"), Just("all"), Just("")],
+            xpath in xpathish(),
+            element in any::<String>(),
+            cmd in prop_oneof![any::<String>(), "<[a-z]{1,8}>(<[a-z-]{1,8}/>){0,3}</[a-z]{1,8}>"],
+            extra in any::<String>(),
+        ) {
+            let mut st = state();
+            let key = authed(&mut st);
+            let req = Request {
+                method: "POST".into(),
+                params: vec![
+                    ("type".into(), typ.into()),
+                    ("action".into(), action.into()),
+                    ("xpath".into(), xpath),
+                    ("element".into(), element),
+                    ("cmd".into(), cmd),
+                    ("newname".into(), extra.clone()),
+                    ("where".into(), extra.clone()),
+                    ("dst".into(), extra.clone()),
+                    ("nlogs".into(), extra),
+                    ("key".into(), key),
+                ],
+                ..Default::default()
+            };
+            match st.handle(&req) {
+                Reply::Xml { http, body } => {
+                    prop_assert!(http == 200 || http == 400 || http == 403, "{}", http);
+                    prop_assert!(body.starts_with("<response") || body.starts_with("<config"), "{}", body);
+                }
+                Reply::Attachment { .. } => {}
+            }
+        }
+
+        #[test]
+        fn xpath_engine_never_panics(x in xpathish()) {
+            let st = state();
+            if let Ok(p) = XPath::parse(&x) {
+                let tree = &st.devices[PANORAMA_SERIAL].candidate;
+                let _ = p.select(tree);
+                let _ = p.render();
+                let mut t = tree.clone();
+                let _ = device::resolve_or_create(&mut t, &p);
+            }
+        }
+    }
 }

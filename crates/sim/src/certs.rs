@@ -80,7 +80,8 @@ fn to_pem(label: &str, der: &[u8]) -> String {
 
 /// Parse a DER certificate.
 pub fn cert_info(der: &[u8]) -> Result<CertInfo, String> {
-    let (_, cert) = X509Certificate::from_der(der).map_err(|e| format!("Failed to parse certificate: {e}"))?;
+    let (_, cert) =
+        X509Certificate::from_der(der).map_err(|e| format!("Failed to parse certificate: {e}"))?;
     let common_name = cert
         .subject()
         .iter_common_name()
@@ -88,7 +89,11 @@ pub fn cert_info(der: &[u8]) -> Result<CertInfo, String> {
         .and_then(|cn| cn.as_str().ok())
         .unwrap_or("")
         .to_string();
-    let ca = cert.basic_constraints().ok().flatten().is_some_and(|b| b.value.ca);
+    let ca = cert
+        .basic_constraints()
+        .ok()
+        .flatten()
+        .is_some_and(|b| b.value.ca);
     let algorithm = match cert.public_key().parsed() {
         Ok(x509_parser::public_key::PublicKey::RSA(_)) => "RSA",
         Ok(x509_parser::public_key::PublicKey::EC(_)) => "EC",
@@ -101,7 +106,11 @@ pub fn cert_info(der: &[u8]) -> Result<CertInfo, String> {
         not_before: fmt_time(&cert.validity().not_before),
         not_after: fmt_time(&cert.validity().not_after),
         expiry_epoch: cert.validity().not_after.timestamp(),
-        serial_hex: cert.tbs_certificate.raw_serial_as_string().replace(':', "").to_uppercase(),
+        serial_hex: cert
+            .tbs_certificate
+            .raw_serial_as_string()
+            .replace(':', "")
+            .to_uppercase(),
         ca,
         algorithm: algorithm.into(),
         pem: to_pem("CERTIFICATE", der),
@@ -116,12 +125,17 @@ struct Upload {
 
 fn parse_upload(data: &[u8], format: &str, passphrase: &str) -> Result<Upload, String> {
     if format == "pkcs12" || format == "p12" {
-        let ks = p12_keystore::KeyStore::from_pkcs12(data, passphrase)
-            .map_err(|e| format!("Failed to decrypt or parse PKCS12 file (wrong passphrase?): {e}"))?;
-        let mut up = Upload { certs: vec![], key: None };
+        let ks = p12_keystore::KeyStore::from_pkcs12(data, passphrase).map_err(|e| {
+            format!("Failed to decrypt or parse PKCS12 file (wrong passphrase?): {e}")
+        })?;
+        let mut up = Upload {
+            certs: vec![],
+            key: None,
+        };
         if let Some((_, chain)) = ks.private_key_chain() {
             up.key = Some(chain.key().to_vec());
-            up.certs.extend(chain.chain().iter().map(|c| c.as_der().to_vec()));
+            up.certs
+                .extend(chain.chain().iter().map(|c| c.as_der().to_vec()));
         }
         for (_, e) in ks.entries() {
             if let p12_keystore::KeyStoreEntry::Certificate(c) = e {
@@ -130,7 +144,10 @@ fn parse_upload(data: &[u8], format: &str, passphrase: &str) -> Result<Upload, S
         }
         return Ok(up);
     }
-    let mut up = Upload { certs: vec![], key: None };
+    let mut up = Upload {
+        certs: vec![],
+        key: None,
+    };
     for pem in Pem::iter_from_buffer(data) {
         let pem = pem.map_err(|e| format!("Failed to read PEM data: {e}"))?;
         match pem.label.as_str() {
@@ -173,19 +190,29 @@ fn cert_container(dev: &Device, req: &Request) -> String {
         return "/config/panorama/certificate".into();
     }
     match vsys {
-        Some(v) => format!("{LOCALHOST}/vsys/entry[@name={}]/certificate", crate::xpath::quote(v)),
+        Some(v) => format!(
+            "{LOCALHOST}/vsys/entry[@name={}]/certificate",
+            crate::xpath::quote(v)
+        ),
         None => "/config/shared/certificate".into(),
     }
 }
 
 /// `type=import`.
-pub fn import(st: &mut SimState, serial: &str, user: &str, req: &Request) -> Result<String, ApiError> {
+pub fn import(
+    st: &mut SimState,
+    serial: &str,
+    user: &str,
+    req: &Request,
+) -> Result<String, ApiError> {
     let category = req
         .get("category")
         .ok_or_else(|| ApiError::bad_request("Missing parameter \"category\""))?
         .to_string();
     let Some((_, data)) = &req.file else {
-        return Err(ApiError::bad_request("Missing file: upload it as multipart/form-data field \"file\""));
+        return Err(ApiError::bad_request(
+            "Missing file: upload it as multipart/form-data field \"file\"",
+        ));
     };
     let dev = st
         .devices
@@ -195,9 +222,13 @@ pub fn import(st: &mut SimState, serial: &str, user: &str, req: &Request) -> Res
         "certificate" | "keypair" | "private-key" => {}
         "configuration" => {
             let text = String::from_utf8_lossy(data);
-            let cfg = xml::parse(&text).map_err(|e| ApiError::new(18, format!("Malformed configuration file: {e}")))?;
+            let cfg = xml::parse(&text)
+                .map_err(|e| ApiError::new(18, format!("Malformed configuration file: {e}")))?;
             if cfg.name != "config" {
-                return Err(ApiError::new(18, "configuration file root must be <config>"));
+                return Err(ApiError::new(
+                    18,
+                    "configuration file root must be <config>",
+                ));
             }
             // saved as a named snapshot is not modelled; load it into the candidate
             dev.candidate = cfg;
@@ -227,23 +258,46 @@ pub fn import(st: &mut SimState, serial: &str, user: &str, req: &Request) -> Res
     let container = cert_container(dev, req);
     let key_marker = |k: &[u8]| {
         let d = Sha256::digest(k);
-        format!("-AQ=={}", base64::engine::general_purpose::STANDARD.encode(d))
+        format!(
+            "-AQ=={}",
+            base64::engine::general_purpose::STANDARD.encode(d)
+        )
     };
     if category == "private-key" {
-        let key = up
-            .key
-            .ok_or_else(|| ApiError::new(17, format!("Import of {name} failed. No private key found in the uploaded file")))?;
-        let x = XPath::parse(&format!("{container}/entry[@name={}]", crate::xpath::quote(&name)))
-            .map_err(|e| ApiError::new(6, e.0))?;
+        let key = up.key.ok_or_else(|| {
+            ApiError::new(
+                17,
+                format!("Import of {name} failed. No private key found in the uploaded file"),
+            )
+        })?;
+        let x = XPath::parse(&format!(
+            "{container}/entry[@name={}]",
+            crate::xpath::quote(&name)
+        ))
+        .map_err(|e| ApiError::new(6, e.0))?;
         let sel = x.select(&dev.candidate);
         let Some(p) = sel.first() else {
-            return Err(ApiError::new(17, format!("Import of {name} failed. Certificate {name} does not exist; import the certificate first")));
+            return Err(ApiError::new(
+                17,
+                format!(
+                    "Import of {name} failed. Certificate {name} does not exist; import the certificate first"
+                ),
+            ));
         };
         if let Some(e) = xpath::get_mut(&mut dev.candidate, p) {
             e.children.retain(|c| c.name != "private-key");
-            e.children.push(Element::text_node("private-key", key_marker(&key)));
+            e.children
+                .push(Element::text_node("private-key", key_marker(&key)));
+            let replay = device::ConfigReq {
+                action: "edit".into(),
+                xpath: format!("{container}/entry[@name={}]", crate::xpath::quote(&name)),
+                element: Some(e.to_xml()),
+                ..Default::default()
+            };
+            dev.pending.push((user.to_string(), replay));
         }
-        dev.private_keys.insert(name.clone(), to_pem("PRIVATE KEY", &key));
+        dev.private_keys
+            .insert(name.clone(), to_pem("PRIVATE KEY", &key));
         dev.touched(user, "import private-key", &container);
         st.changed = true;
         return Ok(format!(
@@ -251,16 +305,36 @@ pub fn import(st: &mut SimState, serial: &str, user: &str, req: &Request) -> Res
             xml::escape(&name)
         ));
     }
-    let leaf = up
-        .certs
-        .first()
-        .ok_or_else(|| ApiError::new(17, format!("Import of {name} failed. Failed to extract certificate")))?;
-    let info = cert_info(leaf).map_err(|e| ApiError::new(17, format!("Import of {name} failed. {e}")))?;
+    let leaf = up.certs.first().ok_or_else(|| {
+        ApiError::new(
+            17,
+            format!("Import of {name} failed. Failed to extract certificate"),
+        )
+    })?;
+    let info =
+        cert_info(leaf).map_err(|e| ApiError::new(17, format!("Import of {name} failed. {e}")))?;
     if category == "keypair" && up.key.is_none() {
-        return Err(ApiError::new(17, format!("Import of {name} failed. The keypair file has no private key")));
+        return Err(ApiError::new(
+            17,
+            format!("Import of {name} failed. The keypair file has no private key"),
+        ));
     }
-    let subject_hash = format!("{:08x}", u32::from_be_bytes(Sha256::digest(info.subject.as_bytes())[..4].try_into().unwrap_or([0; 4])));
-    let issuer_hash = format!("{:08x}", u32::from_be_bytes(Sha256::digest(info.issuer.as_bytes())[..4].try_into().unwrap_or([0; 4])));
+    let subject_hash = format!(
+        "{:08x}",
+        u32::from_be_bytes(
+            Sha256::digest(info.subject.as_bytes())[..4]
+                .try_into()
+                .unwrap_or([0; 4])
+        )
+    );
+    let issuer_hash = format!(
+        "{:08x}",
+        u32::from_be_bytes(
+            Sha256::digest(info.issuer.as_bytes())[..4]
+                .try_into()
+                .unwrap_or([0; 4])
+        )
+    );
     let mut entry = Element::entry(name.clone())
         .with_text_child("subject-hash", subject_hash)
         .with_text_child("issuer-hash", issuer_hash)
@@ -274,12 +348,18 @@ pub fn import(st: &mut SimState, serial: &str, user: &str, req: &Request) -> Res
         .with_text_child("public-key", info.pem.clone())
         .with_text_child("algorithm", info.algorithm.clone());
     if let Some(k) = &up.key {
-        entry.children.push(Element::text_node("private-key", key_marker(k)));
-        dev.private_keys.insert(name.clone(), to_pem("PRIVATE KEY", k));
+        entry
+            .children
+            .push(Element::text_node("private-key", key_marker(k)));
+        dev.private_keys
+            .insert(name.clone(), to_pem("PRIVATE KEY", k));
     } else {
         // keep a previously imported key for the same name
-        let x = XPath::parse(&format!("{container}/entry[@name={}]/private-key", crate::xpath::quote(&name)))
-            .map_err(|e| ApiError::new(6, e.0))?;
+        let x = XPath::parse(&format!(
+            "{container}/entry[@name={}]/private-key",
+            crate::xpath::quote(&name)
+        ))
+        .map_err(|e| ApiError::new(6, e.0))?;
         if let Some(p) = x.select(&dev.candidate).first()
             && let Some(old) = xpath::get(&dev.candidate, p)
         {
@@ -295,6 +375,7 @@ pub fn import(st: &mut SimState, serial: &str, user: &str, req: &Request) -> Res
     let panorama = dev.panorama;
     device::apply_write(&mut dev.candidate, &creq, user, panorama)?;
     dev.touched(user, "import certificate", &container);
+    dev.pending.push((user.to_string(), creq));
     st.changed = true;
     Ok(format!(
         "<response status=\"success\"><result>Successfully imported {} into candidate configuration</result></response>",
@@ -309,7 +390,10 @@ fn all_certs(tree: &Element) -> Vec<(String, Element)> {
         ("shared", "/config/shared/certificate/entry"),
         ("vsys", "/config/devices/entry/vsys/entry/certificate/entry"),
         ("panorama", "/config/panorama/certificate/entry"),
-        ("template", "/config/devices/entry/template/entry/config/shared/certificate/entry"),
+        (
+            "template",
+            "/config/devices/entry/template/entry/config/shared/certificate/entry",
+        ),
     ] {
         if let Ok(xp) = XPath::parse(x) {
             for p in xp.select(tree) {
@@ -342,7 +426,10 @@ pub fn sslmgr_text(dev: &Device) -> String {
     let mut s = String::new();
     for (_, e) in all_certs(&dev.running) {
         let name = e.name_attr().unwrap_or("");
-        let epoch: i64 = e.find_text("expiry-epoch").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let epoch: i64 = e
+            .find_text("expiry-epoch")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         let asn1 = chrono::DateTime::from_timestamp(epoch, 0)
             .map(|d| d.format("%y%m%d%H%M%SZ").to_string())
             .unwrap_or_default();

@@ -14,7 +14,8 @@ use crate::xpath::{self, XPath};
 pub const LOCALHOST: &str = "/config/devices/entry[@name='localhost.localdomain']";
 /// Firewall vsys1 prefix.
 #[cfg(test)]
-pub const VSYS1: &str = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']";
+pub const VSYS1: &str =
+    "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']";
 
 /// A device-level API error (HTTP 200 with an error envelope unless `http` says otherwise).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +118,8 @@ pub struct Device {
     pub dirty: bool,
     /// Admins with uncommitted changes.
     pub dirty_admins: HashSet<String>,
+    /// Uncommitted write requests by admin, replayed by an admin-scoped partial commit.
+    pub pending: Vec<(String, ConfigReq)>,
     /// Jobs by id.
     pub jobs: BTreeMap<u64, Job>,
     /// Next job id.
@@ -158,7 +161,14 @@ impl Device {
         Device::new(true, serial, hostname, ip, cfg, 1)
     }
 
-    fn new(panorama: bool, serial: &str, hostname: &str, ip: &str, cfg: Element, seed: u64) -> Self {
+    fn new(
+        panorama: bool,
+        serial: &str,
+        hostname: &str,
+        ip: &str,
+        cfg: Element,
+        seed: u64,
+    ) -> Self {
         Device {
             panorama,
             serial: serial.into(),
@@ -168,6 +178,7 @@ impl Device {
             running: cfg,
             dirty: false,
             dirty_admins: HashSet::new(),
+            pending: Vec::new(),
             jobs: BTreeMap::new(),
             next_job: 1,
             logs: Vec::new(),
@@ -222,7 +233,11 @@ impl Device {
 
     /// Candidate or running tree.
     pub fn tree(&self, running: bool) -> &Element {
-        if running { &self.running } else { &self.candidate }
+        if running {
+            &self.running
+        } else {
+            &self.candidate
+        }
     }
 
     /// Uptime text "N days, hh:mm:ss".
@@ -262,7 +277,6 @@ pub struct ConfigReq {
 fn parse_xpath(s: &str) -> Result<XPath, ApiError> {
     XPath::parse(s).map_err(|e| ApiError::new(6, format!("Bad Xpath: {e}")))
 }
-
 
 /// Read action (get on candidate or show on running); returns the envelope.
 pub fn config_read(dev: &Device, req: &ConfigReq, running: bool) -> Result<String, ApiError> {
@@ -305,7 +319,10 @@ pub fn apply_write(
 ) -> Result<(), ApiError> {
     let xp = parse_xpath(&req.xpath)?;
     if xp.projection.is_some() && req.action != "delete" {
-        return Err(ApiError::new(6, "Bad Xpath: attribute projection not allowed here"));
+        return Err(ApiError::new(
+            6,
+            "Bad Xpath: attribute projection not allowed here",
+        ));
     }
     match req.action.as_str() {
         "set" | "override" => {
@@ -323,11 +340,17 @@ pub fn apply_write(
             let stamp = now_stamp();
             for p in paths {
                 if let Some(node) = xpath::get_mut(tree, &p) {
-                    for f in &frag {
-                        let mut f = f.clone();
-                        stamp_el(&mut f, admin, &stamp);
-                        merge_child(node, f);
-                    }
+                    // merge through a wrapper so large sibling lists use the name index
+                    let mut wrapper = Element::new(node.name.clone());
+                    wrapper.children = frag
+                        .iter()
+                        .map(|f| {
+                            let mut f = f.clone();
+                            stamp_el(&mut f, admin, &stamp);
+                            f
+                        })
+                        .collect();
+                    merge_into(node, wrapper);
                     stamp_el(node, admin, &stamp);
                 }
             }
@@ -344,7 +367,10 @@ pub fn apply_write(
                 return Err(ApiError::new(12, "edit requires exactly one element"));
             }
             let mut new = frag.remove(0);
-            let last = xp.steps.last().ok_or_else(|| ApiError::new(6, "Bad Xpath"))?;
+            let last = xp
+                .steps
+                .last()
+                .ok_or_else(|| ApiError::new(6, "Bad Xpath"))?;
             if !last.creatable() || last.name.as_deref() != Some(new.name.as_str()) {
                 return Err(ApiError::new(
                     12,
@@ -356,14 +382,19 @@ pub fn apply_write(
             }
             if let Some(n) = last.single_name() {
                 if new.name_attr().is_some_and(|x| x != n) {
-                    return Err(ApiError::new(12, format!("edit breaks config validity: entry name does not match '{n}'")));
+                    return Err(ApiError::new(
+                        12,
+                        format!("edit breaks config validity: entry name does not match '{n}'"),
+                    ));
                 }
                 new.set_attr("name", n);
             }
             let mut ctx = context_tags(&xp);
             ctx.pop();
             validate::check_subtree(&ctx, &new, panorama)?;
-            let parent = xp.parent().ok_or_else(|| ApiError::new(6, "Bad Xpath: cannot edit the root"))?;
+            let parent = xp
+                .parent()
+                .ok_or_else(|| ApiError::new(6, "Bad Xpath: cannot edit the root"))?;
             let parents = resolve_or_create(tree, &parent)?;
             let stamp = now_stamp();
             stamp_el(&mut new, admin, &stamp);
@@ -405,10 +436,13 @@ pub fn apply_write(
                 .as_deref()
                 .ok_or_else(|| ApiError::bad_request("Missing parameter \"newname\""))?;
             let sel = single(tree, &xp)?;
-            let (last, parent) = sel.split_last().ok_or_else(|| ApiError::new(6, "Bad Xpath"))?;
+            let (last, parent) = sel
+                .split_last()
+                .ok_or_else(|| ApiError::new(6, "Bad Xpath"))?;
             let ctx = context_tags(&xp);
             validate::check_name(&ctx[..ctx.len().saturating_sub(1)], newname, panorama)?;
-            let pnode = xpath::get_mut(tree, parent).ok_or_else(|| ApiError::new(7, "Object doesn't exist"))?;
+            let pnode = xpath::get_mut(tree, parent)
+                .ok_or_else(|| ApiError::new(7, "Object doesn't exist"))?;
             if pnode.entry_child(newname).is_some() {
                 return Err(ApiError::new(12, format!("{newname} already exists")));
             }
@@ -440,7 +474,8 @@ pub fn apply_write(
             copy.remove_attr("uuid");
             stamp_el(&mut copy, admin, &now_stamp());
             let parent = single(tree, &xp)?;
-            let pnode = xpath::get_mut(tree, &parent).ok_or_else(|| ApiError::new(7, "Object doesn't exist"))?;
+            let pnode = xpath::get_mut(tree, &parent)
+                .ok_or_else(|| ApiError::new(7, "Object doesn't exist"))?;
             if pnode.entry_child(newname).is_some() {
                 return Err(ApiError::new(12, format!("{newname} already exists")));
             }
@@ -453,8 +488,11 @@ pub fn apply_write(
                 .as_deref()
                 .ok_or_else(|| ApiError::bad_request("Missing parameter \"where\""))?;
             let sel = single(tree, &xp)?;
-            let (idx, parent) = sel.split_last().ok_or_else(|| ApiError::new(6, "Bad Xpath"))?;
-            let pnode = xpath::get_mut(tree, parent).ok_or_else(|| ApiError::new(7, "Object doesn't exist"))?;
+            let (idx, parent) = sel
+                .split_last()
+                .ok_or_else(|| ApiError::new(6, "Bad Xpath"))?;
+            let pnode = xpath::get_mut(tree, parent)
+                .ok_or_else(|| ApiError::new(7, "Object doesn't exist"))?;
             let item = pnode.children.remove(*idx);
             let insert_at = match where_ {
                 "top" => 0,
@@ -517,9 +555,15 @@ fn stamp_el(el: &mut Element, admin: &str, stamp: &str) {
 
 /// Resolve the xpath, creating missing plain / `entry[@name]` steps.
 pub fn resolve_or_create(tree: &mut Element, xp: &XPath) -> Result<Vec<Vec<usize>>, ApiError> {
-    let first = xp.steps.first().ok_or_else(|| ApiError::new(6, "Bad Xpath"))?;
+    let first = xp
+        .steps
+        .first()
+        .ok_or_else(|| ApiError::new(6, "Bad Xpath"))?;
     if !first.matches(tree) {
-        return Err(ApiError::new(6, format!("Bad Xpath: the root is <{}>", tree.name)));
+        return Err(ApiError::new(
+            6,
+            format!("Bad Xpath: the root is <{}>", tree.name),
+        ));
     }
     let mut cur: Vec<Vec<usize>> = vec![vec![]];
     for step in &xp.steps[1..] {
@@ -690,13 +734,47 @@ mod tests {
     fn set_get_delete() {
         let mut d = fw();
         let x = format!("{VSYS1}/address");
-        apply_write(&mut d.candidate, &req("set", &x, Some("<entry name='a'><ip-netmask>10.1.1.1</ip-netmask></entry>")), "admin", false).unwrap();
-        let out = config_read(&d, &req("get", &format!("{x}/entry[@name='a']"), None), false).unwrap();
-        assert!(out.contains("code=\"19\"") && out.contains("10.1.1.1") && out.contains("admin=\"admin\""));
-        let out = config_read(&d, &req("show", &format!("{x}/entry[@name='a']"), None), true);
+        apply_write(
+            &mut d.candidate,
+            &req(
+                "set",
+                &x,
+                Some("<entry name='a'><ip-netmask>10.1.1.1</ip-netmask></entry>"),
+            ),
+            "admin",
+            false,
+        )
+        .unwrap();
+        let out = config_read(
+            &d,
+            &req("get", &format!("{x}/entry[@name='a']"), None),
+            false,
+        )
+        .unwrap();
+        assert!(
+            out.contains("code=\"19\"")
+                && out.contains("10.1.1.1")
+                && out.contains("admin=\"admin\"")
+        );
+        let out = config_read(
+            &d,
+            &req("show", &format!("{x}/entry[@name='a']"), None),
+            true,
+        );
         assert_eq!(out.unwrap_err().lines, vec!["No such node".to_string()]);
-        apply_write(&mut d.candidate, &req("delete", &format!("{x}/entry[@name='a']"), None), "admin", false).unwrap();
-        let out = config_read(&d, &req("get", &format!("{x}/entry[@name='a']"), None), false).unwrap();
+        apply_write(
+            &mut d.candidate,
+            &req("delete", &format!("{x}/entry[@name='a']"), None),
+            "admin",
+            false,
+        )
+        .unwrap();
+        let out = config_read(
+            &d,
+            &req("get", &format!("{x}/entry[@name='a']"), None),
+            false,
+        )
+        .unwrap();
         assert!(out.contains("code=\"7\""));
     }
 
@@ -704,18 +782,53 @@ mod tests {
     fn bad_address_refused() {
         let mut d = fw();
         let x = format!("{VSYS1}/address");
-        let e = apply_write(&mut d.candidate, &req("set", &x, Some("<entry name='a'><ip-netmask>10.1.1.300</ip-netmask></entry>")), "admin", false).unwrap_err();
+        let e = apply_write(
+            &mut d.candidate,
+            &req(
+                "set",
+                &x,
+                Some("<entry name='a'><ip-netmask>10.1.1.300</ip-netmask></entry>"),
+            ),
+            "admin",
+            false,
+        )
+        .unwrap_err();
         assert_eq!(e.code, 12);
         let long = "x".repeat(64);
-        let e = apply_write(&mut d.candidate, &req("set", &x, Some(&format!("<entry name='{long}'><fqdn>a.example</fqdn></entry>"))), "admin", false).unwrap_err();
-        assert!(e.lines[0].contains("can be at most 63 characters, but current length: 64"), "{e:?}");
+        let e = apply_write(
+            &mut d.candidate,
+            &req(
+                "set",
+                &x,
+                Some(&format!(
+                    "<entry name='{long}'><fqdn>a.example</fqdn></entry>"
+                )),
+            ),
+            "admin",
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            e.lines[0].contains("can be at most 63 characters, but current length: 64"),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn move_and_rename() {
         let mut d = fw();
         let x = format!("{VSYS1}/rulebase/security/rules");
-        apply_write(&mut d.candidate, &req("set", &x, Some("<entry name='r1'/><entry name='r2'/><entry name='r3'/>")), "admin", false).unwrap();
+        apply_write(
+            &mut d.candidate,
+            &req(
+                "set",
+                &x,
+                Some("<entry name='r1'/><entry name='r2'/><entry name='r3'/>"),
+            ),
+            "admin",
+            false,
+        )
+        .unwrap();
         let mut m = req("move", &format!("{x}/entry[@name='r3']"), None);
         m.where_ = Some("top".into());
         apply_write(&mut d.candidate, &m, "admin", false).unwrap();
@@ -723,7 +836,18 @@ mod tests {
         m.where_ = Some("after".into());
         m.dst = Some("r2".into());
         apply_write(&mut d.candidate, &m, "admin", false).unwrap();
-        let names: Vec<_> = XPath::parse(&format!("{x}/entry")).unwrap().select(&d.candidate).iter().map(|p| xpath::get(&d.candidate, p).unwrap().name_attr().unwrap().to_string()).collect();
+        let names: Vec<_> = XPath::parse(&format!("{x}/entry"))
+            .unwrap()
+            .select(&d.candidate)
+            .iter()
+            .map(|p| {
+                xpath::get(&d.candidate, p)
+                    .unwrap()
+                    .name_attr()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
         assert_eq!(names, ["r3", "r2", "r1"]);
         let mut r = req("rename", &format!("{x}/entry[@name='r1']"), None);
         r.newname = Some("r2".into());

@@ -111,9 +111,16 @@ impl SimHandle {
 
     /// Seed configuration: `set` `element` at `xpath` in the candidate AND running config of
     /// a device (`None` = the device at the URL; `Some(serial)` = a managed firewall).
-    pub fn seed_config(&self, serial: Option<&str>, xpath: &str, element: &str) -> Result<(), String> {
+    pub fn seed_config(
+        &self,
+        serial: Option<&str>,
+        xpath: &str,
+        element: &str,
+    ) -> Result<(), String> {
         let mut st = self.state.lock();
-        let serial = serial.map(str::to_string).unwrap_or_else(|| st.primary.clone());
+        let serial = serial
+            .map(str::to_string)
+            .unwrap_or_else(|| st.primary.clone());
         let dev = st
             .devices
             .get_mut(&serial)
@@ -125,8 +132,10 @@ impl SimHandle {
             ..Default::default()
         };
         let panorama = dev.panorama;
-        device::apply_write(&mut dev.candidate, &req, "seed", panorama).map_err(|e| e.lines.join(" "))?;
-        device::apply_write(&mut dev.running, &req, "seed", panorama).map_err(|e| e.lines.join(" "))?;
+        device::apply_write(&mut dev.candidate, &req, "seed", panorama)
+            .map_err(|e| e.lines.join(" "))?;
+        device::apply_write(&mut dev.running, &req, "seed", panorama)
+            .map_err(|e| e.lines.join(" "))?;
         dev.candidate.strip_annotations();
         dev.running.strip_annotations();
         st.changed = true;
@@ -137,7 +146,9 @@ impl SimHandle {
     pub fn config_xml(&self, serial: Option<&str>, running: bool, xpath: &str) -> Option<String> {
         let mut st = self.state.lock();
         st.tick();
-        let serial = serial.map(str::to_string).unwrap_or_else(|| st.primary.clone());
+        let serial = serial
+            .map(str::to_string)
+            .unwrap_or_else(|| st.primary.clone());
         let dev = st.devices.get(&serial)?;
         let tree = dev.tree(running);
         let x = XPath::parse(xpath).ok()?;
@@ -157,8 +168,13 @@ impl SimHandle {
     /// Number of active sessions on a firewall.
     pub fn session_count(&self, serial: Option<&str>) -> usize {
         let st = self.state.lock();
-        let serial = serial.map(str::to_string).unwrap_or_else(|| st.primary.clone());
-        st.devices.get(&serial).map(|d| d.traffic.sessions.len()).unwrap_or(0)
+        let serial = serial
+            .map(str::to_string)
+            .unwrap_or_else(|| st.primary.clone());
+        st.devices
+            .get(&serial)
+            .map(|d| d.traffic.sessions.len())
+            .unwrap_or(0)
     }
 
     /// Serials of managed firewalls (Panorama) or the firewall's own serial.

@@ -145,7 +145,9 @@ impl Job {
         let mut warnings = Element::new("warnings");
         if fin {
             for l in &self.warnings {
-                warnings.children.push(Element::text_node("line", l.clone()));
+                warnings
+                    .children
+                    .push(Element::text_node("line", l.clone()));
             }
         }
         job.children.push(warnings);
@@ -155,7 +157,11 @@ impl Job {
             for d in &self.devices {
                 let (st, res) = if fin {
                     (
-                        if d.ok { "commit succeeded" } else { "commit failed" },
+                        if d.ok {
+                            "commit succeeded"
+                        } else {
+                            "commit failed"
+                        },
                         if d.ok { "OK" } else { "FAIL" },
                     )
                 } else {
@@ -169,7 +175,14 @@ impl Job {
                     .with_text_child("status", st)
                     .with_text_child("result", res)
                     .with_text_child("tstart", tstart.clone())
-                    .with_text_child("tfin", if fin { self.tfin().format("%Y/%m/%d %H:%M:%S").to_string() } else { String::new() });
+                    .with_text_child(
+                        "tfin",
+                        if fin {
+                            self.tfin().format("%Y/%m/%d %H:%M:%S").to_string()
+                        } else {
+                            String::new()
+                        },
+                    );
                 let mut msg = Element::new("msg");
                 if fin {
                     let mut errs = Element::new("errors");

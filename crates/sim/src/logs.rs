@@ -18,7 +18,12 @@ pub fn drain_traffic(d: &mut Device) {
     let host = d.hostname.clone();
     for (s, reason) in ended {
         let now = now_stamp();
-        let user = d.userid.mappings.get(&s.src).map(|m| m.user.clone()).unwrap_or_default();
+        let user = d
+            .userid
+            .mappings
+            .get(&s.src)
+            .map(|m| m.user.clone())
+            .unwrap_or_default();
         d.log(
             "traffic",
             vec![
@@ -42,7 +47,15 @@ pub fn drain_traffic(d: &mut Device) {
                 ("sessionid".into(), s.id.to_string()),
                 ("sport".into(), s.sport.to_string()),
                 ("dport".into(), s.dport.to_string()),
-                ("proto".into(), match s.proto { 6 => "tcp", 17 => "udp", _ => "icmp" }.into()),
+                (
+                    "proto".into(),
+                    match s.proto {
+                        6 => "tcp",
+                        17 => "udp",
+                        _ => "icmp",
+                    }
+                    .into(),
+                ),
                 ("action".into(), "allow".into()),
                 ("bytes".into(), s.bytes.to_string()),
                 ("bytes_sent".into(), (s.bytes / 3).to_string()),
@@ -91,10 +104,24 @@ pub fn job_finished(d: &mut Device, id: u64, kind: &str, user: &str, ok: bool) {
             ("subtype".into(), "0".into()),
             ("time_generated".into(), now.clone()),
             ("host".into(), "127.0.0.1".into()),
-            ("cmd".into(), if kind == "CommitAll" { "commit-all".into() } else { "commit".into() }),
+            (
+                "cmd".into(),
+                if kind == "CommitAll" {
+                    "commit-all".into()
+                } else {
+                    "commit".into()
+                },
+            ),
             ("admin".into(), user.into()),
             ("client".into(), "XML API".into()),
-            ("result".into(), if ok { "Succeeded".into() } else { "Failed".into() }),
+            (
+                "result".into(),
+                if ok {
+                    "Succeeded".into()
+                } else {
+                    "Failed".into()
+                },
+            ),
             ("path".into(), String::new()),
             ("jobid".into(), id.to_string()),
         ],
@@ -108,8 +135,21 @@ pub fn job_finished(d: &mut Device, id: u64, kind: &str, user: &str, ok: bool) {
             ("subtype".into(), "general".into()),
             ("time_generated".into(), now),
             ("eventid".into(), "commit".into()),
-            ("severity".into(), if ok { "informational".into() } else { "high".into() }),
-            ("opaque".into(), format!("{kind} job {id} {} by {user}", if ok { "succeeded" } else { "failed" })),
+            (
+                "severity".into(),
+                if ok {
+                    "informational".into()
+                } else {
+                    "high".into()
+                },
+            ),
+            (
+                "opaque".into(),
+                format!(
+                    "{kind} job {id} {} by {user}",
+                    if ok { "succeeded" } else { "failed" }
+                ),
+            ),
         ],
     );
 }
@@ -131,14 +171,24 @@ fn field_name(f: &str) -> &str {
 
 /// A single `(field op value)` clause; unparseable clauses match everything.
 fn clause_matches(e: &LogEntry, clause: &str) -> bool {
-    let c = clause.trim().trim_start_matches('(').trim_end_matches(')').trim();
+    let c = clause
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim();
     let parts: Vec<&str> = c.splitn(3, ' ').collect();
     let [field, op, value] = parts.as_slice() else {
         return true;
     };
     let value = value.trim().trim_matches('\'').trim_matches('"');
     let name = field_name(field);
-    let Some(v) = e.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).or_else(|| (name == "seqno").then_some("")) else {
+    let Some(v) = e
+        .fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .or_else(|| (name == "seqno").then_some(""))
+    else {
         return false;
     };
     let seq = e.seqno.to_string();
@@ -170,7 +220,8 @@ fn query_matches(e: &LogEntry, q: &str) -> bool {
         return true;
     }
     // disjunction of conjunctions of clauses
-    q.split(" or ").any(|conj| conj.split(" and ").all(|c| clause_matches(e, c)))
+    q.split(" or ")
+        .any(|conj| conj.split(" and ").all(|c| clause_matches(e, c)))
 }
 
 /// `type=log`: enqueue a query, or get / finish a query job.
@@ -222,7 +273,8 @@ pub fn log_request(st: &mut SimState, serial: &str, req: &Request) -> Result<Str
                 "threat" => "threat",
                 "config" => "config",
                 "system" => "system",
-                "url" | "data" | "wildfire" | "hipmatch" | "auth" | "decryption" | "userid" | "globalprotect" | "tunnel" | "gtp" | "sctp" | "iptag" => "none",
+                "url" | "data" | "wildfire" | "hipmatch" | "auth" | "decryption" | "userid"
+                | "globalprotect" | "tunnel" | "gtp" | "sctp" | "iptag" => "none",
                 other => {
                     return Err(ApiError::bad_request(format!(
                         "Illegal value for parameter \"log-type\" [{other}]."
@@ -255,7 +307,11 @@ pub fn log_request(st: &mut SimState, serial: &str, req: &Request) -> Result<Str
             if !forward {
                 matching.reverse();
             }
-            let entries: Vec<LogEntry> = matching.into_iter().skip(skip).take(nlogs as usize).collect();
+            let entries: Vec<LogEntry> = matching
+                .into_iter()
+                .skip(skip)
+                .take(nlogs as usize)
+                .collect();
             let id = st.next_log_job;
             st.next_log_job += 1;
             st.log_jobs.insert(

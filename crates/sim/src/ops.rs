@@ -66,7 +66,12 @@ pub fn run(
     let managed_in_sync: Vec<(String, bool)> = st
         .managed
         .iter()
-        .map(|s| (s.clone(), st.devices.get(s).is_some_and(|d| d.policy_synced)))
+        .map(|s| {
+            (
+                s.clone(),
+                st.devices.get(s).is_some_and(|d| d.policy_synced),
+            )
+        })
         .collect();
     let _ = managed_in_sync;
     let dev = st
@@ -109,6 +114,7 @@ pub fn run(
             dev.candidate = dev.running.clone();
             dev.dirty = false;
             dev.dirty_admins.clear();
+            dev.pending.clear();
             st.changed = true;
             Ok(ok("<msg>Config loaded from running-config.xml</msg>"))
         }
@@ -121,7 +127,9 @@ pub fn run(
 }
 
 fn system_info(dev: &Device) -> String {
-    let now = chrono::Utc::now().format("%a %b %e %H:%M:%S %Y").to_string();
+    let now = chrono::Utc::now()
+        .format("%a %b %e %H:%M:%S %Y")
+        .to_string();
     let common = format!(
         "<hostname>{h}</hostname><ip-address>{ip}</ip-address><public-ip-address>unknown</public-ip-address><netmask>255.255.255.0</netmask><default-gateway>10.0.0.1</default-gateway><is-dhcp>no</is-dhcp><ipv6-address>unknown</ipv6-address><ipv6-link-local-address>fe80::250:56ff:fe00:1/64</ipv6-link-local-address><mac-address>00:50:56:00:00:{m:02x}</mac-address><time>{now}</time><uptime>{up}</uptime><devicename>{h}</devicename>",
         h = xml::escape(&dev.hostname),
@@ -177,7 +185,14 @@ fn resource_monitor(dev: &Device) -> String {
         })
         .collect();
     let cores_max: String = (0..2)
-        .map(|c| format!("<entry><coreid>{c}</coreid><value>{},{},{}</value></entry>", load + 5, load + 3, load + 4))
+        .map(|c| {
+            format!(
+                "<entry><coreid>{c}</coreid><value>{},{},{}</value></entry>",
+                load + 5,
+                load + 3,
+                load + 4
+            )
+        })
         .collect();
     format!(
         "<resource-monitor><data-processors><dp0><second><cpu-load-average>{cores}</cpu-load-average><cpu-load-maximum>{cores_max}</cpu-load-maximum><task><entry><name>flow_lookup</name><value>{load}%</value></entry></task><resource-utilization><entry><name>session (average)</name><value>{util},{util},{util}</value></entry><entry><name>session (maximum)</name><value>{util},{util},{util}</value></entry><entry><name>packet buffer (average)</name><value>1,1,1</value></entry><entry><name>packet descriptor (average)</name><value>1,1,1</value></entry></resource-utilization></second></dp0></data-processors></resource-monitor>"
@@ -197,7 +212,10 @@ fn show_jobs(dev: &mut Device, el: &Element, now: Instant) -> Result<String, Api
             )),
         };
     }
-    if jobs_el.child("all").is_some() || jobs_el.child("processed").is_some() || jobs_el.child("pending").is_some() {
+    if jobs_el.child("all").is_some()
+        || jobs_el.child("processed").is_some()
+        || jobs_el.child("pending").is_some()
+    {
         let pending_only = jobs_el.child("pending").is_some();
         let mut s = String::new();
         for j in dev.jobs.values().rev() {
@@ -291,7 +309,9 @@ fn show_session(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
     }
     if let Some(all) = sess.child("all") {
         let filter = all.child("filter");
-        let count = filter.and_then(|f| f.child("count")).is_some_and(|c| c.text_str() == "yes");
+        let count = filter
+            .and_then(|f| f.child("count"))
+            .is_some_and(|c| c.text_str() == "yes");
         let matched: Vec<&Session> = dev
             .traffic
             .sessions
@@ -301,7 +321,11 @@ fn show_session(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
         if count {
             return Ok(ok(&format!("<member>{}</member>", matched.len())));
         }
-        let body: String = matched.iter().take(1024).map(|s| session_entry(s)).collect();
+        let body: String = matched
+            .iter()
+            .take(1024)
+            .map(|s| session_entry(s))
+            .collect();
         return Ok(ok(&body));
     }
     Err(unknown(el))
@@ -391,9 +415,10 @@ fn interfaces(dev: &Device) -> Vec<(String, String, String)> {
             .and_then(|v| v.entry_child("vsys1"))
             .and_then(|v| v.child("zone"))
             .and_then(|z| {
-                z.children
-                    .iter()
-                    .find(|ze| ze.find("network/layer3").is_some_and(|l| l.members().contains(&name)))
+                z.children.iter().find(|ze| {
+                    ze.find("network/layer3")
+                        .is_some_and(|l| l.members().contains(&name))
+                })
             })
             .and_then(|ze| ze.name_attr())
             .unwrap_or("")
@@ -404,7 +429,10 @@ fn interfaces(dev: &Device) -> Vec<(String, String, String)> {
 }
 
 fn show_interface(dev: &Device, el: &Element) -> Result<String, ApiError> {
-    let arg = el.child("interface").map(|i| i.text_str().trim_matches('"').to_string()).unwrap_or_default();
+    let arg = el
+        .child("interface")
+        .map(|i| i.text_str().trim_matches('"').to_string())
+        .unwrap_or_default();
     let ifs = interfaces(dev);
     let rx = dev.traffic.counters.first().copied().unwrap_or(0);
     if arg == "all" || arg.is_empty() {
@@ -427,7 +455,12 @@ fn show_interface(dev: &Device, el: &Element) -> Result<String, ApiError> {
             let (name, zone, ip) = &ifs[i];
             Ok(ok(&format!(
                 "<ifnet><name>{name}</name><zone>{zone}</zone><vsys>vsys1</vsys><fwd>vr:default</fwd><addr><member>{ip}</member></addr><mtu>1500</mtu></ifnet><hw><name>{name}</name><state>up</state><speed>10000</speed><duplex>full</duplex><mac>00:50:56:00:01:{i:02x}</mac></hw><counters><ifnet><entry><name>{name}</name><ibytes>{}</ibytes><obytes>{}</obytes><ipackets>{}</ipackets><opackets>{}</opackets><ierrors>0</ierrors><idrops>0</idrops></entry></ifnet><hw><entry><name>{name}</name><port><rx-bytes>{}</rx-bytes><tx-bytes>{}</tx-bytes><rx-error>0</rx-error><tx-error>0</tx-error></port></entry></hw></counters>",
-                rx * 700 / 2, rx * 650 / 2, rx / 2, rx / 2, rx * 700 / 2, rx * 650 / 2
+                rx * 700 / 2,
+                rx * 650 / 2,
+                rx / 2,
+                rx / 2,
+                rx * 700 / 2,
+                rx * 650 / 2
             )))
         }
         None => Err(ApiError::new(17, format!("interface {arg} does not exist"))),
@@ -464,7 +497,9 @@ fn show_user(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
                 continue;
             }
             n += 1;
-            let left = map.expires.map(|e| e.saturating_duration_since(now).as_secs());
+            let left = map
+                .expires
+                .map(|e| e.saturating_duration_since(now).as_secs());
             body.push_str(&format!(
                 "<entry><ip>{addr}</ip><vsys>{}</vsys><type>XMLAPI</type><user>{}</user><idle_timeout_s>{}</idle_timeout_s><max_timeout_s>{}</max_timeout_s></entry>",
                 xml::escape(&map.vsys),
@@ -473,7 +508,9 @@ fn show_user(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
                 if map.timeout_secs == 0 { "Never".to_string() } else { map.timeout_secs.to_string() },
             ));
         }
-        if m.child("all").is_some_and(|a| a.child("option").is_some_and(|o| o.text_str() == "count")) {
+        if m.child("all")
+            .is_some_and(|a| a.child("option").is_some_and(|o| o.text_str() == "count"))
+        {
             return Ok(ok(&format!("<count>{n}</count>")));
         }
         return Ok(ok(&body));
@@ -498,20 +535,43 @@ fn show_user(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
             for name in dev.userid.groups.keys() {
                 s.push_str(&format!("{name} \n"));
             }
-            s.push_str(&format!("\nTotal: {}\n* : Custom Group\n\n", dev.userid.groups.len()));
+            s.push_str(&format!(
+                "\nTotal: {}\n* : Custom Group\n\n",
+                dev.userid.groups.len()
+            ));
             return Ok(ok_text(&s));
         }
     }
+    if let Some(d) = u.child("dynamic-user-group") {
+        return Ok(ok(&dug_membership(dev, d.find_text("name"))));
+    }
     if u.child("user-attributes").is_some() {
-        let mut users: Vec<String> = dev.userid.mappings.values().map(|m| m.user.clone()).collect();
+        let mut users: Vec<String> = dev
+            .userid
+            .mappings
+            .values()
+            .map(|m| m.user.clone())
+            .collect();
         users.extend(dev.userid.groups.values().flatten().cloned());
         users.extend(dev.userid.user_tags.keys().cloned());
         users.sort();
         users.dedup();
         let mut s = "\nPrimary: \nAlt User Names: \n".to_string();
         for u in &users {
-            let ips: Vec<&String> = dev.userid.mappings.iter().filter(|(_, m)| &m.user == u).map(|(ip, _)| ip).collect();
-            s.push_str(&format!("{u}\n    ip: {}\n", ips.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")));
+            let ips: Vec<&String> = dev
+                .userid
+                .mappings
+                .iter()
+                .filter(|(_, m)| &m.user == u)
+                .map(|(ip, _)| ip)
+                .collect();
+            s.push_str(&format!(
+                "{u}\n    ip: {}\n",
+                ips.iter()
+                    .map(|i| i.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
         s.push_str(&format!("\nTotal: {}\n", users.len()));
         return Ok(ok_text(&s));
@@ -531,9 +591,18 @@ fn tagged_entries<'a>(
 }
 
 fn page<T>(v: Vec<T>, el: &Element) -> Vec<T> {
-    let start: usize = el.find_text("start-point").and_then(|s| s.parse().ok()).unwrap_or(1);
-    let limit: usize = el.find_text("limit").and_then(|s| s.parse().ok()).unwrap_or(usize::MAX);
-    v.into_iter().skip(start.saturating_sub(1)).take(limit).collect()
+    let start: usize = el
+        .find_text("start-point")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    let limit: usize = el
+        .find_text("limit")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(usize::MAX);
+    v.into_iter()
+        .skip(start.saturating_sub(1))
+        .take(limit)
+        .collect()
 }
 
 fn show_object(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
@@ -542,8 +611,13 @@ fn show_object(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
     let tags_xml = |tags: &userid::Tags| -> String {
         let mut s = String::from("<tag>");
         for (t, exp) in tags {
-            let to = exp.map(|e| e.saturating_duration_since(now).as_secs().to_string()).unwrap_or_else(|| "Never".into());
-            s.push_str(&format!("<member timeout=\"{to}\">{}</member>", xml::escape(t)));
+            let to = exp
+                .map(|e| e.saturating_duration_since(now).as_secs().to_string())
+                .unwrap_or_else(|| "Never".into());
+            s.push_str(&format!(
+                "<member timeout=\"{to}\">{}</member>",
+                xml::escape(t)
+            ));
         }
         s.push_str("</tag>");
         s
@@ -554,7 +628,13 @@ fn show_object(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
         let entries = page(tagged_entries(&dev.userid.ip_tags, ip, tag), r);
         let body: String = entries
             .iter()
-            .map(|(ip, t)| format!("<entry ip=\"{}\" from_agent=\"0\" persistent=\"1\">{}</entry>", xml::escape(ip), tags_xml(t)))
+            .map(|(ip, t)| {
+                format!(
+                    "<entry ip=\"{}\" from_agent=\"0\" persistent=\"1\">{}</entry>",
+                    xml::escape(ip),
+                    tags_xml(t)
+                )
+            })
             .collect();
         return Ok(ok(&body));
     }
@@ -567,6 +647,9 @@ fn show_object(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
             .map(|(u, t)| format!("<entry user=\"{}\">{}</entry>", xml::escape(u), tags_xml(t)))
             .collect();
         return Ok(ok(&body));
+    }
+    if let Some(d) = o.child("dynamic-user-group") {
+        return Ok(ok(&dug_membership(dev, d.find_text("name"))));
     }
     if let Some(d) = o.child("dynamic-address-group") {
         let name = d.find_text("name");
@@ -599,7 +682,10 @@ fn dag_membership(dev: &Device, only: Option<&str>) -> String {
         let mut members = String::new();
         for (ip, tags) in &dev.userid.ip_tags {
             if userid::filter_matches(filter, &|t| tags.contains_key(t)) {
-                members.push_str(&format!("<entry name=\"{}\" type=\"registered-ip\"/>", xml::escape(ip)));
+                members.push_str(&format!(
+                    "<entry name=\"{}\" type=\"registered-ip\"/>",
+                    xml::escape(ip)
+                ));
             }
         }
         s.push_str(&format!(
@@ -609,6 +695,45 @@ fn dag_membership(dev: &Device, only: Option<&str>) -> String {
         ));
     }
     s.push_str("</dyn-addr-grp>");
+    s
+}
+
+/// Dynamic user groups in the running config with the users whose tags match.
+fn dug_membership(dev: &Device, only: Option<&str>) -> String {
+    let mut s = String::from("<dyn-user-grp>");
+    let mut paths = Vec::new();
+    for x in [
+        "/config/devices/entry/vsys/entry/dynamic-user-group/entry",
+        "/config/shared/dynamic-user-group/entry",
+    ] {
+        if let Ok(xp) = XPath::parse(x) {
+            paths.extend(xp.select(&dev.running));
+        }
+    }
+    for p in paths {
+        let Some(g) = crate::xpath::get(&dev.running, &p) else {
+            continue;
+        };
+        let Some(filter) = g.find_text("filter") else {
+            continue;
+        };
+        let name = g.name_attr().unwrap_or("");
+        if only.is_some_and(|o| o != name) {
+            continue;
+        }
+        let mut members = String::new();
+        for (user, tags) in &dev.userid.user_tags {
+            if userid::filter_matches(filter, &|t| tags.contains_key(t)) {
+                members.push_str(&format!("<entry name=\"{}\"/>", xml::escape(user)));
+            }
+        }
+        s.push_str(&format!(
+            "<entry><vsys>vsys1</vsys><group-name>{}</group-name><filter>{}</filter><member-list>{members}</member-list></entry>",
+            xml::escape(name),
+            xml::escape(filter)
+        ));
+    }
+    s.push_str("</dyn-user-grp>");
     s
 }
 
@@ -630,7 +755,11 @@ fn show_config(dev: &Device, el: &Element) -> Result<String, ApiError> {
             Ok(ok(&t.to_xml()))
         }
         Some(xp) => {
-            let full = if xp.starts_with('/') { xp.to_string() } else { format!("/config/{xp}") };
+            let full = if xp.starts_with('/') {
+                xp.to_string()
+            } else {
+                format!("/config/{xp}")
+            };
             let x = XPath::parse(&full).map_err(|e| ApiError::new(6, format!("Bad Xpath: {e}")))?;
             let sel = x.select(tree);
             if sel.is_empty() {
@@ -663,49 +792,95 @@ fn locks(tag: &str, locks: &[Lock]) -> String {
     s
 }
 
-fn lock_cmd(dev: &mut Device, el: &Element, user: &str, commit: bool, req: &Request) -> Result<String, ApiError> {
+fn lock_cmd(
+    dev: &mut Device,
+    el: &Element,
+    user: &str,
+    commit: bool,
+    req: &Request,
+) -> Result<String, ApiError> {
     let what = if commit { "commit-lock" } else { "config-lock" };
     let l = el.child(what).ok_or_else(|| unknown(el))?;
     let scope = req.get("vsys").unwrap_or("shared").to_string();
-    let list = if commit { &mut dev.commit_locks } else { &mut dev.config_locks };
+    let list = if commit {
+        &mut dev.commit_locks
+    } else {
+        &mut dev.config_locks
+    };
     if let Some(add) = l.child("add") {
-        let comment = add.find_text("comment").unwrap_or("").trim_matches('"').to_string();
+        let comment = add
+            .find_text("comment")
+            .unwrap_or("")
+            .trim_matches('"')
+            .to_string();
         if let Some(h) = list.iter().find(|x| commit || x.scope == scope) {
             return Err(ApiError::new(
                 13,
                 if h.owner == user {
-                    if commit { "Commit lock is already held".to_string() } else { format!("You already own a config lock for scope {scope}") }
+                    if commit {
+                        "Commit lock is already held".to_string()
+                    } else {
+                        format!("You already own a config lock for scope {scope}")
+                    }
                 } else if commit {
                     format!("Commit lock is already held by {}", h.owner)
                 } else {
-                    format!("Config for scope {scope} is currently locked by {}", h.owner)
+                    format!(
+                        "Config for scope {scope} is currently locked by {}",
+                        h.owner
+                    )
                 },
             ));
         }
-        list.push(Lock { owner: user.to_string(), comment, scope });
-        return Ok(ok(if commit { "Successfully acquired commit lock" } else { "Successfully acquired config lock" }));
+        list.push(Lock {
+            owner: user.to_string(),
+            comment,
+            scope,
+        });
+        return Ok(ok(if commit {
+            "Successfully acquired commit lock"
+        } else {
+            "Successfully acquired config lock"
+        }));
     }
     if let Some(rm) = l.child("remove") {
-        let admin = rm.find_text("admin").map(str::to_string).unwrap_or_else(|| user.to_string());
+        let admin = rm
+            .find_text("admin")
+            .map(str::to_string)
+            .unwrap_or_else(|| user.to_string());
         let before = list.len();
         list.retain(|x| !(x.owner == admin && (commit || x.scope == scope)));
         if list.len() == before {
             return Err(ApiError::new(
                 13,
-                if commit { "Commit lock is not currently held".to_string() } else { format!("Config is not currently locked for scope {scope}") },
+                if commit {
+                    "Commit lock is not currently held".to_string()
+                } else {
+                    format!("Config is not currently locked for scope {scope}")
+                },
             ));
         }
-        return Ok(ok(if commit { "Successfully released commit lock" } else { "Successfully released config lock" }));
+        return Ok(ok(if commit {
+            "Successfully released commit lock"
+        } else {
+            "Successfully released config lock"
+        }));
     }
     Err(unknown(el))
 }
 
 fn dg_hierarchy(dev: &Device) -> String {
     let mut s = String::from("<dg-hierarchy>");
-    if let Ok(x) = XPath::parse("/config/devices/entry[@name='localhost.localdomain']/device-group/entry") {
+    if let Ok(x) =
+        XPath::parse("/config/devices/entry[@name='localhost.localdomain']/device-group/entry")
+    {
         for p in x.select(&dev.running) {
             if let Some(e) = crate::xpath::get(&dev.running, &p) {
-                s.push_str(&format!("<dg name=\"{}\" dg_id=\"{}\"/>", xml::escape(e.name_attr().unwrap_or("")), p.last().copied().unwrap_or(0) + 11));
+                s.push_str(&format!(
+                    "<dg name=\"{}\" dg_id=\"{}\"/>",
+                    xml::escape(e.name_attr().unwrap_or("")),
+                    p.last().copied().unwrap_or(0) + 11
+                ));
             }
         }
     }
@@ -715,10 +890,15 @@ fn dg_hierarchy(dev: &Device) -> String {
 
 fn templates(dev: &Device) -> String {
     let mut s = String::from("<templates>");
-    if let Ok(x) = XPath::parse("/config/devices/entry[@name='localhost.localdomain']/template/entry") {
+    if let Ok(x) =
+        XPath::parse("/config/devices/entry[@name='localhost.localdomain']/template/entry")
+    {
         for p in x.select(&dev.running) {
             if let Some(e) = crate::xpath::get(&dev.running, &p) {
-                s.push_str(&format!("<entry name=\"{}\"><devices/></entry>", xml::escape(e.name_attr().unwrap_or(""))));
+                s.push_str(&format!(
+                    "<entry name=\"{}\"><devices/></entry>",
+                    xml::escape(e.name_attr().unwrap_or(""))
+                ));
             }
         }
     }
@@ -727,11 +907,19 @@ fn templates(dev: &Device) -> String {
 }
 
 fn rule_hits(dev: &Device) -> String {
-    let mut s = String::from("<rule-hit-count><vsys><entry name=\"vsys1\"><rule-base><entry name=\"security\"><rules>");
+    let mut s = String::from(
+        "<rule-hit-count><vsys><entry name=\"vsys1\"><rule-base><entry name=\"security\"><rules>",
+    );
     if let Ok(x) = XPath::parse("/config/devices/entry/vsys/entry/rulebase/security/rules/entry") {
         for (i, p) in x.select(&dev.running).into_iter().enumerate() {
             if let Some(e) = crate::xpath::get(&dev.running, &p) {
-                let hits = dev.traffic.sessions.values().filter(|s| Some(s.rule.as_str()) == e.name_attr()).count() + i;
+                let hits = dev
+                    .traffic
+                    .sessions
+                    .values()
+                    .filter(|s| Some(s.rule.as_str()) == e.name_attr())
+                    .count()
+                    + i;
                 s.push_str(&format!(
                     "<entry name=\"{}\"><latest>yes</latest><hit-count>{hits}</hit-count><last-hit-timestamp>0</last-hit-timestamp><last-reset-timestamp>0</last-reset-timestamp><first-hit-timestamp>0</first-hit-timestamp><rule-creation-timestamp>0</rule-creation-timestamp><rule-modification-timestamp>0</rule-modification-timestamp></entry>",
                     xml::escape(e.name_attr().unwrap_or(""))
@@ -771,16 +959,28 @@ fn show_devices(st: &SimState, el: &Element) -> Result<String, ApiError> {
 
 fn show_devicegroups(st: &SimState) -> Result<String, ApiError> {
     let Some(pano) = st.devices.get(PANORAMA_SERIAL) else {
-        return Err(ApiError::new(17, "show devicegroups is only available on Panorama"));
+        return Err(ApiError::new(
+            17,
+            "show devicegroups is only available on Panorama",
+        ));
     };
     let mut s = String::from("<devicegroups>");
-    if let Ok(x) = XPath::parse("/config/devices/entry[@name='localhost.localdomain']/device-group/entry") {
+    if let Ok(x) =
+        XPath::parse("/config/devices/entry[@name='localhost.localdomain']/device-group/entry")
+    {
         for p in x.select(&pano.running) {
             let Some(dg) = crate::xpath::get(&pano.running, &p) else {
                 continue;
             };
-            s.push_str(&format!("<entry name=\"{}\"><devices>", xml::escape(dg.name_attr().unwrap_or(""))));
-            for d in dg.child("devices").map(|d| d.children.as_slice()).unwrap_or(&[]) {
+            s.push_str(&format!(
+                "<entry name=\"{}\"><devices>",
+                xml::escape(dg.name_attr().unwrap_or(""))
+            ));
+            for d in dg
+                .child("devices")
+                .map(|d| d.children.as_slice())
+                .unwrap_or(&[])
+            {
                 if let Some(fw) = d.name_attr().and_then(|n| st.devices.get(n)) {
                     s.push_str(&device_entry(fw, fw.policy_synced));
                 }

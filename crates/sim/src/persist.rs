@@ -69,7 +69,8 @@ impl Store {
     }
 
     fn get_str(&self, k: &str) -> Option<String> {
-        self.get(k).map(|b| String::from_utf8_lossy(&b).into_owned())
+        self.get(k)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
     }
 
     /// Load what was saved into a freshly built state (devices matched by serial).
@@ -77,13 +78,22 @@ impl Store {
         if let Some(salt) = self.get_str("salt") {
             st.salt = salt;
         }
-        if let Some(keys) = self.get("keys").and_then(|b| serde_json::from_slice::<Value>(&b).ok()) {
+        if let Some(keys) = self
+            .get("keys")
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        {
             for k in keys.as_array().into_iter().flatten() {
                 let (Some(key), Some(user)) = (k["key"].as_str(), k["user"].as_str()) else {
                     continue;
                 };
                 let issued = UNIX_EPOCH + Duration::from_secs(k["issued"].as_u64().unwrap_or(0));
-                st.keys.insert(key.to_string(), KeyInfo { user: user.to_string(), issued });
+                st.keys.insert(
+                    key.to_string(),
+                    KeyInfo {
+                        user: user.to_string(),
+                        issued,
+                    },
+                );
             }
         }
         let serials: Vec<String> = st.devices.keys().cloned().collect();
@@ -93,7 +103,8 @@ impl Store {
             };
             for (name, running) in [("running", true), ("candidate", false)] {
                 if let Some(x) = self.get_str(&format!("dev/{s}/{name}")) {
-                    let tree = xml::parse(&x).map_err(|e| err(&self.dir, format!("{s} {name} config: {e}")))?;
+                    let tree = xml::parse(&x)
+                        .map_err(|e| err(&self.dir, format!("{s} {name} config: {e}")))?;
                     if running {
                         dev.running = tree;
                     } else {
@@ -101,7 +112,10 @@ impl Store {
                     }
                 }
             }
-            if let Some(meta) = self.get(&format!("dev/{s}/meta")).and_then(|b| serde_json::from_slice::<Value>(&b).ok()) {
+            if let Some(meta) = self
+                .get(&format!("dev/{s}/meta"))
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            {
                 dev.dirty = meta["dirty"].as_bool().unwrap_or(false);
                 dev.next_job = meta["next_job"].as_u64().unwrap_or(1);
                 dev.policy_synced = meta["policy_synced"].as_bool().unwrap_or(false);
@@ -113,13 +127,20 @@ impl Store {
                     }
                 }
             }
-            if let Some(jobs) = self.get(&format!("dev/{s}/jobs")).and_then(|b| serde_json::from_slice::<Value>(&b).ok()) {
+            if let Some(jobs) = self
+                .get(&format!("dev/{s}/jobs"))
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            {
                 for j in jobs.as_array().into_iter().flatten() {
                     let Some(id) = j["id"].as_u64() else {
                         continue;
                     };
                     let strs = |v: &Value| -> Vec<String> {
-                        v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
+                        v.as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
                     };
                     let devices = j["devices"]
                         .as_array()
@@ -179,8 +200,14 @@ impl Store {
                 .collect();
             entries.push(("keys".into(), Value::Array(keys).to_string().into_bytes()));
             for (s, dev) in &st.devices {
-                entries.push((format!("dev/{s}/running"), dev.running.to_xml().into_bytes()));
-                entries.push((format!("dev/{s}/candidate"), dev.candidate.to_xml().into_bytes()));
+                entries.push((
+                    format!("dev/{s}/running"),
+                    dev.running.to_xml().into_bytes(),
+                ));
+                entries.push((
+                    format!("dev/{s}/candidate"),
+                    dev.candidate.to_xml().into_bytes(),
+                ));
                 let meta = json!({
                     "dirty": dev.dirty,
                     "next_job": dev.next_job,
@@ -202,7 +229,10 @@ impl Store {
                         })
                     })
                     .collect();
-                entries.push((format!("dev/{s}/jobs"), Value::Array(jobs).to_string().into_bytes()));
+                entries.push((
+                    format!("dev/{s}/jobs"),
+                    Value::Array(jobs).to_string().into_bytes(),
+                ));
             }
         }
         let res = (|| -> Result<(), String> {
@@ -210,7 +240,8 @@ impl Store {
             {
                 let mut t = w.open_table(TABLE).map_err(|e| e.to_string())?;
                 for (k, v) in &entries {
-                    t.insert(k.as_str(), v.as_slice()).map_err(|e| e.to_string())?;
+                    t.insert(k.as_str(), v.as_slice())
+                        .map_err(|e| e.to_string())?;
                 }
             }
             w.commit().map_err(|e| e.to_string())

@@ -76,7 +76,8 @@ impl RunningSim {
 
     /// Stop serving (and save state when `--state` is set).
     pub async fn shutdown(self) {
-        self.server.graceful_shutdown(Some(Duration::from_millis(200)));
+        self.server
+            .graceful_shutdown(Some(Duration::from_millis(200)));
         let _ = self.task.await;
         if let Some(s) = self.saver {
             s.abort();
@@ -104,10 +105,12 @@ impl Simulator {
             addr: config.listen.clone(),
             source,
         })?;
-        listener.set_nonblocking(true).map_err(|source| SimError::Bind {
-            addr: config.listen.clone(),
-            source,
-        })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|source| SimError::Bind {
+                addr: config.listen.clone(),
+                source,
+            })?;
         let local = listener.local_addr().map_err(|source| SimError::Bind {
             addr: config.listen.clone(),
             source,
@@ -331,7 +334,9 @@ async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
 fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let b64 = v.strip_prefix("Basic ")?;
-    let raw = base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
     let s = String::from_utf8(raw).ok()?;
     let (u, p) = s.split_once(':')?;
     Some((u.to_string(), p.to_string()))
@@ -367,7 +372,13 @@ async fn decode(req: HttpRequest<Body>) -> Result<Request, Response> {
         let req = HttpRequest::from_parts(parts, limited);
         let mut mp = match Multipart::from_request(req, &()).await {
             Ok(m) => m,
-            Err(e) => return Err(envelope_error(400, 400, &format!("Malformed multipart body: {e}"))),
+            Err(e) => {
+                return Err(envelope_error(
+                    400,
+                    400,
+                    &format!("Malformed multipart body: {e}"),
+                ));
+            }
         };
         loop {
             match mp.next_field().await {
@@ -381,7 +392,8 @@ async fn decode(req: HttpRequest<Body>) -> Result<Request, Response> {
                     if name == "file" || fname.is_some() {
                         out.file = Some((fname.unwrap_or_else(|| "upload".into()), data.to_vec()));
                     } else {
-                        out.params.push((name, String::from_utf8_lossy(&data).into_owned()));
+                        out.params
+                            .push((name, String::from_utf8_lossy(&data).into_owned()));
                     }
                 }
                 Ok(None) => break,
@@ -406,7 +418,10 @@ fn too_large_or(e: String) -> Response {
         envelope_error(
             413,
             400,
-            &format!("Request body is larger than the {} MiB limit", MAX_BODY / (1024 * 1024)),
+            &format!(
+                "Request body is larger than the {} MiB limit",
+                MAX_BODY / (1024 * 1024)
+            ),
         )
     } else {
         envelope_error(400, 400, &format!("Malformed request body: {e}"))

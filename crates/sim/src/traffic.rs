@@ -50,20 +50,80 @@ const APPS: &[(&str, u8, u16)] = &[
     ("google-base", 6, 443),
 ];
 
-const DESTS: &[&str] = &["203.0.113.10", "203.0.113.25", "198.51.100.53", "192.0.2.80", "8.8.8.8"];
+const DESTS: &[&str] = &[
+    "203.0.113.10",
+    "203.0.113.25",
+    "198.51.100.53",
+    "192.0.2.80",
+    "8.8.8.8",
+];
 
 /// Global counter definition: (name, category, aspect, severity, description).
 pub const COUNTERS: &[(&str, &str, &str, &str, &str)] = &[
     ("pkt_recv", "packet", "pktproc", "info", "Packets received"),
-    ("pkt_sent", "packet", "pktproc", "info", "Packets transmitted"),
-    ("session_allocated", "session", "resource", "info", "Sessions allocated"),
-    ("session_freed", "session", "resource", "info", "Sessions freed"),
-    ("session_installed", "session", "resource", "info", "Sessions installed"),
-    ("flow_ip_cksm_sw_validation", "flow", "pktproc", "info", "Packets for which IP checksum validation was done in software"),
-    ("flow_policy_deny", "flow", "session", "drop", "Session setup: denied by policy"),
-    ("flow_tcp_non_syn_drop", "flow", "pktproc", "drop", "Packets dropped: non-SYN TCP without session match"),
-    ("appid_ident_by_simple_sig", "appid", "pktproc", "info", "Application identified by simple signature"),
-    ("dfa_sw", "dfa", "pktproc", "info", "The total number of dfa match using software"),
+    (
+        "pkt_sent",
+        "packet",
+        "pktproc",
+        "info",
+        "Packets transmitted",
+    ),
+    (
+        "session_allocated",
+        "session",
+        "resource",
+        "info",
+        "Sessions allocated",
+    ),
+    (
+        "session_freed",
+        "session",
+        "resource",
+        "info",
+        "Sessions freed",
+    ),
+    (
+        "session_installed",
+        "session",
+        "resource",
+        "info",
+        "Sessions installed",
+    ),
+    (
+        "flow_ip_cksm_sw_validation",
+        "flow",
+        "pktproc",
+        "info",
+        "Packets for which IP checksum validation was done in software",
+    ),
+    (
+        "flow_policy_deny",
+        "flow",
+        "session",
+        "drop",
+        "Session setup: denied by policy",
+    ),
+    (
+        "flow_tcp_non_syn_drop",
+        "flow",
+        "pktproc",
+        "drop",
+        "Packets dropped: non-SYN TCP without session match",
+    ),
+    (
+        "appid_ident_by_simple_sig",
+        "appid",
+        "pktproc",
+        "info",
+        "Application identified by simple signature",
+    ),
+    (
+        "dfa_sw",
+        "dfa",
+        "pktproc",
+        "info",
+        "The total number of dfa match using software",
+    ),
 ];
 
 /// Sessions, counters and generated logs of one firewall.

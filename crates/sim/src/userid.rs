@@ -41,7 +41,8 @@ pub const MAX_TAG_TIMEOUT: u64 = 2_592_000;
 impl UserIdState {
     /// Drop expired mappings and tags.
     pub fn expire(&mut self, now: Instant) {
-        self.mappings.retain(|_, m| m.expires.is_none_or(|e| e > now));
+        self.mappings
+            .retain(|_, m| m.expires.is_none_or(|e| e > now));
         for tags in self.ip_tags.values_mut().chain(self.user_tags.values_mut()) {
             tags.retain(|_, e| e.is_none_or(|e| e > now));
         }
@@ -51,9 +52,13 @@ impl UserIdState {
 
     /// Process a uid-message. Returns Ok(response) or Err(error envelope).
     pub fn apply(&mut self, cmd: &str, vsys: &str) -> Result<String, ApiError> {
-        let msg = xml::parse(cmd).map_err(|e| ApiError::new(18, format!("Malformed uid-message: {e}")))?;
+        let msg = xml::parse(cmd)
+            .map_err(|e| ApiError::new(18, format!("Malformed uid-message: {e}")))?;
         if msg.name != "uid-message" {
-            return Err(ApiError::new(18, "Malformed uid-message: root element must be <uid-message>"));
+            return Err(ApiError::new(
+                18,
+                "Malformed uid-message: root element must be <uid-message>",
+            ));
         }
         let payload = msg
             .child("payload")
@@ -61,7 +66,11 @@ impl UserIdState {
         let now = Instant::now();
         let mut failures: Vec<Element> = Vec::new();
         // login first, then the rest in document order
-        let mut sections: Vec<&Element> = payload.children.iter().filter(|c| c.name == "login").collect();
+        let mut sections: Vec<&Element> = payload
+            .children
+            .iter()
+            .filter(|c| c.name == "login")
+            .collect();
         sections.extend(payload.children.iter().filter(|c| c.name != "login"));
         for sect in sections {
             let mut errs = Element::new(sect.name.clone());
@@ -69,15 +78,18 @@ impl UserIdState {
                 "login" => {
                     for e in sect.children.iter().filter(|c| c.name == "entry") {
                         let (Some(user), Some(ip)) = (e.attr("name"), e.attr("ip")) else {
-                            errs.children.push(err_entry(e, "ip", "entry requires name and ip"));
+                            errs.children
+                                .push(err_entry(e, "ip", "entry requires name and ip"));
                             continue;
                         };
-                        let timeout_min: u64 = e.attr("timeout").and_then(|t| t.parse().ok()).unwrap_or(45);
+                        let timeout_min: u64 =
+                            e.attr("timeout").and_then(|t| t.parse().ok()).unwrap_or(45);
                         self.mappings.insert(
                             ip.to_string(),
                             Mapping {
                                 user: user.to_string(),
-                                expires: (timeout_min > 0).then(|| now + Duration::from_secs(timeout_min * 60)),
+                                expires: (timeout_min > 0)
+                                    .then(|| now + Duration::from_secs(timeout_min * 60)),
                                 timeout_secs: timeout_min * 60,
                                 vsys: vsys.to_string(),
                             },
@@ -116,20 +128,32 @@ impl UserIdState {
                         for m in members {
                             let tag = m.text_str().to_string();
                             if reg {
-                                let timeout: u64 = m.attr("timeout").and_then(|t| t.parse().ok()).unwrap_or(0);
+                                let timeout: u64 =
+                                    m.attr("timeout").and_then(|t| t.parse().ok()).unwrap_or(0);
                                 if timeout > MAX_TAG_TIMEOUT {
                                     errs.children.push(err_entry(e, "ip", &format!("timeout {timeout} for tag {tag} is out of range, maximum {MAX_TAG_TIMEOUT}")));
                                     continue;
                                 }
                                 let tags = self.ip_tags.entry(ip.to_string()).or_default();
                                 if tags.contains_key(&tag) {
-                                    errs.children.push(err_entry(e, "ip", &format!("tag {tag} already exists, ignore")));
+                                    errs.children.push(err_entry(
+                                        e,
+                                        "ip",
+                                        &format!("tag {tag} already exists, ignore"),
+                                    ));
                                 }
-                                tags.insert(tag, (timeout > 0).then(|| now + Duration::from_secs(timeout)));
+                                tags.insert(
+                                    tag,
+                                    (timeout > 0).then(|| now + Duration::from_secs(timeout)),
+                                );
                             } else {
                                 let removed = self.ip_tags.get_mut(ip).and_then(|t| t.remove(&tag));
                                 if removed.is_none() {
-                                    errs.children.push(err_entry(e, "ip", &format!("tag {tag} does not exist, ignore unreg")));
+                                    errs.children.push(err_entry(
+                                        e,
+                                        "ip",
+                                        &format!("tag {tag} does not exist, ignore unreg"),
+                                    ));
                                 }
                                 if self.ip_tags.get(ip).is_some_and(|t| t.is_empty()) {
                                     self.ip_tags.remove(ip);
@@ -155,16 +179,29 @@ impl UserIdState {
                         for m in members {
                             let tag = m.text_str().to_string();
                             if reg {
-                                let timeout: u64 = m.attr("timeout").and_then(|t| t.parse().ok()).unwrap_or(0);
+                                let timeout: u64 =
+                                    m.attr("timeout").and_then(|t| t.parse().ok()).unwrap_or(0);
                                 let tags = self.user_tags.entry(user.to_string()).or_default();
                                 if tags.contains_key(&tag) {
-                                    errs.children.push(err_entry(e, "user", &format!("tag {tag} already exists, ignore")));
+                                    errs.children.push(err_entry(
+                                        e,
+                                        "user",
+                                        &format!("tag {tag} already exists, ignore"),
+                                    ));
                                 }
-                                tags.insert(tag, (timeout > 0).then(|| now + Duration::from_secs(timeout)));
+                                tags.insert(
+                                    tag,
+                                    (timeout > 0).then(|| now + Duration::from_secs(timeout)),
+                                );
                             } else {
-                                let removed = self.user_tags.get_mut(user).and_then(|t| t.remove(&tag));
+                                let removed =
+                                    self.user_tags.get_mut(user).and_then(|t| t.remove(&tag));
                                 if removed.is_none() {
-                                    errs.children.push(err_entry(e, "user", &format!("tag {tag} does not exist, ignore unreg")));
+                                    errs.children.push(err_entry(
+                                        e,
+                                        "user",
+                                        &format!("tag {tag} does not exist, ignore unreg"),
+                                    ));
                                 }
                                 if self.user_tags.get(user).is_some_and(|t| t.is_empty()) {
                                     self.user_tags.remove(user);
@@ -191,7 +228,10 @@ impl UserIdState {
                     }
                 }
                 other => {
-                    return Err(ApiError::new(18, format!("Malformed uid-message: unknown payload element <{other}>")));
+                    return Err(ApiError::new(
+                        18,
+                        format!("Malformed uid-message: unknown payload element <{other}>"),
+                    ));
                 }
             }
             if !errs.children.is_empty() {

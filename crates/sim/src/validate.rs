@@ -49,7 +49,8 @@ pub fn check_name(ctx: &[String], name: &str, panorama: bool) -> Result<(), ApiE
         ));
     }
     let bad_char = if kind == "tag" {
-        name.chars().any(|c| c.is_control() || matches!(c, '\'' | '"' | '<' | '>' | '&' | ']' | '['))
+        name.chars()
+            .any(|c| c.is_control() || matches!(c, '\'' | '"' | '<' | '>' | '&' | ']' | '['))
     } else {
         let first_ok = name
             .chars()
@@ -105,7 +106,12 @@ fn check_address(name: &str, el: &Element) -> Result<(), ApiError> {
     let kinds: Vec<&Element> = el
         .children
         .iter()
-        .filter(|c| matches!(c.name.as_str(), "ip-netmask" | "ip-range" | "ip-wildcard" | "fqdn"))
+        .filter(|c| {
+            matches!(
+                c.name.as_str(),
+                "ip-netmask" | "ip-range" | "ip-wildcard" | "fqdn"
+            )
+        })
         .collect();
     if kinds.len() > 1 {
         return Err(ApiError::new(
@@ -176,7 +182,8 @@ pub fn valid_fqdn(v: &str) -> bool {
         && v.split('.').all(|l| {
             !l.is_empty()
                 && l.len() <= 63
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && l.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         })
 }
 
@@ -337,17 +344,21 @@ fn refs_in(container: &Element) -> Vec<Ref> {
 }
 
 fn defines(container: &Element, fam: Family, name: &str) -> bool {
-    family_kinds(fam)
-        .iter()
-        .any(|k| container.child(k).and_then(|c| c.entry_child(name)).is_some())
+    family_kinds(fam).iter().any(|k| {
+        container
+            .child(k)
+            .and_then(|c| c.entry_child(name))
+            .is_some()
+    })
 }
 
 fn builtin(fam: Family, name: &str) -> bool {
     match fam {
-        Family::Address => {
-            name == "any" || valid_netmask(name) || valid_range(name)
-        }
-        Family::Service => matches!(name, "any" | "application-default" | "service-http" | "service-https"),
+        Family::Address => name == "any" || valid_netmask(name) || valid_range(name),
+        Family::Service => matches!(
+            name,
+            "any" | "application-default" | "service-http" | "service-https"
+        ),
         Family::AppGroup => true, // applications come from the content database; not modelled
         Family::Tag | Family::Schedule | Family::ProfileGroup => false,
     }
@@ -419,9 +430,7 @@ pub fn rename_references(tree: &mut Element, kind_path: &[usize], old: &str, new
         return;
     }
     let cpath = kind_path[..kind_path.len() - 1].to_vec();
-    let shared = containers(tree)
-        .iter()
-        .any(|(cp, _, s)| *s && *cp == cpath);
+    let shared = containers(tree).iter().any(|(cp, _, s)| *s && *cp == cpath);
     let targets: Vec<Vec<usize>> = containers(tree)
         .into_iter()
         .filter(|(cp, _, _)| *cp == cpath || shared)
@@ -474,7 +483,10 @@ pub fn commit_errors(tree: &Element) -> Vec<String> {
             if !*is_shared && shared_el.is_some_and(|s| defines(s, r.family, &r.name)) {
                 continue;
             }
-            errors.push(format!(" {desc} -> {} '{}' is not a valid reference", r.desc, r.name));
+            errors.push(format!(
+                " {desc} -> {} '{}' is not a valid reference",
+                r.desc, r.name
+            ));
             errors.push(format!(" {desc} -> {} is invalid", r.desc));
         }
     }

@@ -246,10 +246,7 @@ pub fn quote(v: &str) -> String {
     } else if !v.contains('"') {
         format!("\"{v}\"")
     } else {
-        let parts: Vec<String> = v
-            .split('\'')
-            .map(|p| format!("'{p}'"))
-            .collect::<Vec<_>>();
+        let parts: Vec<String> = v.split('\'').map(|p| format!("'{p}'")).collect::<Vec<_>>();
         format!("concat({})", parts.join(", \"'\", "))
     }
 }
@@ -528,8 +525,8 @@ mod tests {
         assert_eq!(x.select(&t), vec![vec![0, 0, 0]]);
         let x = XPath::parse("/config/shared/address/entry[@name=\"it's\"]").unwrap();
         assert_eq!(x.select(&t), vec![vec![0, 0, 1]]);
-        let x = XPath::parse("/config/shared/address/entry[@name=concat('it', \"'\", 's')]")
-            .unwrap();
+        let x =
+            XPath::parse("/config/shared/address/entry[@name=concat('it', \"'\", 's')]").unwrap();
         assert_eq!(x.select(&t).len(), 1);
     }
 
@@ -555,7 +552,15 @@ mod tests {
 
     #[test]
     fn malformed() {
-        for bad in ["", "config", "/a[", "/a[@name='x", "//a", "/a/@b/c", "/a[foo()]"] {
+        for bad in [
+            "",
+            "config",
+            "/a[",
+            "/a[@name='x",
+            "//a",
+            "/a/@b/c",
+            "/a[foo()]",
+        ] {
             assert!(XPath::parse(bad).is_err(), "{bad}");
         }
     }

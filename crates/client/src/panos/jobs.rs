@@ -11,6 +11,9 @@ use crate::{
     http::RetryClass,
 };
 
+/// Progress callback of [`WaitOptions`].
+pub type ProgressFn<'a> = Box<dyn FnMut(&Job) + Send + 'a>;
+
 /// How [`PanosClient::wait_job`] polls.
 pub struct WaitOptions<'a> {
     /// Delay between polls (default 1 s; pango notes that much faster polling slows
@@ -21,7 +24,7 @@ pub struct WaitOptions<'a> {
     /// Consecutive transient poll failures tolerated (management restarts during
     /// commits drop connections and sessions). Default 10.
     pub max_poll_errors: u32,
-    on_progress: Option<Box<dyn FnMut(&Job) + Send + 'a>>,
+    on_progress: Option<ProgressFn<'a>>,
 }
 
 impl Default for WaitOptions<'_> {

@@ -15,7 +15,7 @@ use std::{
 
 use bytes::Bytes;
 pub use config::{Auth, ClientConfig, ClientConfigBuilder, Protocol};
-pub use jobs::WaitOptions;
+pub use jobs::{ProgressFn, WaitOptions};
 use panops_panos::{
     ApiRequest, CommitOutcome, Job, LogResult, Response, Secret, VersionInfo,
     commit::{Commit, CommitAll},

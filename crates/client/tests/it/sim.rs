@@ -53,7 +53,9 @@ async fn keygen_set_get_commit_and_show() {
     let key = client.keygen().await.unwrap();
     assert!(!key.expose().is_empty());
 
-    let parent = Xpath::at(&Location::vsys("vsys1")).unwrap().child("address");
+    let parent = Xpath::at(&Location::vsys("vsys1"))
+        .unwrap()
+        .child("address");
     client
         .config_set(
             parent.as_str(),
@@ -63,7 +65,11 @@ async fn keygen_set_get_commit_and_show() {
         .unwrap();
     let entry = parent.clone().entry("web-1");
     let got = client.config_get(entry.as_str()).await.unwrap();
-    let el = got.result().unwrap().child("entry").expect("entry in candidate");
+    let el = got
+        .result()
+        .unwrap()
+        .child("entry")
+        .expect("entry in candidate");
     assert_eq!(el.child_text("ip-netmask").as_deref(), Some("10.0.0.1/32"));
 
     // Not in the running config before the commit.
@@ -89,7 +95,10 @@ async fn keygen_set_get_commit_and_show() {
 
     // A second commit has nothing to do.
     let again = client.commit(&Commit::default()).await.unwrap();
-    assert!(matches!(again, CommitOutcome::NoChanges { .. }), "{again:?}");
+    assert!(
+        matches!(again, CommitOutcome::NoChanges { .. }),
+        "{again:?}"
+    );
 
     // get of a missing object: success with an empty result (code 7).
     let missing = client
@@ -148,7 +157,12 @@ async fn target_redirects_to_a_managed_firewall() {
         .unwrap();
     let on_fw = sim.handle().config_xml(Some(&serial), false, &xp);
     assert!(on_fw.is_some_and(|x| x.contains("quarantine")));
-    let targets: Vec<String> = sim.handle().requests().into_iter().map(|r| r.target).collect();
+    let targets: Vec<String> = sim
+        .handle()
+        .requests()
+        .into_iter()
+        .map(|r| r.target)
+        .collect();
     assert!(targets.iter().any(|t| t == &serial), "{targets:?}");
     sim.shutdown().await;
 }
@@ -158,7 +172,10 @@ async fn commit_busy_is_not_retried_and_failed_jobs_are_reported() {
     let sim = start(SimConfig::firewall().plain()).await;
     let client = PanosClient::new(builder(&sim).build().unwrap()).unwrap();
     client
-        .config_set("/config/shared/address", r#"<entry name="a"><fqdn>a.example</fqdn></entry>"#)
+        .config_set(
+            "/config/shared/address",
+            r#"<entry name="a"><fqdn>a.example</fqdn></entry>"#,
+        )
         .await
         .unwrap();
     sim.handle().fail_next_commits_busy(1);
@@ -175,7 +192,10 @@ async fn commit_busy_is_not_retried_and_failed_jobs_are_reported() {
     assert_eq!(commits, 1, "a commit is never retried blindly");
 
     sim.handle().fail_next_jobs(1);
-    match client.commit_and_wait(&Commit::default(), fast_wait()).await {
+    match client
+        .commit_and_wait(&Commit::default(), fast_wait())
+        .await
+    {
         Err(Error::JobFailed { job, .. }) => assert_eq!(job.result, JobResult::Fail),
         other => panic!("{other:?}"),
     }
@@ -184,7 +204,12 @@ async fn commit_busy_is_not_retried_and_failed_jobs_are_reported() {
 
 #[tokio::test]
 async fn expired_keys_are_regenerated() {
-    let sim = start(SimConfig::firewall().plain().key_lifetime(Duration::from_millis(800))).await;
+    let sim = start(
+        SimConfig::firewall()
+            .plain()
+            .key_lifetime(Duration::from_millis(800)),
+    )
+    .await;
     let client = PanosClient::new(builder(&sim).build().unwrap()).unwrap();
     let first = client.api_key().await.unwrap();
     tokio::time::sleep(Duration::from_millis(1000)).await;
@@ -235,7 +260,10 @@ async fn push_to_device_group_waits_for_devices() {
         .child("address")
         .into_string();
     client
-        .config_set(&xp, r#"<entry name="dg-obj"><ip-netmask>10.9.9.9</ip-netmask></entry>"#)
+        .config_set(
+            &xp,
+            r#"<entry name="dg-obj"><ip-netmask>10.9.9.9</ip-netmask></entry>"#,
+        )
         .await
         .unwrap();
     client
@@ -249,7 +277,10 @@ async fn push_to_device_group_waits_for_devices() {
         .expect("push job");
     assert_eq!(job.result, JobResult::Ok);
     assert_eq!(job.devices.len(), serials.len(), "{job:?}");
-    assert!(job.devices.iter().all(|d| d.result == JobResult::Ok), "{job:?}");
+    assert!(
+        job.devices.iter().all(|d| d.result == JobResult::Ok),
+        "{job:?}"
+    );
     sim.shutdown().await;
 }
 
@@ -260,11 +291,12 @@ async fn user_id_tags_show_up_in_op_output() {
     let mut msg = UidMessage::new();
     msg.push(UidOp::register_ip("10.1.1.1", "quarantine", Some(600)).unwrap());
     client.user_id(&msg).await.unwrap();
-    let out = client
-        .op("show object registered-ip all")
-        .await
-        .unwrap();
-    assert!(out.xml().contains("10.1.1.1") && out.xml().contains("quarantine"), "{}", out.xml());
+    let out = client.op("show object registered-ip all").await.unwrap();
+    assert!(
+        out.xml().contains("10.1.1.1") && out.xml().contains("quarantine"),
+        "{}",
+        out.xml()
+    );
     sim.shutdown().await;
 }
 
@@ -278,33 +310,60 @@ async fn multi_config_logs_export_and_import() {
     let _ = std::fs::remove_file(&path);
 
     // multi-config: all or nothing, nested per-op errors.
-    let parent = Xpath::at(&Location::vsys("vsys1")).unwrap().child("address");
+    let parent = Xpath::at(&Location::vsys("vsys1"))
+        .unwrap()
+        .child("address");
     let mut mc = panops_panos::config::MultiConfig::new();
-    mc.set(parent.as_str(), r#"<entry name="m1"><fqdn>m1.example</fqdn></entry>"#)
-        .unwrap();
-    mc.set(parent.as_str(), r#"<entry name="m2"><fqdn>m2.example</fqdn></entry>"#)
-        .unwrap();
+    mc.set(
+        parent.as_str(),
+        r#"<entry name="m1"><fqdn>m1.example</fqdn></entry>"#,
+    )
+    .unwrap();
+    mc.set(
+        parent.as_str(),
+        r#"<entry name="m2"><fqdn>m2.example</fqdn></entry>"#,
+    )
+    .unwrap();
     client.multi_config(&mc, false).await.unwrap();
     let got = client.config_get(parent.as_str()).await.unwrap();
     assert!(got.result_xml().unwrap().contains("m2.example"));
     let mut bad = panops_panos::config::MultiConfig::new();
-    bad.set(parent.as_str(), r#"<entry name="m3"><fqdn>m3.example</fqdn></entry>"#)
-        .unwrap();
+    bad.set(
+        parent.as_str(),
+        r#"<entry name="m3"><fqdn>m3.example</fqdn></entry>"#,
+    )
+    .unwrap();
     let long = "n".repeat(64);
-    bad.set(parent.as_str(), &format!(r#"<entry name="{long}"><fqdn>x.example</fqdn></entry>"#))
-        .unwrap()
-        .id = "LEN-ERROR".into();
+    bad.set(
+        parent.as_str(),
+        &format!(r#"<entry name="{long}"><fqdn>x.example</fqdn></entry>"#),
+    )
+    .unwrap()
+    .id = "LEN-ERROR".into();
     let err = client.multi_config(&bad, false).await.unwrap_err();
     let api = err.as_api().expect("api error");
-    assert!(!api.sub_responses.is_empty() || !api.messages.is_empty(), "{api:?}");
-    let after = client.config_get(parent.entry("m3").as_str()).await.unwrap();
-    assert!(after.is_empty_result(), "multi-config must roll back: {}", after.xml());
+    assert!(
+        !api.sub_responses.is_empty() || !api.messages.is_empty(),
+        "{api:?}"
+    );
+    let after = client
+        .config_get(parent.entry("m3").as_str())
+        .await
+        .unwrap();
+    assert!(
+        after.is_empty_result(),
+        "multi-config must roll back: {}",
+        after.xml()
+    );
 
     // logs: client-side range check, then a real query.
     let mut q = panops_panos::log::LogQuery::new("traffic");
     q.nlogs = Some(5001);
     let before = sim.handle().requests().len();
-    assert!(matches!(client.log_query(&q).await, Err(Error::Invalid { .. })));
+    assert!(matches!(
+        client.log_query(&q).await,
+        Err(Error::Invalid { .. })
+    ));
     assert_eq!(sim.handle().requests().len(), before, "nothing sent");
     q.nlogs = Some(5);
     let logs = client
@@ -331,5 +390,56 @@ async fn multi_config_logs_export_and_import() {
         .await
         .unwrap();
     assert!(!certs.is_empty_result(), "{}", certs.xml());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn injected_resets_and_5xx_are_retried_for_reads_only() {
+    use panops_client::http::{RetryPolicy, TransportKind};
+    use panops_sim::Faults;
+
+    let sim = start(SimConfig::firewall().plain()).await;
+    let client = PanosClient::new(
+        builder(&sim)
+            .retry(RetryPolicy {
+                max_attempts: 3,
+                initial_backoff: Duration::from_millis(5),
+                max_backoff: Duration::from_millis(20),
+            })
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    client.api_key().await.unwrap();
+
+    sim.handle().set_faults(Faults {
+        rate_reset: 1.0,
+        ..Faults::default()
+    });
+    match client.op("show system info").await.unwrap_err() {
+        Error::Transport { kind, attempts, .. } => {
+            assert_eq!(kind, TransportKind::Interrupted);
+            assert_eq!(attempts, 3);
+        }
+        other => panic!("{other:?}"),
+    }
+    match client
+        .config_set("/config/shared/tag", r#"<entry name="t"/>"#)
+        .await
+        .unwrap_err()
+    {
+        Error::Transport { attempts, .. } => assert_eq!(attempts, 1),
+        other => panic!("{other:?}"),
+    }
+
+    sim.handle().set_faults(Faults {
+        rate_5xx: 1.0,
+        ..Faults::default()
+    });
+    let err = client.config_get("/config/shared").await.unwrap_err();
+    assert_eq!(err.as_api().map(|e| e.http_status), Some(503), "{err:?}");
+
+    sim.handle().set_faults(Faults::default());
+    client.op("show system info").await.unwrap();
     sim.shutdown().await;
 }

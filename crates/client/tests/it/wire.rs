@@ -424,3 +424,55 @@ async fn debug_output_hides_secrets() {
     let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
     assert!(!format!("{client:?}").contains(KEY));
 }
+
+#[tokio::test]
+async fn log_pages_advance_skip_until_a_short_page() {
+    let srv = mock::start(|r, _| {
+        if r.param("action").as_deref() == Some("get") {
+            // Page size 2: full pages for skip 0 and 2, a short page for skip 4.
+            let job: u32 = r.param("job-id").unwrap().parse().unwrap();
+            let n = if job < 3 { 2 } else { 1 };
+            let entries: String = (0..n)
+                .map(|i| format!("<entry logid=\"{job}{i}\"><src>10.0.0.{i}</src></entry>"))
+                .collect();
+            (
+                200,
+                format!(
+                    "<response status=\"success\"><result><job><status>FIN</status><id>{job}</id></job>\
+                     <log><logs count=\"{n}\" progress=\"100\">{entries}</logs></log></result></response>"
+                ),
+            )
+        } else {
+            let skip: u32 = r.param("skip").unwrap().parse().unwrap();
+            let job = skip / 2 + 1;
+            (
+                200,
+                format!("<response status=\"success\" code=\"19\"><result><job>{job}</job></result></response>"),
+            )
+        }
+    })
+    .await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    let pages = client
+        .log_pages(
+            &LogQuery::new("traffic"),
+            2,
+            10,
+            Duration::from_millis(5),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        pages.iter().map(|p| p.entries.len()).collect::<Vec<_>>(),
+        vec![2, 2, 1]
+    );
+    let skips: Vec<String> = srv
+        .requests()
+        .iter()
+        .filter(|r| r.param("action").is_none())
+        .map(|r| r.param("skip").unwrap())
+        .collect();
+    assert_eq!(skips, ["0", "2", "4"]);
+    assert_eq!(pages[1].entries[0]["logid"], "20");
+}

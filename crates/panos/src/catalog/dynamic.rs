@@ -644,9 +644,8 @@ impl ObjectKind {
         max_bytes: usize,
     ) -> Result<Vec<String>, CatalogError> {
         if !self.is_entry() {
-            return Err(CatalogError::InvalidName {
+            return Err(CatalogError::NotEntries {
                 kind: self.name.clone(),
-                reason: "bulk set needs a kind made of named entries".into(),
             });
         }
         let mut entries = Vec::with_capacity(values.len());

@@ -232,9 +232,8 @@ impl ObjectKind {
         }
         if let (Some(n), false) = (name, name_used) {
             if !self.is_entry() {
-                return Err(CatalogError::InvalidName {
+                return Err(CatalogError::NotEntries {
                     kind: self.name.clone(),
-                    reason: "this kind is a single configuration element, not named entries".into(),
                 });
             }
             self.check_name(n)?;

@@ -1,7 +1,7 @@
 //! String interner: every distinct string is stored once in one buffer and named by a `u32`.
 //!
-//! An open-addressing table of ids (4 bytes a slot) keeps lookups cheap without a second
-//! copy of the strings as map keys.
+//! An open-addressing table of (hash, id) slots keeps lookups cheap without a second copy
+//! of the strings as map keys.
 
 /// Id of an interned string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -12,8 +12,10 @@ pub(crate) struct Interner {
     data: String,
     /// Start offset of each string; the end is the next start (or `data.len()`).
     starts: Vec<u32>,
-    /// `id + 1` per slot, 0 when empty; the length is a power of two.
-    slots: Vec<u32>,
+    /// `hash << 32 | (id + 1)` per slot, 0 when empty; the length is a power of two.
+    /// Keeping the hash in the slot avoids touching string data on a mismatch and lets
+    /// the table grow without rehashing strings.
+    slots: Vec<u64>,
 }
 
 impl Default for Interner {
@@ -26,14 +28,29 @@ impl Default for Interner {
     }
 }
 
-fn hash(s: &[u8]) -> u64 {
-    // FNV-1a with a final mix: strings here are short names and addresses.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in s {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+const K: u64 = 0x9e37_79b9_7f4a_7c15;
+
+fn word(bytes: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    b[..bytes.len()].copy_from_slice(bytes);
+    u64::from_le_bytes(b)
+}
+
+/// 32-bit hash: 8 bytes at a time, multiply-rotate, then a final avalanche.
+fn hash(s: &[u8]) -> u32 {
+    let mut h = (s.len() as u64) ^ K;
+    let mut chunks = s.chunks_exact(8);
+    for chunk in &mut chunks {
+        h = (h ^ word(chunk)).wrapping_mul(K).rotate_left(29);
     }
-    h ^ (h >> 29)
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        h = (h ^ word(rest)).wrapping_mul(K).rotate_left(29);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    (h >> 32) as u32
 }
 
 impl Interner {
@@ -53,24 +70,30 @@ impl Interner {
     }
 
     pub(crate) fn bytes(&self) -> usize {
-        self.data.capacity() + self.starts.capacity() * 4 + self.slots.capacity() * 4
+        self.data.capacity() + self.starts.capacity() * 4 + self.slots.capacity() * 8
     }
 
-    pub(crate) fn lookup(&self, s: &str) -> Option<Sym> {
+    /// Slot index of `s`: `Ok` when present (with its id), `Err` with the empty slot to use.
+    fn probe(&self, s: &str, h: u32) -> Result<Sym, usize> {
         let mask = self.slots.len() - 1;
-        let mut i = hash(s.as_bytes()) as usize & mask;
+        let mut i = h as usize & mask;
         loop {
-            match self.slots[i] {
-                0 => return None,
-                v => {
-                    let sym = Sym(v - 1);
-                    if self.get(sym) == s {
-                        return Some(sym);
-                    }
+            let slot = self.slots[i];
+            if slot == 0 {
+                return Err(i);
+            }
+            if (slot >> 32) as u32 == h {
+                let sym = Sym((slot as u32).wrapping_sub(1));
+                if self.get(sym) == s {
+                    return Ok(sym);
                 }
             }
             i = (i + 1) & mask;
         }
+    }
+
+    pub(crate) fn lookup(&self, s: &str) -> Option<Sym> {
+        self.probe(s, hash(s.as_bytes())).ok()
     }
 
     /// Interns `s`; `None` when the index would pass 4 GiB of string data.
@@ -78,20 +101,11 @@ impl Interner {
         if (self.starts.len() + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        let mask = self.slots.len() - 1;
-        let mut i = hash(s.as_bytes()) as usize & mask;
-        loop {
-            match self.slots[i] {
-                0 => break,
-                v => {
-                    let sym = Sym(v - 1);
-                    if self.get(sym) == s {
-                        return Some(sym);
-                    }
-                }
-            }
-            i = (i + 1) & mask;
-        }
+        let h = hash(s.as_bytes());
+        let free = match self.probe(s, h) {
+            Ok(sym) => return Some(sym),
+            Err(free) => free,
+        };
         let start = u32::try_from(self.data.len()).ok()?;
         let id = u32::try_from(self.starts.len())
             .ok()
@@ -99,21 +113,20 @@ impl Interner {
         u32::try_from(self.data.len() + s.len()).ok()?;
         self.data.push_str(s);
         self.starts.push(start);
-        self.slots[i] = id + 1;
+        self.slots[free] = (u64::from(h) << 32) | u64::from(id + 1);
         Some(Sym(id))
     }
 
     fn grow(&mut self) {
         let new_len = self.slots.len() * 2;
-        let mut slots = vec![0u32; new_len];
+        let mut slots = vec![0u64; new_len];
         let mask = new_len - 1;
-        for id in 0..self.starts.len() {
-            let s = self.get(Sym(id as u32));
-            let mut i = hash(s.as_bytes()) as usize & mask;
+        for &slot in self.slots.iter().filter(|&&s| s != 0) {
+            let mut i = (slot >> 32) as usize & mask;
             while slots[i] != 0 {
                 i = (i + 1) & mask;
             }
-            slots[i] = id as u32 + 1;
+            slots[i] = slot;
         }
         self.slots = slots;
     }

@@ -282,8 +282,8 @@ impl Parser {
     fn close(&mut self, ctx: Ctx) -> Result<(), IndexError> {
         match ctx {
             Ctx::Text(slot) => {
-                let value = self.text.trim().to_string();
-                let sym = self.intern(&value)?;
+                let value = self.text.trim();
+                let sym = self.index.strings.intern(value).ok_or_else(too_large)?;
                 match slot {
                     TextSlot::AddressValue(kind) => {
                         self.cur.address_kind = kind;
@@ -296,15 +296,18 @@ impl Parser {
                     TextSlot::Action => self.cur.action = sym,
                     TextSlot::Disabled => self.cur.disabled = value == "yes",
                     TextSlot::ParentDg => {
-                        if !value.is_empty() {
+                        if !self.text.trim().is_empty() {
                             self.index.parents.insert(self.readonly_dg, sym);
                         }
                     }
                 }
             }
             Ctx::Member(slot) => {
-                let value = self.text.trim().to_string();
-                let sym = self.intern(&value)?;
+                let sym = self
+                    .index
+                    .strings
+                    .intern(self.text.trim())
+                    .ok_or_else(too_large)?;
                 self.cur.lists[slot].push(sym);
             }
             Ctx::Entry(typ) => self.finish_entry(typ)?,

@@ -246,3 +246,39 @@ fn debug_of_a_keygen_response_hides_the_key() {
     let dbg = format!("{r:?}");
     assert!(!dbg.contains("LUFRPT14"), "{dbg}");
 }
+
+/// Indicative figure only (nothing asserted on time):
+/// `cargo test -p panops-panos --test request_model -- --ignored --nocapture`.
+#[test]
+#[ignore = "measurement; run with --ignored --nocapture"]
+fn measure_large_get_parse() {
+    let mut body = String::from(r#"<response status="success" code="19"><result><address>"#);
+    for i in 0..20_000 {
+        body.push_str(&format!(
+            r#"<entry name="host-{i}" admin="admin" time="2026/11/22 04:00:00"><ip-netmask>10.{}.{}.{}/32</ip-netmask><tag><member>t{}</member></tag><description>generated object {i}</description></entry>"#,
+            i / 65536,
+            (i / 256) % 256,
+            i % 256,
+            i % 7
+        ));
+    }
+    body.push_str("</address></result></response>");
+    let start = std::time::Instant::now();
+    let r = Response::parse(200, body.as_bytes()).unwrap();
+    let elapsed = start.elapsed();
+    let n = r
+        .result()
+        .unwrap()
+        .child("address")
+        .unwrap()
+        .elements()
+        .count();
+    assert_eq!(n, 20_000);
+    println!(
+        "parsed {} entries, {:.1} MB in {:?} ({:.0} MB/s)",
+        n,
+        body.len() as f64 / 1e6,
+        elapsed,
+        body.len() as f64 / 1e6 / elapsed.as_secs_f64()
+    );
+}
