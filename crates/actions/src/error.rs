@@ -264,13 +264,13 @@ impl From<panops_client::scm::JobError> for ActionError {
         use panops_client::scm::JobError as E;
         match e {
             E::Scm(s) => s.into(),
-            E::Failed { job_id, .. } => Self::JobFailed {
+            E::Failed { ref job_id, .. } => Self::JobFailed {
+                job_id: job_id.clone(),
                 message: e.to_string(),
-                job_id,
             },
-            E::TimedOut { job_id, .. } => Self::Timeout {
+            E::TimedOut { ref job_id, .. } => Self::Timeout {
+                job_id: job_id.clone(),
                 message: e.to_string(),
-                job_id,
             },
             other => Self::decode(other.to_string()),
         }

@@ -113,6 +113,9 @@ struct CallArgs {
     /// Output format (as the global -o).
     #[arg(short, long, value_enum)]
     output: Option<Format>,
+    /// API family (as `panops scm --family`).
+    #[arg(long, value_parser = parse_family)]
+    family: Option<Family>,
 }
 
 fn parse_family(s: &str) -> Result<Family, String> {
@@ -189,6 +192,10 @@ pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Re
                 }
             };
             let format = call.output.unwrap_or(format);
+            let overrides = ScmOverrides {
+                family: call.family.or(overrides.family),
+                ..overrides
+            };
             let settings = scm_settings::load(profile, &overrides)?;
             let family = settings.family;
             let params = match call_params(&catalog, family, &call) {
@@ -303,20 +310,13 @@ fn load_catalog(spec_dir: Option<&Path>) -> Result<CatalogHandle> {
 }
 
 fn build_client(settings: &scm_settings::ScmSettings, catalog: CatalogHandle) -> Result<ScmClient> {
-    let ca_pem = match &settings.ca_file {
-        Some(path) => Some(
-            std::fs::read(path)
-                .with_context(|| format!("cannot read CA file {}", path.display()))?,
-        ),
-        None => None,
-    };
     let mut builder = ScmClient::builder(settings.credentials.clone())
         .family(settings.family)
         .catalog(catalog)
         .timeout(Duration::from_secs(settings.timeout_secs))
         .tls(TlsOptions {
-            skip_verify: settings.skip_verify,
-            ca_pem,
+            ca_bundle: settings.ca_file.clone(),
+            danger_accept_invalid_certs: settings.skip_verify,
         });
     if let Some(url) = &settings.base_url {
         builder = builder.base_url(url);

@@ -43,7 +43,11 @@ fn options() -> Result<Options, String> {
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
-            "--count" => o.count = value("--count")?.parse().map_err(|e| format!("--count: {e}"))?,
+            "--count" => {
+                o.count = value("--count")?
+                    .parse()
+                    .map_err(|e| format!("--count: {e}"))?
+            }
             "--latency-ms" => {
                 o.latency_ms = value("--latency-ms")?
                     .parse()
@@ -109,9 +113,16 @@ async fn run_panops(o: &Options) -> Result<(Timing, u64), Box<dyn std::error::Er
         return Err(format!("{failures} creates failed, first: {e}").into());
     }
     let created = Instant::now();
-    let job = client.push(&[PUSH_FOLDER.to_string()], Some("benchmark")).await?;
+    let job = client
+        .push(&[PUSH_FOLDER.to_string()], Some("benchmark"))
+        .await?;
     client
-        .wait_job(&job, Duration::from_secs(1), Duration::from_secs(600), |_| {})
+        .wait_job(
+            &job,
+            Duration::from_secs(1),
+            Duration::from_secs(600),
+            |_| {},
+        )
         .await?;
     let done = Instant::now();
     let tokens = sim.handle().token_requests();

@@ -6,7 +6,9 @@ mod scm_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use panops_client::scm::{ManualClock, ScmClient, ScmCredentials, ScmError, TokenCache};
+use panops_client::scm::{
+    ManualClock, ScmClient, ScmCredentials, ScmError, TlsOptions, TokenCache,
+};
 use scm_support::*;
 use serde_json::json;
 
@@ -107,6 +109,26 @@ async fn refetches_once_on_401() {
     assert_eq!(sim.handle().token_requests(), 2);
     let statuses: Vec<u16> = sim.handle().requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses, vec![200, 401, 200]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_workers_hitting_401_cause_one_refetch() {
+    let sim = start_sim().await;
+    let client = client(&sim);
+    client.tokens().token().await.unwrap();
+    sim.handle().expire_tokens();
+    let mut tasks = Vec::new();
+    for _ in 0..64 {
+        let c = client.clone();
+        tasks.push(tokio::spawn(async move {
+            c.call(None, "tag", "list", json!({"folder": "Shared", "limit": 1}))
+                .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().expect("call succeeds after the re-fetch");
+    }
+    assert_eq!(sim.handle().token_requests(), 2);
 }
 
 #[tokio::test]
@@ -218,4 +240,57 @@ async fn clients_sharing_a_token_cache_share_the_token() {
         2,
         "a and b share, c has its own"
     );
+}
+
+#[tokio::test]
+async fn tls_verification_is_on_by_default_and_a_ca_bundle_is_honoured() {
+    let cfg = panops_scm_sim::ScmSimConfig::new("127.0.0.1:0".parse().unwrap(), true);
+    let sim = panops_scm_sim::ScmSimulator::start(cfg).await.unwrap();
+    assert!(sim.base_url().starts_with("https://"));
+
+    // Self-signed certificate, no CA given: refused before any credential is sent.
+    let strict = ScmClient::builder(credentials())
+        .base_url(sim.base_url())
+        .token_url(sim.token_url())
+        .build()
+        .unwrap();
+    let err = strict
+        .call(None, "tag", "list", json!({"folder": "Shared"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "failed to obtain access token");
+    assert_eq!(sim.handle().token_requests(), 0);
+
+    // Trusting the simulator's certificate.
+    let ca = std::env::temp_dir().join(format!("panops-scm-ca-{}.pem", std::process::id()));
+    std::fs::write(&ca, sim.ca_pem().unwrap()).unwrap();
+    let trusted = ScmClient::builder(credentials())
+        .base_url(sim.base_url())
+        .token_url(sim.token_url())
+        .tls(TlsOptions {
+            ca_bundle: Some(ca.clone()),
+            ..TlsOptions::default()
+        })
+        .build()
+        .unwrap();
+    let listed = trusted
+        .call(None, "tag", "list", json!({"folder": "Shared"}))
+        .await;
+    let _ = std::fs::remove_file(&ca);
+    listed.expect("verified TLS works with the CA bundle");
+
+    // Explicit opt-out.
+    let insecure = ScmClient::builder(credentials())
+        .base_url(sim.base_url())
+        .token_url(sim.token_url())
+        .tls(TlsOptions {
+            danger_accept_invalid_certs: true,
+            ..TlsOptions::default()
+        })
+        .build()
+        .unwrap();
+    insecure
+        .call(None, "tag", "list", json!({"folder": "Shared"}))
+        .await
+        .expect("skip-verify works");
 }

@@ -85,6 +85,23 @@ impl ApiRequest {
         }
     }
 
+    /// A request of any documented `type` not covered by a builder (e.g. `report`),
+    /// to be completed with [`ApiRequest::with_param`]. `idempotent` states whether a
+    /// transport failure may be retried blindly.
+    pub fn custom(request_type: &str, idempotent: bool) -> Result<Self> {
+        const TYPES: [&str; 10] = [
+            "keygen", "config", "commit", "op", "report", "log", "import", "export", "user-id",
+            "version",
+        ];
+        if !TYPES.contains(&request_type) {
+            return Err(Error::invalid(
+                "type",
+                format!("{request_type:?} is not one of {}", TYPES.join(", ")),
+            ));
+        }
+        Ok(Self::new(request_type, idempotent))
+    }
+
     pub(crate) fn push(mut self, name: &str, value: impl Into<String>) -> Self {
         self.params
             .push((name.to_owned(), ParamValue::Plain(value.into())));
@@ -292,5 +309,11 @@ mod tests {
         assert!(ApiRequest::new("log", true).with_target("0079").is_err());
         assert!(r.clone().with_param("key", "x").is_err());
         assert!(r.with_target("bad serial").is_err());
+        let rep = ApiRequest::custom("report", true)
+            .unwrap()
+            .with_param("reporttype", "predefined")
+            .unwrap();
+        assert_eq!(rep.form_body(), "type=report&reporttype=predefined");
+        assert!(ApiRequest::custom("bogus", true).is_err());
     }
 }

@@ -7,7 +7,7 @@ use panops_scm::{Catalog, Operation, SchemaKind, ScmError};
 use serde_json::Value;
 
 use crate::routes::{RouteDef, RouteTable};
-use crate::server::Validator;
+use crate::server::{RequestValidator, Validator};
 
 /// Routes and validator from the built-in catalog.
 pub fn builtin_routes() -> (RouteTable, Option<Validator>) {
@@ -22,16 +22,31 @@ pub fn from_catalog(catalog: &'static Catalog) -> (RouteTable, Option<Validator>
         .enumerate()
         .map(|(i, op)| route_for(i, op))
         .collect();
-    let validator: Validator = Arc::new(move |index: usize, body: &Value| {
-        let Some(op) = catalog.operations().get(index) else {
+    let validator: Validator = Arc::new(CatalogValidator(catalog));
+    (RouteTable::new(routes), Some(validator))
+}
+
+/// Validation with the catalog's rules (types, lengths, patterns, enums, bounds, one-of).
+struct CatalogValidator(&'static Catalog);
+
+impl RequestValidator for CatalogValidator {
+    fn validate_body(&self, op_index: usize, body: &Value) -> Vec<(String, String)> {
+        let Some(op) = self.0.operations().get(op_index) else {
             return Vec::new();
         };
-        match catalog.validate_body(op, body) {
+        match self.0.validate_body(op, body) {
             Ok(()) => Vec::new(),
             Err(e) => vec![(field_of(&e), e.to_string())],
         }
-    });
-    (RouteTable::new(routes), Some(validator))
+    }
+
+    fn validate_query(&self, op_index: usize, name: &str, value: &str) -> Option<String> {
+        let op = self.0.operations().get(op_index)?;
+        self.0
+            .validate_param(op, name, &Value::String(value.to_string()))
+            .err()
+            .map(|e| e.to_string())
+    }
 }
 
 fn route_for(index: usize, op: &Operation) -> RouteDef {
@@ -66,6 +81,11 @@ fn route_for(index: usize, op: &Operation) -> RouteDef {
             .body
             .as_ref()
             .is_some_and(|b| b.schema.kind == SchemaKind::Array),
+        query_params: op
+            .query_params()
+            // A required parameter with a default (`position`: pre) may be omitted.
+            .map(|p| (p.name.clone(), p.required && p.schema.default.is_none()))
+            .collect(),
         key_params,
     }
 }

@@ -173,6 +173,20 @@ impl ApiError {
             .with_detail("message", format!("{method} is not supported on {path}"))
     }
 
+    /// The error a fault injected with this status answers with.
+    pub fn for_status(status: u16) -> Self {
+        match status {
+            400 => Self::new(400, "E003", "Invalid Command"),
+            401 => Self::not_authenticated("injected fault"),
+            403 => Self::new(403, "E007", "Unauthorized"),
+            404 => Self::new(404, "E005", "Object Not Present"),
+            409 => Self::new(409, "E016", "Object Not Unique"),
+            429 => Self::new(429, "API_I00429", "Too Many Requests"),
+            504 => Self::new(504, "4", "Session Timeout"),
+            s => Self::new(s, "E500", "Service Unavailable"),
+        }
+    }
+
     /// The JSON envelope.
     pub fn envelope(&self, request_id: &str) -> Value {
         json!({

@@ -46,7 +46,7 @@ pub use config::{
 };
 pub use errors::{ApiError, ScmSimError};
 pub use routes::{RouteDef, RouteTable, parse_path};
-pub use server::{RecordedRequest, TOKEN_PATHS, Validator};
+pub use server::{RecordedRequest, RequestValidator, TOKEN_PATHS, Validator};
 pub use store::{Container, PREDEFINED_FOLDERS, Rulebase, TenantState};
 pub use time::format_rfc3339;
 

@@ -41,6 +41,8 @@ pub struct RouteDef {
     pub body_required: bool,
     /// Whether the body is a JSON array rather than an object.
     pub body_is_array: bool,
+    /// Declared query parameters with their `required` flag.
+    pub query_params: Vec<(String, bool)>,
     /// Required query parameters that key a collection-level update/delete (`name`,
     /// `host_id`, ...), excluding containers and `position`.
     pub key_params: Vec<String>,
@@ -303,6 +305,7 @@ mod tests {
             body_props: Vec::new(),
             body_required: false,
             body_is_array: false,
+            query_params: Vec::new(),
             key_params: Vec::new(),
         }]);
         assert!(matches!(

@@ -23,8 +23,16 @@ use crate::routes::{ApiFamily, Lookup, PathShape, RouteDef, RouteTable, parse_pa
 use crate::store::{Container, ListFilter, MoveRequest, Rulebase, TenantState};
 use crate::time::SimClock;
 
-/// Body validator supplied by the catalog: `(operation index, body) -> [(field, message)]`.
-pub type Validator = Arc<dyn Fn(usize, &Value) -> Vec<(String, String)> + Send + Sync>;
+/// Checks requests against an operation's declared constraints (the catalog supplies one).
+pub trait RequestValidator: Send + Sync {
+    /// Problems of a JSON body as `(field, message)` pairs; empty when valid.
+    fn validate_body(&self, op_index: usize, body: &Value) -> Vec<(String, String)>;
+    /// The problem with one query parameter value, if any.
+    fn validate_query(&self, op_index: usize, name: &str, value: &str) -> Option<String>;
+}
+
+/// A shared request validator.
+pub type Validator = Arc<dyn RequestValidator>;
 
 /// One API request as seen by the simulator (no headers, no secrets).
 #[derive(Debug, Clone, PartialEq)]
@@ -382,14 +390,14 @@ fn handle_api(
         Fault::None => {}
         Fault::TooMany(secs) => {
             return Outcome::Err {
-                error: ApiError::new(429, "API_I00429", "Too Many Requests"),
+                error: ApiError::for_status(429),
                 client_id: None,
                 operation: None,
                 retry_after: Some(secs),
             };
         }
         Fault::Unavailable(status) => {
-            return err(ApiError::new(status, "E500", "Service Unavailable"));
+            return err(ApiError::for_status(status));
         }
     }
     let claims = match authenticate(shared, headers) {
@@ -427,6 +435,16 @@ fn handle_api(
     };
     let operation = route.map(|r| format!("{}.{}", r.resource, r.operation));
     let q = Query::parse(query);
+    if let Some(r) = route
+        && let Err(error) = check_query(shared, r, method, &q)
+    {
+        return Outcome::Err {
+            error,
+            client_id,
+            operation,
+            retry_after: None,
+        };
+    }
     let ctx = Ctx {
         shared,
         method,
@@ -450,6 +468,44 @@ fn handle_api(
             retry_after: None,
         },
     }
+}
+
+const CONTAINERS: [&str; 3] = ["folder", "snippet", "device"];
+
+/// Declared query parameters are validated; required ones must be present. A required
+/// container (folder/snippet/device) is satisfied by any one of the three, and for requests
+/// with a body it may travel in the body instead (checked on create).
+fn check_query(shared: &Shared, route: &RouteDef, method: &Method, q: &Query) -> Result<(), ApiError> {
+    for (name, value) in &q.0 {
+        if route.query_params.iter().any(|(n, _)| n == name)
+            && let Some(validator) = &shared.validator
+            && let Some(problem) = validator.validate_query(route.op_index, name, value)
+        {
+            return Err(ApiError::invalid_query(name, &problem));
+        }
+    }
+    for (name, required) in &route.query_params {
+        if !required || q.get(name).is_some() {
+            continue;
+        }
+        if CONTAINERS.contains(&name.as_str()) {
+            let bodyless = matches!(*method, Method::GET | Method::DELETE);
+            if bodyless && !CONTAINERS.iter().any(|c| q.get(c).is_some()) {
+                return Err(ApiError::missing_query(name));
+            }
+            continue;
+        }
+        return Err(ApiError::missing_query(name));
+    }
+    Ok(())
+}
+
+fn container_required(route: Option<&RouteDef>) -> bool {
+    route.is_some_and(|r| {
+        r.query_params
+            .iter()
+            .any(|(n, req)| *req && CONTAINERS.contains(&n.as_str()))
+    })
 }
 
 struct Ctx<'a> {
@@ -489,7 +545,7 @@ impl Ctx<'_> {
 
     fn validate(&self, body: &Map<String, Value>) -> Result<(), ApiError> {
         if let (Some(route), Some(validator)) = (self.route, &self.shared.validator) {
-            let problems = validator(route.op_index, &Value::Object(body.clone()));
+            let problems = validator.validate_body(route.op_index, &Value::Object(body.clone()));
             if !problems.is_empty() {
                 return Err(ApiError::invalid_object_many(problems));
             }
@@ -792,7 +848,7 @@ fn array_body(ctx: &Ctx<'_>) -> Option<Reply> {
         }
     };
     if let Some(validator) = &ctx.shared.validator {
-        let problems = validator(route.op_index, &value);
+        let problems = validator.validate_body(route.op_index, &value);
         if !problems.is_empty() {
             return Some(Err(ApiError::invalid_object_many(problems)));
         }
@@ -854,13 +910,24 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             ctx.envelope(items, bare)
         }
         (&Method::POST, None, None) | (&Method::POST, None, Some("import")) => {
-            let body = ctx.json_body()?;
-            ctx.validate(&body)?;
+            let mut body = ctx.json_body()?;
             let container = if ctx.is_setup() {
                 None
             } else {
                 ctx.container_from(Some(&body))?
             };
+            if container.is_none() && container_required(ctx.route) {
+                return Err(ApiError::missing_query("folder"));
+            }
+            // A container given only as query parameter counts as the body's when the body
+            // declares it (v2 bodies carry folder/snippet/device).
+            if let (Some(c), Some(route)) = (&container, ctx.route) {
+                let (key, value) = c.key_value();
+                if !body.contains_key(key) && route.body_props.iter().any(|p| p == key) {
+                    body.insert(key.to_string(), Value::String(value.to_string()));
+                }
+            }
+            ctx.validate(&body)?;
             let rulebase = ctx.rulebase()?;
             let created = shared
                 .tenant

@@ -817,7 +817,7 @@ impl TenantState {
         if fail {
             self.fail_next_pushes -= 1;
         } else {
-            self.running = self.candidate.clone();
+            self.running = self.pushed_tree(&folders);
             let version = self.versions.last().map_or(1, |v| v.id + 1);
             self.versions.push(ConfigVersion {
                 id: version,
@@ -825,7 +825,7 @@ impl TenantState {
                 admin: admin.clone(),
                 description: description.clone(),
                 folders: folders.clone(),
-                tree: self.candidate.clone(),
+                tree: self.running.clone(),
             });
         }
         let id = self.jobs.last().map_or(1, |j| j.id + 1);
@@ -839,6 +839,50 @@ impl TenantState {
             fail,
         });
         Ok(id)
+    }
+
+    /// The running configuration after pushing `folders`: candidate objects of those folders
+    /// (and their descendants; `All` or `Shared` push everything below them), running objects
+    /// elsewhere. Objects outside folders (snippets, devices, setup) and singletons follow the
+    /// candidate.
+    fn pushed_tree(&self, folders: &[String]) -> ConfigTree {
+        let in_scope = |c: &Option<Container>| match c {
+            Some(Container::Folder(f)) => {
+                folders.iter().any(|p| p == "All")
+                    || self.folder_lineage(f).iter().any(|a| folders.contains(a))
+            }
+            _ => true,
+        };
+        let mut out = ConfigTree {
+            collections: BTreeMap::new(),
+            singletons: self.candidate.singletons.clone(),
+        };
+        let stems: std::collections::BTreeSet<&String> = self
+            .candidate
+            .collections
+            .keys()
+            .chain(self.running.collections.keys())
+            .collect();
+        for stem in stems {
+            let mut items: Vec<StoredObject> = self
+                .candidate
+                .collection(stem)
+                .iter()
+                .filter(|o| in_scope(&o.container))
+                .cloned()
+                .collect();
+            items.extend(
+                self.running
+                    .collection(stem)
+                    .iter()
+                    .filter(|o| !in_scope(&o.container))
+                    .cloned(),
+            );
+            if !items.is_empty() {
+                out.collections.insert(stem.clone(), items);
+            }
+        }
+        out
     }
 
     /// Loads a config version into the candidate.
@@ -1068,6 +1112,51 @@ mod tests {
         assert!(matches!(j.phase(500, 1000), JobPhase::Active(50)));
         assert_eq!(j.phase(1000, 1000), JobPhase::Done);
         assert_eq!(j.to_json(1000, 1001, 1000, false)["status_str"], "FIN");
+    }
+
+    #[test]
+    fn push_applies_only_the_pushed_folders() {
+        let mut s = TenantState::new();
+        s.create(
+            "tags",
+            folder("Mobile Users"),
+            None,
+            obj(json!({"name": "mu"})),
+        )
+        .unwrap();
+        s.create(
+            "tags",
+            folder("Remote Networks"),
+            None,
+            obj(json!({"name": "rn"})),
+        )
+        .unwrap();
+        s.push(vec!["Mobile Users".into()], "a@b".into(), "d".into(), 1, 0)
+            .unwrap();
+        let names = |t: &ConfigTree| -> Vec<String> {
+            t.collection("tags")
+                .iter()
+                .map(|o| o.name().unwrap_or("").to_string())
+                .collect()
+        };
+        assert_eq!(names(&s.running), ["mu"]);
+        // Pushing a parent folder takes its descendants along.
+        s.push(vec!["Shared".into()], "a@b".into(), "d".into(), 2, 0)
+            .unwrap();
+        assert_eq!(names(&s.running), ["mu", "rn"]);
+        // Discarding the candidate restores what is running.
+        s.create(
+            "tags",
+            folder("Remote Networks"),
+            None,
+            obj(json!({"name": "draft"})),
+        )
+        .unwrap();
+        s.push(vec!["Mobile Users".into()], "a@b".into(), "d".into(), 3, 0)
+            .unwrap();
+        assert_eq!(names(&s.running), ["mu", "rn"]);
+        s.rollback_candidate();
+        assert_eq!(names(&s.candidate), ["mu", "rn"]);
     }
 
     #[test]

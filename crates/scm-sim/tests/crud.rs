@@ -121,6 +121,15 @@ async fn sse_family_uses_folder_query_and_shares_state() {
         )
         .await;
     assert_eq!(status, 404);
+    // v2 with the folder only in the query string is accepted too.
+    let q = api
+        .ok(
+            "POST",
+            "/config/objects/v1/addresses?folder=Remote%20Networks",
+            Some(json!({"name": "q1", "fqdn": "q.example.com"})),
+        )
+        .await;
+    assert_eq!(q["folder"], "Remote Networks");
 }
 
 #[tokio::test]
@@ -377,4 +386,64 @@ async fn folders_through_the_setup_api() {
         .ok("GET", &format!("/config/setup/v1/folders/{id}"), None)
         .await;
     assert_eq!(got["parent"], "Shared");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_workers_share_one_consistent_tenant() {
+    let sim = start(false).await;
+    let api = std::sync::Arc::new(Api::new(&sim).await);
+    let mut tasks = Vec::new();
+    for w in 0..64 {
+        let api = api.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..5 {
+                api.ok(
+                    "POST",
+                    "/config/objects/v1/addresses",
+                    Some(json!({"name": format!("w{w}-{i}"), "folder": "Shared", "fqdn": "c.example.com"})),
+                )
+                .await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let list = api
+        .ok(
+            "GET",
+            "/config/objects/v1/addresses?folder=Shared&limit=1000",
+            None,
+        )
+        .await;
+    assert_eq!(list["total"], 320);
+    // A race on one name: exactly one create wins.
+    let mut racers = Vec::new();
+    for _ in 0..16 {
+        let api = api.clone();
+        racers.push(tokio::spawn(async move {
+            api.call(
+                "POST",
+                "/config/objects/v1/tags",
+                Some(json!({"name": "contested", "folder": "Shared"})),
+            )
+            .await
+            .0
+        }));
+    }
+    let mut statuses = Vec::new();
+    for r in racers {
+        statuses.push(r.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        15,
+        "{statuses:?}"
+    );
+    assert_eq!(sim.handle().token_requests(), 1);
 }

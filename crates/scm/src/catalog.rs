@@ -98,6 +98,84 @@ pub struct OperationDescription {
     pub success_status: Option<u16>,
 }
 
+impl std::fmt::Display for ResourceDescription {
+    /// Plain-text `describe` output: one block per operation.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, op) in self.operations.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            writeln!(
+                f,
+                "{}.{} ({})  {} {}",
+                self.resource, op.operation, self.family, op.method, op.path
+            )?;
+            if let Some(s) = &op.summary {
+                writeln!(f, "  {s}")?;
+            }
+            if !op.parameters.is_empty() {
+                writeln!(f, "  parameters:")?;
+                for p in &op.parameters {
+                    let loc = match p.location {
+                        ParamLocation::Path => "path",
+                        ParamLocation::Query => "query",
+                        ParamLocation::Header => "header",
+                    };
+                    writeln!(
+                        f,
+                        "    {}{} ({loc}): {}",
+                        p.name,
+                        if p.required { "*" } else { "" },
+                        p.schema.constraint_summary()
+                    )?;
+                    if let Some(d) = &p.description {
+                        writeln!(f, "        {}", d.lines().next().unwrap_or(""))?;
+                    }
+                }
+            }
+            if !op.body_fields.is_empty() {
+                writeln!(f, "  body fields:")?;
+                for b in &op.body_fields {
+                    writeln!(
+                        f,
+                        "    {}{}: {}",
+                        b.path,
+                        if b.required { "*" } else { "" },
+                        b.schema.constraint_summary()
+                    )?;
+                    if let Some(d) = &b.schema.description {
+                        writeln!(f, "        {}", d.lines().next().unwrap_or(""))?;
+                    }
+                }
+            }
+            for g in &op.one_of_groups {
+                let kind = if g.group.exactly_one {
+                    "exactly one of"
+                } else {
+                    "at most one of"
+                };
+                let at = if g.object.is_empty() {
+                    "body".to_string()
+                } else {
+                    g.object.clone()
+                };
+                let alts: Vec<String> = g
+                    .group
+                    .branches
+                    .iter()
+                    .filter(|b| !b.keys.is_empty())
+                    .map(|b| b.keys.join("+"))
+                    .collect();
+                writeln!(f, "  {at}: {kind} {}", alts.join(" | "))?;
+            }
+            for s in &op.skipped_patterns {
+                writeln!(f, "  pattern not enforced: {} ({})", s.pattern, s.reason)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// One body field in a `describe` listing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldDescription {

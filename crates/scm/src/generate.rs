@@ -30,12 +30,14 @@
 //!      collection-level one gets `By<FirstRequiredQueryParam>` (`updateByName`), or
 //!      `Collection` when it has none.
 //!
+//! On update (PUT) bodies the v2 container group (`folder` | `snippet` | `device`) is "at most
+//! one", not "exactly one": the object already lives somewhere.
+//!
 //! Any remaining collision is an error ([`CatalogError::Duplicate`]), so a newer spec can never
 //! silently shadow an operation.
 
 use crate::error::CatalogError;
 use crate::model::*;
-use indexmap::IndexMap;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -316,10 +318,15 @@ fn operations_from_doc(
                     });
                 }
             }
-            let body = match op.get("requestBody") {
+            let mut body = match op.get("requestBody") {
                 Some(rb) => request_body(&ctx, rb, &location)?,
                 None => None,
             };
+            if method == Method::Put {
+                if let Some(b) = &mut body {
+                    relax_container_group(&mut b.schema);
+                }
+            }
             let responses = responses(&ctx, op.get("responses"), &location)?;
             let list_like = responses
                 .iter()
@@ -354,6 +361,21 @@ fn operations_from_doc(
         }
     }
     Ok(ops)
+}
+
+/// On an update (PUT) the object's container is already known: the v2 "exactly one of folder,
+/// snippet, device" group becomes "at most one" (pan-scm-sdk also enforces it on create only).
+fn relax_container_group(schema: &mut Schema) {
+    for g in &mut schema.one_of {
+        let keys = g.all_keys();
+        if !keys.is_empty()
+            && keys
+                .iter()
+                .all(|k| matches!(*k, "folder" | "snippet" | "device"))
+        {
+            g.exactly_one = false;
+        }
+    }
 }
 
 /// The path component of a server URL (`https://host/config/objects/v1` → `/config/objects/v1`).
@@ -990,7 +1012,11 @@ fn fold_choice(
 }
 
 /// The branch's own `title`, or the title of the schema its `$ref` points to.
-fn explicit_title(ctx: &Ctx<'_>, node: &Value, location: &str) -> Result<Option<String>, CatalogError> {
+fn explicit_title(
+    ctx: &Ctx<'_>,
+    node: &Value,
+    location: &str,
+) -> Result<Option<String>, CatalogError> {
     if let Some(t) = node.get("title").and_then(Value::as_str) {
         return Ok(Some(t.to_string()));
     }
@@ -1109,9 +1135,6 @@ pub fn count_by_file(ops: &[Operation]) -> BTreeMap<(Family, String), usize> {
     }
     m
 }
-
-#[allow(dead_code)]
-fn _assert_indexmap(_: IndexMap<String, Schema>) {}
 
 #[cfg(test)]
 mod tests {

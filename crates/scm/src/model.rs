@@ -187,6 +187,20 @@ impl Operation {
             .min()
     }
 
+    /// The schema of one resource object in the success response: the success schema with a
+    /// list envelope (`data`) and/or array unwrapped. sse-v1 declares GET-by-id as an array
+    /// and lists as `{data: [...]}`; both give the object schema here.
+    pub fn object_schema(&self) -> Option<&Schema> {
+        let mut s = self.success_schema()?;
+        if let Some(data) = s.properties.get("data") {
+            s = data;
+        }
+        if s.kind == SchemaKind::Array {
+            s = s.items.as_deref()?;
+        }
+        Some(s)
+    }
+
     /// The schema of the lowest declared 2xx response, if the spec gives one.
     pub fn success_schema(&self) -> Option<&Schema> {
         let status = self.success_status()?.to_string();
@@ -359,6 +373,77 @@ pub struct Schema {
     /// Vendor description (run-time spec directories only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+impl Schema {
+    /// One-line summary of the constraints, for `describe` output:
+    /// `string, maxLength 63, pattern ^[a-z]+$`, `integer, 1..=65535`, `array of string, maxItems 64`.
+    pub fn constraint_summary(&self) -> String {
+        let mut parts = Vec::new();
+        let kind = match (self.kind, &self.items) {
+            (SchemaKind::Array, Some(items)) => format!("array of {}", items.kind.as_str()),
+            _ if !self.variants.is_empty() => self
+                .variants
+                .iter()
+                .map(|v| v.kind.as_str())
+                .collect::<Vec<_>>()
+                .join(" | "),
+            (k, _) => k.as_str().to_string(),
+        };
+        parts.push(kind);
+        if let Some(f) = &self.format {
+            parts.push(format!("format {f}"));
+        }
+        if self.read_only {
+            parts.push("read-only".to_string());
+        }
+        if !self.enum_values.is_empty() {
+            parts.push(format!("one of {}", Value::Array(self.enum_values.clone())));
+        }
+        match (self.min_length, self.max_length) {
+            (Some(a), Some(b)) => parts.push(format!("length {a}..={b}")),
+            (Some(a), None) => parts.push(format!("minLength {a}")),
+            (None, Some(b)) => parts.push(format!("maxLength {b}")),
+            _ => {}
+        }
+        let num = |n: f64| crate::error::fmt_num(n);
+        match (self.minimum, self.maximum) {
+            (Some(a), Some(b)) => parts.push(format!("{}..={}", num(a), num(b))),
+            (Some(a), None) => parts.push(format!(">= {}", num(a))),
+            (None, Some(b)) => parts.push(format!("<= {}", num(b))),
+            _ => {}
+        }
+        match (self.min_items, self.max_items) {
+            (Some(a), Some(b)) => parts.push(format!("{a}..={b} items")),
+            (Some(a), None) => parts.push(format!("minItems {a}")),
+            (None, Some(b)) => parts.push(format!("maxItems {b}")),
+            _ => {}
+        }
+        if self.unique_items {
+            parts.push("unique".to_string());
+        }
+        if let Some(items) = &self.items {
+            if let Some(p) = &items.pattern {
+                parts.push(format!("items pattern {p}"));
+            }
+            if let Some(m) = items.max_length {
+                parts.push(format!("items maxLength {m}"));
+            }
+            if !items.enum_values.is_empty() {
+                parts.push(format!(
+                    "items one of {}",
+                    Value::Array(items.enum_values.clone())
+                ));
+            }
+        }
+        if let Some(p) = &self.pattern {
+            parts.push(format!("pattern {p}"));
+        }
+        if let Some(d) = &self.default {
+            parts.push(format!("default {d}"));
+        }
+        parts.join(", ")
+    }
 }
 
 /// A group of alternative keys of one object, from a `oneOf` whose branches are objects.

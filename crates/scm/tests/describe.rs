@@ -287,3 +287,44 @@ fn flat_spec_directory_is_classified_by_content() {
         assert!(b == op, "{} differs", op.qualified_name());
     }
 }
+
+#[test]
+fn describe_renders_text_and_object_schemas() {
+    let c = Catalog::builtin();
+    let d = c
+        .describe(Family::SseV1, "address", Some("create"))
+        .unwrap();
+    let text = d.to_string();
+    assert!(
+        text.starts_with("address.create (sse-v1)  POST /sse/config/v1/addresses\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    folder* (query): string, one of [\"Shared\""),
+        "{text}"
+    );
+    assert!(text.contains("    name*: string, maxLength 63\n"), "{text}");
+    assert!(
+        text.contains("  body: exactly one of ip_netmask | ip_range | ip_wildcard | fqdn\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    tag: array of string, maxItems 64, items maxLength 127\n"),
+        "{text}"
+    );
+    // sse-v1 GET-by-id is declared as an array; the object schema unwraps it.
+    let get = c.operation(Family::SseV1, "address", "get").unwrap();
+    assert_eq!(
+        get.success_schema().map(|s| s.kind),
+        Some(panops_scm::SchemaKind::Array)
+    );
+    let obj = get.object_schema().unwrap();
+    assert!(obj.properties.contains_key("ip_netmask"));
+    let list = c.operation(Family::V2, "address", "list").unwrap();
+    assert!(
+        list.object_schema()
+            .unwrap()
+            .properties
+            .contains_key("fqdn")
+    );
+}

@@ -542,3 +542,36 @@ fn typical_payloads_are_accepted() {
     );
     assert_eq!(e, "missing required parameter 'dynamic.filter'");
 }
+
+#[test]
+fn update_does_not_need_the_container() {
+    // pan-scm-sdk's AddressUpdateModel sends no folder; create must have exactly one.
+    let id = "123e4567-e89b-12d3-a456-426655440000";
+    assert!(
+        build(
+            Family::V2,
+            "address",
+            "update",
+            json!({"id": id, "name": "a", "ip_netmask": "10.0.0.2"})
+        )
+        .is_ok()
+    );
+    assert!(
+        build(
+            Family::V2,
+            "address",
+            "update",
+            json!({"id": id, "name": "a", "ip_netmask": "10.0.0.2", "folder": "A", "device": "B"})
+        )
+        .is_err()
+    );
+    assert_eq!(
+        err(
+            Family::V2,
+            "address",
+            "create",
+            json!({"name": "a", "ip_netmask": "10.0.0.2"})
+        ),
+        "invalid parameter 'body': exactly one of folder, snippet, device is required, none given"
+    );
+}

@@ -11,7 +11,10 @@ const VSYS: &str = "/config/devices/entry[@name='localhost.localdomain']/vsys/en
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(2000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2000);
     let sim = Simulator::start(SimConfig::firewall().plain()).await?;
     let url = format!("{}/api/", sim.url());
     let http = reqwest::Client::new();
@@ -40,7 +43,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let r = http
                         .post(&url)
                         .header("X-PAN-KEY", &key)
-                        .form(&[("type", "op"), ("cmd", "<show><system><info/></system></show>")])
+                        .form(&[
+                            ("type", "op"),
+                            ("cmd", "<show><system><info/></system></show>"),
+                        ])
                         .send()
                         .await?;
                     r.bytes().await?;
@@ -75,7 +81,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let body = http
             .post(&url)
             .header("X-PAN-KEY", &key)
-            .form(&[("type", "config"), ("action", "set"), ("xpath", &xpath), ("element", &element)])
+            .form(&[
+                ("type", "config"),
+                ("action", "set"),
+                ("xpath", &xpath),
+                ("element", &element),
+            ])
             .send()
             .await?
             .text()
@@ -88,7 +99,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let got = http
             .post(&url)
             .header("X-PAN-KEY", &key)
-            .form(&[("type", "config"), ("action", "get"), ("xpath", &format!("{xpath}/entry[@name='bench-{count}-{}']", count - 1))])
+            .form(&[
+                ("type", "config"),
+                ("action", "get"),
+                (
+                    "xpath",
+                    &format!("{xpath}/entry[@name='bench-{count}-{}']", count - 1),
+                ),
+            ])
             .send()
             .await?
             .text()

@@ -43,5 +43,12 @@ async fn main() {
 }
 
 fn tracing_subscriber_init() {
-    // the library logs through `tracing`; without a subscriber the example stays quiet
+    // request log lines (method, type, action, xpath, status; never keys) go to stderr
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PANOPS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,panops_sim=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
 }

@@ -681,7 +681,11 @@ impl SimState {
         let scoped = !force && !partial_admins.is_empty();
         let mut snapshot = if scoped {
             let mut base = dev.running.clone();
-            for (a, op) in dev.pending.iter().filter(|(a, _)| partial_admins.contains(a)) {
+            for (a, op) in dev
+                .pending
+                .iter()
+                .filter(|(a, _)| partial_admins.contains(a))
+            {
                 let _ = device::apply_write(&mut base, op, a, dev.panorama);
             }
             base
@@ -948,7 +952,7 @@ impl SimState {
             }
             results.push(DeviceResult {
                 serial: serial.clone(),
-                name: fw.hostname.clone(),
+                name: fw.current_hostname(),
                 ok,
                 errors,
                 warnings: vec![],

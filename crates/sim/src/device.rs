@@ -231,6 +231,17 @@ impl Device {
         );
     }
 
+    /// Hostname from the running config (deviceconfig/system/hostname), else the factory one.
+    pub fn current_hostname(&self) -> String {
+        self.running
+            .find("devices")
+            .and_then(|d| d.entry_child("localhost.localdomain"))
+            .and_then(|l| l.find_text("deviceconfig/system/hostname"))
+            .map(str::to_string)
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| self.hostname.clone())
+    }
+
     /// Candidate or running tree.
     pub fn tree(&self, running: bool) -> &Element {
         if running {

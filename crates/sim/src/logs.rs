@@ -15,7 +15,7 @@ pub fn drain_traffic(d: &mut Device) {
     let ended = std::mem::take(&mut d.traffic.ended);
     let threats = std::mem::take(&mut d.traffic.threats);
     let serial = d.serial.clone();
-    let host = d.hostname.clone();
+    let host = d.current_hostname();
     for (s, reason) in ended {
         let now = now_stamp();
         let user = d

@@ -132,7 +132,7 @@ fn system_info(dev: &Device) -> String {
         .to_string();
     let common = format!(
         "<hostname>{h}</hostname><ip-address>{ip}</ip-address><public-ip-address>unknown</public-ip-address><netmask>255.255.255.0</netmask><default-gateway>10.0.0.1</default-gateway><is-dhcp>no</is-dhcp><ipv6-address>unknown</ipv6-address><ipv6-link-local-address>fe80::250:56ff:fe00:1/64</ipv6-link-local-address><mac-address>00:50:56:00:00:{m:02x}</mac-address><time>{now}</time><uptime>{up}</uptime><devicename>{h}</devicename>",
-        h = xml::escape(&dev.hostname),
+        h = xml::escape(&dev.current_hostname()),
         ip = dev.ip,
         m = dev.serial.len() as u8 + dev.serial.bytes().last().unwrap_or(0),
         up = dev.uptime(),
@@ -158,12 +158,17 @@ fn resources(dev: &Device) -> String {
     let load = 0.3 + (sessions as f64 / 500.0);
     let idle = 92.0 - (sessions as f64 / 50.0);
     format!(
-        "top - {} up {} min,  0 users,  load average: {load:.2}, {:.2}, {:.2}\nTasks: 151 total,   1 running, 150 sleeping,   0 stopped,   0 zombie\n%Cpu(s):  {:.1} us,  1.2 sy,  0.0 ni, {idle:.1} id,  0.3 wa,  0.0 hi,  0.2 si,  0.0 st\nMiB Mem :   6521.4 total,    812.3 free,   4102.7 used,   1606.4 buff/cache\nMiB Swap:      0.0 total,      0.0 free,      0.0 used.   1734.9 avail Mem\n\n  PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND\n 3012 root      20   0  946312 245032  21044 S   2.0   3.7  12:01.33 mgmtsrvr\n 2871 root      20   0 1120852 104532  10400 S   1.0   1.6   4:20.18 devsrvr\n",
+        "top - {} up {} min,  0 users,  load average: {load:.2}, {:.2}, {:.2}\nTasks: 151 total,   1 running, 150 sleeping,   0 stopped,   0 zombie\n%Cpu(s):  {:.1} us,  1.2 sy,  0.0 ni, {idle:.1} id,  0.3 wa,  0.0 hi,  0.2 si,  0.0 st\nKiB Mem :  {mem_total} total,  {mem_free} free,  {mem_used} used,  {mem_buf} buff/cache\nKiB Swap:        0 total,        0 free,        0 used.  {mem_avail} avail Mem\n\n  PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND\n 3012 root      20   0  946312 245032  21044 S   2.0   3.7  12:01.33 mgmtsrvr\n 2871 root      20   0 1120852 104532  10400 S   1.0   1.6   4:20.18 devsrvr\n",
         chrono::Utc::now().format("%H:%M:%S"),
         up / 60,
         load * 0.9,
         load * 0.8,
         100.0 - idle - 1.7,
+        mem_total = 6_677_904u64,
+        mem_free = 831_792 - (sessions as u64 * 100).min(400_000),
+        mem_used = 4_201_148 + (sessions as u64 * 100).min(400_000),
+        mem_buf = 1_644_964u64,
+        mem_avail = 1_776_536u64,
     )
 }
 
@@ -935,7 +940,7 @@ fn device_entry(fw: &Device, synced: bool) -> String {
     format!(
         "<entry name=\"{s}\"><serial>{s}</serial><connected>yes</connected><unsupported-version>no</unsupported-version><wildfire-rt>no</wildfire-rt><deactivated>no</deactivated><hostname>{h}</hostname><ip-address>{ip}</ip-address><ipv6-address>unknown</ipv6-address><mac-addr/><uptime>{up}</uptime><family>vm</family><model>PA-VM</model><sw-version>{v}</sw-version><app-version>8841-8997</app-version><av-version>5012-5532</av-version><device-dictionary-version>150-598</device-dictionary-version><wildfire-version>912345-916234</wildfire-version><threat-version>8841-8997</threat-version><url-db>paloaltonetworks</url-db><url-filtering-version>20261122.20001</url-filtering-version><logdb-version>11.1.2</logdb-version><vpnclient-package-version/><global-protect-client-package-version>0.0.0</global-protect-client-package-version><prev-app-version>0</prev-app-version><prev-av-version>0</prev-av-version><prev-threat-version>0</prev-threat-version><prev-wildfire-version>0</prev-wildfire-version><domain/><slot-count>0</slot-count><type/><tag/><plugin_versions/><ha-cluster/><vpn-disable-mode>no</vpn-disable-mode><operational-mode>normal</operational-mode><certificate-status/><certificate-subject-name>{s}</certificate-subject-name><certificate-expiry>2031/11/22 00:00:00</certificate-expiry><connected-at>2026/11/22 00:00:00</connected-at><custom-certificate-usage>no</custom-certificate-usage><multi-vsys>no</multi-vsys><vsys><entry name=\"vsys1\"><display-name>vsys1</display-name><shared-policy-status>{sync}</shared-policy-status><shared-policy-md5sum>0</shared-policy-md5sum></entry></vsys><last-masterkey-push-status>Unknown</last-masterkey-push-status><last-masterkey-push-timestamp/><express-mode>no</express-mode><device-cert-present/><device-cert-expiry-date>N/A</device-cert-expiry-date></entry>",
         s = fw.serial,
-        h = xml::escape(&fw.hostname),
+        h = xml::escape(&fw.current_hostname()),
         ip = fw.ip,
         up = fw.uptime(),
         v = SW_VERSION,

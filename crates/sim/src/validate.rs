@@ -196,6 +196,7 @@ enum Family {
     AppGroup,
     Schedule,
     ProfileGroup,
+    Certificate,
 }
 
 fn family_of(kind: &str) -> Option<Family> {
@@ -206,6 +207,7 @@ fn family_of(kind: &str) -> Option<Family> {
         "application-group" => Family::AppGroup,
         "schedule" => Family::Schedule,
         "profile-group" => Family::ProfileGroup,
+        "certificate" => Family::Certificate,
         _ => return None,
     })
 }
@@ -218,6 +220,7 @@ fn family_kinds(f: Family) -> &'static [&'static str] {
         Family::AppGroup => &["application-group", "application"],
         Family::Schedule => &["schedule"],
         Family::ProfileGroup => &["profile-group"],
+        Family::Certificate => &["certificate"],
     }
 }
 
@@ -228,27 +231,79 @@ struct Ref {
     name: String,
 }
 
-/// All object containers in a tree: (index path, description, is_shared).
-fn containers(tree: &Element) -> Vec<(Vec<usize>, String, bool)> {
+/// A place that holds named objects: shared, a vsys, a device group, Panorama itself,
+/// or the same inside a template / template stack (`root` is the enclosing `<config>`).
+struct Container {
+    path: Vec<usize>,
+    desc: String,
+    shared: bool,
+    root: Vec<usize>,
+    template: bool,
+}
+
+/// All object containers in a tree.
+fn containers(tree: &Element) -> Vec<Container> {
     let mut out = Vec::new();
-    for (i, c) in tree.children.iter().enumerate() {
-        if c.name == "shared" {
-            out.push((vec![i], "shared".to_string(), true));
+    collect(tree, &[], false, "", &mut out, 0);
+    out
+}
+
+fn collect(
+    cfg: &Element,
+    root: &[usize],
+    template: bool,
+    prefix: &str,
+    out: &mut Vec<Container>,
+    depth: usize,
+) {
+    let at = |extra: &[usize]| -> Vec<usize> { root.iter().chain(extra).copied().collect() };
+    for (i, c) in cfg.children.iter().enumerate() {
+        if c.name == "shared" || (c.name == "panorama" && depth == 0) {
+            out.push(Container {
+                path: at(&[i]),
+                desc: format!("{prefix}{}", c.name),
+                shared: c.name == "shared",
+                root: root.to_vec(),
+                template,
+            });
         }
-        if c.name == "devices" {
-            for (j, d) in c.children.iter().enumerate() {
-                for (k, sect) in d.children.iter().enumerate() {
-                    if sect.name == "vsys" || sect.name == "device-group" {
+        if c.name != "devices" {
+            continue;
+        }
+        for (j, d) in c.children.iter().enumerate() {
+            for (k, sect) in d.children.iter().enumerate() {
+                match sect.name.as_str() {
+                    "vsys" | "device-group" => {
                         for (l, e) in sect.children.iter().enumerate() {
-                            let n = e.name_attr().unwrap_or("?");
-                            out.push((vec![i, j, k, l], n.to_string(), false));
+                            out.push(Container {
+                                path: at(&[i, j, k, l]),
+                                desc: format!("{prefix}{}", e.name_attr().unwrap_or("?")),
+                                shared: false,
+                                root: root.to_vec(),
+                                template,
+                            });
                         }
                     }
+                    "template" | "template-stack" if depth == 0 => {
+                        for (l, e) in sect.children.iter().enumerate() {
+                            if let Some((m, conf)) = e
+                                .children
+                                .iter()
+                                .enumerate()
+                                .find(|(_, x)| x.name == "config")
+                            {
+                                let p = at(&[i, j, k, l, m]);
+                                let pre =
+                                    format!("{} {} -> ", sect.name, e.name_attr().unwrap_or("?"));
+                                collect(conf, &p, true, &pre, out, depth + 1);
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
     }
-    out
 }
 
 fn members_of(el: &Element, child: &str) -> Vec<String> {
@@ -327,6 +382,34 @@ fn refs_in(container: &Element) -> Vec<Ref> {
             }
         }
     }
+    if let Some(profiles) = container.child("ssl-tls-service-profile") {
+        for p in &profiles.children {
+            if let Some(cert) = p.child("certificate") {
+                out.push(Ref {
+                    desc: format!(
+                        "ssl-tls-service-profile -> {} -> certificate",
+                        p.name_attr().unwrap_or("?")
+                    ),
+                    family: Family::Certificate,
+                    name: cert.text_str().to_string(),
+                });
+            }
+        }
+    }
+    if let Some(profiles) = container.child("certificate-profile") {
+        for p in &profiles.children {
+            for ca in p.child("CA").map(|c| c.children.as_slice()).unwrap_or(&[]) {
+                out.push(Ref {
+                    desc: format!(
+                        "certificate-profile -> {} -> CA",
+                        p.name_attr().unwrap_or("?")
+                    ),
+                    family: Family::Certificate,
+                    name: ca.name_attr().unwrap_or("").to_string(),
+                });
+            }
+        }
+    }
     for kind in ["address", "address-group", "service", "service-group"] {
         if let Some(k) = container.child(kind) {
             for e in &k.children {
@@ -360,7 +443,7 @@ fn builtin(fam: Family, name: &str) -> bool {
             "any" | "application-default" | "service-http" | "service-https"
         ),
         Family::AppGroup => true, // applications come from the content database; not modelled
-        Family::Tag | Family::Schedule | Family::ProfileGroup => false,
+        Family::Tag | Family::Schedule | Family::ProfileGroup | Family::Certificate => false,
     }
 }
 
@@ -385,27 +468,32 @@ pub fn check_delete(tree: &Element, sel: &[Vec<usize>]) -> Result<(), ApiError> 
             continue;
         };
         let cpath = &p[..p.len() - 2];
-        let Some((_, cdesc, shared)) = all.iter().find(|(cp, _, _)| cp == cpath) else {
+        let Some(owner) = all.iter().find(|c| c.path == cpath) else {
             continue;
         };
         let name = entry.name_attr().unwrap_or("");
         let mut lines = Vec::new();
-        for (cp, desc, is_shared) in &all {
-            let Some(c) = xpath::get(tree, cp) else {
+        for other in &all {
+            let Some(c) = xpath::get(tree, &other.path) else {
                 continue;
             };
-            if cp != cpath {
-                // other containers only see a shared object, unless they shadow it
-                if !*shared || *is_shared || defines(c, fam, name) {
+            if other.path != cpath {
+                // other containers see a shared object of the same config only, unless they shadow it
+                if !owner.shared
+                    || other.shared
+                    || other.root != owner.root
+                    || defines(c, fam, name)
+                {
                     continue;
                 }
             }
             for r in refs_in(c) {
                 if r.family == fam && r.name == name {
-                    lines.push(format!(" {desc} -> {}", r.desc));
+                    lines.push(format!(" {} -> {}", other.desc, r.desc));
                 }
             }
         }
+        let cdesc = &owner.desc;
         if !lines.is_empty() {
             let mut out = vec![format!(
                 " {cdesc} -> {} -> {name} cannot be deleted because of references from:",
@@ -430,18 +518,22 @@ pub fn rename_references(tree: &mut Element, kind_path: &[usize], old: &str, new
         return;
     }
     let cpath = kind_path[..kind_path.len() - 1].to_vec();
-    let shared = containers(tree).iter().any(|(cp, _, s)| *s && *cp == cpath);
-    let targets: Vec<Vec<usize>> = containers(tree)
+    let all = containers(tree);
+    let owner_root = all
+        .iter()
+        .find(|c| c.path == cpath && c.shared)
+        .map(|c| c.root.clone());
+    let targets: Vec<Vec<usize>> = all
         .into_iter()
-        .filter(|(cp, _, _)| *cp == cpath || shared)
-        .map(|(cp, _, _)| cp)
+        .filter(|c| c.path == cpath || owner_root.as_ref() == Some(&c.root))
+        .map(|c| c.path)
         .collect();
     let fields: &[&str] = match fam {
         Family::Address => &["source", "destination", "static"],
         Family::Service => &["service", "members"],
         Family::Tag => &["tag"],
         Family::AppGroup => &["application"],
-        Family::Schedule | Family::ProfileGroup => &[],
+        Family::Schedule | Family::ProfileGroup | Family::Certificate => &[],
     };
     for cp in targets {
         if let Some(c) = xpath::get_mut(tree, &cp) {
@@ -465,29 +557,31 @@ fn rename_members(el: &mut Element, fields: &[&str], old: &str, new: &str, depth
 }
 
 /// Commit-time validation: unresolved references. Returns error lines (empty = valid).
+/// Template contents are partial by design (they combine in stacks and with local
+/// config), so only the device's own containers are checked.
 pub fn commit_errors(tree: &Element) -> Vec<String> {
     let all = containers(tree);
-    let shared_el = all
-        .iter()
-        .find(|(_, _, s)| *s)
-        .and_then(|(p, _, _)| xpath::get(tree, p));
     let mut errors = Vec::new();
-    for (cp, desc, is_shared) in &all {
-        let Some(c) = xpath::get(tree, cp) else {
+    for con in all.iter().filter(|c| !c.template) {
+        let Some(c) = xpath::get(tree, &con.path) else {
             continue;
         };
+        let shared = all
+            .iter()
+            .find(|s| s.shared && s.root == con.root)
+            .and_then(|s| xpath::get(tree, &s.path));
         for r in refs_in(c) {
             if builtin(r.family, &r.name) || defines(c, r.family, &r.name) {
                 continue;
             }
-            if !*is_shared && shared_el.is_some_and(|s| defines(s, r.family, &r.name)) {
+            if !con.shared && shared.is_some_and(|s| defines(s, r.family, &r.name)) {
                 continue;
             }
             errors.push(format!(
-                " {desc} -> {} '{}' is not a valid reference",
-                r.desc, r.name
+                " {} -> {} '{}' is not a valid reference",
+                con.desc, r.desc, r.name
             ));
-            errors.push(format!(" {desc} -> {} is invalid", r.desc));
+            errors.push(format!(" {} -> {} is invalid", con.desc, r.desc));
         }
     }
     errors
@@ -515,5 +609,21 @@ mod tests {
         assert!(check_name(&ctx, "ok name-1.x", false).is_ok());
         assert!(check_name(&ctx, "x' or '1'='1", false).is_err());
         assert!(check_name(&ctx, "-lead", false).is_err());
+    }
+
+    #[test]
+    fn bound_certificate_cannot_be_deleted() {
+        let tree = crate::xml::parse(
+            "<config><shared/><devices><entry name='localhost.localdomain'><template><entry name='T'><config><shared><certificate><entry name='c1'/><entry name='c2'/></certificate><ssl-tls-service-profile><entry name='p1'><certificate>c1</certificate></entry></ssl-tls-service-profile></shared></config></entry></template></entry></devices></config>",
+        )
+        .unwrap();
+        let x = crate::xpath::XPath::parse("/config/devices/entry/template/entry[@name='T']/config/shared/certificate/entry[@name='c1']").unwrap();
+        let e = check_delete(&tree, &x.select(&tree)).unwrap_err();
+        assert_eq!(e.code, 10);
+        assert!(e.lines.iter().any(|l| l.contains("p1")), "{e:?}");
+        let x = crate::xpath::XPath::parse("/config/devices/entry/template/entry[@name='T']/config/shared/certificate/entry[@name='c2']").unwrap();
+        assert!(check_delete(&tree, &x.select(&tree)).is_ok());
+        // template contents are not validated at commit
+        assert!(commit_errors(&tree).is_empty());
     }
 }

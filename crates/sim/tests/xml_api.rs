@@ -561,6 +561,23 @@ async fn user_id_is_reflected_in_show_commands_and_dags() {
         dag.contains("name=\"10.1.2.3\"") && !dag.contains("name=\"10.1.2.4\""),
         "{dag}"
     );
+    c.ok(&[
+        ("type", "config"),
+        ("action", "set"),
+        ("xpath", &format!("{VSYS}/dynamic-user-group")),
+        (
+            "element",
+            "<entry name='risky'><filter>'risky-user'</filter></entry>",
+        ),
+    ])
+    .await;
+    c.commit("<commit/>").await;
+    let tag_user = "<uid-message><version>1.0</version><type>update</type><payload><register-user><entry user='corp\\dave'><tag><member>risky-user</member></tag></entry></register-user></payload></uid-message>";
+    c.ok(&[("type", "user-id"), ("cmd", tag_user)]).await;
+    let dug = c.op("<show><object><dynamic-user-group><name>risky</name></dynamic-user-group></object></show>").await;
+    assert!(dug.contains("name=\"corp\\dave\""), "{dug}");
+    let ru = c.op("<show><object><registered-user><user>corp\\dave</user></registered-user></object></show>").await;
+    assert!(ru.contains("risky-user"), "{ru}");
     let g = c
         .op("<show><user><group><name>ops</name></group></user></show>")
         .await;
@@ -1037,19 +1054,48 @@ async fn template_stack_push_and_pkcs12_import() {
     .await;
     c.commit("<commit/>").await;
     let body = c
-        .ok(&[("type", "commit"), ("action", "all"), ("cmd", "<commit-all><template-stack><name>stack1</name></template-stack></commit-all>")])
+        .ok(&[
+            ("type", "commit"),
+            ("action", "all"),
+            (
+                "cmd",
+                "<commit-all><template-stack><name>stack1</name></template-stack></commit-all>",
+            ),
+        ])
         .await;
     let fin = c.wait_job(&job_id(&body), None).await;
-    assert!(fin.contains("<result>OK</result>") && fin.contains(&serials[0]) && !fin.contains(&serials[1]), "{fin}");
+    assert!(
+        fin.contains("<result>OK</result>")
+            && fin.contains(&serials[0])
+            && !fin.contains(&serials[1]),
+        "{fin}"
+    );
     let banner = format!("{lh}/deviceconfig/system/login-banner");
-    let body = c.ok(&[("type", "config"), ("action", "show"), ("xpath", &banner), ("target", &serials[0])]).await;
+    let body = c
+        .ok(&[
+            ("type", "config"),
+            ("action", "show"),
+            ("xpath", &banner),
+            ("target", &serials[0]),
+        ])
+        .await;
     assert!(body.contains("managed by panorama"), "{body}");
-    let (_, body) = c.call(&[("type", "config"), ("action", "show"), ("xpath", &banner), ("target", &serials[1])]).await;
+    let (_, body) = c
+        .call(&[
+            ("type", "config"),
+            ("action", "show"),
+            ("xpath", &banner),
+            ("target", &serials[1]),
+        ])
+        .await;
     assert!(body.contains("No such node"), "{body}");
 
     // PKCS#12 keypair import on a managed firewall through Panorama
-    let mut params = rcgen::CertificateParams::new(vec!["vpn.example.com".to_string()]).expect("params");
-    params.distinguished_name.push(rcgen::DnType::CommonName, "vpn.example.com");
+    let mut params =
+        rcgen::CertificateParams::new(vec!["vpn.example.com".to_string()]).expect("params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "vpn.example.com");
     let key = rcgen::KeyPair::generate().expect("key");
     let cert = params.self_signed(&key).expect("cert");
     let chain = p12_keystore::PrivateKeyChain::new(
@@ -1061,7 +1107,10 @@ async fn template_stack_push_and_pkcs12_import() {
     ks.add_entry("vpn", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
     let p12 = ks.writer("s3cret").write().expect("p12");
     let send = |pass: &str| {
-        let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(p12.clone()).file_name("vpn.p12"));
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(p12.clone()).file_name("vpn.p12"),
+        );
         c.http
             .post(format!("{}/api/", c.url))
             .header("X-PAN-KEY", &c.key)
@@ -1076,34 +1125,94 @@ async fn template_stack_push_and_pkcs12_import() {
             .multipart(form)
             .send()
     };
-    let body = send("wrong").await.expect("send").text().await.expect("body");
+    let body = send("wrong")
+        .await
+        .expect("send")
+        .text()
+        .await
+        .expect("body");
     assert!(body.contains("status=\"error\""), "{body}");
-    let body = send("s3cret").await.expect("send").text().await.expect("body");
+    let body = send("s3cret")
+        .await
+        .expect("send")
+        .text()
+        .await
+        .expect("body");
     assert!(body.contains("Successfully imported vpn"), "{body}");
     let got = c
-        .ok(&[("type", "config"), ("action", "get"), ("xpath", "/config/shared/certificate/entry[@name='vpn']"), ("target", &serials[1])])
+        .ok(&[
+            ("type", "config"),
+            ("action", "get"),
+            ("xpath", "/config/shared/certificate/entry[@name='vpn']"),
+            ("target", &serials[1]),
+        ])
         .await;
-    assert!(got.contains("<common-name>vpn.example.com</common-name>") && got.contains("<private-key>"), "{got}");
+    assert!(
+        got.contains("<common-name>vpn.example.com</common-name>") && got.contains("<private-key>"),
+        "{got}"
+    );
     sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn partial_commit_commits_only_that_admins_changes() {
-    let sim = start(SimConfig::firewall().admin(AdminAccount::new("alice", "a")).admin(AdminAccount::new("bob", "b"))).await;
+    let sim = start(
+        SimConfig::firewall()
+            .admin(AdminAccount::new("alice", "a"))
+            .admin(AdminAccount::new("bob", "b")),
+    )
+    .await;
     let alice = Client::login(&sim, "alice", "a").await;
     let bob = Client::login(&sim, "bob", "b").await;
     let tags = format!("{VSYS}/tag");
-    alice.ok(&[("type", "config"), ("action", "set"), ("xpath", &tags), ("element", "<entry name='from-alice'/>")]).await;
-    bob.ok(&[("type", "config"), ("action", "set"), ("xpath", &tags), ("element", "<entry name='from-bob'/>")]).await;
-    let fin = alice.commit("<commit><partial><admin><member>alice</member></admin></partial></commit>").await;
+    alice
+        .ok(&[
+            ("type", "config"),
+            ("action", "set"),
+            ("xpath", &tags),
+            ("element", "<entry name='from-alice'/>"),
+        ])
+        .await;
+    bob.ok(&[
+        ("type", "config"),
+        ("action", "set"),
+        ("xpath", &tags),
+        ("element", "<entry name='from-bob'/>"),
+    ])
+    .await;
+    let fin = alice
+        .commit("<commit><partial><admin><member>alice</member></admin></partial></commit>")
+        .await;
     assert!(fin.contains("<result>OK</result>"), "{fin}");
-    let running = alice.ok(&[("type", "config"), ("action", "show"), ("xpath", &tags)]).await;
-    assert!(running.contains("from-alice") && !running.contains("from-bob"), "{running}");
-    assert!(bob.op("<check><pending-changes/></check>").await.contains("<result>yes</result>"));
-    let body = alice.ok(&[("type", "commit"), ("cmd", "<commit><partial><admin><member>alice</member></admin></partial></commit>")]).await;
+    let running = alice
+        .ok(&[("type", "config"), ("action", "show"), ("xpath", &tags)])
+        .await;
+    assert!(
+        running.contains("from-alice") && !running.contains("from-bob"),
+        "{running}"
+    );
+    assert!(
+        bob.op("<check><pending-changes/></check>")
+            .await
+            .contains("<result>yes</result>")
+    );
+    let body = alice
+        .ok(&[
+            ("type", "commit"),
+            (
+                "cmd",
+                "<commit><partial><admin><member>alice</member></admin></partial></commit>",
+            ),
+        ])
+        .await;
     assert!(body.contains("There are no changes to commit."), "{body}");
     bob.commit("<commit/>").await;
-    let running = bob.ok(&[("type", "config"), ("action", "show"), ("xpath", &tags)]).await;
-    assert!(running.contains("from-alice") && running.contains("from-bob"), "{running}");
+    let running = bob
+        .ok(&[("type", "config"), ("action", "show"), ("xpath", &tags)])
+        .await;
+    assert!(
+        running.contains("from-alice") && running.contains("from-bob"),
+        "{running}"
+    );
     sim.shutdown().await;
 }

@@ -21,6 +21,9 @@ def test_keygen_and_system_info(fw, firewall_sim):
     assert info.serial == firewall_sim.serials[0]
     assert fw.api_key.startswith("LUFRPT")
     assert fw.multi_vsys is False
+    res = fw.show_system_resources()
+    assert res["mem_total"] > res["mem_free"] > 0
+    assert 0 <= res["cpu"] <= 100
 
 
 def test_bad_password_is_rejected(firewall_sim):
@@ -170,3 +173,31 @@ def test_userid_login_logout_tags(fw):
     uid.logout("corp\\alice", "10.9.0.1")
     mapping = fw.op("show user ip-user-mapping all")
     assert mapping.find("./result/entry") is None
+
+
+def test_locks_pending_changes_and_revert(fw):
+    assert fw.pending_changes() is False
+    fw.add_commit_lock(comment="change window")
+    assert fw.check_commit_locks() is True
+    fw.remove_commit_lock()
+    assert fw.check_commit_locks() is False
+    fw.add_config_lock(comment="editing")
+    assert fw.check_config_locks() is True
+    fw.remove_config_lock()
+    t = Tag("temporary")
+    fw.add(t)
+    t.create()
+    assert fw.pending_changes() is True
+    fw.revert_to_running_configuration()
+    assert fw.pending_changes() is False
+    assert Tag.refreshall(fw, add=False) == []
+
+
+def test_hostname_and_dns_update(fw):
+    fw.refresh_system_info()
+    fw.set_hostname("edge-fw-01")
+    fw.set_dns_servers("192.0.2.53", "198.51.100.53")
+    fw.commit(sync=True)
+    fw.refresh_system_info()
+    info = fw.op("show system info")
+    assert info.find("./result/system/hostname").text == "edge-fw-01"

@@ -13,6 +13,8 @@ def test_keygen_and_op(firewall_sim, panxapi):
     _, out = panxapi(firewall_sim, "-K", key, "-Xxro", "show system info")
     assert "<sw-version>11.1.2</sw-version>" in out
     assert f"<serial>{firewall_sim.serials[0]}</serial>" in out
+    _, out = panxapi(firewall_sim, "-K", key, "-x", "--export", "configuration")
+    assert "<config version=" in out and "vsys1" in out
     rc, out = panxapi(firewall_sim, "-l", "admin:nope", "-k", check=False)
     assert rc != 0 and "403" in out
 

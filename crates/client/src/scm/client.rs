@@ -13,29 +13,12 @@ use super::credentials::ScmCredentials;
 use super::dispatch::{self, BuiltRequest, CatalogHandle};
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::token::{TokenCache, TokenManager};
+use crate::http::{HttpOptions, TlsOptions, build_client};
 use panops_scm::auth::{DEFAULT_AUTH_BASE_URL, TOKEN_PATH};
 use panops_scm::pagination::{DEFAULT_PAGE_LIMIT, ListPage, PREDEFINED_FOLDERS, with_page};
 
 /// Longest raw body kept in a decode error or quoted in an API error.
 const MAX_QUOTED_BODY: usize = 4096;
-
-/// TLS settings: verification is on unless explicitly skipped.
-#[derive(Clone, Default)]
-pub struct TlsOptions {
-    /// Accept any server certificate (explicit opt-in, for simulators and labs).
-    pub skip_verify: bool,
-    /// Extra CA certificates to trust, PEM.
-    pub ca_pem: Option<Vec<u8>>,
-}
-
-impl fmt::Debug for TlsOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TlsOptions")
-            .field("skip_verify", &self.skip_verify)
-            .field("ca_pem", &self.ca_pem.as_ref().map(|p| p.len()))
-            .finish()
-    }
-}
 
 /// One `{resource, operation, parameters}` action, as in workflow files.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -78,8 +61,7 @@ pub struct ScmClientBuilder {
     family: Family,
     base_url: Option<String>,
     token_url: String,
-    timeout: Duration,
-    tls: TlsOptions,
+    http: HttpOptions,
     retry: RetryPolicy,
     refresh_before: Duration,
     clock: Arc<dyn Clock>,
@@ -94,7 +76,7 @@ impl fmt::Debug for ScmClientBuilder {
             .field("family", &self.family)
             .field("base_url", &self.base_url)
             .field("token_url", &self.token_url)
-            .field("tls", &self.tls)
+            .field("http", &self.http)
             .finish_non_exhaustive()
     }
 }
@@ -127,13 +109,20 @@ impl ScmClientBuilder {
 
     /// Per-request timeout (default 60 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.http.timeout = timeout;
         self
     }
 
-    /// TLS options.
+    /// TLS options (verification is on unless explicitly disabled; extra CA bundle).
     pub fn tls(mut self, tls: TlsOptions) -> Self {
-        self.tls = tls;
+        self.http.tls = tls;
+        self
+    }
+
+    /// All transport options (TLS, timeouts, proxies, user agent) of the shared
+    /// [`crate::http`] module.
+    pub fn http_options(mut self, http: HttpOptions) -> Self {
+        self.http = http;
         self
     }
 
@@ -171,28 +160,9 @@ impl ScmClientBuilder {
     /// Validates the credentials and builds the client. No request is sent.
     pub fn build(self) -> Result<ScmClient, ScmError> {
         self.credentials.validate()?;
-        let mut http = reqwest::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(Duration::from_secs(30)))
-            .user_agent(concat!("panops/", env!("CARGO_PKG_VERSION")))
-            .pool_max_idle_per_host(64);
-        if self.tls.skip_verify {
-            http = http.danger_accept_invalid_certs(true);
-        }
-        if let Some(pem) = &self.tls.ca_pem {
-            let certs =
-                reqwest::Certificate::from_pem_bundle(pem).map_err(|e| ScmError::Transport {
-                    operation: "client setup".into(),
-                    message: format!("the CA bundle is not valid PEM: {e}"),
-                    source: None,
-                })?;
-            for cert in certs {
-                http = http.add_root_certificate(cert);
-            }
-        }
-        let http = http.build().map_err(|e| ScmError::Transport {
+        let http = build_client(&self.http).map_err(|e| ScmError::Transport {
             operation: "client setup".into(),
-            message: "cannot build the HTTP client".into(),
+            message: e.to_string(),
             source: Some(Box::new(e)),
         })?;
         let catalog = match self.catalog {
@@ -270,8 +240,10 @@ impl ScmClient {
             family: Family::SseV1,
             base_url: None,
             token_url: format!("{DEFAULT_AUTH_BASE_URL}{TOKEN_PATH}"),
-            timeout: Duration::from_secs(60),
-            tls: TlsOptions::default(),
+            http: HttpOptions {
+                timeout: Duration::from_secs(60),
+                ..HttpOptions::default()
+            },
             retry: RetryPolicy::default(),
             refresh_before: Duration::from_secs(5 * 60),
             clock: Arc::new(SystemClock::new()),

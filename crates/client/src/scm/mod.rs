@@ -28,7 +28,8 @@ mod jobs;
 mod retry;
 mod token;
 
-pub use client::{ScmAction, ScmClient, ScmClientBuilder, TlsOptions};
+pub use crate::http::{HttpOptions, TlsOptions};
+pub use client::{ScmAction, ScmClient, ScmClientBuilder};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credentials::ScmCredentials;
 pub use dispatch::{BuiltRequest, CatalogHandle};

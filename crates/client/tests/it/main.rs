@@ -3,6 +3,5 @@
 //! for fast linking. `sim` runs round trips against the in-process simulator.
 
 mod mock;
-mod redaction;
 mod sim;
 mod wire;

@@ -207,12 +207,12 @@ async fn expired_keys_are_regenerated() {
     let sim = start(
         SimConfig::firewall()
             .plain()
-            .key_lifetime(Duration::from_millis(800)),
+            .key_lifetime(Duration::from_millis(1500)),
     )
     .await;
     let client = PanosClient::new(builder(&sim).build().unwrap()).unwrap();
     let first = client.api_key().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    tokio::time::sleep(Duration::from_millis(1700)).await;
     client.op("show system info").await.unwrap();
     let keygens = sim
         .handle()

@@ -1,3 +1,11 @@
+//! Tracing capture test. It lives in its own binary (own process, single test):
+//! tracing caches callsite interest globally, and tests running in parallel threads
+//! without a subscriber can race the scoped subscriber installed here.
+
+#[path = "it/mock.rs"]
+#[allow(dead_code)]
+mod mock;
+
 use std::{
     io::Write,
     sync::{Arc, Mutex},
@@ -6,7 +14,7 @@ use std::{
 use panops_client::panos::PanosClient;
 use tracing_subscriber::fmt::MakeWriter;
 
-use crate::mock::{self, OK};
+use mock::OK;
 
 #[derive(Clone, Default)]
 struct Buf(Arc<Mutex<Vec<u8>>>);
