@@ -48,7 +48,7 @@ pub const CATALOG_FORMAT: u32 = 1;
 static BUILTIN_JSON: &str = include_str!("../catalog/objects.json");
 
 static BUILTIN: LazyLock<Catalog> = LazyLock::new(|| {
-    // The embedded file is produced by `regen-catalog` and checked by the test suite, so a
+    // The embedded file is produced by `regen-object-catalog` and checked by the test suite, so a
     // failure here is a build defect, not user input; fall back to an empty catalog rather
     // than panic in a library.
     Catalog::from_json(BUILTIN_JSON).unwrap_or_else(|_| Catalog::new(Vec::new()))

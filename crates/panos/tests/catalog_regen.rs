@@ -29,7 +29,7 @@ fn committed_catalog_matches_a_fresh_generation() {
     .unwrap();
     assert!(
         committed == catalog.to_json(),
-        "catalog/objects.json is stale: run `cargo run -p panops-panos --example regen-catalog`"
+        "catalog/objects.json is stale: run `cargo run -p panops-panos --example regen-object-catalog`"
     );
     // Only actions (no locations) are skipped from the current spec set.
     for (path, reason) in &report.skipped {

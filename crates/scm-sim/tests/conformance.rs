@@ -195,6 +195,9 @@ async fn responses_match_catalog_schemas() {
     )
     .await;
     let job = push["job_id"].as_str().unwrap();
+    // A running job's `end_ts` is null (pan-scm-sdk parses it as an optional datetime; the
+    // spec types it string): check the finished job.
+    tokio::time::sleep(Duration::from_millis(50)).await;
     call_and_check(
         &api,
         &mut c,

@@ -243,8 +243,11 @@ impl SimState {
                 continue;
             };
             d.userid.expire(now);
-            let ips: Vec<String> = d.userid.mappings.keys().cloned().collect();
-            d.traffic.tick(&ips);
+            if d.traffic.due() {
+                d.traffic.rules = allow_rules(&d.running);
+                let ips: Vec<String> = d.userid.mappings.keys().cloned().collect();
+                d.traffic.tick(&ips);
+            }
             logs::drain_traffic(d);
             let mut finished = Vec::new();
             for job in d.jobs.values_mut() {
@@ -1051,6 +1054,19 @@ impl SimState {
             if panorama { "Panorama" } else { "PA-VM" }
         )
     }
+}
+
+/// Names of enabled allow rules of vsys1 in a firewall's running config.
+fn allow_rules(running: &Element) -> Vec<String> {
+    let Ok(x) = XPath::parse(&format!("{LOCALHOST}/vsys/entry[@name='vsys1']/rulebase/security/rules/entry")) else {
+        return vec![];
+    };
+    x.select(running)
+        .iter()
+        .filter_map(|p| crate::xpath::get(running, p))
+        .filter(|r| r.find_text("action") == Some("allow") && r.find_text("disabled") != Some("yes"))
+        .filter_map(|r| r.name_attr().map(str::to_string))
+        .collect()
 }
 
 enum PushKind {

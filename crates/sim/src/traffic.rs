@@ -145,6 +145,8 @@ pub struct Traffic {
     /// Threat events waiting to be logged: (session, threat name).
     pub threats: Vec<(Session, &'static str)>,
     enabled: bool,
+    /// Names of allow rules in the running config (sessions match one of them).
+    pub rules: Vec<String>,
 }
 
 fn unix_now() -> u64 {
@@ -168,6 +170,7 @@ impl Traffic {
             ended: Vec::new(),
             threats: Vec::new(),
             enabled: !panorama,
+            rules: Vec::new(),
         };
         if t.enabled {
             for _ in 0..40 {
@@ -175,6 +178,11 @@ impl Traffic {
             }
         }
         t
+    }
+
+    /// Whether a tick would advance the model (at most once a second).
+    pub fn due(&self) -> bool {
+        self.enabled && self.last.elapsed().as_secs_f64() >= 1.0
     }
 
     fn spawn(&mut self, user_ips: &[String]) {
@@ -197,7 +205,11 @@ impl Traffic {
             dport,
             from: "trust",
             to: "untrust",
-            rule: "allow-outbound".into(),
+            rule: if self.rules.is_empty() {
+                "intrazone-default".into()
+            } else {
+                self.rules[self.rng.gen_range(0..self.rules.len())].clone()
+            },
             start: unix_now(),
             bytes: self.rng.gen_range(60..5000),
             packets: self.rng.gen_range(1..10),

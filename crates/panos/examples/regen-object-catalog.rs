@@ -39,7 +39,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         eprintln!(
-            "{} is stale: run `cargo run -p panops-panos --example regen-catalog`",
+            "{} is stale: run `cargo run -p panops-panos --example regen-object-catalog`",
             out.display()
         );
         return ExitCode::FAILURE;
