@@ -32,7 +32,11 @@ fn empty_object() -> Value {
 
 impl Action {
     /// An action for the default backend.
-    pub fn new(resource: impl Into<String>, operation: impl Into<String>, parameters: Value) -> Self {
+    pub fn new(
+        resource: impl Into<String>,
+        operation: impl Into<String>,
+        parameters: Value,
+    ) -> Self {
         Action {
             resource: resource.into(),
             operation: operation.into(),
@@ -123,7 +127,12 @@ impl Backend {
     }
 
     /// Validates and runs one action.
-    pub async fn execute(&self, resource: &str, operation: &str, parameters: &Value) -> Result<Value, ActionError> {
+    pub async fn execute(
+        &self,
+        resource: &str,
+        operation: &str,
+        parameters: &Value,
+    ) -> Result<Value, ActionError> {
         let spec = catalog::find(resource, operation)?;
         let kind = self.kind();
         if !spec.supports(kind) {
@@ -253,11 +262,16 @@ pub(crate) fn opt_u64(p: &Params, key: &str) -> Result<Option<u64>, ActionError>
 pub(crate) fn str_list(p: &Params, key: &str) -> Vec<String> {
     match p.get(key) {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
         _ => Vec::new(),
     }
 }
 
 pub(crate) fn timeout(p: &Params) -> Result<Duration, ActionError> {
-    Ok(Duration::from_secs(opt_u64(p, "timeout_secs")?.unwrap_or(600)))
+    Ok(Duration::from_secs(
+        opt_u64(p, "timeout_secs")?.unwrap_or(600),
+    ))
 }

@@ -141,7 +141,7 @@ pub const OBJECT_RESOURCES: &[ObjectResource] = &[
         panos_kind: "dynamic-user-group",
         scm_resource: Some("dynamicUserGroup"),
         rule: false,
-        noun: "dynamic user group (filter built from tags)",
+        noun: "dynamic user group",
     },
     ObjectResource {
         resource: "address",
@@ -155,7 +155,7 @@ pub const OBJECT_RESOURCES: &[ObjectResource] = &[
         panos_kind: "address-group",
         scm_resource: Some("addressGroup"),
         rule: false,
-        noun: "address group (static members or dynamic filter)",
+        noun: "address group",
     },
     ObjectResource {
         resource: "service",
@@ -287,12 +287,7 @@ fn wait_params(what: &str) -> Vec<ParamSpec> {
 
 fn session_filters() -> Vec<ParamSpec> {
     vec![
-        p(
-            "source",
-            ParamType::String,
-            false,
-            "source IP address",
-        ),
+        p("source", ParamType::String, false, "source IP address"),
         p(
             "destination",
             ParamType::String,
@@ -306,12 +301,7 @@ fn session_filters() -> Vec<ParamSpec> {
             "destination port",
         ),
         p("application", ParamType::String, false, "application"),
-        p(
-            "protocol",
-            ParamType::Integer,
-            false,
-            "IP protocol number",
-        ),
+        p("protocol", ParamType::Integer, false, "IP protocol number"),
         p("rule", ParamType::String, false, "security rule name"),
         p("from", ParamType::String, false, "source zone"),
         p("to", ParamType::String, false, "destination zone"),
@@ -384,7 +374,10 @@ fn object_actions(obj: &ObjectResource, out: &mut Vec<ActionSpec>) {
     if obj.rule {
         out.push(mk(
             "move",
-            format!("Move a {} (top, bottom, before or after another rule)", obj.noun),
+            format!(
+                "Move a {} (top, bottom, before or after another rule)",
+                obj.noun
+            ),
             [
                 loc,
                 vec![
@@ -408,7 +401,6 @@ fn object_actions(obj: &ObjectResource, out: &mut Vec<ActionSpec>) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn action(
     resource: &str,
     operation: &str,
@@ -447,12 +439,7 @@ fn build() -> Vec<ActionSpec> {
         false,
         "seconds until the tag expires (0 or absent: never, max 2592000)",
     );
-    let ips = p(
-        "ip",
-        StringList,
-        true,
-        "IP address or list of IP addresses",
-    );
+    let ips = p("ip", StringList, true, "IP address or list of IP addresses");
     out.extend([
         action(
             "application",
@@ -756,10 +743,7 @@ pub fn validate(spec: &ActionSpec, params: &Value) -> Result<(), ActionError> {
         Value::Object(m) => m,
         Value::Null => &serde_json::Map::new(),
         _ => {
-            return Err(ActionError::invalid(
-                "parameters",
-                "must be a JSON object",
-            ));
+            return Err(ActionError::invalid("parameters", "must be a JSON object"));
         }
     };
     for key in map.keys() {
@@ -802,7 +786,10 @@ fn check_type(param: &ParamSpec, v: &Value) -> Result<(), ActionError> {
         ParamType::String => match v {
             Value::String(s) => {
                 if s.is_empty() && param.required {
-                    return Err(ActionError::invalid(param.name.clone(), "must not be empty"));
+                    return Err(ActionError::invalid(
+                        param.name.clone(),
+                        "must not be empty",
+                    ));
                 }
                 if !param.values.is_empty() && !param.values.iter().any(|x| x == s) {
                     return Err(ActionError::invalid(
@@ -884,20 +871,58 @@ mod tests {
     #[test]
     fn every_issue_action_is_in_the_catalog() {
         for a in [
-            "tag.list", "tag.create", "tag.get", "tag.update", "tag.delete",
-            "dynamicUserGroup.list", "dynamicUserGroup.create", "device.listConnected",
-            "device.list", "userAttribute.list", "userGroup.listMembers", "application.list",
-            "address.list", "address.get", "address.create", "address.update", "address.delete",
-            "addressGroup.get", "addressGroup.create", "addressGroup.delete", "service.list",
-            "service.create", "service.delete", "serviceGroup.get", "serviceGroup.create",
-            "serviceGroup.delete", "securityRule.list", "securityRule.get",
-            "securityRule.create", "securityRule.update", "securityRule.move",
-            "securityRule.delete", "urlCategory.get", "urlCategory.create",
-            "urlCategory.update", "urlCategory.delete", "urlFilteringProfile.get",
-            "urlFilteringProfile.create", "urlFilteringProfile.delete", "config.commit",
-            "config.push", "job.get", "userTag.register", "userTag.unregister",
-            "userTag.unregisterAll", "ipTag.register", "ipTag.unregister", "ipTag.list",
-            "address.bulkCreate", "address.bulkDelete", "session.list", "session.clear",
+            "tag.list",
+            "tag.create",
+            "tag.get",
+            "tag.update",
+            "tag.delete",
+            "dynamicUserGroup.list",
+            "dynamicUserGroup.create",
+            "device.listConnected",
+            "device.list",
+            "userAttribute.list",
+            "userGroup.listMembers",
+            "application.list",
+            "address.list",
+            "address.get",
+            "address.create",
+            "address.update",
+            "address.delete",
+            "addressGroup.get",
+            "addressGroup.create",
+            "addressGroup.delete",
+            "service.list",
+            "service.create",
+            "service.delete",
+            "serviceGroup.get",
+            "serviceGroup.create",
+            "serviceGroup.delete",
+            "securityRule.list",
+            "securityRule.get",
+            "securityRule.create",
+            "securityRule.update",
+            "securityRule.move",
+            "securityRule.delete",
+            "urlCategory.get",
+            "urlCategory.create",
+            "urlCategory.update",
+            "urlCategory.delete",
+            "urlFilteringProfile.get",
+            "urlFilteringProfile.create",
+            "urlFilteringProfile.delete",
+            "config.commit",
+            "config.push",
+            "job.get",
+            "userTag.register",
+            "userTag.unregister",
+            "userTag.unregisterAll",
+            "ipTag.register",
+            "ipTag.unregister",
+            "ipTag.list",
+            "address.bulkCreate",
+            "address.bulkDelete",
+            "session.list",
+            "session.clear",
             "systemInfo.get",
         ] {
             let (r, o) = a.split_once('.').unwrap();
@@ -908,11 +933,25 @@ mod tests {
     #[test]
     fn object_fields_use_scm_names() {
         let spec = find("address", "create").unwrap();
-        for f in ["ip_netmask", "ip_range", "ip_wildcard", "fqdn", "tag", "description"] {
+        for f in [
+            "ip_netmask",
+            "ip_range",
+            "ip_wildcard",
+            "fqdn",
+            "tag",
+            "description",
+        ] {
             assert!(spec.param(f).is_some(), "{f} missing");
         }
         let rule = find("securityRule", "create").unwrap();
-        for f in ["source_user", "profile_setting", "from", "to", "disabled", "rulebase"] {
+        for f in [
+            "source_user",
+            "profile_setting",
+            "from",
+            "to",
+            "disabled",
+            "rulebase",
+        ] {
             assert!(rule.param(f).is_some(), "{f} missing");
         }
         assert!(rule.param("source-user").is_none());
@@ -946,6 +985,10 @@ mod tests {
     #[test]
     fn scm_lacks_session_clear() {
         assert!(!find("session", "clear").unwrap().supports(BackendKind::Scm));
-        assert!(find("address", "create").unwrap().supports(BackendKind::Scm));
+        assert!(
+            find("address", "create")
+                .unwrap()
+                .supports(BackendKind::Scm)
+        );
     }
 }

@@ -6,7 +6,9 @@
 
 use serde_json::{Map, Value};
 
-use panops_panos::catalog::{ATTRIBUTES_KEY, CatalogError, Field, FieldKind, ObjectKind, UNKNOWN_XML_KEY};
+use panops_panos::catalog::{
+    ATTRIBUTES_KEY, CatalogError, Field, FieldKind, ObjectKind, UNKNOWN_XML_KEY,
+};
 
 use crate::catalog::{ParamSpec, ParamType};
 use crate::error::ActionError;
@@ -98,14 +100,6 @@ pub fn object_params(kind: &ObjectKind) -> Vec<ParamSpec> {
                 FieldKind::EntryList => ParamType::ObjectList,
                 FieldKind::Object => ParamType::Object,
             };
-            let mut values: Vec<String> = Vec::new();
-            if f.kind == FieldKind::Enum {
-                values = f
-                    .values
-                    .iter()
-                    .map(|v| special_to_scm(&kind.name, &f.name, v).unwrap_or(v).to_string())
-                    .collect();
-            }
             let mut description = describe_field(f);
             if let Some(group) = f.one_of {
                 let peers: Vec<String> = kind
@@ -116,31 +110,25 @@ pub fn object_params(kind: &ObjectKind) -> Vec<ParamSpec> {
                     .collect();
                 description.push_str(&format!(" (one of: {})", peers.join(" | ")));
             }
+            // Enum values are documented, not put in `enum`: the object catalog checks them
+            // and accepts both spellings of the special values (Red / color1).
+            if f.kind == FieldKind::Enum && !f.values.is_empty() {
+                let values: Vec<&str> = f
+                    .values
+                    .iter()
+                    .map(|v| special_to_scm(&kind.name, &f.name, v).unwrap_or(v))
+                    .collect();
+                description.push_str(&format!("; values: {}", values.join(", ")));
+            }
             ParamSpec {
                 name: to_scm_name(&f.name),
-                // A value check on enums happens in the object catalog, where both spellings
-                // of special values are known; listing them here is for `describe`.
-                ty: if values.is_empty() { ty } else { ParamType::String },
+                ty,
                 required: false,
                 description,
                 values: Vec::new(),
             }
-            .with_values(values)
         })
         .collect()
-}
-
-impl ParamSpec {
-    fn with_values(mut self, values: Vec<String>) -> Self {
-        // Enum fields are validated by the object catalog (accepting both spellings of the
-        // special values), so the values are documentation only: keep them out of `enum`
-        // validation by recording them in the description.
-        if !values.is_empty() {
-            self.description
-                .push_str(&format!("; values: {}", values.join(", ")));
-        }
-        self
-    }
 }
 
 fn describe_field(f: &Field) -> String {
@@ -240,9 +228,7 @@ pub fn comparable(value: &Value) -> Value {
     };
     Value::Object(
         map.iter()
-            .filter(|(k, _)| {
-                !matches!(k.as_str(), ATTRIBUTES_KEY | UNKNOWN_XML_KEY | "uuid")
-            })
+            .filter(|(k, _)| !matches!(k.as_str(), ATTRIBUTES_KEY | UNKNOWN_XML_KEY | "uuid"))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
     )
@@ -272,17 +258,16 @@ pub fn catalog_error(e: CatalogError) -> ActionError {
         CatalogError::MissingField { field, .. } => {
             ActionError::invalid(to_scm_name(&field), "is required")
         }
-        CatalogError::UnknownField { field, kind } => ActionError::invalid(
-            to_scm_name(&field),
-            format!("is not a field of {kind}"),
-        ),
+        CatalogError::UnknownField { field, kind } => {
+            ActionError::invalid(to_scm_name(&field), format!("is not a field of {kind}"))
+        }
         CatalogError::OneOf {
             at, choices, found, ..
         } => {
             let field = at.trim_end_matches(": ").to_string();
             ActionError::invalid(
                 if field.is_empty() {
-                    to_scm_name(&choices.split(", ").next().unwrap_or("").to_string())
+                    to_scm_name(choices.split(", ").next().unwrap_or(""))
                 } else {
                     to_scm_name(&field)
                 },
@@ -314,8 +299,16 @@ mod tests {
         });
         let panos = params_to_panos(kind, params.as_object().unwrap());
         let xml = kind.to_xml(&panos).unwrap();
-        assert!(xml.contains("<source-user><member>any</member></source-user>"), "{xml}");
-        assert!(xml.contains("<profile-setting><group><member>default</member></group></profile-setting>"), "{xml}");
+        assert!(
+            xml.contains("<source-user><member>any</member></source-user>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                "<profile-setting><group><member>default</member></group></profile-setting>"
+            ),
+            "{xml}"
+        );
         assert!(!xml.contains("device"), "{xml}");
         let back = panos_to_scm(kind, &kind.from_xml(&xml).unwrap());
         assert_eq!(back["profile_setting"]["group"], json!(["default"]));
@@ -325,10 +318,16 @@ mod tests {
     #[test]
     fn tag_colours_use_scm_names() {
         let kind = Catalog::builtin().kind("tag").unwrap();
-        let panos = params_to_panos(kind, json!({"name": "t", "color": "Red"}).as_object().unwrap());
+        let panos = params_to_panos(
+            kind,
+            json!({"name": "t", "color": "Red"}).as_object().unwrap(),
+        );
         assert_eq!(panos["color"], "color1");
         assert_eq!(panos_to_scm(kind, &panos)["color"], "Red");
-        let panos = params_to_panos(kind, json!({"name": "t", "color": "color3"}).as_object().unwrap());
+        let panos = params_to_panos(
+            kind,
+            json!({"name": "t", "color": "color3"}).as_object().unwrap(),
+        );
         assert_eq!(panos["color"], "color3");
     }
 
@@ -337,7 +336,9 @@ mod tests {
         let kind = Catalog::builtin().kind("address").unwrap();
         let panos = params_to_panos(
             kind,
-            json!({"name": "a", "ip_netmask": "1.1.1.1", "fqdn": "x.com"}).as_object().unwrap(),
+            json!({"name": "a", "ip_netmask": "1.1.1.1", "fqdn": "x.com"})
+                .as_object()
+                .unwrap(),
         );
         let e = catalog_error(kind.to_xml(&panos).unwrap_err());
         assert_eq!(e.code(), "invalid_parameter");

@@ -118,7 +118,11 @@ fn container(
         } else {
             Rulebase::Pre
         };
-        Ok(format!("{}/{}", loc.rulebase(rulebase)?, kind.xpath_suffix.join("/")))
+        Ok(format!(
+            "{}/{}",
+            loc.rulebase(rulebase)?,
+            kind.xpath_suffix.join("/")
+        ))
     } else {
         Ok(format!("{}/{}", loc.prefix()?, kind.xpath_suffix.join("/")))
     }
@@ -217,10 +221,17 @@ async fn object_action(
                         format!("is required when where is {w}"),
                     ));
                 }
-                (w, _) => return Err(ActionError::invalid("where", format!("{w:?} is not top, bottom, before or after"))),
+                (w, _) => {
+                    return Err(ActionError::invalid(
+                        "where",
+                        format!("{w:?} is not top, bottom, before or after"),
+                    ));
+                }
             };
             client.config_move(&entry_xpath, &position).await?;
-            Ok(json!({"status": "moved", "name": name, "where": req_str(p, "where")?, "destination_rule": dest}))
+            Ok(
+                json!({"status": "moved", "name": name, "where": req_str(p, "where")?, "destination_rule": dest}),
+            )
         }
         "create" => {
             let desired = fields::params_to_panos(kind, p);
@@ -233,7 +244,9 @@ async fn object_action(
                     client.config_set(&container, &xml).await?;
                     Ok(created("created", name, kind, &desired_norm))
                 }
-                Some(current) if fields::comparable(&current) == fields::comparable(&desired_norm) => {
+                Some(current)
+                    if fields::comparable(&current) == fields::comparable(&desired_norm) =>
+                {
                     Ok(created("unchanged", name, kind, &current))
                 }
                 Some(current) => {
@@ -246,7 +259,10 @@ async fn object_action(
                                 "{} {name:?} exists in {} with different content ({}); set overwrite to replace it",
                                 obj.resource,
                                 where_text(b, p),
-                                diff_keys(&fields::comparable(&current), &fields::comparable(&desired_norm))
+                                diff_keys(
+                                    &fields::comparable(&current),
+                                    &fields::comparable(&desired_norm)
+                                )
                             ),
                         })
                     }
@@ -317,9 +333,16 @@ async fn bulk_create(b: &PanosBackend, p: &Params) -> Result<Value, ActionError>
     let obj = object_resource("address").ok_or_else(|| ActionError::unsupported("address"))?;
     let kind = kind_of(obj.panos_kind)?;
     let container = container(b, obj, kind, p)?;
-    let objects = p.get("objects").and_then(Value::as_array).cloned().unwrap_or_default();
+    let objects = p
+        .get("objects")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if objects.is_empty() {
-        return Err(ActionError::invalid("objects", "must hold at least one object"));
+        return Err(ActionError::invalid(
+            "objects",
+            "must hold at least one object",
+        ));
     }
     let mut entries = Vec::with_capacity(objects.len());
     for (i, o) in objects.iter().enumerate() {
@@ -386,7 +409,9 @@ async fn application_list(b: &PanosBackend, p: &Params) -> Result<Value, ActionE
 // ---- Panorama devices -----------------------------------------------------------------------
 
 fn text(el: &Element, name: &str) -> Value {
-    el.child_text(name).map(Value::String).unwrap_or(Value::Null)
+    el.child_text(name)
+        .map(Value::String)
+        .unwrap_or(Value::Null)
 }
 
 async fn device_groups(client: &PanosClient) -> Result<Vec<(String, Vec<String>)>, ActionError> {
@@ -397,7 +422,11 @@ async fn device_groups(client: &PanosClient) -> Result<Vec<(String, Vec<String>)
             let serials = dg
                 .find_all("devices/entry")
                 .iter()
-                .filter_map(|d| d.attr("name").map(str::to_string).or_else(|| d.child_text("serial")))
+                .filter_map(|d| {
+                    d.attr("name")
+                        .map(str::to_string)
+                        .or_else(|| d.child_text("serial"))
+                })
                 .collect();
             out.push((dg.attr("name").unwrap_or_default().to_string(), serials));
         }
@@ -639,7 +668,10 @@ fn tags_of(entry: &Element) -> Vec<String> {
         .collect()
 }
 
-async fn registered_users(client: &PanosClient, user: Option<&str>) -> Result<Vec<Value>, ActionError> {
+async fn registered_users(
+    client: &PanosClient,
+    user: Option<&str>,
+) -> Result<Vec<Value>, ActionError> {
     let cmd = match user {
         Some(u) => format!(
             "<show><object><registered-user><user>{}</user></registered-user></object></show>",
@@ -685,7 +717,10 @@ async fn ip_tags(b: &PanosBackend, p: &Params, register: bool) -> Result<Value, 
     let ips = str_list(p, "ip");
     let tags = str_list(p, "tags");
     if ips.is_empty() {
-        return Err(ActionError::invalid("ip", "must hold at least one IP address"));
+        return Err(ActionError::invalid(
+            "ip",
+            "must hold at least one IP address",
+        ));
     }
     if tags.is_empty() {
         return Err(ActionError::invalid("tags", "must hold at least one tag"));
@@ -758,8 +793,12 @@ fn session_filter(p: &Params) -> Result<String, ActionError> {
             Some(Value::Number(n)) => n.to_string(),
             _ => continue,
         };
-        if matches!(*param, "source" | "destination") && value.parse::<std::net::IpAddr>().is_err() {
-            return Err(ActionError::invalid(*param, format!("{value:?} is not an IP address")));
+        if matches!(*param, "source" | "destination") && value.parse::<std::net::IpAddr>().is_err()
+        {
+            return Err(ActionError::invalid(
+                *param,
+                format!("{value:?} is not an IP address"),
+            ));
         }
         out.push_str(&format!("<{element}>{}</{element}>", escape(&value)));
     }
@@ -843,7 +882,10 @@ async fn system_info(b: &PanosBackend, p: &Params) -> Result<Value, ActionError>
     let mut out = Map::new();
     for child in system.elements() {
         if child.elements().next().is_none() {
-            out.insert(fields::to_scm_name(&child.name), Value::String(child.deep_text()));
+            out.insert(
+                fields::to_scm_name(&child.name),
+                Value::String(child.deep_text()),
+            );
         }
     }
     Ok(Value::Object(out))

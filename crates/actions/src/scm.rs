@@ -148,9 +148,9 @@ fn scm_body(obj: &ObjectResource, p: &Params) -> Map<String, Value> {
     let mut body = fields::params_to_scm(p);
     for (k, v) in body.iter_mut() {
         if let Value::String(s) = v
-            && let Some((_, _, scm, _)) = SPECIAL_VALUES
-                .iter()
-                .find(|(kind, f, _, panos)| *kind == obj.panos_kind && *f == k.as_str() && *panos == s.as_str())
+            && let Some((_, _, scm, _)) = SPECIAL_VALUES.iter().find(|(kind, f, _, panos)| {
+                *kind == obj.panos_kind && *f == k.as_str() && *panos == s.as_str()
+            })
         {
             *v = json!(scm);
         }
@@ -225,7 +225,10 @@ async fn object_action(
             });
             if matches!(place, "before" | "after") {
                 let dest = opt_str(p, "destination_rule").ok_or_else(|| {
-                    ActionError::invalid("destination_rule", format!("is required when where is {place}"))
+                    ActionError::invalid(
+                        "destination_rule",
+                        format!("is required when where is {place}"),
+                    )
                 })?;
                 let other = find(b, obj, resource, p, dest).await?.ok_or_else(|| {
                     ActionError::not_found(format!("destination rule {dest:?} does not exist"))
@@ -233,7 +236,9 @@ async fn object_action(
                 params["destination_rule"] = json!(id_of(&other)?);
             }
             b.client.call(None, resource, "move", params).await?;
-            Ok(json!({"status": "moved", "name": name, "where": place, "destination_rule": opt_str(p, "destination_rule")}))
+            Ok(
+                json!({"status": "moved", "name": name, "where": place, "destination_rule": opt_str(p, "destination_rule")}),
+            )
         }
         "create" => {
             let body = scm_body(obj, p);
@@ -300,7 +305,10 @@ async fn bulk_create(b: &ScmBackend, p: &Params) -> Result<Value, ActionError> {
         .cloned()
         .unwrap_or_default();
     if objects.is_empty() {
-        return Err(ActionError::invalid("objects", "must hold at least one object"));
+        return Err(ActionError::invalid(
+            "objects",
+            "must hold at least one object",
+        ));
     }
     let folder = folder(b, p);
     let actions: Vec<ScmAction> = objects

@@ -10,7 +10,9 @@
 //! backend lacks the action, so one file can serve a Panorama and an SCM tenant.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
+#[cfg(test)]
+use serde_json::json;
 
 use crate::backend::{Action, Backends};
 use crate::catalog;
@@ -61,7 +63,8 @@ impl Workflow {
                 let mut steps = Vec::with_capacity(items.len());
                 for (i, item) in items.into_iter().enumerate() {
                     steps.push(
-                        serde_json::from_value(item).map_err(|e| shape_err(e, &format!("steps[{i}]")))?,
+                        serde_json::from_value(item)
+                            .map_err(|e| shape_err(e, &format!("steps[{i}]")))?,
                     );
                 }
                 Ok(Workflow {
@@ -255,7 +258,11 @@ async fn run_step(
 }
 
 /// Replaces `${steps.N.result...}` references in every string of `value`.
-pub fn substitute(value: &Value, results: &[Option<Value>], at: &str) -> Result<Value, ActionError> {
+pub fn substitute(
+    value: &Value,
+    results: &[Option<Value>],
+    at: &str,
+) -> Result<Value, ActionError> {
     match value {
         Value::String(s) => substitute_str(s, results, at),
         Value::Array(items) => items
@@ -285,7 +292,10 @@ fn substitute_str(s: &str, results: &[Option<Value>], at: &str) -> Result<Value,
         return Ok(Value::String(s.to_string()));
     }
     let trimmed = s.trim();
-    if trimmed.starts_with("${") && trimmed.ends_with('}') && trimmed[2..].find('}') == Some(trimmed.len() - 3) {
+    if trimmed.starts_with("${")
+        && trimmed.ends_with('}')
+        && trimmed[2..].find('}') == Some(trimmed.len() - 3)
+    {
         return resolve(&trimmed[2..trimmed.len() - 1], results, at);
     }
     let mut out = String::new();
@@ -293,10 +303,12 @@ fn substitute_str(s: &str, results: &[Option<Value>], at: &str) -> Result<Value,
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after.find('}').ok_or_else(|| ActionError::InvalidReference {
-            field: at.to_string(),
-            message: format!("unterminated reference in {s:?}"),
-        })?;
+        let end = after
+            .find('}')
+            .ok_or_else(|| ActionError::InvalidReference {
+                field: at.to_string(),
+                message: format!("unterminated reference in {s:?}"),
+            })?;
         let v = resolve(&after[..end], results, at)?;
         match v {
             Value::String(t) => out.push_str(&t),
@@ -319,10 +331,11 @@ fn resolve(reference: &str, results: &[Option<Value>], at: &str) -> Result<Value
             "${{{reference}}} must start with steps.N.result"
         )));
     }
-    let n: usize = parts
-        .next()
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| bad(format!("${{{reference}}}: steps must be followed by a step number")))?;
+    let n: usize = parts.next().and_then(|n| n.parse().ok()).ok_or_else(|| {
+        bad(format!(
+            "${{{reference}}}: steps must be followed by a step number"
+        ))
+    })?;
     if parts.next() != Some("result") {
         return Err(bad(format!("${{{reference}}}: expected steps.{n}.result")));
     }
@@ -345,24 +358,20 @@ fn resolve(reference: &str, results: &[Option<Value>], at: &str) -> Result<Value
         };
         cur = next.ok_or_else(|| {
             let have = match cur {
-                Value::Object(m) => format!("keys: {}", m.keys().cloned().collect::<Vec<_>>().join(", ")),
+                Value::Object(m) => {
+                    format!("keys: {}", m.keys().cloned().collect::<Vec<_>>().join(", "))
+                }
                 Value::Array(a) => format!("a list of {}", a.len()),
                 other => format!("{} value", catalog::type_name(other)),
             };
-            bad(format!("${{{reference}}}: {walked} has no {key:?} ({have})"))
+            bad(format!(
+                "${{{reference}}}: {walked} has no {key:?} ({have})"
+            ))
         })?;
         walked.push('.');
         walked.push_str(key);
     }
     Ok(cur.clone())
-}
-
-/// The report of a single action run as a workflow of one step, for the CLI.
-pub fn single(result: Result<Value, ActionError>) -> Value {
-    match result {
-        Ok(v) => v,
-        Err(e) => json!(e),
-    }
 }
 
 #[cfg(test)]
@@ -371,14 +380,29 @@ mod tests {
 
     #[test]
     fn whole_and_embedded_references() {
-        let results = vec![Some(json!({"job_id": 7, "serials": ["A", "B"], "o": {"name": "x"}}))];
-        assert_eq!(substitute(&json!("${steps.0.result.job_id}"), &results, "id").unwrap(), json!(7));
+        let results = vec![Some(
+            json!({"job_id": 7, "serials": ["A", "B"], "o": {"name": "x"}}),
+        )];
         assert_eq!(
-            substitute(&json!({"devices": "${steps.0.result.serials}"}), &results, "").unwrap(),
+            substitute(&json!("${steps.0.result.job_id}"), &results, "id").unwrap(),
+            json!(7)
+        );
+        assert_eq!(
+            substitute(
+                &json!({"devices": "${steps.0.result.serials}"}),
+                &results,
+                ""
+            )
+            .unwrap(),
             json!({"devices": ["A", "B"]})
         );
         assert_eq!(
-            substitute(&json!("job ${steps.0.result.job_id} on ${steps.0.result.serials.1}"), &results, "d").unwrap(),
+            substitute(
+                &json!("job ${steps.0.result.job_id} on ${steps.0.result.serials.1}"),
+                &results,
+                "d"
+            )
+            .unwrap(),
             json!("job 7 on B")
         );
     }

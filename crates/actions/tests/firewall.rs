@@ -16,66 +16,228 @@ async fn objects_crud_on_a_firewall() {
     let b = Backends::with_default(backend);
 
     // tag
-    let t = ok(&b, "tag", "create", json!({"name": "ioc", "color": "Red", "comments": "c"})).await;
+    let t = ok(
+        &b,
+        "tag",
+        "create",
+        json!({"name": "ioc", "color": "Red", "comments": "c"}),
+    )
+    .await;
     assert_eq!(t["status"], "created");
     assert_eq!(t["object"]["color"], "Red");
-    let xml = sim.handle().config_xml(None, false, "/config/devices/entry/vsys/entry[@name='vsys1']/tag/entry[@name='ioc']").unwrap();
+    let xml = sim
+        .handle()
+        .config_xml(
+            None,
+            false,
+            "/config/devices/entry/vsys/entry[@name='vsys1']/tag/entry[@name='ioc']",
+        )
+        .unwrap();
     assert!(xml.contains("<color>color1</color>"), "{xml}");
-    assert_eq!(ok(&b, "tag", "create", json!({"name": "ioc", "color": "Red", "comments": "c"})).await["status"], "unchanged");
+    assert_eq!(
+        ok(
+            &b,
+            "tag",
+            "create",
+            json!({"name": "ioc", "color": "Red", "comments": "c"})
+        )
+        .await["status"],
+        "unchanged"
+    );
     let e = err(&b, "tag", "create", json!({"name": "ioc", "color": "Blue"})).await;
     assert_eq!(e["code"], "conflict");
     assert!(e["message"].as_str().unwrap().contains("color"), "{e}");
-    let r = ok(&b, "tag", "create", json!({"name": "ioc", "color": "Blue", "overwrite": true})).await;
+    let r = ok(
+        &b,
+        "tag",
+        "create",
+        json!({"name": "ioc", "color": "Blue", "overwrite": true}),
+    )
+    .await;
     assert_eq!(r["status"], "replaced");
-    assert_eq!(ok(&b, "tag", "get", json!({"name": "ioc"})).await["color"], "Blue");
-    assert!(ok(&b, "tag", "get", json!({"name": "ioc"})).await.get("comments").is_none());
-    let u = ok(&b, "tag", "update", json!({"name": "ioc", "comments": "again"})).await;
+    assert_eq!(
+        ok(&b, "tag", "get", json!({"name": "ioc"})).await["color"],
+        "Blue"
+    );
+    assert!(
+        ok(&b, "tag", "get", json!({"name": "ioc"}))
+            .await
+            .get("comments")
+            .is_none()
+    );
+    let u = ok(
+        &b,
+        "tag",
+        "update",
+        json!({"name": "ioc", "comments": "again"}),
+    )
+    .await;
     assert_eq!(u["status"], "updated");
     assert_eq!(u["object"]["color"], "Blue");
     assert_eq!(names(&ok(&b, "tag", "list", json!({})).await), vec!["ioc"]);
 
     // address: every type, update switches type, delete
-    ok(&b, "address", "create", json!({"name": "h1", "ip_netmask": "10.1.1.1/32", "tag": ["ioc"]})).await;
-    ok(&b, "address", "create", json!({"name": "r1", "ip_range": "10.1.1.1-10.1.1.9"})).await;
-    ok(&b, "address", "create", json!({"name": "d1", "fqdn": "bad.example"})).await;
-    ok(&b, "address", "create", json!({"name": "w1", "ip_wildcard": "10.0.0.0/0.0.255.0"})).await;
+    ok(
+        &b,
+        "address",
+        "create",
+        json!({"name": "h1", "ip_netmask": "10.1.1.1/32", "tag": ["ioc"]}),
+    )
+    .await;
+    ok(
+        &b,
+        "address",
+        "create",
+        json!({"name": "r1", "ip_range": "10.1.1.1-10.1.1.9"}),
+    )
+    .await;
+    ok(
+        &b,
+        "address",
+        "create",
+        json!({"name": "d1", "fqdn": "bad.example"}),
+    )
+    .await;
+    ok(
+        &b,
+        "address",
+        "create",
+        json!({"name": "w1", "ip_wildcard": "10.0.0.0/0.0.255.0"}),
+    )
+    .await;
     let got = ok(&b, "address", "get", json!({"name": "h1"})).await;
-    assert_eq!(got, json!({"name": "h1", "tag": ["ioc"], "ip_netmask": "10.1.1.1/32"}));
-    let u = ok(&b, "address", "update", json!({"name": "d1", "ip_netmask": "10.9.9.9"})).await;
+    assert_eq!(
+        got,
+        json!({"name": "h1", "tag": ["ioc"], "ip_netmask": "10.1.1.1/32"})
+    );
+    let u = ok(
+        &b,
+        "address",
+        "update",
+        json!({"name": "d1", "ip_netmask": "10.9.9.9"}),
+    )
+    .await;
     assert_eq!(u["object"]["ip_netmask"], "10.9.9.9");
     assert!(u["object"].get("fqdn").is_none(), "{u}");
-    assert_eq!(names(&ok(&b, "address", "list", json!({"vsys": "vsys1"})).await).len(), 4);
+    assert_eq!(
+        names(&ok(&b, "address", "list", json!({"vsys": "vsys1"})).await).len(),
+        4
+    );
     ok(&b, "address", "delete", json!({"name": "w1"})).await;
-    assert_eq!(err(&b, "address", "get", json!({"name": "w1"})).await["code"], "not_found");
-    assert_eq!(err(&b, "address", "delete", json!({"name": "w1"})).await["code"], "not_found");
+    assert_eq!(
+        err(&b, "address", "get", json!({"name": "w1"})).await["code"],
+        "not_found"
+    );
+    assert_eq!(
+        err(&b, "address", "delete", json!({"name": "w1"})).await["code"],
+        "not_found"
+    );
 
     // address group: static and dynamic
-    ok(&b, "addressGroup", "create", json!({"name": "g1", "static": ["h1", "r1"]})).await;
-    ok(&b, "addressGroup", "create", json!({"name": "dag", "dynamic": {"filter": "'ioc'"}})).await;
-    assert_eq!(ok(&b, "addressGroup", "get", json!({"name": "dag"})).await["dynamic"]["filter"], "'ioc'");
-    assert_eq!(ok(&b, "addressGroup", "get", json!({"name": "g1"})).await["static"], json!(["h1", "r1"]));
+    ok(
+        &b,
+        "addressGroup",
+        "create",
+        json!({"name": "g1", "static": ["h1", "r1"]}),
+    )
+    .await;
+    ok(
+        &b,
+        "addressGroup",
+        "create",
+        json!({"name": "dag", "dynamic": {"filter": "'ioc'"}}),
+    )
+    .await;
+    assert_eq!(
+        ok(&b, "addressGroup", "get", json!({"name": "dag"})).await["dynamic"]["filter"],
+        "'ioc'"
+    );
+    assert_eq!(
+        ok(&b, "addressGroup", "get", json!({"name": "g1"})).await["static"],
+        json!(["h1", "r1"])
+    );
     ok(&b, "addressGroup", "delete", json!({"name": "g1"})).await;
 
     // service and service group
-    ok(&b, "service", "create", json!({"name": "tcp-8443", "protocol": {"tcp": {"port": "8443"}}})).await;
-    assert_eq!(ok(&b, "service", "get", json!({"name": "tcp-8443"})).await["protocol"]["tcp"]["port"], "8443");
-    ok(&b, "serviceGroup", "create", json!({"name": "sg", "members": ["tcp-8443"]})).await;
-    assert_eq!(ok(&b, "serviceGroup", "get", json!({"name": "sg"})).await["members"], json!(["tcp-8443"]));
-    assert_eq!(names(&ok(&b, "service", "list", json!({})).await), vec!["tcp-8443"]);
+    ok(
+        &b,
+        "service",
+        "create",
+        json!({"name": "tcp-8443", "protocol": {"tcp": {"port": "8443"}}}),
+    )
+    .await;
+    assert_eq!(
+        ok(&b, "service", "get", json!({"name": "tcp-8443"})).await["protocol"]["tcp"]["port"],
+        "8443"
+    );
+    ok(
+        &b,
+        "serviceGroup",
+        "create",
+        json!({"name": "sg", "members": ["tcp-8443"]}),
+    )
+    .await;
+    assert_eq!(
+        ok(&b, "serviceGroup", "get", json!({"name": "sg"})).await["members"],
+        json!(["tcp-8443"])
+    );
+    assert_eq!(
+        names(&ok(&b, "service", "list", json!({})).await),
+        vec!["tcp-8443"]
+    );
     ok(&b, "serviceGroup", "delete", json!({"name": "sg"})).await;
     ok(&b, "service", "delete", json!({"name": "tcp-8443"})).await;
 
     // dynamic user group
-    ok(&b, "dynamicUserGroup", "create", json!({"name": "risky", "filter": "'ioc'"})).await;
-    assert_eq!(names(&ok(&b, "dynamicUserGroup", "list", json!({})).await), vec!["risky"]);
+    ok(
+        &b,
+        "dynamicUserGroup",
+        "create",
+        json!({"name": "risky", "filter": "'ioc'"}),
+    )
+    .await;
+    assert_eq!(
+        names(&ok(&b, "dynamicUserGroup", "list", json!({})).await),
+        vec!["risky"]
+    );
 
     // URL category and URL filtering profile
-    ok(&b, "urlCategory", "create", json!({"name": "bad-sites", "list": ["bad.example/"], "type": "URL List"})).await;
-    let u = ok(&b, "urlCategory", "update", json!({"name": "bad-sites", "list": ["bad.example/", "worse.example/"]})).await;
-    assert_eq!(u["object"]["list"], json!(["bad.example/", "worse.example/"]));
-    ok(&b, "urlFilteringProfile", "create", json!({"name": "strict", "block": ["bad-sites"]})).await;
-    assert_eq!(ok(&b, "urlFilteringProfile", "get", json!({"name": "strict"})).await["block"], json!(["bad-sites"]));
-    ok(&b, "urlFilteringProfile", "delete", json!({"name": "strict"})).await;
+    ok(
+        &b,
+        "urlCategory",
+        "create",
+        json!({"name": "bad-sites", "list": ["bad.example/"], "type": "URL List"}),
+    )
+    .await;
+    let u = ok(
+        &b,
+        "urlCategory",
+        "update",
+        json!({"name": "bad-sites", "list": ["bad.example/", "worse.example/"]}),
+    )
+    .await;
+    assert_eq!(
+        u["object"]["list"],
+        json!(["bad.example/", "worse.example/"])
+    );
+    ok(
+        &b,
+        "urlFilteringProfile",
+        "create",
+        json!({"name": "strict", "block": ["bad-sites"]}),
+    )
+    .await;
+    assert_eq!(
+        ok(&b, "urlFilteringProfile", "get", json!({"name": "strict"})).await["block"],
+        json!(["bad-sites"])
+    );
+    ok(
+        &b,
+        "urlFilteringProfile",
+        "delete",
+        json!({"name": "strict"}),
+    )
+    .await;
     ok(&b, "urlCategory", "delete", json!({"name": "bad-sites"})).await;
 
     // security rules with move
@@ -83,19 +245,51 @@ async fn objects_crud_on_a_firewall() {
         ok(&b, "securityRule", "create", json!({
             "name": name, "from": ["any"], "to": ["any"], "source": ["any"], "destination": ["h1"],
             "source_user": ["any"], "application": ["any"], "service": ["application-default"],
-            "category": ["any"], "action": "deny", "profile_setting": {"group": ["default"]}
+            "category": ["any"], "action": "deny",
+            "profile_setting": if name == "r-b" { json!({"group": ["default"]}) } else { json!(null) }
         })).await;
     }
-    ok(&b, "securityRule", "move", json!({"name": "r-c", "where": "top"})).await;
-    assert_eq!(names(&ok(&b, "securityRule", "list", json!({})).await), vec!["r-c", "r-a", "r-b"]);
-    ok(&b, "securityRule", "move", json!({"name": "r-c", "where": "after", "destination_rule": "r-b"})).await;
-    assert_eq!(names(&ok(&b, "securityRule", "list", json!({})).await), vec!["r-a", "r-b", "r-c"]);
-    let e = err(&b, "securityRule", "move", json!({"name": "r-c", "where": "before"})).await;
+    ok(
+        &b,
+        "securityRule",
+        "move",
+        json!({"name": "r-c", "where": "top"}),
+    )
+    .await;
+    assert_eq!(
+        names(&ok(&b, "securityRule", "list", json!({})).await),
+        vec!["r-c", "r-a", "r-b"]
+    );
+    ok(
+        &b,
+        "securityRule",
+        "move",
+        json!({"name": "r-c", "where": "after", "destination_rule": "r-b"}),
+    )
+    .await;
+    assert_eq!(
+        names(&ok(&b, "securityRule", "list", json!({})).await),
+        vec!["r-a", "r-b", "r-c"]
+    );
+    let e = err(
+        &b,
+        "securityRule",
+        "move",
+        json!({"name": "r-c", "where": "before"}),
+    )
+    .await;
     assert_eq!(e["field"], "destination_rule");
     let rule = ok(&b, "securityRule", "get", json!({"name": "r-a"})).await;
     assert_eq!(rule["source_user"], json!(["any"]));
-    assert_eq!(rule["profile_setting"]["group"], json!(["default"]));
-    let u = ok(&b, "securityRule", "update", json!({"name": "r-a", "disabled": true})).await;
+    let rule_b = ok(&b, "securityRule", "get", json!({"name": "r-b"})).await;
+    assert_eq!(rule_b["profile_setting"]["group"], json!(["default"]));
+    let u = ok(
+        &b,
+        "securityRule",
+        "update",
+        json!({"name": "r-a", "disabled": true}),
+    )
+    .await;
     assert_eq!(u["object"]["disabled"], true);
     assert_eq!(u["object"]["action"], "deny");
     ok(&b, "securityRule", "delete", json!({"name": "r-b"})).await;
@@ -113,7 +307,10 @@ async fn objects_crud_on_a_firewall() {
     let j = ok(&b, "job", "wait", json!({"id": id.to_string()})).await;
     assert_eq!(j["result"], "OK");
     let c = ok(&b, "config", "commit", json!({"wait": false})).await;
-    assert!(c["outcome"] == "no_changes" || c["outcome"] == "enqueued", "{c}");
+    assert!(
+        c["outcome"] == "no_changes" || c["outcome"] == "enqueued",
+        "{c}"
+    );
     let e = err(&b, "config", "push", json!({"device_group": "x"})).await;
     assert_eq!(e["code"], "unsupported");
     let e = err(&b, "device", "list", json!({})).await;
@@ -132,7 +329,12 @@ async fn bulk_create_and_delete_use_few_requests() {
     let r = ok(&b, "address", "bulkCreate", json!({"objects": objects})).await;
     assert_eq!(r["count"], 3000);
     assert_eq!(r["requests"], 1, "{r}");
-    let sets: Vec<_> = sim.handle().requests().into_iter().filter(|r| r.action == "set").collect();
+    let sets: Vec<_> = sim
+        .handle()
+        .requests()
+        .into_iter()
+        .filter(|r| r.action == "set")
+        .collect();
     assert_eq!(sets.len(), 1, "one set for 3000 addresses");
     assert_eq!(ok(&b, "address", "list", json!({})).await["count"], 3000);
     let names: Vec<String> = (0..2000).map(|i| format!("bulk-{i}")).collect();
@@ -148,21 +350,67 @@ async fn bulk_create_and_delete_use_few_requests() {
 async fn user_id_sessions_and_system_info_on_a_firewall() {
     let sim = start(SimConfig::firewall()).await;
     let b = Backends::with_default(backend(&sim).await);
-    let r = ok(&b, "userTag", "register", json!({"user": "corp\\alice", "tags": ["ioc", "vip"], "timeout": 600})).await;
+    let r = ok(
+        &b,
+        "userTag",
+        "register",
+        json!({"user": "corp\\alice", "tags": ["ioc", "vip"], "timeout": 600}),
+    )
+    .await;
     assert_eq!(r["status"], "registered");
     let l = ok(&b, "userTag", "list", json!({"user": "corp\\alice"})).await;
     assert_eq!(l["items"][0]["tags"], json!(["ioc", "vip"]), "{l}");
-    ok(&b, "userTag", "unregister", json!({"user": "corp\\alice", "tags": "vip"})).await;
-    assert_eq!(ok(&b, "userTag", "list", json!({"user": "corp\\alice"})).await["items"][0]["tags"], json!(["ioc"]));
+    ok(
+        &b,
+        "userTag",
+        "unregister",
+        json!({"user": "corp\\alice", "tags": "vip"}),
+    )
+    .await;
+    assert_eq!(
+        ok(&b, "userTag", "list", json!({"user": "corp\\alice"})).await["items"][0]["tags"],
+        json!(["ioc"])
+    );
     let attrs = ok(&b, "userAttribute", "list", json!({})).await;
-    assert!(attrs["items"].as_array().unwrap().iter().any(|i| i["user"] == "corp\\alice"), "{attrs}");
-    let all = ok(&b, "userTag", "unregisterAll", json!({"user": "corp\\alice"})).await;
+    assert!(
+        attrs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["user"] == "corp\\alice"),
+        "{attrs}"
+    );
+    let all = ok(
+        &b,
+        "userTag",
+        "unregisterAll",
+        json!({"user": "corp\\alice"}),
+    )
+    .await;
     assert_eq!(all["tags"], json!(["ioc"]));
-    assert_eq!(ok(&b, "userTag", "list", json!({"user": "corp\\alice"})).await["count"], 0);
+    assert_eq!(
+        ok(&b, "userTag", "list", json!({"user": "corp\\alice"})).await["count"],
+        0
+    );
 
-    ok(&b, "ipTag", "register", json!({"ip": ["192.0.2.1", "192.0.2.2"], "tags": ["ioc"]})).await;
-    assert_eq!(ok(&b, "ipTag", "list", json!({"tag": "ioc"})).await["count"], 2);
-    ok(&b, "ipTag", "unregister", json!({"ip": "192.0.2.1", "tags": ["ioc"]})).await;
+    ok(
+        &b,
+        "ipTag",
+        "register",
+        json!({"ip": ["192.0.2.1", "192.0.2.2"], "tags": ["ioc"]}),
+    )
+    .await;
+    assert_eq!(
+        ok(&b, "ipTag", "list", json!({"tag": "ioc"})).await["count"],
+        2
+    );
+    ok(
+        &b,
+        "ipTag",
+        "unregister",
+        json!({"ip": "192.0.2.1", "tags": ["ioc"]}),
+    )
+    .await;
     let l = ok(&b, "ipTag", "list", json!({})).await;
     assert_eq!(l["items"], json!([{"ip": "192.0.2.2", "tags": ["ioc"]}]));
 
@@ -182,7 +430,13 @@ async fn user_id_sessions_and_system_info_on_a_firewall() {
     assert_eq!(c["cleared"], 1);
     let src = first["source"].as_str().unwrap().to_string();
     let filtered = ok(&b, "session", "list", json!({"source": src})).await;
-    assert!(filtered["items"].as_array().unwrap().iter().all(|s| s["source"] == src.as_str()));
+    assert!(
+        filtered["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["source"] == src.as_str())
+    );
     let e = err(&b, "session", "clear", json!({})).await;
     assert_eq!(e["field"], "all");
     let e = err(&b, "session", "list", json!({"source": "not-an-ip"})).await;
@@ -201,15 +455,50 @@ async fn validation_errors_name_the_field_and_send_nothing() {
     let b = Backends::with_default(backend(&sim).await);
     sim.handle().clear_requests();
     let cases = [
-        ("address", "create", json!({"ip_netmask": "1.1.1.1"}), "name"),
-        ("address", "create", json!({"name": "a", "ipnetmask": "1.1.1.1"}), "ipnetmask"),
-        ("address", "create", json!({"name": "a", "tag": "x", "description": 5}), "description"),
-        ("securityRule", "move", json!({"name": "a", "where": "middle"}), "where"),
+        (
+            "address",
+            "create",
+            json!({"ip_netmask": "1.1.1.1"}),
+            "name",
+        ),
+        (
+            "address",
+            "create",
+            json!({"name": "a", "ipnetmask": "1.1.1.1"}),
+            "ipnetmask",
+        ),
+        (
+            "address",
+            "create",
+            json!({"name": "a", "tag": "x", "description": 5}),
+            "description",
+        ),
+        (
+            "securityRule",
+            "move",
+            json!({"name": "a", "where": "middle"}),
+            "where",
+        ),
         ("userTag", "register", json!({"user": "u"}), "tags"),
-        ("userTag", "register", json!({"user": "u", "tags": ["t"], "timeout": "soon"}), "timeout"),
-        ("ipTag", "register", json!({"ip": "nope", "tags": ["t"]}), "ip"),
+        (
+            "userTag",
+            "register",
+            json!({"user": "u", "tags": ["t"], "timeout": "soon"}),
+            "timeout",
+        ),
+        (
+            "ipTag",
+            "register",
+            json!({"ip": "nope", "tags": ["t"]}),
+            "ip",
+        ),
         ("job", "get", json!({}), "id"),
-        ("securityRule", "create", json!({"name": "r", "rulebase": "middle"}), "rulebase"),
+        (
+            "securityRule",
+            "create",
+            json!({"name": "r", "rulebase": "middle"}),
+            "rulebase",
+        ),
     ];
     for (r, o, p, field) in cases {
         let e = err(&b, r, o, p.clone()).await;
@@ -217,10 +506,22 @@ async fn validation_errors_name_the_field_and_send_nothing() {
         assert_eq!(e["field"], field, "{r}.{o} {p}: {e}");
     }
     // Catalog-level checks happen before the set is sent.
-    let e = err(&b, "address", "create", json!({"name": "a", "ip_netmask": "1.1.1.1", "fqdn": "x.example"})).await;
+    let e = err(
+        &b,
+        "address",
+        "create",
+        json!({"name": "a", "ip_netmask": "1.1.1.1", "fqdn": "x.example"}),
+    )
+    .await;
     assert_eq!(e["code"], "invalid_parameter");
     assert!(e["message"].as_str().unwrap().contains("ip_netmask"), "{e}");
-    let e = err(&b, "tag", "create", json!({"name": "t", "color": "Ultraviolet"})).await;
+    let e = err(
+        &b,
+        "tag",
+        "create",
+        json!({"name": "t", "color": "Ultraviolet"}),
+    )
+    .await;
     assert_eq!(e["field"], "color", "{e}");
     let e = err(&b, "adress", "create", json!({})).await;
     assert_eq!(e["code"], "unknown_action");

@@ -19,6 +19,11 @@ use crate::settings::ConnectionFlags;
 
 /// Arguments of `panops scm`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Any other command runs one catalog operation:\n  \
+    panops scm <RESOURCE> <OPERATION> [--folder F] [--param KEY=VALUE ...] [--json '{...}'] [--all]\n\
+    e.g. panops scm address create --folder Shared --param name=web --param ip_netmask=10.0.0.1/32\n\
+    Resources and operations: `panops scm catalog`; parameters: `panops scm describe address.create`.\n\
+    Credentials: SCM_CLIENT_ID, SCM_CLIENT_SECRET, SCM_TSG_ID or the profile's client_id, client_secret, tsg_id.")]
 pub struct ScmCmd {
     /// API family: sse-v1 (`/sse/config/v1`, the default) or v2 (`/config/<area>/v1` and setup).
     #[arg(long, global = true, value_parser = parse_family)]
@@ -191,6 +196,13 @@ pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Re
                     });
                 }
             };
+            if call.all && call.operation != "list" {
+                eprintln!(
+                    "error: --all pages through a `list`, not `{}`",
+                    call.operation
+                );
+                return Ok(ExitCode::from(2));
+            }
             let format = call.output.unwrap_or(format);
             let overrides = ScmOverrides {
                 family: call.family.or(overrides.family),
@@ -206,14 +218,14 @@ pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Re
                 }
             };
             let client = build_client(&settings, catalog)?;
-            let value = if call.all && call.operation == "list" {
+            let value = if call.all {
                 Value::Array(client.list_all(&call.resource, params).await?)
             } else {
                 client
                     .call(None, &call.resource, &call.operation, params)
                     .await?
             };
-            output::print(format, &Rendered::json(value))?;
+            output::print(format, &Rendered::json(for_format(format, value)))?;
             Ok(ExitCode::SUCCESS)
         }
         ScmSub::Run { file } => {
@@ -284,6 +296,16 @@ pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Re
             output::print(format, &Rendered::json(json!(folders)))?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Tables show the items of a list envelope as rows; machine formats keep the envelope.
+fn for_format(format: Format, value: Value) -> Value {
+    match (format, value) {
+        (Format::Table, Value::Object(mut map)) if map.get("data").is_some_and(Value::is_array) => {
+            map.remove("data").unwrap_or(Value::Null)
+        }
+        (_, value) => value,
     }
 }
 

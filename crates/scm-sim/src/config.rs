@@ -172,7 +172,7 @@ impl ScmSimConfig {
 }
 
 /// `panops sim` flags for the SCM simulator.
-#[derive(clap::Args, Debug, Clone, Default)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct ScmSimArgs {
     /// Serve the SCM API and its OAuth2 token service on HOST:PORT (port 0 = free port).
     #[arg(long = "scm-listen", value_name = "HOST:PORT")]
@@ -197,6 +197,20 @@ pub struct ScmSimArgs {
         default_value_t = 900
     )]
     pub scm_token_lifetime_secs: u64,
+}
+
+impl Default for ScmSimArgs {
+    /// The flag defaults: no listener, no faults, 900-second tokens.
+    fn default() -> Self {
+        Self {
+            scm_listen: None,
+            scm_client: Vec::new(),
+            scm_fault_latency_ms: 0,
+            scm_fault_429_rate: 0.0,
+            scm_fault_5xx_rate: 0.0,
+            scm_token_lifetime_secs: 900,
+        }
+    }
 }
 
 impl ScmSimArgs {
@@ -288,6 +302,13 @@ mod tests {
         assert!(cfg.default_client_notice().is_none());
         let none = ScmSimArgs::default().to_config(true).unwrap();
         assert!(none.is_none());
+        let defaults = ScmSimArgs {
+            scm_listen: Some("127.0.0.1:0".into()),
+            ..ScmSimArgs::default()
+        };
+        let cfg = defaults.to_config(true).unwrap().unwrap();
+        assert!(cfg.default_client_used && cfg.tls);
+        assert_eq!(cfg.token_lifetime, Duration::from_secs(900));
         let bad = ScmSimArgs {
             scm_fault_429_rate: 1.5,
             scm_token_lifetime_secs: 900,

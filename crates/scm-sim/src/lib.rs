@@ -13,11 +13,15 @@
 //!   candidate rollback;
 //! - faults: latency, 429 with `Retry-After`, 5xx, token expiry.
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), panops_scm_sim::ScmSimError> {
+//! ```
 //! use panops_scm_sim::{ScmSimConfig, ScmSimulator};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), panops_scm_sim::ScmSimError> {
 //! let sim = ScmSimulator::start(ScmSimConfig::new("127.0.0.1:0".parse().unwrap(), false)).await?;
-//! println!("scm={} token_url={}", sim.base_url(), sim.token_url());
+//! assert!(sim.token_url().ends_with("/oauth2/access_token"));
+//! sim.handle().inject_status(429, 1); // the next API call gets 429 with Retry-After
+//! assert_eq!(sim.handle().token_requests(), 0);
 //! sim.shutdown().await;
 //! # Ok(()) }
 //! ```
@@ -40,6 +44,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 pub use auth::{ISSUER, TokenClaims};
+pub use catalog::from_catalog as routes_from_catalog;
 pub use config::{
     ClientCredential, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TSG_ID, FaultConfig,
     ScmSimArgs, ScmSimConfig,
@@ -156,6 +161,15 @@ pub struct RunningScmSim {
     ca_pem: Option<String>,
     shared: Arc<Shared>,
     server_handle: axum_server::Handle,
+}
+
+impl std::fmt::Debug for RunningScmSim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningScmSim")
+            .field("base_url", &self.base_url)
+            .field("tls", &self.ca_pem.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RunningScmSim {

@@ -88,7 +88,50 @@ pub fn router(shared: Arc<Shared>) -> Router {
         let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         r = r.route(&format!("{dir}/connect/jwk_uri"), get(jwks));
     }
+    r = r.route(
+        "/auth/v1/oauth2/userinfo",
+        get(userinfo_get).post(userinfo_post),
+    );
     r.fallback(api).with_state(shared)
+}
+
+/// `GET /auth/v1/oauth2/userinfo` with a Bearer token (AuthService.yaml).
+async fn userinfo_get(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    latency(&shared).await;
+    match authenticate(&shared, &headers) {
+        Ok(claims) => json_response(200, userinfo(&claims)),
+        Err(e) => json_response(e.status, e.envelope("userinfo")),
+    }
+}
+
+/// `POST /auth/v1/oauth2/userinfo` with form field `access_token`.
+async fn userinfo_post(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    latency(&shared).await;
+    let token = form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    match shared.key.verify(&token, shared.clock.now_unix()) {
+        Ok(claims) if claims.seq >= shared.min_valid_seq.load(Ordering::Relaxed) => {
+            json_response(200, userinfo(&claims))
+        }
+        _ => oauth_error(
+            401,
+            "invalid_token",
+            "the access token is invalid or expired",
+        ),
+    }
+}
+
+fn userinfo(claims: &TokenClaims) -> Value {
+    let name = claims.client_id.split('@').next().unwrap_or_default();
+    json!({
+        "sub": claims.client_id,
+        "name": name,
+        "given_name": name,
+        "family_name": "",
+        "email": claims.client_id,
+    })
 }
 
 async fn jwks(State(shared): State<Arc<Shared>>) -> Response {
@@ -475,7 +518,12 @@ const CONTAINERS: [&str; 3] = ["folder", "snippet", "device"];
 /// Declared query parameters are validated; required ones must be present. A required
 /// container (folder/snippet/device) is satisfied by any one of the three, and for requests
 /// with a body it may travel in the body instead (checked on create).
-fn check_query(shared: &Shared, route: &RouteDef, method: &Method, q: &Query) -> Result<(), ApiError> {
+fn check_query(
+    shared: &Shared,
+    route: &RouteDef,
+    method: &Method,
+    q: &Query,
+) -> Result<(), ApiError> {
     for (name, value) in &q.0 {
         if route.query_params.iter().any(|(n, _)| n == name)
             && let Some(validator) = &shared.validator

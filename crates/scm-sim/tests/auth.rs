@@ -185,3 +185,36 @@ async fn https_with_self_signed_certificate() {
     assert!(untrusted.get(sim.token_url()).send().await.is_err());
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn userinfo_names_the_service_account() {
+    let sim = start(false).await;
+    let http = client(&sim);
+    let token = token(&sim, &http).await;
+    let url = format!("{}/auth/v1/oauth2/userinfo", sim.base_url());
+    let info: Value = http
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["sub"], DEFAULT_CLIENT_ID);
+    let resp = http
+        .post(&url)
+        .form(&[("access_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let resp = http
+        .post(&url)
+        .form(&[("access_token", "nope")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 401);
+}

@@ -84,6 +84,8 @@ async fn failed_push_fault() {
     sim.handle().set_push_duration(Duration::from_millis(0));
     let api = Api::new(&sim).await;
     let job = push(&api, "/sse/config/v1/config-versions/candidate:push").await;
+    // Jobs take at least a millisecond.
+    tokio::time::sleep(Duration::from_millis(20)).await;
     let body = api
         .ok("GET", &format!("/sse/config/v1/jobs/{job}"), None)
         .await;

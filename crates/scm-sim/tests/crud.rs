@@ -447,3 +447,32 @@ async fn concurrent_workers_share_one_consistent_tenant() {
     );
     assert_eq!(sim.handle().token_requests(), 1);
 }
+
+#[tokio::test]
+async fn query_parameters_are_checked_against_the_catalog() {
+    let sim = start(false).await;
+    let api = Api::new(&sim).await;
+    // sse lists require a folder, from a fixed set.
+    let (status, err) = api.call("GET", "/sse/config/v1/addresses", None).await;
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(error_code(&err), ("E003", "Missing Query Parameter"));
+    let (status, err) = api
+        .call("GET", "/sse/config/v1/addresses?folder=Texas", None)
+        .await;
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(error_code(&err), ("E003", "Invalid Query Parameter"));
+    let (status, err) = api
+        .call(
+            "GET",
+            "/config/security/v1/security-rules?folder=Shared&position=middle",
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(error_code(&err), ("E003", "Invalid Query Parameter"));
+    // A snippet satisfies the container requirement.
+    let (status, _) = api
+        .call("GET", "/config/objects/v1/addresses?snippet=s1", None)
+        .await;
+    assert_eq!(status, 200);
+}

@@ -26,8 +26,10 @@ static BUILTIN: LazyLock<Catalog> =
 #[derive(Debug)]
 pub struct Catalog {
     operations: Vec<Operation>,
-    index: HashMap<(Family, String, String), usize>,
-    resources: HashMap<(Family, String), Vec<usize>>,
+    /// family → resource → operation → position in `operations`.
+    index: HashMap<Family, HashMap<String, HashMap<String, usize>>>,
+    /// family → resource → positions, in catalog order.
+    resources: HashMap<Family, HashMap<String, Vec<usize>>>,
     pub(crate) patterns: OnceLock<PatternCache>,
 }
 
@@ -250,12 +252,19 @@ impl Catalog {
     }
 
     fn from_operations_unchecked(operations: Vec<Operation>) -> Catalog {
-        let mut index = HashMap::new();
-        let mut resources: HashMap<(Family, String), Vec<usize>> = HashMap::new();
+        let mut index: HashMap<Family, HashMap<String, HashMap<String, usize>>> = HashMap::new();
+        let mut resources: HashMap<Family, HashMap<String, Vec<usize>>> = HashMap::new();
         for (i, op) in operations.iter().enumerate() {
-            index.insert((op.family, op.resource.clone(), op.operation.clone()), i);
+            index
+                .entry(op.family)
+                .or_default()
+                .entry(op.resource.clone())
+                .or_default()
+                .insert(op.operation.clone(), i);
             resources
-                .entry((op.family, op.resource.clone()))
+                .entry(op.family)
+                .or_default()
+                .entry(op.resource.clone())
                 .or_default()
                 .push(i);
         }
@@ -321,7 +330,9 @@ impl Catalog {
 
     /// Whether the family has this resource.
     pub fn has_resource(&self, family: Family, resource: &str) -> bool {
-        self.resources.contains_key(&(family, resource.to_string()))
+        self.resources
+            .get(&family)
+            .is_some_and(|r| r.contains_key(resource))
     }
 
     /// Looks an operation up; errors with the messages users know
@@ -334,7 +345,9 @@ impl Catalog {
     ) -> Result<&Operation, ScmError> {
         if let Some(i) = self
             .index
-            .get(&(family, resource.to_string(), operation.to_string()))
+            .get(&family)
+            .and_then(|r| r.get(resource))
+            .and_then(|o| o.get(operation))
         {
             return Ok(&self.operations[*i]);
         }
@@ -355,7 +368,8 @@ impl Catalog {
         resource: &str,
     ) -> Result<Vec<&Operation>, ScmError> {
         self.resources
-            .get(&(family, resource.to_string()))
+            .get(&family)
+            .and_then(|r| r.get(resource))
             .map(|ix| ix.iter().map(|i| &self.operations[*i]).collect())
             .ok_or_else(|| ScmError::UnsupportedResource(resource.to_string()))
     }

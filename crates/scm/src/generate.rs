@@ -206,6 +206,8 @@ struct Ctx<'a> {
     file: &'a str,
     doc: &'a Value,
     options: GenerateOptions,
+    /// `$ref`s being expanded (a recursive schema stops at its second visit).
+    expanding: std::cell::RefCell<Vec<String>>,
 }
 
 impl Ctx<'_> {
@@ -242,7 +244,12 @@ fn operations_from_doc(
     doc: &Value,
     options: GenerateOptions,
 ) -> Result<Vec<Operation>, CatalogError> {
-    let ctx = Ctx { file, doc, options };
+    let ctx = Ctx {
+        file,
+        doc,
+        options,
+        expanding: std::cell::RefCell::new(Vec::new()),
+    };
     let servers: Vec<String> = doc
         .get("servers")
         .and_then(Value::as_array)
@@ -768,7 +775,17 @@ fn flatten(
     }
     if let Some(r) = node.get("$ref").and_then(Value::as_str) {
         let target = ctx.lookup(r, location)?;
-        let mut s = flatten(ctx, target, location, depth + 1)?;
+        if ctx.expanding.borrow().iter().any(|x| x == r) {
+            // Recursive schema: accept anything below the second visit.
+            return Ok(Schema {
+                open: true,
+                ..Schema::default()
+            });
+        }
+        ctx.expanding.borrow_mut().push(r.to_string());
+        let result = flatten(ctx, target, location, depth + 1);
+        ctx.expanding.borrow_mut().pop();
+        let mut s = result?;
         if node.get("readOnly").and_then(Value::as_bool) == Some(true) {
             s.read_only = true;
         }

@@ -328,3 +328,57 @@ fn describe_renders_text_and_object_schemas() {
             .contains_key("fqdn")
     );
 }
+
+#[test]
+fn recursive_schemas_terminate() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("v2")).unwrap();
+    std::fs::write(
+        dir.path().join("v2/tree.yaml"),
+        r##"
+openapi: 3.0.0
+servers: [{url: "https://api.strata.paloaltonetworks.com/config/objects/v1"}]
+paths:
+  /trees:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/node"}
+      responses: {"201": {description: created}}
+components:
+  schemas:
+    node:
+      type: object
+      required: [name]
+      properties:
+        name: {type: string, maxLength: 3}
+        left: {$ref: "#/components/schemas/node"}
+        right: {$ref: "#/components/schemas/node"}
+"##,
+    )
+    .unwrap();
+    let c = Catalog::from_spec_dir(dir.path()).unwrap();
+    let req = c
+        .build_request(
+            Family::V2,
+            "tree",
+            "create",
+            &serde_json::json!({"name": "a", "left": {"name": "b", "right": {"anything": 1}}}),
+        )
+        .unwrap();
+    assert_eq!(req.path, "/config/objects/v1/trees");
+    let e = c
+        .build_request(
+            Family::V2,
+            "tree",
+            "create",
+            &serde_json::json!({"name": "long", "left": {"name": "b"}}),
+        )
+        .unwrap_err();
+    // The recursion stops at the second visit of `node`: below it anything goes.
+    assert_eq!(
+        e.to_string(),
+        "invalid parameter 'name': value \"long\" is longer than maxLength 3"
+    );
+}

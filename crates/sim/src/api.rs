@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{AdminAccount, DeviceKind, Faults, SimConfig};
 use crate::device::{self, ApiError, ConfigReq, Device, LOCALHOST};
 use crate::handle::RecordedRequest;
-use crate::jobs::{self, DeviceResult, Effect, Job, Phase};
+use crate::jobs::{self, DeviceResult, Effect, Job, Phase, PushPlan, PushTarget};
 use crate::xml::{self, Element};
 use crate::xpath::XPath;
 use crate::{certs, logs, ops, userid, validate};
@@ -150,8 +150,6 @@ const WRITE_ACTIONS: &[&str] = &[
     "move",
     "multi-config",
     "override",
-    "multi-move",
-    "multi-clone",
 ];
 
 impl SimState {
@@ -237,7 +235,7 @@ impl SimState {
     pub fn tick(&mut self) {
         let now = Instant::now();
         let serials: Vec<String> = self.devices.keys().cloned().collect();
-        let mut pushes: Vec<(String, Element, Element)> = Vec::new();
+        let mut pushes: Vec<PushPlan> = Vec::new();
         for s in &serials {
             let Some(d) = self.devices.get_mut(s) else {
                 continue;
@@ -262,23 +260,35 @@ impl SimState {
                     ));
                 }
             }
+            while d.jobs.len() > 1000 {
+                match d.jobs.first_key_value() {
+                    Some((&k, j)) if j.applied => {
+                        d.jobs.remove(&k);
+                    }
+                    _ => break,
+                }
+            }
             for (id, kind, user, ok, effect) in finished {
                 match effect {
                     Some(Effect::Commit(tree)) => {
                         d.running = *tree;
                     }
-                    Some(Effect::Push(p)) => pushes.extend(p),
+                    Some(Effect::Push(p)) => pushes.push(*p),
                     None => {}
                 }
                 logs::job_finished(d, id, &kind, &user, ok);
                 self.changed = true;
             }
         }
-        for (serial, running, candidate) in pushes {
-            if let Some(fw) = self.devices.get_mut(&serial) {
-                fw.running = running;
-                fw.candidate = candidate;
-                fw.policy_synced = true;
+        for plan in pushes {
+            for serial in &plan.serials {
+                if let Some(fw) = self.devices.get_mut(serial) {
+                    apply_push(&mut fw.running, &plan);
+                    apply_push(&mut fw.candidate, &plan);
+                    if matches!(plan.target, PushTarget::DeviceGroup(_)) {
+                        fw.policy_synced = true;
+                    }
+                }
             }
         }
     }
@@ -348,7 +358,9 @@ impl SimState {
         // route to the target device
         let serial = match req.get("target").filter(|t| !t.is_empty()) {
             Some(t) if self.kind == DeviceKind::Panorama => {
-                if !self.managed.iter().any(|s| s == t) {
+                if !self.managed.iter().any(|s| s == t)
+                    || self.devices.get(t).is_some_and(|d| !d.connected)
+                {
                     return Reply::err(&ApiError::new(
                         17,
                         format!("Device {t} is not managed by this Panorama or is not connected"),
@@ -366,6 +378,25 @@ impl SimState {
             }
             _ => self.primary.clone(),
         };
+        if let Some(d) = self.devices.get_mut(&serial)
+            && let Some(until) = d.restarting_until
+        {
+            if Instant::now() < until {
+                return if serial == self.primary {
+                    Reply::Xml {
+                        http: 503,
+                        body: "<html><body><h1>503 Service Unavailable</h1><p>The management server is restarting</p></body></html>".into(),
+                    }
+                } else {
+                    Reply::err(&ApiError::new(
+                        17,
+                        format!("Device {serial} is not connected (restarting)"),
+                    ))
+                };
+            }
+            d.restarting_until = None;
+            d.started = Instant::now();
+        }
         let action = req.get("action").unwrap_or("");
         let writes = match typ {
             "config" => WRITE_ACTIONS.contains(&action),
@@ -775,7 +806,8 @@ impl SimState {
         let stack_root = format!("{LOCALHOST}/template-stack");
         let targets: Vec<String>;
         let description: String;
-        let (what, dgname): (PushKind, Option<String>) = if let Some(sp) = el.child("shared-policy")
+        let (what, dgname): (PushTarget, Option<String>) = if let Some(sp) =
+            el.child("shared-policy")
         {
             description = sp.find_text("description").unwrap_or("").to_string();
             let dg_el = sp.child("device-group");
@@ -844,7 +876,7 @@ impl SimState {
                     ));
                 }
             }
-            (PushKind::DeviceGroup(dg.clone()), Some(dg))
+            (PushTarget::DeviceGroup(dg.clone()), Some(dg))
         } else if let Some(t) = el.child("template").or(el.child("template-stack")) {
             let stack = t.name == "template-stack";
             let name = t.find_text("name").unwrap_or("").to_string();
@@ -906,9 +938,9 @@ impl SimState {
             };
             (
                 if stack {
-                    PushKind::Stack(name)
+                    PushTarget::Stack(name)
                 } else {
-                    PushKind::Template(name)
+                    PushTarget::Template(name)
                 },
                 None,
             )
@@ -920,26 +952,31 @@ impl SimState {
         };
         let fail_fault = self.faults.fail_jobs > 0;
         let mut results = Vec::new();
-        let mut effects = Vec::new();
+        let mut plan = PushPlan {
+            pano: running,
+            target: what,
+            serials: Vec::new(),
+        };
         for (i, serial) in targets.iter().enumerate() {
-            let Some(fw) = self.devices.get(serial) else {
+            let Some(fw) = self.devices.get(serial).filter(|f| f.connected) else {
                 results.push(DeviceResult {
                     serial: serial.clone(),
-                    name: serial.clone(),
+                    name: self
+                        .devices
+                        .get(serial)
+                        .map(Device::current_hostname)
+                        .unwrap_or_else(|| serial.clone()),
                     ok: false,
-                    errors: vec![format!("device {serial} is not connected")],
+                    errors: vec![
+                        format!("device {serial} is not connected to Panorama"),
+                        "commit failed".into(),
+                    ],
                     warnings: vec![],
                 });
                 continue;
             };
-            let (mut new_running, mut new_candidate) = (fw.running.clone(), fw.candidate.clone());
-            for tree in [&mut new_running, &mut new_candidate] {
-                match &what {
-                    PushKind::DeviceGroup(dg) => push_device_group(tree, &running, dg),
-                    PushKind::Template(t) => push_template(tree, &running, &tpl_root, t),
-                    PushKind::Stack(s) => push_stack(tree, &running, &tpl_root, &stack_root, s),
-                }
-            }
+            let mut new_running = fw.running.clone();
+            apply_push(&mut new_running, &plan);
             let mut errors = validate::commit_errors(&new_running);
             if let Some(l) = fw.commit_locks.first() {
                 errors.push(format!("Commit is locked by {}: {}", l.owner, l.comment));
@@ -949,7 +986,7 @@ impl SimState {
             }
             let ok = errors.is_empty();
             if ok {
-                effects.push((serial.clone(), new_running, new_candidate));
+                plan.serials.push(serial.clone());
             } else {
                 errors.push("commit failed".into());
             }
@@ -991,7 +1028,7 @@ impl SimState {
                 warnings: vec![],
                 devices: results,
                 dgname,
-                effect: Some(Effect::Push(effects)),
+                effect: Some(Effect::Push(Box::new(plan))),
                 applied: false,
             },
         );
@@ -1058,21 +1095,30 @@ impl SimState {
 
 /// Names of enabled allow rules of vsys1 in a firewall's running config.
 fn allow_rules(running: &Element) -> Vec<String> {
-    let Ok(x) = XPath::parse(&format!("{LOCALHOST}/vsys/entry[@name='vsys1']/rulebase/security/rules/entry")) else {
+    let Ok(x) = XPath::parse(&format!(
+        "{LOCALHOST}/vsys/entry[@name='vsys1']/rulebase/security/rules/entry"
+    )) else {
         return vec![];
     };
     x.select(running)
         .iter()
         .filter_map(|p| crate::xpath::get(running, p))
-        .filter(|r| r.find_text("action") == Some("allow") && r.find_text("disabled") != Some("yes"))
+        .filter(|r| {
+            r.find_text("action") == Some("allow") && r.find_text("disabled") != Some("yes")
+        })
         .filter_map(|r| r.name_attr().map(str::to_string))
         .collect()
 }
 
-enum PushKind {
-    DeviceGroup(String),
-    Template(String),
-    Stack(String),
+/// Apply a commit-all plan to one firewall tree.
+fn apply_push(tree: &mut Element, plan: &PushPlan) {
+    let tpl_root = format!("{LOCALHOST}/template");
+    let stack_root = format!("{LOCALHOST}/template-stack");
+    match &plan.target {
+        PushTarget::DeviceGroup(dg) => push_device_group(tree, &plan.pano, dg),
+        PushTarget::Template(t) => push_template(tree, &plan.pano, &tpl_root, t),
+        PushTarget::Stack(s) => push_stack(tree, &plan.pano, &tpl_root, &stack_root, s),
+    }
 }
 
 const OBJECT_KINDS: &[&str] = &[
@@ -1091,12 +1137,17 @@ const OBJECT_KINDS: &[&str] = &[
 /// Merge shared + device-group objects and rules from Panorama's running config into a
 /// firewall tree at vsys1. Pushed entries carry a `loc` attribute; a new push replaces them.
 fn push_device_group(fw: &mut Element, pano: &Element, dg: &str) {
-    let shared = pano.child("shared");
-    let dg_el = pano
+    let dgs = pano
         .find("devices")
         .and_then(|d| d.entry_child("localhost.localdomain"))
-        .and_then(|l| l.child("device-group"))
-        .and_then(|g| g.entry_child(dg));
+        .and_then(|l| l.child("device-group"));
+    // shared, then ancestors from the top of the hierarchy down, then the device group itself
+    let mut chain: Vec<(Option<&Element>, String)> = vec![(pano.child("shared"), "shared".into())];
+    let parents = validate::dg_parents(pano);
+    for a in validate::dg_ancestors(&parents, dg).iter().rev() {
+        chain.push((dgs.and_then(|g| g.entry_child(a)), a.clone()));
+    }
+    chain.push((dgs.and_then(|g| g.entry_child(dg)), dg.to_string()));
     let Some(vsys) = fw
         .child_mut("devices")
         .and_then(|d| {
@@ -1116,12 +1167,12 @@ fn push_device_group(fw: &mut Element, pano: &Element, dg: &str) {
     for kind in OBJECT_KINDS {
         let container = vsys.child_or_insert(kind);
         container.children.retain(|e| e.attr("loc").is_none());
-        for (src, loc) in [(shared, "shared"), (dg_el, dg)] {
+        for (src, loc) in &chain {
             if let Some(objs) = src.and_then(|s| s.child(kind)) {
                 for e in &objs.children {
                     let mut e = e.clone();
                     e.strip_annotations();
-                    e.set_attr("loc", loc);
+                    e.set_attr("loc", loc.as_str());
                     if let Some(n) = e.name_attr().map(str::to_string) {
                         container
                             .children
@@ -1141,9 +1192,15 @@ fn push_device_group(fw: &mut Element, pano: &Element, dg: &str) {
         "application-override",
         "authentication",
     ] {
+        // pre-rules top-down (shared first), post-rules bottom-up (device group first)
         let collect = |rb: &str| -> Vec<Element> {
             let mut out = Vec::new();
-            for (src, loc) in [(shared, "shared"), (dg_el, dg)] {
+            let order: Vec<&(Option<&Element>, String)> = if rb == "post-rulebase" {
+                chain.iter().rev().collect()
+            } else {
+                chain.iter().collect()
+            };
+            for (src, loc) in order {
                 if let Some(rules) = src
                     .and_then(|s| s.child(rb))
                     .and_then(|r| r.child(rtype))
@@ -1152,7 +1209,7 @@ fn push_device_group(fw: &mut Element, pano: &Element, dg: &str) {
                     for e in &rules.children {
                         let mut e = e.clone();
                         e.strip_annotations();
-                        e.set_attr("loc", loc);
+                        e.set_attr("loc", loc.as_str());
                         out.push(e);
                     }
                 }

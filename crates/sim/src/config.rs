@@ -188,14 +188,14 @@ impl SimArgs {
             tls: !self.plain,
             state_dir: self.state.clone(),
             faults: Faults {
-                latency: Duration::from_millis(self.fault_latency_ms),
+                latency: Duration::from_millis(self.fault_latency_ms.min(600_000)),
                 rate_5xx: rate("--fault-5xx-rate", self.fault_5xx_rate)?,
                 rate_reset: rate("--fault-reset-rate", self.fault_reset_rate)?,
                 commit_busy: self.fault_commit_busy,
                 fail_jobs: self.fault_fail_jobs,
             },
             key_lifetime: self.key_lifetime_secs.map(Duration::from_secs),
-            job_duration: Duration::from_millis(self.job_ms),
+            job_duration: Duration::from_millis(self.job_ms.min(3_600_000)),
             seed: 7,
         })
     }

@@ -140,8 +140,12 @@ pub struct Device {
     pub private_keys: HashMap<String, String>,
     /// Start time (uptime).
     pub started: Instant,
-    /// Commit-all device-group sync state (Panorama view of this firewall): dg -> in sync.
+    /// Commit-all device-group sync state (Panorama view of this firewall).
     pub policy_synced: bool,
+    /// Whether this managed firewall is connected to Panorama.
+    pub connected: bool,
+    /// Set while the device "reboots" after `request restart system`.
+    pub restarting_until: Option<Instant>,
 }
 
 fn now_stamp() -> String {
@@ -190,6 +194,8 @@ impl Device {
             private_keys: HashMap::new(),
             started: Instant::now(),
             policy_synced: false,
+            connected: true,
+            restarting_until: None,
         }
     }
 
@@ -363,6 +369,8 @@ pub fn apply_write(
                         .collect();
                     merge_into(node, wrapper);
                     stamp_el(node, admin, &stamp);
+                    let parent_is_rules = ctx.len() >= 2 && ctx[ctx.len() - 2] == "rules";
+                    assign_rule_uuids(node, parent_is_rules, 0);
                 }
             }
             Ok(())
@@ -411,9 +419,22 @@ pub fn apply_write(
             stamp_el(&mut new, admin, &stamp);
             for pp in parents {
                 if let Some(pnode) = xpath::get_mut(tree, &pp) {
+                    let mut new = new.clone();
+                    let parent_is_rules = pnode.name == "rules";
                     match pnode.children.iter().position(|c| last.matches(c)) {
-                        Some(i) => pnode.children[i] = new.clone(),
-                        None => pnode.children.push(new.clone()),
+                        Some(i) => {
+                            if new.attr("uuid").is_none()
+                                && let Some(u) = pnode.children[i].attr("uuid")
+                            {
+                                new.set_attr("uuid", u);
+                            }
+                            assign_rule_uuids(&mut new, parent_is_rules, 0);
+                            pnode.children[i] = new;
+                        }
+                        None => {
+                            assign_rule_uuids(&mut new, parent_is_rules, 0);
+                            pnode.children.push(new);
+                        }
                     }
                 }
             }
@@ -483,6 +504,7 @@ pub fn apply_write(
             validate::check_name(&ctx[..ctx.len().saturating_sub(1)], newname, panorama)?;
             copy.set_attr("name", newname);
             copy.remove_attr("uuid");
+            assign_rule_uuids(&mut copy, true, 0);
             stamp_el(&mut copy, admin, &now_stamp());
             let parent = single(tree, &xp)?;
             let pnode = xpath::get_mut(tree, &parent)
@@ -557,6 +579,20 @@ fn context_tags(xp: &XPath) -> Vec<String> {
         .iter()
         .map(|s| s.name.clone().unwrap_or_else(|| "*".into()))
         .collect()
+}
+
+/// Security/NAT/... rules get a `uuid` attribute when created, as on PAN-OS 9.0+.
+fn assign_rule_uuids(el: &mut Element, parent_is_rules: bool, depth: usize) {
+    if parent_is_rules && el.name == "entry" && el.attr("uuid").is_none() {
+        el.set_attr("uuid", uuid::Uuid::new_v4().to_string());
+    }
+    if depth > 16 || (el.name == "entry" && parent_is_rules) {
+        return;
+    }
+    let is_rules = el.name == "rules";
+    for c in &mut el.children {
+        assign_rule_uuids(c, is_rules, depth + 1);
+    }
 }
 
 fn stamp_el(el: &mut Element, admin: &str, stamp: &str) {
@@ -863,5 +899,29 @@ mod tests {
         let mut r = req("rename", &format!("{x}/entry[@name='r1']"), None);
         r.newname = Some("r2".into());
         assert!(apply_write(&mut d.candidate, &r, "admin", false).is_err());
+        // rules carry a uuid that survives an edit
+        let rx = XPath::parse(&format!("{x}/entry[@name='r1']")).unwrap();
+        let uuid = |d: &Device| {
+            let p = rx.select(&d.candidate);
+            xpath::get(&d.candidate, &p[0])
+                .unwrap()
+                .attr("uuid")
+                .unwrap()
+                .to_string()
+        };
+        let before = uuid(&d);
+        assert_eq!(before.len(), 36);
+        apply_write(
+            &mut d.candidate,
+            &req(
+                "edit",
+                &format!("{x}/entry[@name='r1']"),
+                Some("<entry name='r1'><action>deny</action></entry>"),
+            ),
+            "admin",
+            false,
+        )
+        .unwrap();
+        assert_eq!(uuid(&d), before);
     }
 }

@@ -177,6 +177,19 @@ impl SimHandle {
             .unwrap_or(0)
     }
 
+    /// Connect or disconnect a managed firewall from Panorama: a disconnected firewall is
+    /// absent from `show devices connected`, refuses `target=` requests and fails pushes.
+    pub fn set_connected(&self, serial: &str, connected: bool) -> Result<(), String> {
+        let mut st = self.state.lock();
+        if !st.managed.iter().any(|s| s == serial) {
+            return Err(format!("{serial} is not a managed firewall"));
+        }
+        if let Some(d) = st.devices.get_mut(serial) {
+            d.connected = connected;
+        }
+        Ok(())
+    }
+
     /// Serials of managed firewalls (Panorama) or the firewall's own serial.
     pub fn serials(&self) -> Vec<String> {
         let st = self.state.lock();

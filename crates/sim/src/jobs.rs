@@ -26,8 +26,30 @@ pub struct DeviceResult {
 pub enum Effect {
     /// Replace the device's running config.
     Commit(Box<Element>),
-    /// Replace the running (and candidate) config of managed firewalls: (serial, running, candidate).
-    Push(Vec<(String, Element, Element)>),
+    /// Push Panorama config to managed firewalls (applied to their running and candidate).
+    Push(Box<PushPlan>),
+}
+
+/// What a commit-all pushes.
+#[derive(Debug, Clone)]
+pub enum PushTarget {
+    /// Shared + device-group policy and objects.
+    DeviceGroup(String),
+    /// A template.
+    Template(String),
+    /// A template stack.
+    Stack(String),
+}
+
+/// A commit-all to apply when the job finishes.
+#[derive(Debug, Clone)]
+pub struct PushPlan {
+    /// Panorama's running config at enqueue.
+    pub pano: Element,
+    /// What to push.
+    pub target: PushTarget,
+    /// Devices that passed validation.
+    pub serials: Vec<String>,
 }
 
 /// One job.
@@ -90,7 +112,7 @@ impl Job {
 
     /// When it finishes.
     pub fn end(&self) -> Instant {
-        self.start + self.duration
+        self.start.checked_add(self.duration).unwrap_or(self.start)
     }
 
     fn tfin(&self) -> DateTime<Utc> {

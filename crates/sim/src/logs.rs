@@ -304,6 +304,27 @@ pub fn log_request(st: &mut SimState, serial: &str, req: &Request) -> Result<Str
                 .filter(|e| e.log_type == lt && query_matches(e, query))
                 .cloned()
                 .collect();
+            // Panorama also holds the traffic / threat logs its firewalls forward
+            if dev.panorama && matches!(lt, "traffic" | "threat") {
+                for fw in st.managed.iter().filter_map(|s| st.devices.get(s)) {
+                    matching.extend(
+                        fw.logs
+                            .iter()
+                            .filter(|e| e.log_type == lt && query_matches(e, query))
+                            .cloned(),
+                    );
+                }
+                matching.sort_by(|a, b| {
+                    let t = |e: &LogEntry| {
+                        e.fields
+                            .iter()
+                            .find(|(k, _)| k == "receive_time")
+                            .map(|(_, v)| v.clone())
+                            .unwrap_or_default()
+                    };
+                    t(a).cmp(&t(b))
+                });
+            }
             if !forward {
                 matching.reverse();
             }
@@ -331,5 +352,39 @@ pub fn log_request(st: &mut SimState, serial: &str, req: &Request) -> Result<Str
                 "<response status=\"success\" code=\"19\"><result><msg><line>query job enqueued with jobid {id}</line></msg><job>{id}</job></result></response>"
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(fields: &[(&str, &str)]) -> LogEntry {
+        LogEntry {
+            seqno: 7,
+            log_type: "traffic",
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn queries() {
+        let e = entry(&[("src", "10.0.0.1"), ("app", "ssl"), ("dport", "443")]);
+        assert!(query_matches(&e, ""));
+        assert!(query_matches(&e, "(addr.src in 10.0.0.1)"));
+        assert!(query_matches(&e, "(addr.src in 10.0.0.1) and (app eq ssl)"));
+        assert!(!query_matches(
+            &e,
+            "(addr.src in 10.0.0.2) and (app eq ssl)"
+        ));
+        assert!(query_matches(
+            &e,
+            "(addr.src in 10.0.0.2) or (port.dst eq 443)"
+        ));
+        assert!(query_matches(&e, "(seqno geq 5)"));
+        assert!(!query_matches(&e, "(seqno gt 7)"));
     }
 }

@@ -89,8 +89,12 @@ pub fn run(
         ["show", "jobs", ..] => show_jobs(dev, el, now),
         ["show", "session", ..] => show_session(dev, el),
         ["clear", "session", ..] => clear_session(dev, el),
+        ["show", "counter", "interface"] => Ok(ok(&interface_counters(dev))),
         ["show", "counter", ..] => Ok(ok(&counters(dev, el))),
         ["show", "interface", ..] => show_interface(dev, el),
+        ["show", "routing", "route"] | ["show", "routing", ..] if !dev.panorama => {
+            Ok(ok(&routes(dev)))
+        }
         ["show", "high-availability", ..] => Ok(ok(if dev.panorama {
             "<enabled>no</enabled><local-info><state>standalone</state></local-info>"
         } else {
@@ -119,9 +123,37 @@ pub fn run(
             Ok(ok("<msg>Config loaded from running-config.xml</msg>"))
         }
         ["show", "dg-hierarchy", ..] => Ok(ok(&dg_hierarchy(dev))),
+        ["request", "move-dg", ..] if dev.panorama => {
+            let duration = st.job_duration / 4;
+            let dev = st
+                .devices
+                .get_mut(serial)
+                .ok_or_else(|| ApiError::new(17, "unknown device"))?;
+            let r = move_dg(dev, el, user, duration);
+            st.changed = true;
+            r
+        }
         ["show", "templates", ..] => Ok(ok(&templates(dev))),
         ["show", "rule-hit-count", ..] => Ok(ok(&rule_hits(dev))),
         ["set", "system", "setting"] => Ok(ok("")),
+        ["request", "restart", "system"] => {
+            // the device goes away for a while; jobs in flight are lost, running config stays
+            let down = st
+                .job_duration
+                .saturating_mul(2)
+                .max(std::time::Duration::from_millis(500));
+            let dev = st
+                .devices
+                .get_mut(serial)
+                .ok_or_else(|| ApiError::new(17, "unknown device"))?;
+            dev.restarting_until = Some(now + down);
+            dev.jobs.retain(|_, j| j.applied);
+            dev.candidate = dev.running.clone();
+            dev.dirty = false;
+            dev.pending.clear();
+            dev.traffic.sessions.clear();
+            Ok(ok("<msg>Command succeeded with no output</msg>"))
+        }
         _ => Err(unknown(el)),
     }
 }
@@ -134,7 +166,7 @@ fn system_info(dev: &Device) -> String {
         "<hostname>{h}</hostname><ip-address>{ip}</ip-address><public-ip-address>unknown</public-ip-address><netmask>255.255.255.0</netmask><default-gateway>10.0.0.1</default-gateway><is-dhcp>no</is-dhcp><ipv6-address>unknown</ipv6-address><ipv6-link-local-address>fe80::250:56ff:fe00:1/64</ipv6-link-local-address><mac-address>00:50:56:00:00:{m:02x}</mac-address><time>{now}</time><uptime>{up}</uptime><devicename>{h}</devicename>",
         h = xml::escape(&dev.current_hostname()),
         ip = dev.ip,
-        m = dev.serial.len() as u8 + dev.serial.bytes().last().unwrap_or(0),
+        m = (dev.serial.len() as u8).wrapping_add(dev.serial.bytes().last().unwrap_or(0)),
         up = dev.uptime(),
     );
     if dev.panorama {
@@ -433,6 +465,29 @@ fn interfaces(dev: &Device) -> Vec<(String, String, String)> {
     out
 }
 
+fn interface_counters(dev: &Device) -> String {
+    let rx = dev.traffic.counters.first().copied().unwrap_or(0);
+    let tx = dev.traffic.counters.get(1).copied().unwrap_or(0);
+    let mut ifnet = String::new();
+    let mut hw = String::new();
+    for (i, (name, _, _)) in interfaces(dev).iter().enumerate() {
+        // traffic enters on the first interface and leaves on the second
+        let (ip, op) = if i == 0 { (rx, tx / 50) } else { (tx / 50, tx) };
+        ifnet.push_str(&format!(
+            "<entry><name>{name}</name><ibytes>{}</ibytes><obytes>{}</obytes><ipackets>{ip}</ipackets><opackets>{op}</opackets><ierrors>0</ierrors><idrops>{}</idrops><flowstate>0</flowstate></entry>",
+            ip * 700,
+            op * 700,
+            ip / 1000
+        ));
+        hw.push_str(&format!(
+            "<entry><name>{name}</name><port><tx-unicast>{op}</tx-unicast><rx-unicast>{ip}</rx-unicast><tx-bytes>{}</tx-bytes><rx-bytes>{}</rx-bytes><rx-error>0</rx-error><tx-error>0</tx-error><link-down-count>0</link-down-count></port></entry>",
+            op * 720,
+            ip * 720
+        ));
+    }
+    format!("<ifnet><ifnet>{ifnet}</ifnet></ifnet><hw>{hw}</hw>")
+}
+
 fn show_interface(dev: &Device, el: &Element) -> Result<String, ApiError> {
     let arg = el
         .child("interface")
@@ -470,6 +525,49 @@ fn show_interface(dev: &Device, el: &Element) -> Result<String, ApiError> {
         }
         None => Err(ApiError::new(17, format!("interface {arg} does not exist"))),
     }
+}
+
+/// Connected routes from interface addresses plus static routes of the virtual routers.
+fn routes(dev: &Device) -> String {
+    let mut s =
+        String::from("<flags>flags: A:active, ?:loose, C:connect, H:host, S:static</flags>");
+    for (name, _, ip) in interfaces(dev) {
+        let Some((addr, len)) = ip.split_once('/') else {
+            continue;
+        };
+        let Ok(a) = addr.parse::<std::net::Ipv4Addr>() else {
+            continue;
+        };
+        let len: u32 = len.parse().unwrap_or(32).min(32);
+        let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+        let net = std::net::Ipv4Addr::from(u32::from(a) & mask);
+        s.push_str(&format!(
+            "<entry><virtual-router>default</virtual-router><destination>{net}/{len}</destination><nexthop>0.0.0.0</nexthop><metric>0</metric><flags>A C</flags><age/><interface>{name}</interface><route-table>unicast</route-table></entry><entry><virtual-router>default</virtual-router><destination>{addr}/32</destination><nexthop>0.0.0.0</nexthop><metric>0</metric><flags>A H</flags><age/><interface/><route-table>local</route-table></entry>"
+        ));
+    }
+    if let Ok(x) = XPath::parse(
+        "/config/devices/entry[@name='localhost.localdomain']/network/virtual-router/entry/routing-table/ip/static-route/entry",
+    ) {
+        for p in x.select(&dev.running) {
+            let Some(r) = crate::xpath::get(&dev.running, &p) else {
+                continue;
+            };
+            let vr = p
+                .get(..p.len().saturating_sub(4))
+                .and_then(|vp| crate::xpath::get(&dev.running, vp))
+                .and_then(|v| v.name_attr())
+                .unwrap_or("default");
+            s.push_str(&format!(
+                "<entry><virtual-router>{}</virtual-router><destination>{}</destination><nexthop>{}</nexthop><metric>{}</metric><flags>A S</flags><age/><interface>{}</interface><route-table>unicast</route-table></entry>",
+                xml::escape(vr),
+                xml::escape(r.find_text("destination").unwrap_or("")),
+                xml::escape(r.find_text("nexthop/ip-address").unwrap_or("0.0.0.0")),
+                xml::escape(r.find_text("metric").unwrap_or("10")),
+                xml::escape(r.find_text("interface").unwrap_or("")),
+            ));
+        }
+    }
+    s
 }
 
 fn licenses() -> String {
@@ -874,23 +972,137 @@ fn lock_cmd(
     Err(unknown(el))
 }
 
+fn dg_names(tree: &Element) -> Vec<String> {
+    tree.find("devices")
+        .and_then(|d| d.entry_child("localhost.localdomain"))
+        .and_then(|l| l.child("device-group"))
+        .map(|g| {
+            g.children
+                .iter()
+                .filter_map(|e| e.name_attr().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn dg_hierarchy(dev: &Device) -> String {
-    let mut s = String::from("<dg-hierarchy>");
-    if let Ok(x) =
-        XPath::parse("/config/devices/entry[@name='localhost.localdomain']/device-group/entry")
-    {
-        for p in x.select(&dev.running) {
-            if let Some(e) = crate::xpath::get(&dev.running, &p) {
-                s.push_str(&format!(
-                    "<dg name=\"{}\" dg_id=\"{}\"/>",
-                    xml::escape(e.name_attr().unwrap_or("")),
-                    p.last().copied().unwrap_or(0) + 11
-                ));
+    let names = dg_names(&dev.candidate);
+    let parents = crate::validate::dg_parents(&dev.candidate);
+    fn render(
+        name: &str,
+        names: &[String],
+        parents: &std::collections::HashMap<String, String>,
+        out: &mut String,
+        depth: usize,
+    ) {
+        let id = names.iter().position(|n| n == name).unwrap_or(0) + 11;
+        out.push_str(&format!(
+            "<dg name=\"{}\" dg_id=\"{id}\">",
+            xml::escape(name)
+        ));
+        if depth < 64 {
+            for child in names
+                .iter()
+                .filter(|n| parents.get(*n).map(String::as_str) == Some(name))
+            {
+                render(child, names, parents, out, depth + 1);
             }
         }
+        out.push_str("</dg>");
+    }
+    let mut s = String::from("<dg-hierarchy>");
+    for n in names
+        .iter()
+        .filter(|n| parents.get(*n).is_none_or(|p| !names.contains(p)))
+    {
+        render(n, &names, &parents, &mut s, 0);
     }
     s.push_str("</dg-hierarchy>");
     s
+}
+
+/// `request move-dg entry name=X [new-parent-dg Y]`: re-parent a device group (a short job).
+fn move_dg(
+    dev: &mut Device,
+    el: &Element,
+    user: &str,
+    duration: std::time::Duration,
+) -> Result<String, ApiError> {
+    let entry = el
+        .find("move-dg/entry")
+        .ok_or_else(|| ApiError::new(17, "move-dg: <entry name=...> is required"))?;
+    let name = entry.name_attr().unwrap_or("").to_string();
+    let parent = entry
+        .find_text("new-parent-dg")
+        .map(str::to_string)
+        .filter(|p| !p.is_empty());
+    let names = dg_names(&dev.candidate);
+    if !names.contains(&name) {
+        return Err(ApiError::new(
+            13,
+            format!("Device group {name} does not exist"),
+        ));
+    }
+    if let Some(p) = &parent {
+        if !names.contains(p) {
+            return Err(ApiError::new(
+                13,
+                format!("Device group {p} does not exist"),
+            ));
+        }
+        let parents = crate::validate::dg_parents(&dev.candidate);
+        if *p == name || crate::validate::dg_ancestors(&parents, p).contains(&name) {
+            return Err(ApiError::new(
+                14,
+                format!("Cannot move {name} under its own descendant {p}"),
+            ));
+        }
+    }
+    for tree in [&mut dev.candidate, &mut dev.running] {
+        let groups = tree
+            .child_or_insert("readonly")
+            .child_or_insert("devices")
+            .entry_or_insert("localhost.localdomain")
+            .child_or_insert("device-group");
+        let e = groups.entry_or_insert(&name);
+        e.children.retain(|c| c.name != "parent-dg");
+        if let Some(p) = &parent {
+            e.children.push(Element::text_node("parent-dg", p.clone()));
+        }
+    }
+    let id = dev.next_job;
+    dev.next_job += 1;
+    let now = Instant::now();
+    let start = dev
+        .jobs
+        .values()
+        .map(jobs::Job::end)
+        .max()
+        .filter(|e| *e > now)
+        .unwrap_or(now);
+    dev.jobs.insert(
+        id,
+        jobs::Job {
+            id,
+            kind: "Move-DG".into(),
+            user: user.to_string(),
+            tenq: chrono::Utc::now(),
+            start,
+            duration,
+            description: String::new(),
+            ok: true,
+            details: vec![match &parent {
+                Some(p) => format!("Device group {name} moved under {p}"),
+                None => format!("Device group {name} moved to the top level"),
+            }],
+            warnings: vec![],
+            devices: vec![],
+            dgname: None,
+            effect: None,
+            applied: false,
+        },
+    );
+    Ok(jobs::enqueued(id, "Move-DG"))
 }
 
 fn templates(dev: &Device) -> String {
@@ -938,13 +1150,14 @@ fn rule_hits(dev: &Device) -> String {
 
 fn device_entry(fw: &Device, synced: bool) -> String {
     format!(
-        "<entry name=\"{s}\"><serial>{s}</serial><connected>yes</connected><unsupported-version>no</unsupported-version><wildfire-rt>no</wildfire-rt><deactivated>no</deactivated><hostname>{h}</hostname><ip-address>{ip}</ip-address><ipv6-address>unknown</ipv6-address><mac-addr/><uptime>{up}</uptime><family>vm</family><model>PA-VM</model><sw-version>{v}</sw-version><app-version>8841-8997</app-version><av-version>5012-5532</av-version><device-dictionary-version>150-598</device-dictionary-version><wildfire-version>912345-916234</wildfire-version><threat-version>8841-8997</threat-version><url-db>paloaltonetworks</url-db><url-filtering-version>20261122.20001</url-filtering-version><logdb-version>11.1.2</logdb-version><vpnclient-package-version/><global-protect-client-package-version>0.0.0</global-protect-client-package-version><prev-app-version>0</prev-app-version><prev-av-version>0</prev-av-version><prev-threat-version>0</prev-threat-version><prev-wildfire-version>0</prev-wildfire-version><domain/><slot-count>0</slot-count><type/><tag/><plugin_versions/><ha-cluster/><vpn-disable-mode>no</vpn-disable-mode><operational-mode>normal</operational-mode><certificate-status/><certificate-subject-name>{s}</certificate-subject-name><certificate-expiry>2031/11/22 00:00:00</certificate-expiry><connected-at>2026/11/22 00:00:00</connected-at><custom-certificate-usage>no</custom-certificate-usage><multi-vsys>no</multi-vsys><vsys><entry name=\"vsys1\"><display-name>vsys1</display-name><shared-policy-status>{sync}</shared-policy-status><shared-policy-md5sum>0</shared-policy-md5sum></entry></vsys><last-masterkey-push-status>Unknown</last-masterkey-push-status><last-masterkey-push-timestamp/><express-mode>no</express-mode><device-cert-present/><device-cert-expiry-date>N/A</device-cert-expiry-date></entry>",
+        "<entry name=\"{s}\"><serial>{s}</serial><connected>{conn}</connected><unsupported-version>no</unsupported-version><wildfire-rt>no</wildfire-rt><deactivated>no</deactivated><hostname>{h}</hostname><ip-address>{ip}</ip-address><ipv6-address>unknown</ipv6-address><mac-addr/><uptime>{up}</uptime><family>vm</family><model>PA-VM</model><sw-version>{v}</sw-version><app-version>8841-8997</app-version><av-version>5012-5532</av-version><device-dictionary-version>150-598</device-dictionary-version><wildfire-version>912345-916234</wildfire-version><threat-version>8841-8997</threat-version><url-db>paloaltonetworks</url-db><url-filtering-version>20261122.20001</url-filtering-version><logdb-version>11.1.2</logdb-version><vpnclient-package-version/><global-protect-client-package-version>0.0.0</global-protect-client-package-version><prev-app-version>0</prev-app-version><prev-av-version>0</prev-av-version><prev-threat-version>0</prev-threat-version><prev-wildfire-version>0</prev-wildfire-version><domain/><slot-count>0</slot-count><type/><tag/><plugin_versions/><ha-cluster/><vpn-disable-mode>no</vpn-disable-mode><operational-mode>normal</operational-mode><certificate-status/><certificate-subject-name>{s}</certificate-subject-name><certificate-expiry>2031/11/22 00:00:00</certificate-expiry><connected-at>2026/11/22 00:00:00</connected-at><custom-certificate-usage>no</custom-certificate-usage><multi-vsys>no</multi-vsys><vsys><entry name=\"vsys1\"><display-name>vsys1</display-name><shared-policy-status>{sync}</shared-policy-status><shared-policy-md5sum>0</shared-policy-md5sum></entry></vsys><last-masterkey-push-status>Unknown</last-masterkey-push-status><last-masterkey-push-timestamp/><express-mode>no</express-mode><device-cert-present/><device-cert-expiry-date>N/A</device-cert-expiry-date></entry>",
         s = fw.serial,
         h = xml::escape(&fw.current_hostname()),
         ip = fw.ip,
         up = fw.uptime(),
         v = SW_VERSION,
         sync = if synced { "In Sync" } else { "Out of Sync" },
+        conn = if fw.connected { "yes" } else { "no" },
     )
 }
 
@@ -952,9 +1165,14 @@ fn show_devices(st: &SimState, el: &Element) -> Result<String, ApiError> {
     if st.primary != PANORAMA_SERIAL {
         return Err(unknown(el));
     }
+    let only_connected = el.find("devices/connected").is_some();
     let mut s = String::from("<devices>");
     for serial in &st.managed {
-        if let Some(fw) = st.devices.get(serial) {
+        if let Some(fw) = st
+            .devices
+            .get(serial)
+            .filter(|f| f.connected || !only_connected)
+        {
             s.push_str(&device_entry(fw, fw.policy_synced));
         }
     }

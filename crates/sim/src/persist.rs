@@ -86,7 +86,9 @@ impl Store {
                 let (Some(key), Some(user)) = (k["key"].as_str(), k["user"].as_str()) else {
                     continue;
                 };
-                let issued = UNIX_EPOCH + Duration::from_secs(k["issued"].as_u64().unwrap_or(0));
+                let issued = UNIX_EPOCH
+                    .checked_add(Duration::from_secs(k["issued"].as_u64().unwrap_or(0)))
+                    .unwrap_or(UNIX_EPOCH);
                 st.keys.insert(
                     key.to_string(),
                     KeyInfo {
@@ -103,7 +105,7 @@ impl Store {
             };
             for (name, running) in [("running", true), ("candidate", false)] {
                 if let Some(x) = self.get_str(&format!("dev/{s}/{name}")) {
-                    let tree = xml::parse(&x)
+                    let tree = xml::parse_max_depth(&x, xml::MAX_STORED_DEPTH)
                         .map_err(|e| err(&self.dir, format!("{s} {name} config: {e}")))?;
                     if running {
                         dev.running = tree;
@@ -119,6 +121,7 @@ impl Store {
                 dev.dirty = meta["dirty"].as_bool().unwrap_or(false);
                 dev.next_job = meta["next_job"].as_u64().unwrap_or(1);
                 dev.policy_synced = meta["policy_synced"].as_bool().unwrap_or(false);
+                crate::userid::load_json(&mut dev.userid, &meta["userid"]);
                 if let Some(pk) = meta["private_keys"].as_object() {
                     for (k, v) in pk {
                         if let Some(v) = v.as_str() {
@@ -212,6 +215,7 @@ impl Store {
                     "dirty": dev.dirty,
                     "next_job": dev.next_job,
                     "policy_synced": dev.policy_synced,
+                    "userid": crate::userid::to_json(&dev.userid),
                     "private_keys": dev.private_keys,
                 });
                 entries.push((format!("dev/{s}/meta"), meta.to_string().into_bytes()));

@@ -137,6 +137,7 @@ impl Simulator {
             .fallback(not_found)
             .with_state(AppState { sim: sim.clone() });
         let server = axum_server::Handle::new();
+        let fault_sim = sim.clone();
         let (url, ca_pem, task) = if config.tls {
             let (cert_pem, key_pem, cert_der, key_der) = tls_material(store.as_ref())?;
             let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -150,7 +151,13 @@ impl Simulator {
             let tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(cfg));
             let srv = axum_server::from_tcp_rustls(listener, tls).handle(server.clone());
             let task = tokio::spawn(async move {
-                if let Err(e) = srv.serve(app.into_make_service()).await {
+                if let Err(e) = srv
+                    .serve(MakeFaultSvc(FaultSvc {
+                        router: app,
+                        sim: fault_sim,
+                    }))
+                    .await
+                {
                     tracing::error!("simulator server stopped: {e}");
                 }
             });
@@ -159,7 +166,13 @@ impl Simulator {
         } else {
             let srv = axum_server::from_tcp(listener).handle(server.clone());
             let task = tokio::spawn(async move {
-                if let Err(e) = srv.serve(app.into_make_service()).await {
+                if let Err(e) = srv
+                    .serve(MakeFaultSvc(FaultSvc {
+                        router: app,
+                        sim: fault_sim,
+                    }))
+                    .await
+                {
                     tracing::error!("simulator server stopped: {e}");
                 }
             });
@@ -235,6 +248,71 @@ fn tls_material(store: Option<&persist::Store>) -> Result<TlsMaterial, SimError>
     Ok((cert_pem, key_pem, cert_der, key_der))
 }
 
+/// Serves the router, except that an injected reset closes the connection before any
+/// response is written (hyper drops the connection when the service fails).
+#[derive(Clone)]
+struct FaultSvc {
+    router: Router,
+    sim: Arc<Mutex<SimState>>,
+}
+
+impl tower::Service<HttpRequest<hyper::body::Incoming>> for FaultSvc {
+    type Response = Response;
+    type Error = std::io::Error;
+    type Future = futures::future::BoxFuture<'static, Result<Response, std::io::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: HttpRequest<hyper::body::Incoming>) -> Self::Future {
+        let reset = {
+            let mut st = self.sim.lock();
+            let r = st.faults.rate_reset;
+            r > 0.0 && st.rng.gen_bool(r.min(1.0))
+        };
+        let router = self.router.clone();
+        Box::pin(async move {
+            if reset {
+                tracing::warn!("fault: resetting the connection");
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected connection reset",
+                ));
+            }
+            use tower::ServiceExt;
+            match router.oneshot(req).await {
+                Ok(r) => Ok(r),
+                Err(never) => match never {},
+            }
+        })
+    }
+}
+
+/// Hands every connection a [`FaultSvc`].
+#[derive(Clone)]
+struct MakeFaultSvc(FaultSvc);
+
+impl tower::Service<SocketAddr> for MakeFaultSvc {
+    type Response = FaultSvc;
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<FaultSvc, std::convert::Infallible>>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _addr: SocketAddr) -> Self::Future {
+        std::future::ready(Ok(self.0.clone()))
+    }
+}
+
 async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -266,18 +344,16 @@ fn envelope_error(status: u16, code: u32, msg: &str) -> Response {
 
 async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
     // faults first (latency, 5xx, reset)
-    let (latency, r5xx, rreset) = {
+    let (latency, r5xx) = {
         let st = app.sim.lock();
-        (st.faults.latency, st.faults.rate_5xx, st.faults.rate_reset)
+        (st.faults.latency, st.faults.rate_5xx)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let (fail5xx, reset) = {
+    let fail5xx = {
         let mut st = app.sim.lock();
-        let a = r5xx > 0.0 && st.rng.gen_bool(r5xx.min(1.0));
-        let b = !a && rreset > 0.0 && st.rng.gen_bool(rreset.min(1.0));
-        (a, b)
+        r5xx > 0.0 && st.rng.gen_bool(r5xx.min(1.0))
     };
     if fail5xx {
         tracing::warn!("fault: answering 503");
@@ -287,19 +363,6 @@ async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
             "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>",
         )
             .into_response();
-    }
-    if reset {
-        tracing::warn!("fault: resetting the connection");
-        let stream = futures::stream::once(async {
-            Err::<bytes::Bytes, std::io::Error>(std::io::Error::new(
-                std::io::ErrorKind::ConnectionReset,
-                "injected reset",
-            ))
-        });
-        return Response::builder()
-            .status(StatusCode::OK)
-            .body(Body::from_stream(stream))
-            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
     }
 
     let decoded = match decode(req).await {

@@ -173,6 +173,17 @@ impl Traffic {
             rules: Vec::new(),
         };
         if t.enabled {
+            // some history first, so traffic logs exist from the start
+            for _ in 0..25 {
+                t.spawn(&[]);
+            }
+            let done: Vec<u64> = t.sessions.keys().copied().collect();
+            for id in done {
+                if let Some(s) = t.sessions.remove(&id) {
+                    t.counters[3] += 1;
+                    t.ended.push((s, "tcp-fin"));
+                }
+            }
             for _ in 0..40 {
                 t.spawn(&[]);
             }

@@ -82,6 +82,7 @@ impl UserIdState {
                                 .push(err_entry(e, "ip", "entry requires name and ip"));
                             continue;
                         };
+                        // minutes; clamp absurd values (a year is more than any real timeout)
                         let timeout_min: u64 =
                             e.attr("timeout").and_then(|t| t.parse().ok()).unwrap_or(45);
                         self.mappings.insert(
@@ -89,8 +90,8 @@ impl UserIdState {
                             Mapping {
                                 user: user.to_string(),
                                 expires: (timeout_min > 0)
-                                    .then(|| now + Duration::from_secs(timeout_min * 60)),
-                                timeout_secs: timeout_min * 60,
+                                    .then(|| expiry(now, timeout_min.saturating_mul(60))),
+                                timeout_secs: timeout_min.saturating_mul(60),
                                 vsys: vsys.to_string(),
                             },
                         );
@@ -142,10 +143,7 @@ impl UserIdState {
                                         &format!("tag {tag} already exists, ignore"),
                                     ));
                                 }
-                                tags.insert(
-                                    tag,
-                                    (timeout > 0).then(|| now + Duration::from_secs(timeout)),
-                                );
+                                tags.insert(tag, (timeout > 0).then(|| expiry(now, timeout)));
                             } else {
                                 let removed = self.ip_tags.get_mut(ip).and_then(|t| t.remove(&tag));
                                 if removed.is_none() {
@@ -189,10 +187,7 @@ impl UserIdState {
                                         &format!("tag {tag} already exists, ignore"),
                                     ));
                                 }
-                                tags.insert(
-                                    tag,
-                                    (timeout > 0).then(|| now + Duration::from_secs(timeout)),
-                                );
+                                tags.insert(tag, (timeout > 0).then(|| expiry(now, timeout)));
                             } else {
                                 let removed =
                                     self.user_tags.get_mut(user).and_then(|t| t.remove(&tag));
@@ -262,6 +257,12 @@ impl UserIdState {
     }
 }
 
+/// `now + secs`, capped at one year so huge timeouts cannot overflow.
+fn expiry(now: Instant, secs: u64) -> Instant {
+    now.checked_add(Duration::from_secs(secs.min(365 * 86_400)))
+        .unwrap_or(now)
+}
+
 fn err_entry(e: &Element, key: &str, message: &str) -> Element {
     Element::new("entry")
         .with_attr(key, e.attr(key).unwrap_or(""))
@@ -274,6 +275,84 @@ pub fn uid_error_envelope(err: &ApiError) -> String {
         "<response status=\"error\"><msg><line>{}</line></msg></response>",
         err.lines.join("")
     )
+}
+
+fn left(e: &Option<Instant>, now: Instant) -> serde_json::Value {
+    match e {
+        Some(e) => serde_json::Value::from(e.saturating_duration_since(now).as_secs()),
+        None => serde_json::Value::Null,
+    }
+}
+
+fn tags_json(t: &Tags, now: Instant) -> serde_json::Value {
+    serde_json::Value::Object(t.iter().map(|(k, e)| (k.clone(), left(e, now))).collect())
+}
+
+fn tags_from(v: &serde_json::Value, now: Instant) -> Tags {
+    v.as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, s)| (k.clone(), s.as_u64().map(|s| expiry(now, s))))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// User-ID state as JSON (expiries as seconds left) for `--state`.
+pub fn to_json(s: &UserIdState) -> serde_json::Value {
+    let now = Instant::now();
+    serde_json::json!({
+        "mappings": s.mappings.iter().map(|(ip, m)| (ip.clone(), serde_json::json!({
+            "user": m.user, "left": left(&m.expires, now), "timeout": m.timeout_secs, "vsys": m.vsys,
+        }))).collect::<serde_json::Map<_, _>>(),
+        "ip_tags": s.ip_tags.iter().map(|(k, t)| (k.clone(), tags_json(t, now))).collect::<serde_json::Map<_, _>>(),
+        "user_tags": s.user_tags.iter().map(|(k, t)| (k.clone(), tags_json(t, now))).collect::<serde_json::Map<_, _>>(),
+        "groups": s.groups,
+    })
+}
+
+/// Restore what [`to_json`] saved.
+pub fn load_json(s: &mut UserIdState, v: &serde_json::Value) {
+    let now = Instant::now();
+    if let Some(m) = v["mappings"].as_object() {
+        for (ip, e) in m {
+            let Some(user) = e["user"].as_str() else {
+                continue;
+            };
+            s.mappings.insert(
+                ip.clone(),
+                Mapping {
+                    user: user.to_string(),
+                    expires: e["left"].as_u64().map(|l| expiry(now, l)),
+                    timeout_secs: e["timeout"].as_u64().unwrap_or(0),
+                    vsys: e["vsys"].as_str().unwrap_or("vsys1").to_string(),
+                },
+            );
+        }
+    }
+    if let Some(m) = v["ip_tags"].as_object() {
+        for (ip, t) in m {
+            s.ip_tags.insert(ip.clone(), tags_from(t, now));
+        }
+    }
+    if let Some(m) = v["user_tags"].as_object() {
+        for (u, t) in m {
+            s.user_tags.insert(u.clone(), tags_from(t, now));
+        }
+    }
+    if let Some(m) = v["groups"].as_object() {
+        for (g, members) in m {
+            let list = members
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            s.groups.insert(g.clone(), list);
+        }
+    }
 }
 
 /// Evaluate a dynamic address group filter like `'a' and ('b' or 'c')` against tags.
@@ -400,6 +479,15 @@ mod tests {
         let e = s.apply(m, "vsys1").unwrap_err();
         assert!(e.lines[0].contains("already exists, ignore"));
         assert!(s.ip_tags["10.0.0.1"].contains_key("bad"));
+    }
+
+    #[test]
+    fn huge_timeouts_do_not_overflow() {
+        let mut s = UserIdState::default();
+        let m = "<uid-message><version>1.0</version><type>update</type><payload><login><entry name='u' ip='10.0.0.9' timeout='18446744073709551615'/></login><register-user><entry user='u'><tag><member timeout='18446744073709551615'>t</member></tag></entry></register-user></payload></uid-message>";
+        assert!(s.apply(m, "vsys1").is_ok());
+        s.expire(Instant::now());
+        assert!(s.mappings.contains_key("10.0.0.9"));
     }
 
     #[test]

@@ -239,6 +239,42 @@ struct Container {
     shared: bool,
     root: Vec<usize>,
     template: bool,
+    /// Device-group name (Panorama, top-level config only).
+    dg: Option<String>,
+}
+
+/// Device-group parents from `/config/readonly/devices/entry/device-group/entry/parent-dg`.
+pub fn dg_parents(tree: &Element) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    let Some(groups) = tree
+        .find("readonly/devices")
+        .and_then(|d| d.entry_child("localhost.localdomain"))
+        .and_then(|l| l.child("device-group"))
+    else {
+        return out;
+    };
+    for e in &groups.children {
+        if let (Some(n), Some(p)) = (e.name_attr(), e.find_text("parent-dg"))
+            && !p.is_empty()
+        {
+            out.insert(n.to_string(), p.to_string());
+        }
+    }
+    out
+}
+
+/// The ancestors of a device group, nearest first (cycle-safe).
+pub fn dg_ancestors(parents: &std::collections::HashMap<String, String>, dg: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = dg;
+    while let Some(p) = parents.get(cur) {
+        if p == dg || out.contains(p) || out.len() > 64 {
+            break;
+        }
+        out.push(p.clone());
+        cur = p;
+    }
+    out
 }
 
 /// All object containers in a tree.
@@ -265,6 +301,7 @@ fn collect(
                 shared: c.name == "shared",
                 root: root.to_vec(),
                 template,
+                dg: None,
             });
         }
         if c.name != "devices" {
@@ -281,6 +318,8 @@ fn collect(
                                 shared: false,
                                 root: root.to_vec(),
                                 template,
+                                dg: (sect.name == "device-group" && depth == 0)
+                                    .then(|| e.name_attr().unwrap_or("").to_string()),
                             });
                         }
                     }
@@ -450,6 +489,7 @@ fn builtin(fam: Family, name: &str) -> bool {
 /// Refuse to delete objects that are still referenced (code 10), naming the referrers.
 pub fn check_delete(tree: &Element, sel: &[Vec<usize>]) -> Result<(), ApiError> {
     let all = containers(tree);
+    let parents = dg_parents(tree);
     for p in sel {
         // p = container path + [kind idx, entry idx]
         if p.len() < 3 {
@@ -478,8 +518,13 @@ pub fn check_delete(tree: &Element, sel: &[Vec<usize>]) -> Result<(), ApiError> 
                 continue;
             };
             if other.path != cpath {
-                // other containers see a shared object of the same config only, unless they shadow it
-                if !owner.shared
+                // other containers see a shared object of the same config, or an object of an
+                // ancestor device group, unless they shadow it
+                let descendant = match (&owner.dg, &other.dg) {
+                    (Some(o), Some(d)) => dg_ancestors(&parents, d).contains(o),
+                    _ => false,
+                };
+                if !(owner.shared || descendant)
                     || other.shared
                     || other.root != owner.root
                     || defines(c, fam, name)
@@ -561,6 +606,7 @@ fn rename_members(el: &mut Element, fields: &[&str], old: &str, new: &str, depth
 /// config), so only the device's own containers are checked.
 pub fn commit_errors(tree: &Element) -> Vec<String> {
     let all = containers(tree);
+    let parents = dg_parents(tree);
     let mut errors = Vec::new();
     for con in all.iter().filter(|c| !c.template) {
         let Some(c) = xpath::get(tree, &con.path) else {
@@ -575,6 +621,16 @@ pub fn commit_errors(tree: &Element) -> Vec<String> {
                 continue;
             }
             if !con.shared && shared.is_some_and(|s| defines(s, r.family, &r.name)) {
+                continue;
+            }
+            if let Some(dg) = &con.dg
+                && dg_ancestors(&parents, dg).iter().any(|a| {
+                    all.iter()
+                        .find(|x| x.dg.as_deref() == Some(a.as_str()))
+                        .and_then(|x| xpath::get(tree, &x.path))
+                        .is_some_and(|x| defines(x, r.family, &r.name))
+                })
+            {
                 continue;
             }
             errors.push(format!(

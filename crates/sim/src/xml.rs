@@ -6,7 +6,9 @@
 use quick_xml::events::Event;
 
 /// Maximum element nesting accepted from a request.
-pub const MAX_DEPTH: usize = 128;
+pub const MAX_DEPTH: usize = 256;
+/// Nesting accepted when reloading the simulator's own saved state (xpath steps add up to 64).
+pub const MAX_STORED_DEPTH: usize = 1024;
 
 /// One XML element: name, attributes in order, children, and text (concatenated).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -28,7 +30,7 @@ pub enum XmlError {
     #[error("malformed XML: {0}")]
     Malformed(String),
     /// Too deeply nested.
-    #[error("XML nested deeper than {MAX_DEPTH} levels")]
+    #[error("XML nested too deeply")]
     TooDeep,
     /// No root element.
     #[error("XML document has no root element")]
@@ -249,6 +251,11 @@ fn escape_into(s: &str, out: &mut String, attr: bool) {
 
 /// Parse one element (the document root). Whitespace-only text is dropped.
 pub fn parse(input: &str) -> Result<Element, XmlError> {
+    parse_max_depth(input, MAX_DEPTH)
+}
+
+/// [`parse`] with an explicit nesting limit.
+pub fn parse_max_depth(input: &str, max_depth: usize) -> Result<Element, XmlError> {
     let mut reader = quick_xml::Reader::from_str(input);
     reader.config_mut().trim_text(false);
     let mut stack: Vec<Element> = Vec::new();
@@ -262,7 +269,7 @@ pub fn parse(input: &str) -> Result<Element, XmlError> {
                 if root.is_some() {
                     return Err(XmlError::Malformed("content after root element".into()));
                 }
-                if stack.len() >= MAX_DEPTH {
+                if stack.len() >= max_depth {
                     return Err(XmlError::TooDeep);
                 }
                 stack.push(start_element(&s)?);
@@ -368,7 +375,7 @@ mod tests {
 
     #[test]
     fn depth_capped() {
-        let s = "<a>".repeat(500) + &"</a>".repeat(500);
+        let s = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
         assert_eq!(parse(&s), Err(XmlError::TooDeep));
     }
 

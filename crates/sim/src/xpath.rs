@@ -11,6 +11,8 @@ use crate::xml::Element;
 
 /// Maximum accepted xpath length (bytes).
 pub const MAX_XPATH: usize = 1 << 20;
+/// Maximum number of location steps (real configuration is never this deep).
+pub const MAX_STEPS: usize = 64;
 
 /// A parsed xpath.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +66,7 @@ impl XPath {
             s: input.trim().as_bytes(),
             src: input.trim(),
             i: 0,
+            depth: 0,
         };
         p.path()
     }
@@ -255,6 +258,7 @@ struct Parser<'a> {
     s: &'a [u8],
     src: &'a str,
     i: usize,
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -351,6 +355,9 @@ impl Parser<'_> {
                 preds.push(p);
             }
             steps.push(Step { name, preds });
+            if steps.len() > MAX_STEPS {
+                return self.err("xpath has too many steps");
+            }
         }
         if steps.is_empty() {
             return self.err("xpath has no steps");
@@ -389,6 +396,16 @@ impl Parser<'_> {
     }
 
     fn term(&mut self) -> Result<Pred, XPathError> {
+        self.depth += 1;
+        if self.depth > 64 {
+            return self.err("predicate nested too deeply");
+        }
+        let r = self.term_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn term_inner(&mut self) -> Result<Pred, XPathError> {
         self.ws();
         if self.eat(b'(') {
             let p = self.or_expr()?;
@@ -548,6 +565,28 @@ mod tests {
             let x = XPath::parse(&format!("/a/entry[@name={}]", quote(v))).unwrap();
             assert_eq!(x.last_entry_name(), Some(v));
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let x = format!(
+            "/a[{}@name='x'{}]",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert!(XPath::parse(&x).is_err());
+        let x = format!(
+            "/a[{}@name='x'{}]",
+            "not(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert!(XPath::parse(&x).is_err());
+    }
+
+    #[test]
+    fn step_count_is_bounded() {
+        assert!(XPath::parse(&"/a".repeat(MAX_STEPS)).is_ok());
+        assert!(XPath::parse(&"/a".repeat(100_000)).is_err());
     }
 
     #[test]

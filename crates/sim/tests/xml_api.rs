@@ -528,6 +528,22 @@ async fn commit_all_reports_per_device_results_and_target_redirects() {
         ])
         .await;
     assert!(body.contains("status=\"error\""), "{body}");
+    sim.handle()
+        .set_connected(&serials[1], false)
+        .expect("managed");
+    let devices = c.op("<show><devices><connected/></devices></show>").await;
+    assert!(
+        devices.contains(&serials[0]) && !devices.contains(&serials[1]),
+        "{devices}"
+    );
+    let body = c
+        .ok(&[("type", "commit"), ("action", "all"), ("cmd", "<commit-all><shared-policy><device-group><entry name='dg1'/></device-group></shared-policy></commit-all>")])
+        .await;
+    let fin = c.wait_job(&job_id(&body), None).await;
+    assert!(fin.contains("is not connected to Panorama"), "{fin}");
+    sim.handle()
+        .set_connected(&serials[1], true)
+        .expect("managed");
     let devices = c.op("<show><devices><connected/></devices></show>").await;
     assert!(serials.iter().all(|s| devices.contains(s)), "{devices}");
     sim.shutdown().await;
@@ -616,6 +632,8 @@ async fn user_id_is_reflected_in_show_commands_and_dags() {
         "<show><running><resource-monitor><second><last>1</last></second></resource-monitor></running></show>",
         "<request><license><info/></license></request>",
         "<show><clock/></show>",
+        "<show><routing><route/></routing></show>",
+        "<show><counter><interface>all</interface></counter></show>",
         "<show><config><running><xpath>devices/entry/vsys</xpath></running></config></show>",
         "<show><user><user-attributes><user>all</user></user-attributes></user></show>",
         "<show><object><registered-user><all/></registered-user></object></show>",
@@ -850,11 +868,10 @@ async fn faults_are_injected() {
         .form(&[("type", "op"), ("cmd", "<show><clock/></show>")])
         .send()
         .await;
-    let failed = match r {
-        Err(_) => true,
-        Ok(resp) => resp.text().await.is_err(),
-    };
-    assert!(failed, "a reset connection yields a transport error");
+    assert!(
+        r.is_err(),
+        "a reset closes the connection before any response: {r:?}"
+    );
     h.set_faults(Faults {
         latency: Duration::from_millis(150),
         ..Faults::default()
@@ -883,6 +900,21 @@ async fn faults_are_injected() {
     assert!(
         fin.contains("<result>OK</result>"),
         "the candidate is still dirty after a failed commit: {fin}"
+    );
+    c.op("<request><restart><system/></restart></request>")
+        .await;
+    let (status, _) = c
+        .call(&[("type", "op"), ("cmd", "<show><clock/></show>")])
+        .await;
+    assert_eq!(
+        status, 503,
+        "the management server is down while restarting"
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let info = c.op("<show><system><info/></system></show>").await;
+    assert!(
+        info.contains("<uptime>3 days, 4:00:0"),
+        "uptime restarts: {info}"
     );
     h.expire_keys();
     let (status, body) = c
@@ -1000,6 +1032,7 @@ async fn https_and_persisted_state() {
         ),
     ])
     .await;
+    c.ok(&[("type", "user-id"), ("cmd", "<uid-message><version>1.0</version><type>update</type><payload><login><entry name='corp\\erin' ip='10.3.3.3' timeout='60'/></login></payload></uid-message>")]).await;
     let fin = c.commit("<commit/>").await;
     let id = fin
         .split("<id>")
@@ -1029,6 +1062,13 @@ async fn https_and_persisted_state() {
         .op(&format!("<show><jobs><id>{id}</id></jobs></show>"))
         .await;
     assert!(job.contains("<result>OK</result>"), "{job}");
+    let m = c
+        .op("<show><user><ip-user-mapping><all/></ip-user-mapping></user></show>")
+        .await;
+    assert!(
+        m.contains("corp\\erin"),
+        "User-ID mappings survive a restart: {m}"
+    );
     sim.shutdown().await;
 }
 

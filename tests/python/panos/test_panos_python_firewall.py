@@ -201,3 +201,14 @@ def test_hostname_and_dns_update(fw):
     fw.refresh_system_info()
     info = fw.op("show system info")
     assert info.find("./result/system/hostname").text == "edge-fw-01"
+
+
+def test_restart_and_syncreboot(fw):
+    fw.refresh_system_info()
+    a = AddressObject("kept-across-reboot", "10.44.0.1")
+    fw.add(a)
+    a.create()
+    fw.commit(sync=True)
+    fw.restart()
+    assert fw.syncreboot(interval=0.2, timeout=30) == "11.1.2"
+    assert [x.name for x in AddressObject.refreshall(fw, add=False, running_config=True)] == ["kept-across-reboot"]

@@ -120,3 +120,38 @@ def test_userid_through_panorama(pano, panorama_sim):
     assert mapping.find("./result/entry/ip").text == "10.20.0.5"
     fw.userid.logout("corp\\guest1", "10.20.0.5")
     assert fw.op("show user ip-user-mapping all").find("./result/entry") is None
+
+
+def test_device_group_hierarchy_push(pano, panorama_sim):
+    pano.refresh_system_info()
+    region = DeviceGroup("region")
+    pano.add(region)
+    region.create()
+    robj = AddressObject("region-dns", "198.51.100.53")
+    region.add(robj)
+    robj.create()
+    rpre = PreRulebase()
+    region.add(rpre)
+    rr = SecurityRule("region-first", fromzone=["any"], tozone=["any"], source=["any"],
+                      destination=["any"], application=["any"], service=["any"], action="allow")
+    rpre.add(rr)
+    rr.create()
+    branch = _dg_with_rules(pano, panorama_sim.serials[:1], name="branch")
+    bpre = [c for c in branch.children if isinstance(c, PreRulebase)][0]
+    uses_parent = SecurityRule("to-region-dns", fromzone=["any"], tozone=["any"], source=["any"],
+                               destination=["region-dns"], application=["dns"],
+                               service=["application-default"], action="allow")
+    bpre.add(uses_parent)
+    uses_parent.create()
+    branch.opstate.dg_hierarchy.parent = "region"
+    branch.opstate.dg_hierarchy.update()
+    assert pano.opstate.dg_hierarchy.fetch() == {"region": None, "branch": "region"}
+    assert pano.commit(sync=True)["success"] is True
+    push = pano.commit_all(sync=True, sync_all=True, devicegroup="branch")
+    assert push["success"] is True, push
+    fw = Firewall(serial=panorama_sim.serials[0])
+    pano.add(fw)
+    rb = Rulebase()
+    fw.add(rb)
+    names = [r.name for r in SecurityRule.refreshall(rb, running_config=True, add=False)]
+    assert names == ["region-first", "pre-allow-web", "to-region-dns", "post-deny-all"]

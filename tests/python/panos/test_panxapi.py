@@ -93,5 +93,7 @@ def test_user_id_and_log(firewall_sim, panxapi):
     assert rc != 0 and "already exists, ignore" in out
     _, out = panxapi(firewall_sim, *auth, "--log", "system", "--nlogs", "5", "--interval", "0.2", "-xr")
     assert "<logs count=" in out and "SYSTEM" in out
+    _, out = panxapi(firewall_sim, *auth, "--log", "traffic", "--nlogs", "10", "--skip", "5", "--interval", "0.2", "-xr")
+    assert '<logs count="10"' in out and "<session_end_reason>" in out
     rc, out = panxapi(firewall_sim, *auth, "--log", "traffic", "--nlogs", "5001", check=False)
     assert rc != 0 and "400" in out

@@ -22,6 +22,7 @@ const MAX_QUOTED_BODY: usize = 4096;
 
 /// One `{resource, operation, parameters}` action, as in workflow files.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ScmAction {
     /// Resource key (`address`, `securityRule`, ...).
     pub resource: String,
