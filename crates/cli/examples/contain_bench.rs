@@ -26,7 +26,11 @@ fn address(i: usize) -> String {
     format!("198.{}.{}.{}", 18 + i / 65536, (i / 256) % 256, i % 256)
 }
 
-async fn panops_side(url: &str, ca: &std::path::Path, n: usize) -> Result<f64, Box<dyn std::error::Error>> {
+async fn panops_side(
+    url: &str,
+    ca: &std::path::Path,
+    n: usize,
+) -> Result<f64, Box<dyn std::error::Error>> {
     let start = Instant::now();
     let hp = url.trim_start_matches("https://");
     let (host, port) = hp.rsplit_once(':').ok_or("bad url")?;
@@ -45,7 +49,10 @@ async fn panops_side(url: &str, ca: &std::path::Path, n: usize) -> Result<f64, B
 
     let mut batch = MultiConfig::new();
     batch.set(dg_root, &format!("<entry name=\"{dg}\"/>"))?;
-    batch.set(base.clone().child("tag").as_str(), "<entry name=\"ioc-bench\"><color>color1</color></entry>")?;
+    batch.set(
+        base.clone().child("tag").as_str(),
+        "<entry name=\"ioc-bench\"><color>color1</color></entry>",
+    )?;
     let mut addresses = String::with_capacity(n * 110);
     let mut members = String::with_capacity(n * 30);
     for i in 0..n {
@@ -71,7 +78,10 @@ async fn panops_side(url: &str, ca: &std::path::Path, n: usize) -> Result<f64, B
     client.multi_config(&batch, false).await?;
     let job = client
         .commit_and_wait(
-            &Commit { description: Some("bench".into()), ..Default::default() },
+            &Commit {
+                description: Some("bench".into()),
+                ..Default::default()
+            },
             WaitOptions::default().interval(Duration::from_millis(500)),
         )
         .await?
@@ -85,10 +95,18 @@ async fn panops_side(url: &str, ca: &std::path::Path, n: usize) -> Result<f64, B
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let n: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(10_000);
-    let python = args.get(2).cloned().unwrap_or_else(|| "target/venv/bin/python".into());
+    let n: usize = args
+        .get(1)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(10_000);
+    let python = args
+        .get(2)
+        .cloned()
+        .unwrap_or_else(|| "target/venv/bin/python".into());
     // Both clients poll the commit job every 0.5 s; the simulated commit takes 0.2 s.
-    let sim = Simulator::start(SimConfig::panorama(2).job_duration(Duration::from_millis(200))).await?;
+    let sim =
+        Simulator::start(SimConfig::panorama(2).job_duration(Duration::from_millis(200))).await?;
     let handle = sim.handle();
     let ca = std::env::temp_dir().join(format!("panops-bench-ca-{}.pem", std::process::id()));
     std::fs::write(&ca, sim.ca_pem().ok_or("no certificate")?)?;
@@ -101,23 +119,46 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     handle.clear_requests();
     let py = tokio::process::Command::new(&python)
-        .args(["benches/contain_pan_os_python.py", "--host", "127.0.0.1", "--port", &port])
+        .args([
+            "benches/contain_pan_os_python.py",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+        ])
         .args(["--count", &n.to_string(), "--device-group", "bench-py"])
         .output()
         .await?;
     if !py.status.success() {
-        return Err(format!("pan-os-python side failed: {}", String::from_utf8_lossy(&py.stderr)).into());
+        return Err(format!(
+            "pan-os-python side failed: {}",
+            String::from_utf8_lossy(&py.stderr)
+        )
+        .into());
     }
     let (py_reqs, py_polls) = counts(&handle);
     let py_json: serde_json::Value = serde_json::from_slice(&py.stdout)?;
-    let py_secs = py_json["seconds"].as_f64().ok_or("no seconds from python")?;
+    let py_secs = py_json["seconds"]
+        .as_f64()
+        .ok_or("no seconds from python")?;
     let _ = std::fs::remove_file(&ca);
     sim.shutdown().await;
 
-    println!("containment of {n} IOC addresses (tag, addresses, group, rule at top, commit + wait)");
-    println!("{:<16} {:>9} {:>10} {:>10}", "client", "requests", "job polls", "seconds");
-    println!("{:<16} {:>9} {:>10} {:>10.2}", "panops", rs_reqs, rs_polls, rs_secs);
-    println!("{:<16} {:>9} {:>10} {:>10.2}", "pan-os-python", py_reqs, py_polls, py_secs);
+    println!(
+        "containment of {n} IOC addresses (tag, addresses, group, rule at top, commit + wait)"
+    );
+    println!(
+        "{:<16} {:>9} {:>10} {:>10}",
+        "client", "requests", "job polls", "seconds"
+    );
+    println!(
+        "{:<16} {:>9} {:>10} {:>10.2}",
+        "panops", rs_reqs, rs_polls, rs_secs
+    );
+    println!(
+        "{:<16} {:>9} {:>10} {:>10.2}",
+        "pan-os-python", py_reqs, py_polls, py_secs
+    );
     println!("panops is {:.1}x faster end to end", py_secs / rs_secs);
     println!(
         "{}",

@@ -53,14 +53,23 @@ pub async fn run() -> Result<()> {
     let started = Instant::now();
     println!("panops demo — contain an indicator of compromise through Panorama, end to end.");
 
-    step(1, "Start a simulated Panorama with two managed firewalls (HTTPS, self-signed certificate)");
+    step(
+        1,
+        "Start a simulated Panorama with two managed firewalls (HTTPS, self-signed certificate)",
+    );
     let sim = Simulator::start(SimConfig::panorama(2).job_duration(Duration::from_millis(1500)))
         .await
         .context("cannot start the simulator")?;
     let serials = sim.serials();
-    println!("      Panorama at {} managing {}", sim.url(), serials.join(", "));
+    println!(
+        "      Panorama at {} managing {}",
+        sim.url(),
+        serials.join(", ")
+    );
     // Trust exactly the simulator's certificate: verification stays on, as it should.
-    let ca = sim.ca_pem().context("the simulator did not publish its certificate")?;
+    let ca = sim
+        .ca_pem()
+        .context("the simulator did not publish its certificate")?;
     let ca_path = std::env::temp_dir().join(format!("panops-demo-ca-{}.pem", std::process::id()));
     std::fs::write(&ca_path, ca).context("cannot write the simulator's certificate")?;
     let url = sim.url();
@@ -75,7 +84,10 @@ pub async fn run() -> Result<()> {
         .build()?;
     let pano = PanosClient::new(config)?;
 
-    step(2, "Connect: generate an API key (POST keygen) and read system info");
+    step(
+        2,
+        "Connect: generate an API key (POST keygen) and read system info",
+    );
     pano.keygen().await?;
     let info = result_json(pano.op("show system info").await?.result());
     println!(
@@ -105,7 +117,10 @@ pub async fn run() -> Result<()> {
         .collect();
     println!("{}", indent(&output::table(&Value::Array(rows))));
 
-    step(3, &format!("Put both firewalls in device group '{DEVICE_GROUP}'"));
+    step(
+        3,
+        &format!("Put both firewalls in device group '{DEVICE_GROUP}'"),
+    );
     let dg_root = "/config/devices/entry[@name='localhost.localdomain']/device-group";
     let members: String = serials
         .iter()
@@ -118,7 +133,10 @@ pub async fn run() -> Result<()> {
     .await?;
     println!("      done");
 
-    step(4, "Contain the IOC in ONE multi-config request: tag, 4 addresses, address group, deny rule at the top");
+    step(
+        4,
+        "Contain the IOC in ONE multi-config request: tag, 4 addresses, address group, deny rule at the top",
+    );
     let loc = Location::device_group(DEVICE_GROUP);
     let base = Xpath::at(&loc)?;
     let rules = Xpath::new(loc.rulebase(Rulebase::Pre)?)?.child("security/rules");
@@ -167,17 +185,32 @@ pub async fn run() -> Result<()> {
 
     step(5, "Commit on Panorama");
     let outcome = pano
-        .commit(&Commit { description: Some("contain IOC 2026-0142".into()), ..Default::default() })
+        .commit(&Commit {
+            description: Some("contain IOC 2026-0142".into()),
+            ..Default::default()
+        })
         .await?;
-    let id = outcome.job_id().context("Panorama reported nothing to commit")?;
+    let id = outcome
+        .job_id()
+        .context("Panorama reported nothing to commit")?;
     let job = wait_with_progress(&pano, id, "commit", Duration::from_secs(120)).await?;
-    println!("      job {} {} ({})", job.id, result_word(&job.result), job.details.join("; "));
+    println!(
+        "      job {} {} ({})",
+        job.id,
+        result_word(&job.result),
+        job.details.join("; ")
+    );
     if job.result != JobResult::Ok {
         bail!("the commit failed: {}", job.details.join("; "));
     }
 
-    step(6, &format!("Push device group '{DEVICE_GROUP}' to its firewalls"));
-    let outcome = pano.commit_all(&CommitAll::device_group(DEVICE_GROUP)).await?;
+    step(
+        6,
+        &format!("Push device group '{DEVICE_GROUP}' to its firewalls"),
+    );
+    let outcome = pano
+        .commit_all(&CommitAll::device_group(DEVICE_GROUP))
+        .await?;
     let id = outcome.job_id().context("Panorama created no push job")?;
     let job = wait_with_progress(&pano, id, "push", Duration::from_secs(120)).await?;
     let devs = job_json(&job)["devices"].clone();
@@ -187,8 +220,13 @@ pub async fn run() -> Result<()> {
         bail!("the push failed: {}", job.failure_summary());
     }
 
-    let serial = serials.first().context("the simulator manages no firewall")?;
-    step(7, &format!("Verify on firewall {serial} through Panorama (target={serial})"));
+    let serial = serials
+        .first()
+        .context("the simulator manages no firewall")?;
+    step(
+        7,
+        &format!("Verify on firewall {serial} through Panorama (target={serial})"),
+    );
     let fw = pano.with_target(serial)?;
     let rule = find_rule_on_firewall(&fw).await?;
     println!("      the rule is in the firewall's running configuration");
@@ -209,7 +247,9 @@ async fn find_rule_on_firewall(fw: &PanosClient) -> Result<Value> {
             "{}/security/rules/entry[@name='{RULE}']",
             Location::vsys("vsys1").rulebase(Rulebase::Local)?
         ),
-        format!("/config/panorama/vsys/entry[@name='vsys1']/pre-rulebase/security/rules/entry[@name='{RULE}']"),
+        format!(
+            "/config/panorama/vsys/entry[@name='vsys1']/pre-rulebase/security/rules/entry[@name='{RULE}']"
+        ),
         format!("/config/shared/pre-rulebase/security/rules/entry[@name='{RULE}']"),
     ];
     for xpath in &candidates {
@@ -250,5 +290,8 @@ fn result_word(r: &JobResult) -> &'static str {
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("      {l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("      {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

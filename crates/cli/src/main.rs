@@ -4,9 +4,12 @@
 //! environment, then flags), calls the client or the simulator, and renders results. `anyhow` is
 //! used only here; the libraries return typed errors.
 
+mod action_cmd;
 mod demo;
 mod output;
 mod panos_cmd;
+mod scm_cmd;
+mod scm_settings;
 mod settings;
 mod sim_cmd;
 mod xmljson;
@@ -19,7 +22,11 @@ use crate::output::Format;
 
 /// Command-line interface of panops.
 #[derive(Debug, Parser)]
-#[command(name = "panops", version, about = "Automate PAN-OS firewalls, Panorama and Prisma Access — or simulate them.")]
+#[command(
+    name = "panops",
+    version,
+    about = "Automate PAN-OS firewalls, Panorama and Prisma Access — or simulate them."
+)]
 struct Cli {
     /// More logging on stderr (-v info, -vv debug, -vvv trace). Secrets are never logged.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -40,13 +47,24 @@ enum Command {
     Sim(sim_cmd::SimCmd),
     /// Show the main job end to end against a built-in simulator (no device needed).
     Demo,
+    /// Prisma Access / Strata Cloud Manager: every operation of the official specs, push and jobs.
+    Scm(scm_cmd::ScmCmd),
+    /// The action catalog shared by firewalls, Panorama and SCM: list and describe actions.
+    Action {
+        #[command(subcommand)]
+        cmd: action_cmd::ActionCmd,
+    },
+    /// Run one action or a workflow from a JSON file (`-` for standard input).
+    Run(action_cmd::RunCmd),
     /// PAN-OS and Panorama commands.
     #[command(flatten)]
     Panos(panos_cmd::PanosCmd),
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, simulating: bool) {
     let level = match verbose {
+        // The simulator logs one line per request at info: show them by default.
+        0 if simulating => "warn,panops_sim=info,panops_scm_sim=info",
         0 => "warn",
         1 => "info",
         2 => "debug",
@@ -63,8 +81,11 @@ fn init_logging(verbose: u8) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    init_logging(cli.verbose, matches!(cli.command, Command::Sim(_)));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -76,6 +97,9 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Sim(cmd) => sim_cmd::run(cmd, cli.verbose).await,
+            Command::Scm(cmd) => scm_cmd::run_with(cmd, format, &conn).await,
+            Command::Action { cmd } => action_cmd::run_action(cmd, format, &conn).await,
+            Command::Run(cmd) => action_cmd::run_file(cmd, format, &conn).await,
             Command::Demo => demo::run().await.map(|()| ExitCode::SUCCESS),
             Command::Panos(cmd) => {
                 let rendered = panos_cmd::run(cmd, &conn).await?;

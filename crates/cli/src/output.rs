@@ -89,7 +89,11 @@ pub fn table(value: &Value) -> String {
             t.load_preset(UTF8_BORDERS_ONLY);
             t.set_header(headers.clone());
             for row in rows {
-                t.add_row(headers.iter().map(|h| cell(row.get(h).unwrap_or(&Value::Null))));
+                t.add_row(
+                    headers
+                        .iter()
+                        .map(|h| cell(row.get(h).unwrap_or(&Value::Null))),
+                );
             }
             t.to_string()
         }

@@ -302,7 +302,11 @@ pub enum PanosCmd {
 /// Builds a client from resolved settings.
 pub fn client_from(s: &PanosSettings) -> Result<PanosClient> {
     let mut b = ClientConfig::builder(s.hostname.clone())
-        .protocol(if s.protocol == "http" { Protocol::Http } else { Protocol::Https })
+        .protocol(if s.protocol == "http" {
+            Protocol::Http
+        } else {
+            Protocol::Https
+        })
         .danger_accept_invalid_certs(s.skip_verify)
         .timeout(Duration::from_secs(s.timeout_secs));
     if let Some(p) = s.port {
@@ -335,7 +339,9 @@ pub fn connect(flags: &ConnectionFlags) -> Result<PanosClient> {
         std::io::stdin()
             .read_to_string(&mut pw)
             .context("cannot read the password from standard input")?;
-        Some(SecretString::from(pw.trim_end_matches(['\r', '\n']).to_string()))
+        Some(SecretString::from(
+            pw.trim_end_matches(['\r', '\n']).to_string(),
+        ))
     } else {
         None
     };
@@ -351,7 +357,9 @@ pub fn connect(flags: &ConnectionFlags) -> Result<PanosClient> {
 fn read_arg_or_stdin(value: &str) -> Result<String> {
     if value == "-" {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).context("cannot read standard input")?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read standard input")?;
         Ok(s)
     } else {
         Ok(value.to_string())
@@ -492,7 +500,7 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
                 || exclude_policy_and_objects
                 || exclude_shared_object
                 || !partial_vsys.is_empty())
-            .then(|| Partial {
+            .then_some(Partial {
                 admins,
                 exclude_device_and_network,
                 exclude_policy_and_objects,
@@ -500,12 +508,22 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
                 no_vsys: false,
                 vsys: partial_vsys,
             });
-            let commit = Commit { description, force, validate, partial };
+            let commit = Commit {
+                description,
+                force,
+                validate,
+                partial,
+            };
             let outcome = client.commit(&commit).await?;
             match (outcome.job_id(), no_wait) {
                 (Some(id), false) => {
-                    let job = wait_with_progress(&client, id, "commit", Duration::from_secs(wait_timeout))
-                        .await?;
+                    let job = wait_with_progress(
+                        &client,
+                        id,
+                        "commit",
+                        Duration::from_secs(wait_timeout),
+                    )
+                    .await?;
                     finished_job(job)
                 }
                 _ => Ok(outcome_rendered(outcome)),
@@ -525,18 +543,33 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
                 (Some(dg), None, None) => CommitAll::device_group(dg),
                 (None, Some(t), None) => CommitAll::template(t),
                 (None, None, Some(s)) => CommitAll::template_stack(s),
-                _ => bail!("push needs exactly one of --device-group, --template or --template-stack"),
+                _ => bail!(
+                    "push needs exactly one of --device-group, --template or --template-stack"
+                ),
             };
             match &mut push {
-                CommitAll::DeviceGroup { devices: d, description: desc, include_template: it, .. } => {
+                CommitAll::DeviceGroup {
+                    devices: d,
+                    description: desc,
+                    include_template: it,
+                    ..
+                } => {
                     *d = devices;
                     *desc = description;
                     if include_template {
                         *it = Some(true);
                     }
                 }
-                CommitAll::Template { devices: d, description: desc, .. }
-                | CommitAll::TemplateStack { devices: d, description: desc, .. } => {
+                CommitAll::Template {
+                    devices: d,
+                    description: desc,
+                    ..
+                }
+                | CommitAll::TemplateStack {
+                    devices: d,
+                    description: desc,
+                    ..
+                } => {
                     *d = devices;
                     *desc = description;
                 }
@@ -544,8 +577,9 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
             let outcome = client.commit_all(&push).await?;
             match (outcome.job_id(), no_wait) {
                 (Some(id), false) => {
-                    let job = wait_with_progress(&client, id, "push", Duration::from_secs(wait_timeout))
-                        .await?;
+                    let job =
+                        wait_with_progress(&client, id, "push", Duration::from_secs(wait_timeout))
+                            .await?;
                     finished_job(job)
                 }
                 _ => Ok(outcome_rendered(outcome)),
@@ -563,7 +597,9 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
             let op = match u {
                 UseridCmd::Login { user, ip, timeout } => UidOp::login(&user, &ip, timeout)?,
                 UseridCmd::Logout { user, ip } => UidOp::logout(&user, &ip)?,
-                UseridCmd::Tag { user, tag, timeout } => UidOp::register_user(&user, &tag, timeout)?,
+                UseridCmd::Tag { user, tag, timeout } => {
+                    UidOp::register_user(&user, &tag, timeout)?
+                }
                 UseridCmd::Untag { user, tag } => UidOp::unregister_user(&user, &tag)?,
                 UseridCmd::Register { ip, tag, timeout } => UidOp::register_ip(&ip, &tag, timeout)?,
                 UseridCmd::Unregister { ip, tag } => UidOp::unregister_ip(&ip, &tag)?,
@@ -582,24 +618,35 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
             }
             Ok(r)
         }
-        PanosCmd::Import { kind, file, name, format, passphrase_env, template, template_vsys } => {
-            let content = std::fs::read(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+        PanosCmd::Import {
+            kind,
+            file,
+            name,
+            format,
+            passphrase_env,
+            template,
+            template_vsys,
+        } => {
+            let content =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let category = match kind {
                 ImportKind::Cert => ImportCategory::Certificate,
                 ImportKind::Key => ImportCategory::PrivateKey,
                 ImportKind::Keypair => ImportCategory::Keypair,
             };
-            let fmt = if format == "pkcs12" { ImportFormat::Pkcs12 } else { ImportFormat::Pem };
+            let fmt = if format == "pkcs12" {
+                ImportFormat::Pkcs12
+            } else {
+                ImportFormat::Pem
+            };
             let file_name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "upload".into());
             let mut import = Import::new(category, name, fmt, file_name, content);
             if let Some(var) = passphrase_env {
-                let pass = std::env::var(&var).with_context(|| {
-                    format!("the passphrase variable {var} is not set")
-                })?;
+                let pass = std::env::var(&var)
+                    .with_context(|| format!("the passphrase variable {var} is not set"))?;
                 import.passphrase = Some(Secret::new(pass));
             }
             import.target_tpl = template;
@@ -613,7 +660,9 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
                 Some(path) => {
                     std::fs::write(&path, bytes)
                         .with_context(|| format!("cannot write {}", path.display()))?;
-                    Ok(Rendered::json(json!({"written": path, "bytes": bytes.len()})))
+                    Ok(Rendered::json(
+                        json!({"written": path, "bytes": bytes.len()}),
+                    ))
                 }
                 None => {
                     let text = String::from_utf8_lossy(bytes).into_owned();
@@ -621,7 +670,12 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
                 }
             }
         }
-        PanosCmd::Logs { log_type, query, nlogs, skip } => {
+        PanosCmd::Logs {
+            log_type,
+            query,
+            nlogs,
+            skip,
+        } => {
             let mut q = LogQuery::new(log_type);
             q.nlogs = Some(nlogs);
             q.skip = skip;
@@ -651,17 +705,27 @@ async fn config(client: &PanosClient, cmd: ConfigCmd) -> Result<Rendered> {
         ConfigCmd::Get { xpath } => client.config_get(&xpath).await?,
         ConfigCmd::Show { xpath } => client.config_show(&xpath).await?,
         ConfigCmd::Set { xpath, element } => {
-            client.config_set(&xpath, &read_arg_or_stdin(&element)?).await?
+            client
+                .config_set(&xpath, &read_arg_or_stdin(&element)?)
+                .await?
         }
         ConfigCmd::Edit { xpath, element } => {
-            client.config_edit(&xpath, &read_arg_or_stdin(&element)?).await?
+            client
+                .config_edit(&xpath, &read_arg_or_stdin(&element)?)
+                .await?
         }
         ConfigCmd::Delete { xpath } => client.config_delete(&xpath).await?,
         ConfigCmd::Rename { xpath, newname } => client.config_rename(&xpath, &newname).await?,
-        ConfigCmd::Clone { xpath, from, newname } => {
-            client.config_clone(&xpath, &from, &newname).await?
-        }
-        ConfigCmd::Move { xpath, position, dst } => {
+        ConfigCmd::Clone {
+            xpath,
+            from,
+            newname,
+        } => client.config_clone(&xpath, &from, &newname).await?,
+        ConfigCmd::Move {
+            xpath,
+            position,
+            dst,
+        } => {
             let w = match (position.as_str(), dst) {
                 ("top", _) => Where::Top,
                 ("bottom", _) => Where::Bottom,
@@ -734,7 +798,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(b.len(), 2);
-        let e = parse_multi("rename /config/shared x\n").unwrap_err().to_string();
+        let e = parse_multi("rename /config/shared x\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 1"), "{e}");
         assert!(parse_multi("\n# nothing\n").is_err());
     }

@@ -127,13 +127,6 @@ fn parse_family(s: &str) -> Result<Family, String> {
     Family::parse(s).ok_or_else(|| format!("unknown family '{s}' (expected sse-v1 or v2)"))
 }
 
-/// Runs `panops scm` with the SCM settings from the profile file (`PANOPS_PROFILE` or the
-/// default profile) and the environment.
-#[allow(dead_code)] // `main` may call `run_with` to pass the global flags instead.
-pub async fn run(cmd: ScmCmd, format: Format) -> Result<ExitCode> {
-    run_with(cmd, format, &ConnectionFlags::default()).await
-}
-
 /// Runs `panops scm` honouring the global connection flags of `panops` (`--profile`,
 /// `--skip-verify-certificate`, `--ca-file`, `--request-timeout`).
 pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Result<ExitCode> {

@@ -202,7 +202,11 @@ pub fn select_profile(file: ConfigFile, name: Option<&str>) -> Result<Profile> {
                     let known: Vec<_> = profiles.keys().cloned().collect();
                     bail!(
                         "profile '{n}' is not defined in the profile file (known: {})",
-                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
                     )
                 }
             }
@@ -257,7 +261,10 @@ pub fn resolve_panos(
     } else {
         profile.skip_verify_certificate.unwrap_or(false)
     };
-    let api_key = if let Some(path) = flags.api_key_file.as_ref().or(profile.api_key_file.as_ref())
+    let api_key = if let Some(path) = flags
+        .api_key_file
+        .as_ref()
+        .or(profile.api_key_file.as_ref())
     {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read API key file {}", path.display()))?;
@@ -301,7 +308,10 @@ mod tests {
     struct MapEnv(Vec<(&'static str, &'static str)>);
     impl Env for MapEnv {
         fn get(&self, name: &str) -> Option<String> {
-            self.0.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+            self.0
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
         }
     }
 
@@ -316,7 +326,10 @@ mod tests {
             "default_profile='lab'\n[profiles.lab]\nhostname='from-profile'\nport=1\ntarget='P'\n",
         );
         let env = MapEnv(vec![("PANOS_HOSTNAME", "from-env"), ("PANOS_TARGET", "E")]);
-        let flags = ConnectionFlags { hostname: Some("from-flag".into()), ..Default::default() };
+        let flags = ConnectionFlags {
+            hostname: Some("from-flag".into()),
+            ..Default::default()
+        };
         let s = resolve_panos(&flags, &env, p, None).unwrap();
         assert_eq!(s.hostname, "from-flag");
         assert_eq!(s.target.as_deref(), Some("E"));
@@ -348,9 +361,14 @@ mod tests {
 
     #[test]
     fn missing_host_is_explained() {
-        let e = resolve_panos(&ConnectionFlags::default(), &MapEnv(vec![]), Profile::default(), None)
-            .err()
-            .unwrap();
+        let e = resolve_panos(
+            &ConnectionFlags::default(),
+            &MapEnv(vec![]),
+            Profile::default(),
+            None,
+        )
+        .err()
+        .unwrap();
         assert!(e.to_string().contains("PANOS_HOSTNAME"), "{e}");
     }
 
@@ -363,8 +381,12 @@ mod tests {
 
     #[test]
     fn profile_debug_hides_secrets() {
-        let p = profile("default_profile='x'\n[profiles.x]\napi_key='SUPERSECRET'\npassword='pw123'\n");
+        let p =
+            profile("default_profile='x'\n[profiles.x]\napi_key='SUPERSECRET'\npassword='pw123'\n");
         let shown = format!("{p:?}");
-        assert!(!shown.contains("SUPERSECRET") && !shown.contains("pw123"), "{shown}");
+        assert!(
+            !shown.contains("SUPERSECRET") && !shown.contains("pw123"),
+            "{shown}"
+        );
     }
 }

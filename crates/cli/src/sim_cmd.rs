@@ -28,10 +28,19 @@ pub async fn run(cmd: SimCmd, _verbose: u8) -> Result<ExitCode> {
         );
     }
     let tls = !cmd.sim.plain;
-    let scm_config = cmd.scm.to_config(tls).context("invalid SCM simulator options")?;
-    let sim = Simulator::start(config).await.context("cannot start the simulator")?;
+    let scm_config = cmd
+        .scm
+        .to_config(tls)
+        .context("invalid SCM simulator options")?;
+    let sim = Simulator::start(config)
+        .await
+        .context("cannot start the simulator")?;
     let scm = match scm_config {
-        Some(cfg) => Some(ScmSimulator::start(cfg).await.context("cannot start the SCM simulator")?),
+        Some(cfg) => Some(
+            ScmSimulator::start(cfg)
+                .await
+                .context("cannot start the SCM simulator")?,
+        ),
         None => None,
     };
     let mut line = format!(
@@ -41,7 +50,11 @@ pub async fn run(cmd: SimCmd, _verbose: u8) -> Result<ExitCode> {
         sim.serials().join(",")
     );
     if let Some(scm) = &scm {
-        line.push_str(&format!(" scm={} token_url={}", scm.base_url(), scm.token_url()));
+        line.push_str(&format!(
+            " scm={} token_url={}",
+            scm.base_url(),
+            scm.token_url()
+        ));
     }
     {
         let mut out = std::io::stdout().lock();

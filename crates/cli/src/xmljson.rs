@@ -1,7 +1,9 @@
 //! XML → JSON for command output: attributes become `@name`, repeated children become arrays,
 //! text-only elements become strings. This is the shape xmltodict users expect.
 
-use panops_panos::xml::{Element, parse};
+use panops_panos::xml::Element;
+#[cfg(test)]
+use panops_panos::xml::parse;
 use serde_json::{Map, Value};
 
 /// Converts an element to JSON (the element's own name is not included).
@@ -14,7 +16,11 @@ pub fn element_to_json(el: &Element) -> Value {
     if children.peek().is_none() {
         let text = el.own_text().unwrap_or_default();
         if map.is_empty() {
-            return if text.is_empty() { Value::Null } else { Value::String(text) };
+            return if text.is_empty() {
+                Value::Null
+            } else {
+                Value::String(text)
+            };
         }
         if !text.is_empty() {
             map.insert("#text".into(), Value::String(text));
@@ -38,6 +44,7 @@ pub fn element_to_json(el: &Element) -> Value {
 }
 
 /// Parses an XML fragment (one root) into JSON; falls back to the text itself if it is not XML.
+#[cfg(test)]
 pub fn xml_to_json(xml: &str) -> Value {
     match parse(xml.as_bytes()) {
         Ok(el) => {

@@ -34,7 +34,11 @@ impl Sim {
         let url = field("url");
         let port = url.rsplit(':').next().unwrap().to_string();
         let serials = field("serials").split(',').map(str::to_string).collect();
-        Sim { child, port, serials }
+        Sim {
+            child,
+            port,
+            serials,
+        }
     }
 
     fn panops(&self) -> Command {
@@ -50,15 +54,19 @@ impl Sim {
     }
 
     fn json(&self, args: &[&str]) -> Value {
-        let out = self.panops().args(args).args(["-o", "json"]).output().unwrap();
+        let out = self
+            .panops()
+            .args(args)
+            .args(["-o", "json"])
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "panops {args:?} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
-        })
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
     }
 }
 
@@ -94,7 +102,11 @@ fn config_set_get_commit_round_trip() {
         .args(["config", "show", &format!("{xpath}/entry[@name='web-1']")])
         .output()
         .unwrap();
-    assert_eq!(shown.status.code(), Some(1), "show of uncommitted node must fail");
+    assert_eq!(
+        shown.status.code(),
+        Some(1),
+        "show of uncommitted node must fail"
+    );
     let job = sim.json(&["commit", "--description", "cli test"]);
     assert_eq!(job["status"], "FIN");
     assert_eq!(job["result"], "OK");
@@ -119,8 +131,17 @@ fn commit_no_wait_returns_job_id_then_job_waits() {
 fn push_reports_every_device_and_target_reaches_a_firewall() {
     let sim = Sim::start(&[]);
     let dg = "/config/devices/entry[@name='localhost.localdomain']/device-group";
-    let members: String = sim.serials.iter().map(|s| format!("<entry name='{s}'/>")).collect();
-    sim.json(&["config", "set", dg, &format!("<entry name='dg1'><devices>{members}</devices></entry>")]);
+    let members: String = sim
+        .serials
+        .iter()
+        .map(|s| format!("<entry name='{s}'/>"))
+        .collect();
+    sim.json(&[
+        "config",
+        "set",
+        dg,
+        &format!("<entry name='dg1'><devices>{members}</devices></entry>"),
+    ]);
     sim.json(&[
         "config",
         "set",
@@ -140,9 +161,19 @@ fn push_reports_every_device_and_target_reaches_a_firewall() {
 #[test]
 fn userid_tag_is_visible_in_show_command() {
     let sim = Sim::start(&["--kind", "firewall"]);
-    sim.json(&["userid", "register", "10.9.9.9", "quarantine", "--timeout", "600"]);
+    sim.json(&[
+        "userid",
+        "register",
+        "10.9.9.9",
+        "quarantine",
+        "--timeout",
+        "600",
+    ]);
     let v = sim.json(&["op", "show object registered-ip all"]);
-    assert!(v.to_string().contains("10.9.9.9") && v.to_string().contains("quarantine"), "{v}");
+    assert!(
+        v.to_string().contains("10.9.9.9") && v.to_string().contains("quarantine"),
+        "{v}"
+    );
 }
 
 #[test]
@@ -150,7 +181,11 @@ fn usage_error_exits_2_and_device_error_exits_1() {
     let sim = Sim::start(&[]);
     let out = sim.panops().args(["config"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = sim.panops().args(["op", "show no-such-thing"]).output().unwrap();
+    let out = sim
+        .panops()
+        .args(["op", "show no-such-thing"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("error: "), "{err}");
@@ -168,7 +203,12 @@ fn invalid_input_is_refused_before_sending() {
     assert_eq!(out.status.code(), Some(1));
     let out2 = sim
         .panops()
-        .args(["config", "rename", "/config/shared/tag/entry[@name='a']", &long])
+        .args([
+            "config",
+            "rename",
+            "/config/shared/tag/entry[@name='a']",
+            &long,
+        ])
         .output()
         .unwrap();
     assert_eq!(out2.status.code(), Some(1));
@@ -180,11 +220,19 @@ fn invalid_input_is_refused_before_sending() {
 #[test]
 fn bad_credentials_are_a_clear_error() {
     let sim = Sim::start(&[]);
-    let out = sim.panops().env("PANOS_PASSWORD", "wrong").args(["keygen"]).output().unwrap();
+    let out = sim
+        .panops()
+        .env("PANOS_PASSWORD", "wrong")
+        .args(["keygen"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.to_lowercase().contains("invalid credential"), "{err}");
-    assert!(!err.contains("wrong"), "the password must not be echoed: {err}");
+    assert!(
+        !err.contains("wrong"),
+        "the password must not be echoed: {err}"
+    );
 }
 
 #[test]
@@ -222,15 +270,29 @@ fn trace_logs_never_contain_the_password_or_key() {
         String::from_utf8_lossy(&with_key.stderr)
     );
     assert!(out.status.success() && with_key.status.success(), "{logs}");
-    assert!(logs.len() > 100, "trace logging must produce output: {logs}");
+    assert!(
+        logs.len() > 100,
+        "trace logging must produce output: {logs}"
+    );
     assert!(!logs.contains(password), "password leaked into logs");
     assert!(!logs.contains(&key), "API key leaked into logs");
 }
 
 #[test]
 fn demo_runs_end_to_end() {
-    let out = Command::cargo_bin("panops").unwrap().arg("demo").output().unwrap();
+    let out = Command::cargo_bin("panops")
+        .unwrap()
+        .arg("demo")
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("[8/8]") && text.contains("block-ioc-2026-0142"), "{text}");
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("[8/8]") && text.contains("block-ioc-2026-0142"),
+        "{text}"
+    );
 }
