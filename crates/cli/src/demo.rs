@@ -228,8 +228,8 @@ pub async fn run() -> Result<()> {
         &format!("Verify on firewall {serial} through Panorama (target={serial})"),
     );
     let fw = pano.with_target(serial)?;
-    let rule = find_rule_on_firewall(&fw).await?;
-    println!("      the rule is in the firewall's running configuration");
+    let (rule, total) = find_rule_on_firewall(&fw).await?;
+    println!("      {RULE} is rule 1 of {total} in the firewall's running security policy");
 
     step(8, "The resulting rule");
     println!("{}", indent(&output::table(&rule)));
@@ -239,28 +239,32 @@ pub async fn run() -> Result<()> {
     Ok(())
 }
 
-async fn find_rule_on_firewall(fw: &PanosClient) -> Result<Value> {
-    // Pushed rules appear in the firewall's running configuration; a real firewall shows them in
-    // the merged running config and the sim mirrors that at vsys1.
-    let candidates = [
-        format!(
-            "{}/security/rules/entry[@name='{RULE}']",
-            Location::vsys("vsys1").rulebase(Rulebase::Local)?
+/// Reads the firewall's running security policy and checks that the pushed rule is at the top.
+/// A firewall evaluates Panorama pre-rules before its local rules; the simulator, like the merged
+/// running configuration of a real firewall, shows them at the head of vsys1's rulebase.
+async fn find_rule_on_firewall(fw: &PanosClient) -> Result<(Value, usize)> {
+    let xpath = format!(
+        "{}/security/rules",
+        Location::vsys("vsys1").rulebase(Rulebase::Local)?
+    );
+    let resp = fw
+        .config_show(&xpath)
+        .await
+        .context("cannot read the firewall's running security rules")?;
+    let v = result_json(resp.result());
+    let entries = match &v["rules"]["entry"] {
+        Value::Array(a) => a.clone(),
+        Value::Null => vec![],
+        one => vec![one.clone()],
+    };
+    match entries.first() {
+        Some(first) if first["@name"] == RULE => Ok((flatten_rule(first), entries.len())),
+        Some(first) => bail!(
+            "rule {RULE} is not at the top of the firewall's policy (the first rule is {})",
+            first["@name"]
         ),
-        format!(
-            "/config/panorama/vsys/entry[@name='vsys1']/pre-rulebase/security/rules/entry[@name='{RULE}']"
-        ),
-        format!("/config/shared/pre-rulebase/security/rules/entry[@name='{RULE}']"),
-    ];
-    for xpath in &candidates {
-        if let Ok(resp) = fw.config_show(xpath).await {
-            let v = result_json(resp.result());
-            if !v["entry"].is_null() {
-                return Ok(flatten_rule(&v["entry"]));
-            }
-        }
+        None => bail!("rule {RULE} was not found on the firewall after the push"),
     }
-    bail!("rule {RULE} was not found on the firewall after the push")
 }
 
 fn flatten_rule(entry: &Value) -> Value {

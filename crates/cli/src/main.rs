@@ -6,6 +6,7 @@
 
 mod action_cmd;
 mod demo;
+mod exit;
 mod output;
 mod panos_cmd;
 mod scm_cmd;
@@ -113,7 +114,7 @@ fn main() -> ExitCode {
         Err(err) => {
             // One clear sentence first, then the cause chain.
             eprintln!("error: {err:#}");
-            ExitCode::from(1)
+            exit::code_for(&err)
         }
     }
 }

@@ -3,10 +3,10 @@
 //! `panops-client`, and renders the typed answer.
 
 use std::io::{IsTerminal, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use panops_client::panos::{ClientConfig, PanosClient, Protocol, WaitOptions};
 use panops_panos::commit::{Commit, CommitAll, Partial};
@@ -18,6 +18,7 @@ use panops_panos::{CommitOutcome, Job, JobResult, JobStatus, Response, Secret};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
+use crate::exit::{as_usage, usage_bail};
 use crate::output::Rendered;
 use crate::settings::{self, ConnectionFlags, PanosSettings};
 use crate::xmljson::result_json;
@@ -94,6 +95,17 @@ pub enum ConfigCmd {
     Multi {
         /// The change file (`-` reads standard input).
         file: PathBuf,
+    },
+    /// Index a configuration (a file, or the device's running configuration streamed to a
+    /// temporary file) and report what it holds; `--where-used NAME` lists what refers to NAME.
+    /// Streams: a Panorama configuration of hundreds of MB is never held in memory as a tree.
+    Index {
+        /// An exported configuration or a saved `show config running` answer; without it the
+        /// device's running configuration is exported first.
+        file: Option<PathBuf>,
+        /// List the groups and rules that refer to this name (directly or through groups).
+        #[arg(long)]
+        where_used: Option<String>,
     },
 }
 
@@ -332,8 +344,8 @@ pub fn client_from(s: &PanosSettings) -> Result<PanosClient> {
 /// Resolves settings (profile, environment, flags) into a client.
 pub fn connect(flags: &ConnectionFlags) -> Result<PanosClient> {
     let env = settings::ProcessEnv;
-    let file = settings::load_config(settings::config_path(&env).as_deref())?;
-    let profile = settings::select_profile(file, flags.profile.as_deref())?;
+    let file = settings::load_config(settings::config_path(&env).as_deref()).map_err(as_usage)?;
+    let profile = settings::select_profile(file, flags.profile.as_deref()).map_err(as_usage)?;
     let stdin_password = if flags.password_stdin {
         let mut pw = String::new();
         std::io::stdin()
@@ -345,9 +357,9 @@ pub fn connect(flags: &ConnectionFlags) -> Result<PanosClient> {
     } else {
         None
     };
-    let s = settings::resolve_panos(flags, &env, profile, stdin_password)?;
+    let s = settings::resolve_panos(flags, &env, profile, stdin_password).map_err(as_usage)?;
     if s.api_key.is_none() && (s.username.is_none() || s.password.is_none()) {
-        bail!(
+        usage_bail!(
             "no credentials: set PANOS_API_KEY (or --api-key-file), or PANOS_USERNAME with PANOS_PASSWORD (or --password-stdin)"
         );
     }
@@ -475,6 +487,14 @@ fn finished_job(job: Job) -> Result<Rendered> {
 
 /// Runs one PAN-OS command.
 pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
+    // Indexing a file is offline: no device settings needed.
+    if let PanosCmd::Config(ConfigCmd::Index {
+        file: Some(file),
+        where_used,
+    }) = cmd
+    {
+        return index(None, Some(file), where_used).await;
+    }
     let client = connect(flags)?;
     match cmd {
         PanosCmd::Keygen => {
@@ -543,7 +563,7 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
                 (Some(dg), None, None) => CommitAll::device_group(dg),
                 (None, Some(t), None) => CommitAll::template(t),
                 (None, None, Some(s)) => CommitAll::template_stack(s),
-                _ => bail!(
+                _ => usage_bail!(
                     "push needs exactly one of --device-group, --template or --template-stack"
                 ),
             };
@@ -654,21 +674,13 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
             Ok(response_rendered(&client.import(&import).await?))
         }
         PanosCmd::Export { what: _, out } => {
-            let export = client.export_configuration().await?;
-            let bytes = &export.content[..];
-            match out {
-                Some(path) => {
-                    std::fs::write(&path, bytes)
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    Ok(Rendered::json(
-                        json!({"written": path, "bytes": bytes.len()}),
-                    ))
-                }
-                None => {
-                    let text = String::from_utf8_lossy(bytes).into_owned();
-                    Ok(Rendered::with_xml(json!({"config": text.clone()}), text))
-                }
+            if let Some(path) = out {
+                let bytes = export_to_file(&client, &path).await?;
+                return Ok(Rendered::json(json!({"written": path, "bytes": bytes})));
             }
+            let export = client.export_configuration().await?;
+            let text = String::from_utf8_lossy(&export.content).into_owned();
+            Ok(Rendered::with_xml(json!({"config": text.clone()}), text))
         }
         PanosCmd::Logs {
             log_type,
@@ -698,6 +710,95 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
             })))
         }
     }
+}
+
+/// Streams the device's running configuration into `path` through a temporary file in the same
+/// directory, renamed at the end, so a broken transfer never leaves a truncated file behind.
+async fn export_to_file(client: &PanosClient, path: &Path) -> Result<u64> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(&dir)
+        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    let std_file = tmp
+        .reopen()
+        .with_context(|| format!("cannot open a file in {}", dir.display()))?;
+    let mut file =
+        tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::from_std(std_file));
+    let bytes = client.export_configuration_to(&mut file).await?;
+    drop(file);
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(bytes)
+}
+
+async fn index(
+    client: Option<&PanosClient>,
+    file: Option<PathBuf>,
+    where_used: Option<String>,
+) -> Result<Rendered> {
+    use panops_panos::config_index::{ConfigIndex, IndexLocation, Referrer};
+
+    // Keep the temporary export alive until the index is built.
+    let (path, _tmp) = match (file, client) {
+        (Some(f), _) => (f, None),
+        (None, Some(client)) => {
+            let tmp = tempfile::NamedTempFile::new().context("cannot create a temporary file")?;
+            let path = tmp.path().to_path_buf();
+            export_to_file(client, &path).await?;
+            (path, Some(tmp))
+        }
+        (None, None) => usage_bail!("config index needs a FILE or a device to export from"),
+    };
+    let started = std::time::Instant::now();
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let reader =
+        std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    let index = ConfigIndex::from_reader(std::io::BufReader::with_capacity(1 << 20, reader))
+        .with_context(|| format!("cannot index {}", path.display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let c = index.counts();
+    let location = |l: &IndexLocation<'_>| match l {
+        IndexLocation::Shared => "shared".to_string(),
+        IndexLocation::Vsys(v) => format!("vsys {v}"),
+        IndexLocation::DeviceGroup(d) => format!("device-group {d}"),
+    };
+    let mut value = json!({
+        "file": path,
+        "bytes": bytes,
+        "seconds": (seconds * 1000.0).round() / 1000.0,
+        "addresses": c.addresses,
+        "address_groups": c.address_groups,
+        "services": c.services,
+        "service_groups": c.service_groups,
+        "tags": c.tags,
+        "security_rules": c.security_rules,
+        "locations": c.locations,
+    });
+    if let Some(name) = where_used {
+        let usages: Vec<Value> = index
+            .where_used_transitive(&name)
+            .iter()
+            .map(|u| {
+                let (kind, field) = match u.referrer {
+                    Referrer::AddressGroup => ("address-group", None),
+                    Referrer::ServiceGroup => ("service-group", None),
+                    Referrer::SecurityRule(field, rulebase) => (
+                        match rulebase {
+                            panops_panos::config_index::RuleBase::Local => "security-rule",
+                            panops_panos::config_index::RuleBase::Pre => "security-rule (pre)",
+                            panops_panos::config_index::RuleBase::Post => "security-rule (post)",
+                        },
+                        Some(format!("{field:?}").to_lowercase()),
+                    ),
+                };
+                json!({"kind": kind, "name": u.referrer_name, "field": field, "location": location(&u.location)})
+            })
+            .collect();
+        value["where_used"] = json!({"name": name, "usages": usages});
+    }
+    Ok(Rendered::json(value))
 }
 
 async fn config(client: &PanosClient, cmd: ConfigCmd) -> Result<Rendered> {
@@ -731,8 +832,8 @@ async fn config(client: &PanosClient, cmd: ConfigCmd) -> Result<Rendered> {
                 ("bottom", _) => Where::Bottom,
                 ("before", Some(d)) => Where::Before(d),
                 ("after", Some(d)) => Where::After(d),
-                (p, None) => bail!("--where {p} needs --dst <sibling name>"),
-                (p, _) => bail!("--where must be top, bottom, before or after, not {p}"),
+                (p, None) => usage_bail!("--where {p} needs --dst <sibling name>"),
+                (p, _) => usage_bail!("--where must be top, bottom, before or after, not {p}"),
             };
             client.config_move(&xpath, &w).await?
         }
@@ -746,6 +847,9 @@ async fn config(client: &PanosClient, cmd: ConfigCmd) -> Result<Rendered> {
             };
             let batch = parse_multi(&text)?;
             client.multi_config(&batch, false).await?
+        }
+        ConfigCmd::Index { file, where_used } => {
+            return index(Some(client), file, where_used).await;
         }
     };
     Ok(response_rendered(&resp))
@@ -763,7 +867,7 @@ fn parse_multi(text: &str) -> Result<MultiConfig> {
         let action = parts.next().unwrap_or_default();
         let xpath = parts
             .next()
-            .with_context(|| format!("line {}: missing xpath", n + 1))?;
+            .ok_or_else(|| as_usage(anyhow::anyhow!("line {}: missing xpath", n + 1)))?;
         let element = parts.next().map(str::trim);
         match (action, element) {
             ("set", Some(e)) => {
@@ -775,14 +879,14 @@ fn parse_multi(text: &str) -> Result<MultiConfig> {
             ("delete", None) => {
                 batch.delete(xpath)?;
             }
-            (a, _) => bail!(
+            (a, _) => usage_bail!(
                 "line {}: expected `set XPATH ELEMENT`, `edit XPATH ELEMENT` or `delete XPATH`, got `{a}`",
                 n + 1
             ),
         }
     }
     if batch.is_empty() {
-        bail!("the change file holds no changes");
+        usage_bail!("the change file holds no changes");
     }
     Ok(batch)
 }

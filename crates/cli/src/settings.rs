@@ -65,6 +65,8 @@ pub struct Profile {
     pub scm_token_url: Option<String>,
     /// SCM API family: `sse-v1` (default) or `v2`.
     pub scm_family: Option<String>,
+    /// SCM folder used by actions that name none (default `Shared`).
+    pub folder: Option<String>,
 }
 
 // Hand-written so that secrets can never be printed through `{:?}`.
@@ -214,6 +216,16 @@ pub fn select_profile(file: ConfigFile, name: Option<&str>) -> Result<Profile> {
     }
 }
 
+fn read_key_file(path: &Path) -> Result<SecretString> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read API key file {}", path.display()))?;
+    let key = text.trim();
+    if key.is_empty() {
+        bail!("API key file {} is empty", path.display());
+    }
+    Ok(SecretString::from(key.to_string()))
+}
+
 fn parse_bool(name: &str, v: &str) -> Result<bool> {
     match v.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
@@ -229,6 +241,7 @@ pub fn resolve_panos(
     profile: Profile,
     stdin_password: Option<SecretString>,
 ) -> Result<PanosSettings> {
+    let stdin_password_given = stdin_password.is_some();
     let hostname = flags
         .hostname
         .clone()
@@ -261,22 +274,24 @@ pub fn resolve_panos(
     } else {
         profile.skip_verify_certificate.unwrap_or(false)
     };
-    let api_key = if let Some(path) = flags
-        .api_key_file
-        .as_ref()
-        .or(profile.api_key_file.as_ref())
-    {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read API key file {}", path.display()))?;
-        Some(SecretString::from(text.trim().to_string()))
-    } else {
-        env.get("PANOS_API_KEY")
-            .map(SecretString::from)
-            .or(profile.api_key)
-    };
+    // Key: --api-key-file > PANOS_API_KEY > the profile's api_key_file / api_key. A key that
+    // only the profile gives is dropped when the environment supplies a password, as pan-python
+    // drops an inherited key when it is given credentials: the nearer source wins.
     let password = stdin_password
         .or_else(|| env.get("PANOS_PASSWORD").map(SecretString::from))
         .or(profile.password);
+    let nearer_password = stdin_password_given || env.get("PANOS_PASSWORD").is_some();
+    let api_key = if let Some(path) = &flags.api_key_file {
+        Some(read_key_file(path)?)
+    } else if let Some(key) = env.get("PANOS_API_KEY") {
+        Some(SecretString::from(key))
+    } else if nearer_password {
+        None
+    } else if let Some(path) = &profile.api_key_file {
+        Some(read_key_file(path)?)
+    } else {
+        profile.api_key
+    };
     Ok(PanosSettings {
         hostname,
         port,
@@ -348,6 +363,50 @@ mod tests {
         let s = resolve_panos(&ConnectionFlags::default(), &env, Profile::default(), None).unwrap();
         assert_eq!(s.api_key.unwrap().expose_secret(), "k3y");
         assert!(s.skip_verify);
+    }
+
+    #[test]
+    fn env_key_beats_the_profile_key_file_and_env_password_drops_a_profile_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let key_file = dir.path().join("key");
+        std::fs::write(&key_file, "from-profile-file\n").unwrap();
+        let text = format!(
+            "default_profile='lab'\n[profiles.lab]\nhostname='h'\napi_key_file='{}'\n",
+            key_file.display()
+        );
+        let key = |env: MapEnv, flags: &ConnectionFlags| {
+            resolve_panos(flags, &env, profile(&text), None)
+                .unwrap()
+                .api_key
+                .map(|k| k.expose_secret().to_string())
+        };
+        let none = ConnectionFlags::default();
+        assert_eq!(
+            key(MapEnv(vec![]), &none).as_deref(),
+            Some("from-profile-file")
+        );
+        assert_eq!(
+            key(MapEnv(vec![("PANOS_API_KEY", "from-env")]), &none).as_deref(),
+            Some("from-env")
+        );
+        // Credentials in the environment are nearer than a key in the profile.
+        let env_creds = || MapEnv(vec![("PANOS_USERNAME", "u"), ("PANOS_PASSWORD", "p")]);
+        assert_eq!(key(env_creds(), &none), None);
+        let flag_file = dir.path().join("flag-key");
+        std::fs::write(&flag_file, "from-flag-file").unwrap();
+        let flags = ConnectionFlags {
+            api_key_file: Some(flag_file),
+            ..Default::default()
+        };
+        assert_eq!(
+            key(MapEnv(vec![("PANOS_API_KEY", "from-env")]), &flags).as_deref(),
+            Some("from-flag-file")
+        );
+        std::fs::write(&key_file, "  \n").unwrap();
+        let e = resolve_panos(&none, &MapEnv(vec![]), profile(&text), None)
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("is empty"), "{e}");
     }
 
     #[test]

@@ -200,7 +200,8 @@ fn invalid_input_is_refused_before_sending() {
         .args(["userid", "register", "not-an-ip", "t"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "validation is a usage error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not-an-ip"));
     let out2 = sim
         .panops()
         .args([
@@ -211,10 +212,398 @@ fn invalid_input_is_refused_before_sending() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out2.status.code(), Some(1));
+    assert_eq!(out2.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out2.stderr);
     assert!(err.contains("newname"), "the error names the field: {err}");
-    let _ = out;
+    // Semantic usage errors found after parsing exit 2 too, and name what is missing.
+    for (args, needle) in [
+        (vec!["push"], "--device-group"),
+        (
+            vec![
+                "config",
+                "move",
+                "/config/shared/pre-rulebase/security/rules/entry[@name='r']",
+                "--where",
+                "before",
+            ],
+            "--dst",
+        ),
+    ] {
+        let out = sim.panops().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    // Nothing of that reached the device: only keygen requests (if any) were made.
+    let no_host = sim
+        .panops()
+        .env_remove("PANOS_HOSTNAME")
+        .args(["op", "show system info"])
+        .output()
+        .unwrap();
+    assert_eq!(no_host.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_host.stderr).contains("PANOS_HOSTNAME"));
+}
+
+#[test]
+fn op_accepts_bare_values_as_typed_on_the_device_cli() {
+    let sim = Sim::start(&["--kind", "firewall"]);
+    let all = sim.json(&["op", "show session all"]);
+    let first_source = match &all["result"]["entry"] {
+        Value::Array(a) => a[0]["source"].as_str().unwrap().to_string(),
+        one => one["source"].as_str().unwrap().to_string(),
+    };
+    let filtered = sim.json(&[
+        "op",
+        &format!("show session all filter source {first_source}"),
+    ]);
+    let entries = match &filtered["result"]["entry"] {
+        Value::Array(a) => a.clone(),
+        Value::Null => vec![],
+        one => vec![one.clone()],
+    };
+    assert!(!entries.is_empty(), "{filtered}");
+    assert!(
+        entries.iter().all(|e| e["source"] == first_source.as_str()),
+        "the filter reached the device: {filtered}"
+    );
+    let job = sim.json(&["op", "show jobs all"]);
+    assert_eq!(job["status"], "success");
+}
+
+#[test]
+fn config_edit_delete_clone_move_and_multi() {
+    let sim = Sim::start(&["--kind", "firewall"]);
+    let vsys = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']";
+    let addr = format!("{vsys}/address");
+    sim.json(&[
+        "config",
+        "set",
+        &addr,
+        "<entry name='a1'><ip-netmask>10.0.0.1</ip-netmask></entry>",
+    ]);
+    sim.json(&[
+        "config",
+        "edit",
+        &format!("{addr}/entry[@name='a1']"),
+        "<entry name='a1'><fqdn>a1.example.net</fqdn></entry>",
+    ]);
+    let got = sim.json(&["config", "get", &format!("{addr}/entry[@name='a1']")]);
+    assert_eq!(got["result"]["entry"]["fqdn"], "a1.example.net", "{got}");
+    assert!(
+        got["result"]["entry"]["ip-netmask"].is_null(),
+        "edit replaces: {got}"
+    );
+    sim.json(&[
+        "config",
+        "clone",
+        &addr,
+        "--from",
+        &format!("{addr}/entry[@name='a1']"),
+        "--newname",
+        "a2",
+    ]);
+    let copy = sim.json(&["config", "get", &format!("{addr}/entry[@name='a2']")]);
+    assert_eq!(copy["result"]["entry"]["fqdn"], "a1.example.net", "{copy}");
+
+    // Three rules, then reorder them and read the order back.
+    let rules = format!("{vsys}/rulebase/security/rules");
+    for r in ["r1", "r2", "r3"] {
+        sim.json(&[
+            "config",
+            "set",
+            &rules,
+            &format!(
+                "<entry name='{r}'><from><member>any</member></from><to><member>any</member></to>\
+                 <source><member>any</member></source><destination><member>any</member></destination>\
+                 <application><member>any</member></application><service><member>any</member></service>\
+                 <action>allow</action></entry>"
+            ),
+        ]);
+    }
+    let order = |sim: &Sim| -> Vec<String> {
+        let v = sim.json(&["config", "get", &format!("{rules}/entry/@name")]);
+        let text = v.to_string();
+        let mut names: Vec<(usize, String)> = ["r1", "r2", "r3"]
+            .iter()
+            .filter_map(|n| text.find(&format!("\"{n}\"")).map(|i| (i, n.to_string())))
+            .collect();
+        names.sort();
+        names.into_iter().map(|(_, n)| n).collect()
+    };
+    assert_eq!(order(&sim), ["r1", "r2", "r3"]);
+    sim.json(&[
+        "config",
+        "move",
+        &format!("{rules}/entry[@name='r3']"),
+        "--where",
+        "top",
+    ]);
+    sim.json(&[
+        "config",
+        "move",
+        &format!("{rules}/entry[@name='r1']"),
+        "--where",
+        "after",
+        "--dst",
+        "r2",
+    ]);
+    assert_eq!(order(&sim), ["r3", "r2", "r1"]);
+
+    // multi-config: all or nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.txt");
+    std::fs::write(
+        &good,
+        format!(
+            "# two changes\nset {addr} <entry name='m1'><ip-netmask>10.9.0.1</ip-netmask></entry>\ndelete {addr}/entry[@name='a2']\n"
+        ),
+    )
+    .unwrap();
+    sim.json(&["config", "multi", good.to_str().unwrap()]);
+    let m1 = sim.json(&["config", "get", &format!("{addr}/entry[@name='m1']")]);
+    assert_eq!(m1["result"]["entry"]["ip-netmask"], "10.9.0.1", "{m1}");
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(
+        &bad,
+        format!(
+            "set {addr} <entry name='m2'><ip-netmask>10.9.0.2</ip-netmask></entry>\nset {addr} <entry name='m3'><ip-netmask>999.1.1.1</ip-netmask></entry>\n"
+        ),
+    )
+    .unwrap();
+    let out = sim
+        .panops()
+        .args(["config", "multi", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "the device refused the batch");
+    let m2 = sim
+        .panops()
+        .args([
+            "config",
+            "get",
+            &format!("{addr}/entry[@name='m2']"),
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let m2: Value = serde_json::from_slice(&m2.stdout).unwrap();
+    assert!(
+        m2["result"].is_null() || m2["result"]["entry"].is_null(),
+        "nothing of a failed batch is applied: {m2}"
+    );
+    sim.json(&["config", "delete", &format!("{addr}/entry[@name='a1']")]);
+    let gone = sim
+        .panops()
+        .args([
+            "config",
+            "get",
+            &format!("{addr}/entry[@name='a1']"),
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let gone: Value = serde_json::from_slice(&gone.stdout).unwrap();
+    assert!(
+        gone["result"].is_null() || gone["result"]["entry"].is_null(),
+        "{gone}"
+    );
+}
+
+#[test]
+fn push_templates_and_template_stacks() {
+    let sim = Sim::start(&[]);
+    let root = "/config/devices/entry[@name='localhost.localdomain']";
+    let members: String = sim
+        .serials
+        .iter()
+        .map(|s| format!("<entry name='{s}'/>"))
+        .collect();
+    sim.json(&[
+        "config",
+        "set",
+        &format!("{root}/template"),
+        "<entry name='t1'><config><devices><entry name='localhost.localdomain'><deviceconfig><system><timezone>UTC</timezone></system></deviceconfig></entry></devices></config></entry>",
+    ]);
+    sim.json(&[
+        "config",
+        "set",
+        &format!("{root}/template-stack"),
+        &format!("<entry name='s1'><templates><member>t1</member></templates><devices>{members}</devices></entry>"),
+    ]);
+    sim.json(&["commit"]);
+    let job = sim.json(&["push", "--template-stack", "s1"]);
+    assert_eq!(job["result"], "OK", "{job}");
+    assert_eq!(
+        job["devices"].as_array().unwrap().len(),
+        sim.serials.len(),
+        "{job}"
+    );
+    let out = sim
+        .panops()
+        .args(["push", "--template", "no-such-template", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an unknown template is the device's error"
+    );
+}
+
+#[test]
+fn userid_verbs_are_reflected_on_the_device() {
+    let sim = Sim::start(&["--kind", "firewall"]);
+    sim.json(&[
+        "userid",
+        "login",
+        "corp\\alice",
+        "10.20.0.5",
+        "--timeout",
+        "60",
+    ]);
+    let map = sim.json(&["op", "show user ip-user-mapping all"]);
+    assert!(
+        map.to_string().contains("10.20.0.5") && map.to_string().contains("alice"),
+        "{map}"
+    );
+    sim.json(&[
+        "userid",
+        "tag",
+        "corp\\alice",
+        "quarantined",
+        "--timeout",
+        "3600",
+    ]);
+    let users = sim.json(&["op", "show object registered-user all"]);
+    assert!(users.to_string().contains("quarantined"), "{users}");
+    sim.json(&["userid", "untag", "corp\\alice", "quarantined"]);
+    let users = sim.json(&["op", "show object registered-user all"]);
+    assert!(!users.to_string().contains("quarantined"), "{users}");
+    sim.json(&["userid", "register", "10.20.0.9", "bad"]);
+    sim.json(&["userid", "unregister", "10.20.0.9", "bad"]);
+    let ips = sim.json(&["op", "show object registered-ip all"]);
+    assert!(!ips.to_string().contains("10.20.0.9"), "{ips}");
+    sim.json(&["userid", "logout", "corp\\alice", "10.20.0.5"]);
+    let map = sim.json(&["op", "show user ip-user-mapping all"]);
+    assert!(!map.to_string().contains("10.20.0.5"), "{map}");
+}
+
+#[test]
+fn import_export_logs_and_version() {
+    let sim = Sim::start(&["--kind", "firewall"]);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["portal.example.net".into()]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "portal.example.net");
+    let cert = params.self_signed(&key).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cert_file = dir.path().join("portal.crt");
+    let key_file = dir.path().join("portal.key");
+    std::fs::write(&cert_file, cert.pem()).unwrap();
+    std::fs::write(&key_file, key.serialize_pem()).unwrap();
+    sim.json(&[
+        "import",
+        "cert",
+        cert_file.to_str().unwrap(),
+        "--name",
+        "portal",
+    ]);
+    // PAN-OS asks for a passphrase with every key import; it comes from the environment.
+    let out = sim
+        .panops()
+        .env("PANOPS_TEST_PASSPHRASE", "not-on-the-command-line")
+        .args([
+            "import",
+            "key",
+            key_file.to_str().unwrap(),
+            "--name",
+            "portal",
+            "--passphrase-env",
+            "PANOPS_TEST_PASSPHRASE",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let certs = sim.json(&[
+        "config",
+        "get",
+        "/config/shared/certificate/entry[@name='portal']",
+    ]);
+    assert!(
+        certs.to_string().contains("portal.example.net"),
+        "the certificate's real subject is on the device: {certs}"
+    );
+    let out = dir.path().join("running.xml");
+    let written = sim.json(&["export", "config", "--out", out.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(written["bytes"].as_u64().unwrap() as usize, text.len());
+    assert!(
+        text.contains("<config") && text.contains("vsys1"),
+        "{}",
+        &text[..text.len().min(300)]
+    );
+    sim.json(&[
+        "config",
+        "set",
+        "/config/shared/tag",
+        "<entry name='log-me'/>",
+    ]);
+    sim.json(&["commit", "--description", "for the config log"]);
+    let logs = sim.json(&["logs", "--type", "config", "--nlogs", "5"]);
+    assert!(logs["count"].as_u64().unwrap() >= 1, "{logs}");
+    let logs = sim.json(&["logs", "--type", "traffic", "--nlogs", "3"]);
+    assert_eq!(logs["entries"].as_array().map(Vec::len), Some(3), "{logs}");
+    let v = sim.json(&["version"]);
+    assert_eq!(v["model"], "PA-VM", "{v}");
+    assert!(
+        v["sw_version"].as_str().is_some_and(|s| s.contains('.')),
+        "{v}"
+    );
+}
+
+#[test]
+fn yaml_xml_and_table_outputs() {
+    let sim = Sim::start(&["--kind", "firewall"]);
+    let run = |format: &str| {
+        let out = sim
+            .panops()
+            .args(["op", "show system info", "-o", format])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let yaml = run("yaml");
+    let parsed: serde_yaml::Value = serde_yaml::from_str(&yaml).expect("valid YAML");
+    assert_eq!(
+        parsed["result"]["system"]["model"].as_str(),
+        Some("PA-VM"),
+        "{yaml}"
+    );
+    let xml = run("xml");
+    assert!(
+        xml.trim_start().starts_with("<response") && xml.contains("<model>PA-VM</model>"),
+        "{xml}"
+    );
+    let table = run("table");
+    assert!(
+        table.contains("PA-VM") && !table.trim_start().starts_with('{'),
+        "{table}"
+    );
 }
 
 #[test]
@@ -292,7 +681,90 @@ fn demo_runs_end_to_end() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        text.contains("[8/8]") && text.contains("block-ioc-2026-0142"),
+        text.contains("[8/8]")
+            && text.contains("block-ioc-2026-0142 is rule 1 of")
+            && text.contains("Done in"),
         "{text}"
     );
+}
+
+#[test]
+fn config_index_streams_the_running_config_and_answers_where_used() {
+    let sim = Sim::start(&["--kind", "firewall"]);
+    let vsys = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']";
+    sim.json(&[
+        "config",
+        "set",
+        &format!("{vsys}/address"),
+        "<entry name='h1'><ip-netmask>10.5.0.1</ip-netmask></entry><entry name='h2'><ip-netmask>10.5.0.2</ip-netmask></entry>",
+    ]);
+    sim.json(&[
+        "config",
+        "set",
+        &format!("{vsys}/address-group"),
+        "<entry name='g1'><static><member>h1</member></static></entry>",
+    ]);
+    sim.json(&[
+        "config",
+        "set",
+        &format!("{vsys}/rulebase/security/rules"),
+        "<entry name='deny-g1'><from><member>any</member></from><to><member>any</member></to>\
+         <source><member>any</member></source><destination><member>g1</member></destination>\
+         <application><member>any</member></application><service><member>any</member></service>\
+         <action>deny</action></entry>",
+    ]);
+    sim.json(&["commit"]);
+    // From the device: exported (streamed to a temporary file) and indexed.
+    let v = sim.json(&["config", "index", "--where-used", "h1"]);
+    assert_eq!(v["addresses"], 2, "{v}");
+    assert_eq!(v["address_groups"], 1, "{v}");
+    assert!(v["security_rules"].as_u64().unwrap() >= 1, "{v}");
+    let usages = v["where_used"]["usages"].as_array().unwrap();
+    let names: Vec<&str> = usages.iter().filter_map(|u| u["name"].as_str()).collect();
+    assert!(
+        names.contains(&"g1") && names.contains(&"deny-g1"),
+        "h1 is used by g1 directly and by deny-g1 through g1: {v}"
+    );
+    // From a file, offline: no device settings needed.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("running.xml");
+    sim.json(&["export", "config", "--out", file.to_str().unwrap()]);
+    let out = Command::cargo_bin("panops")
+        .unwrap()
+        .env_clear()
+        .env("PANOPS_CONFIG", "/nonexistent/panops.toml")
+        .args([
+            "config",
+            "index",
+            file.to_str().unwrap(),
+            "--where-used",
+            "h2",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["addresses"], 2, "{v}");
+    assert_eq!(
+        v["where_used"]["usages"].as_array().map(Vec::len),
+        Some(0),
+        "{v}"
+    );
+    // A file that is not a configuration is a clear error.
+    let junk = dir.path().join("junk.xml");
+    std::fs::write(&junk, "<nope/>").unwrap();
+    let out = Command::cargo_bin("panops")
+        .unwrap()
+        .env_clear()
+        .args(["config", "index", junk.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("<config>"));
 }

@@ -35,6 +35,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Writing a streamed answer (an export) to its destination failed.
+    #[error("cannot write the {what}: {source}")]
+    Write {
+        /// What was being written.
+        what: &'static str,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The device could not be reached or the exchange broke off.
     #[error("{kind} talking to {host} after {attempts} attempt(s): {source}")]
     Transport {

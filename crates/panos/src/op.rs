@@ -17,7 +17,18 @@
 //! ```
 //!
 //! Unlike pan-python (which splits on whitespace only), a quoted value may contain
-//! spaces, and text is XML-escaped.
+//! spaces, and text is XML-escaped. A bare token that cannot be an element name
+//! (`10.0.0.1`, `ethernet1/1`, `42`) is taken as the value of the word before it, so
+//! `show session all filter source 10.0.0.1` works as typed on the device CLI; a value
+//! that looks like a word (`show user group name admins`) must still be quoted.
+//!
+//! ```
+//! use panops_panos::op::cli_to_xml;
+//! assert_eq!(
+//!     cli_to_xml("show session all filter source 10.0.0.1").unwrap(),
+//!     "<show><session><all><filter><source>10.0.0.1</source></filter></all></session></show>"
+//! );
+//! ```
 
 use crate::{
     error::{Error, Result},
@@ -80,15 +91,32 @@ pub fn cli_to_xml(cmd: &str) -> Result<String> {
     let mut out = String::new();
     let mut open: Vec<String> = Vec::new();
     let mut iter = tokens.into_iter().peekable();
+    // Whether the last thing written is the opening tag of `open.last()`, i.e. that word has
+    // no content yet and can still take a bare value.
+    let mut just_opened = false;
     while let Some(tok) = iter.next() {
         match tok {
-            Token::Word(w) => {
-                if !xml::is_element_name(&w) {
+            Token::Word(w) if !xml::is_element_name(&w) => {
+                // A bare value such as `10.0.0.1` or `ethernet1/1` cannot be an element, so it
+                // is the text of the word before it, exactly as if it had been quoted. Angle
+                // brackets are refused rather than escaped: they mean half-typed XML.
+                let word = open
+                    .last()
+                    .filter(|_| just_opened && !w.contains(['<', '>']))
+                    .cloned();
+                let Some(word) = word else {
                     return Err(Error::invalid(
                         "cmd",
                         format!("{w:?} is not a command word; quote values with \"…\""),
                     ));
-                }
+                };
+                open.pop();
+                out.truncate(out.len() - word.len() - 2);
+                out.push_str(&format!("<{word}>{}</{word}>", xml::escape(&w)));
+                just_opened = false;
+            }
+            Token::Word(w) => {
+                just_opened = false;
                 if let Some(Token::Quoted(_)) = iter.peek() {
                     let Some(Token::Quoted(text)) = iter.next() else {
                         unreachable!("peeked a quoted token")
@@ -97,6 +125,7 @@ pub fn cli_to_xml(cmd: &str) -> Result<String> {
                 } else {
                     out.push_str(&format!("<{w}>"));
                     open.push(w);
+                    just_opened = true;
                 }
             }
             Token::Quoted(text) => {
@@ -157,6 +186,46 @@ mod tests {
         assert!(cli_to_xml(r#""x""#).is_err());
         assert!(cli_to_xml(r#"show "x"#).is_err());
         assert!(cli_to_xml("show <evil>").is_err());
+    }
+
+    #[test]
+    fn bare_values_are_the_text_of_the_word_before() {
+        let cases = [
+            (
+                "show session all filter source 10.0.0.1",
+                "<show><session><all><filter><source>10.0.0.1</source></filter></all></session></show>",
+            ),
+            (
+                "show session all filter source 10.0.0.1 destination 10.0.0.2 destination-port 443",
+                "<show><session><all><filter><source>10.0.0.1</source><destination>10.0.0.2</destination><destination-port>443</destination-port></filter></all></session></show>",
+            ),
+            ("show jobs id 5", "<show><jobs><id>5</id></jobs></show>"),
+            (
+                "show interface ethernet1/1",
+                "<show><interface>ethernet1/1</interface></show>",
+            ),
+            (
+                "clear session id 12 ",
+                "<clear><session><id>12</id></session></clear>",
+            ),
+            (
+                "show user ip-user-mapping ip 10.1.1.1",
+                "<show><user><ip-user-mapping><ip>10.1.1.1</ip></ip-user-mapping></user></show>",
+            ),
+            (
+                "show object registered-ip ip 2001:db8::1",
+                "<show><object><registered-ip><ip>2001:db8::1</ip></registered-ip></object></show>",
+            ),
+            ("test url a&b/c", "<test><url>a&amp;b/c</url></test>"),
+        ];
+        for (cli, xml) in cases {
+            assert_eq!(cli_to_xml(cli).unwrap(), xml, "{cli}");
+        }
+        // A bare value needs a word that has no content yet.
+        for bad in ["10.0.0.1", "show jobs id 5 6", r#"show jobs id "5" 6"#, "show <x>"] {
+            let err = cli_to_xml(bad).unwrap_err().to_string();
+            assert!(err.contains("is not a command word"), "{bad}: {err}");
+        }
     }
 
     /// Outputs of pan-python 0.26 `PanXapi.cmd_xml()` for the same inputs.

@@ -97,6 +97,13 @@ impl std::fmt::Debug for PanosClient {
     }
 }
 
+fn write_error(e: std::io::Error) -> Error {
+    Error::Write {
+        what: "exported document",
+        source: e,
+    }
+}
+
 fn header_str(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> Option<String> {
     resp.headers()
         .get(name)
@@ -243,11 +250,7 @@ impl PanosClient {
         Ok(req)
     }
 
-    async fn send_once(
-        &self,
-        req: &ApiRequest,
-        key: Option<&Secret>,
-    ) -> std::result::Result<RawReply, reqwest::Error> {
+    fn request_builder(&self, req: &ApiRequest, key: Option<&Secret>) -> reqwest::RequestBuilder {
         let mut builder = self.inner.http.post(&self.inner.url);
         if let Some(key) = key {
             // Validated in `send`, so this cannot fail here.
@@ -256,7 +259,7 @@ impl PanosClient {
                 builder = builder.header(KEY_HEADER, value);
             }
         }
-        builder = match req.file() {
+        match req.file() {
             Some(file) => {
                 let mut form = reqwest::multipart::Form::new();
                 for (k, v) in req.params() {
@@ -269,7 +272,15 @@ impl PanosClient {
             None => builder
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(req.form_body()),
-        };
+        }
+    }
+
+    async fn send_once(
+        &self,
+        req: &ApiRequest,
+        key: Option<&Secret>,
+    ) -> std::result::Result<RawReply, reqwest::Error> {
+        let builder = self.request_builder(req, key);
         let resp = builder.send().await?;
         let status = resp.status().as_u16();
         let content_type = header_str(&resp, CONTENT_TYPE);
@@ -363,19 +374,11 @@ impl PanosClient {
         loop {
             let key = self.api_key().await?;
             let reply = self.send(&req, Some(&key)).await?;
-            if can_rekey && !rekeyed && matches!(reply.status, 400 | 403) {
-                let auth_problem = Response::decode(reply.status, &reply.body)
-                    .map(|r| {
-                        let e = r.to_api_error();
-                        e.is_key_expired() || e.is_invalid_credentials()
-                    })
-                    .unwrap_or(false);
-                if auth_problem {
-                    debug!("API key rejected; generating a new one");
-                    self.forget_key(&key).await;
-                    rekeyed = true;
-                    continue;
-                }
+            if can_rekey && !rekeyed && self.is_auth_problem(&reply) {
+                debug!("API key rejected; generating a new one");
+                self.forget_key(&key).await;
+                rekeyed = true;
+                continue;
             }
             return Ok(reply);
         }
@@ -576,6 +579,172 @@ impl PanosClient {
             file_name,
             content: reply.body,
         })
+    }
+
+    /// Stream the running configuration into `out` as it arrives and return the number of
+    /// bytes written. Unlike [`export_configuration`](Self::export_configuration) the document
+    /// is never held in memory, which matters for Panorama configurations of hundreds of MB;
+    /// pair it with [`panops_panos::config_index::ConfigIndex::from_reader`] to index it.
+    pub async fn export_configuration_to<W>(&self, out: &mut W) -> Result<u64>
+    where
+        W: tokio::io::AsyncWrite + Unpin,
+    {
+        self.export_to(&panops_panos::export::configuration(), out)
+            .await
+    }
+
+    /// Run any export request and stream its body into `out` (see
+    /// [`export_configuration_to`](Self::export_configuration_to)). An XML `<response>`
+    /// error envelope is decoded into [`Error::Api`] and nothing is written. Failures before
+    /// the first byte are retried as for any idempotent request; a transfer that breaks off
+    /// midway is an [`Error::Transport`] and `out` holds a truncated document, so write to a
+    /// temporary file and rename it on success.
+    pub async fn export_to<W>(&self, req: &ApiRequest, out: &mut W) -> Result<u64>
+    where
+        W: tokio::io::AsyncWrite + Unpin,
+    {
+        use futures::StreamExt;
+        use tokio::io::AsyncWriteExt;
+
+        let req = self.apply_defaults(req)?;
+        let can_rekey = matches!(self.inner.config.auth, Auth::Password { .. });
+        let mut rekeyed = false;
+        let resp = loop {
+            let key = self.api_key().await?;
+            match self.send_for_stream(&req, &key).await? {
+                Ok(resp) => break resp,
+                Err(reply) => {
+                    if can_rekey && !rekeyed && self.is_auth_problem(&reply) {
+                        self.forget_key(&key).await;
+                        rekeyed = true;
+                        continue;
+                    }
+                    self.parse(&reply)?;
+                    return Err(Error::Decode(panops_panos::DecodeError::new(
+                        "export failed with a success envelope",
+                        &reply.body,
+                    )));
+                }
+            }
+        };
+        let status = resp.status().as_u16();
+        let content_type = header_str(&resp, CONTENT_TYPE);
+        let content_disposition = header_str(&resp, CONTENT_DISPOSITION);
+        let transport = |e: reqwest::Error| Error::Transport {
+            host: self.inner.config.host.clone(),
+            kind: transport_kind(&e),
+            attempts: 1,
+            source: e,
+        };
+        // Look at the first bytes: an envelope is small and is decoded; anything else
+        // (the `<config>` document, a file) is passed through chunk by chunk.
+        const SNIFF: usize = 4096;
+        let mut stream = resp.bytes_stream();
+        let mut head = Vec::new();
+        let mut ended = false;
+        while head.len() < SNIFF {
+            match stream.next().await {
+                Some(chunk) => head.extend_from_slice(&chunk.map_err(transport)?),
+                None => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        let is_envelope = panops_panos::response::sniff_root(&head).as_deref() == Some("response");
+        if is_envelope {
+            while let Some(chunk) = stream.next().await {
+                head.extend_from_slice(&chunk.map_err(transport)?);
+            }
+            let reply = RawReply {
+                status,
+                content_type,
+                content_disposition,
+                body: Bytes::from(head),
+            };
+            // Errors come back as envelopes; a success envelope is written as it is.
+            self.parse(&reply)?;
+            out.write_all(&reply.body).await.map_err(write_error)?;
+            out.flush().await.map_err(write_error)?;
+            return Ok(reply.body.len() as u64);
+        }
+        out.write_all(&head).await.map_err(write_error)?;
+        let mut written = head.len() as u64;
+        if !ended {
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(transport)?;
+                out.write_all(&chunk).await.map_err(write_error)?;
+                written += chunk.len() as u64;
+            }
+        }
+        out.flush().await.map_err(write_error)?;
+        debug!(bytes = written, "export streamed");
+        Ok(written)
+    }
+
+    fn is_auth_problem(&self, reply: &RawReply) -> bool {
+        matches!(reply.status, 400 | 403)
+            && Response::decode(reply.status, &reply.body)
+                .map(|r| {
+                    let e = r.to_api_error();
+                    e.is_key_expired() || e.is_invalid_credentials()
+                })
+                .unwrap_or(false)
+    }
+
+    /// Like [`send`](Self::send) for an idempotent request whose successful body is streamed:
+    /// returns the response before its body is read, or the (small) error reply.
+    async fn send_for_stream(
+        &self,
+        req: &ApiRequest,
+        key: &Secret,
+    ) -> Result<std::result::Result<reqwest::Response, RawReply>> {
+        if HeaderValue::from_str(key.expose()).is_err() {
+            return Err(Error::Config {
+                field: "api_key".into(),
+                reason: "contains characters not allowed in an HTTP header".into(),
+            });
+        }
+        let policy = &self.inner.config.retry;
+        let summary = req.summary();
+        let mut attempt = 1;
+        loop {
+            debug!(request = %summary, attempt, "PAN-OS request (streamed)");
+            let class = match self.request_builder(req, Some(key)).send().await {
+                Ok(resp) if resp.status().as_u16() < 400 => return Ok(Ok(resp)),
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let reply = RawReply {
+                        status,
+                        content_type: header_str(&resp, CONTENT_TYPE),
+                        content_disposition: header_str(&resp, CONTENT_DISPOSITION),
+                        body: resp.bytes().await.unwrap_or_default(),
+                    };
+                    let class = classify_status(status);
+                    if !policy.should_retry(true, class, attempt) {
+                        return Ok(Err(reply));
+                    }
+                    class
+                }
+                Err(e) => {
+                    let kind = transport_kind(&e);
+                    let class = classify_transport(kind);
+                    if !policy.should_retry(true, class, attempt) {
+                        return Err(Error::Transport {
+                            host: self.inner.config.host.clone(),
+                            kind,
+                            attempts: attempt,
+                            source: e,
+                        });
+                    }
+                    class
+                }
+            };
+            let delay = policy.backoff(attempt);
+            warn!(request = %summary, attempt, ?class, delay_ms = delay.as_millis() as u64, "retrying PAN-OS request");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
     }
 
     // ---- logs --------------------------------------------------------------------------

@@ -410,6 +410,53 @@ async fn export_returns_the_config_document() {
 }
 
 #[tokio::test]
+async fn streamed_export_writes_the_document_and_decodes_errors() {
+    // A document larger than the sniffing window, so it arrives in several chunks.
+    let entries: String = (0..5000)
+        .map(|i| {
+            format!(
+                "<entry name=\"a{i}\"><ip-netmask>10.0.{}.{}</ip-netmask></entry>",
+                i / 250,
+                i % 250
+            )
+        })
+        .collect();
+    let doc = format!(
+        "<config version=\"11.1.0\"><shared><address>{entries}</address></shared></config>"
+    );
+    let body = doc.clone();
+    let srv = mock::start(move |r, n| {
+        if n == 0 {
+            // One transient failure first: the export is idempotent, so it is retried.
+            return (502, "bad gateway".into());
+        }
+        assert_eq!(r.param("category").as_deref(), Some("configuration"));
+        (200, body.clone())
+    })
+    .await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    let mut out = Vec::new();
+    let written = client.export_configuration_to(&mut out).await.unwrap();
+    assert_eq!(written as usize, doc.len());
+    assert_eq!(out, doc.as_bytes());
+    assert_eq!(srv.requests().len(), 2, "one retry after the 502");
+
+    let srv = mock::start(|_, _| {
+        (
+            403,
+            "<response status = 'error' code = '403'><result><msg>Invalid Credential</msg></result></response>".into(),
+        )
+    })
+    .await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    let mut out = Vec::new();
+    let err = client.export_configuration_to(&mut out).await.unwrap_err();
+    assert!(matches!(err, panops_client::Error::Api(_)), "{err:?}");
+    assert!(err.to_string().contains("Invalid Credential"), "{err}");
+    assert!(out.is_empty(), "nothing is written for an error envelope");
+}
+
+#[tokio::test]
 async fn debug_output_hides_secrets() {
     let srv = mock::start(|_, _| (200, OK.to_owned())).await;
     let client = PanosClient::new(
