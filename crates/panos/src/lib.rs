@@ -28,6 +28,7 @@ pub mod export;
 pub mod import;
 pub mod keygen;
 pub mod log;
+pub mod objects;
 pub mod op;
 pub mod request;
 pub mod response;

@@ -24,18 +24,22 @@ fn address_round_trips_with_members_and_booleans_as_json() {
 #[test]
 fn unknown_xml_and_attributes_survive_read_modify_write() {
     let address = kind("address");
-    let device_xml = r#"<entry name="a1" loc="shared"><fqdn>x.example</fqdn><future-knob><deep a="1">v</deep></future-knob><description>d</description></entry>"#;
+    let device_xml = r#"<entry name="a1" loc="shared" admin="ops" time="2026/12/01 10:00:00" future-attr="k"><fqdn>x.example</fqdn><future-knob><deep a="1">v</deep></future-knob><description>d</description></entry>"#;
     let mut value = address.from_xml(device_xml).unwrap();
     assert_eq!(value["fqdn"], "x.example");
-    assert_eq!(value["_attributes"], json!({"loc": "shared"}));
+    assert_eq!(
+        value["_attributes"],
+        json!({"loc": "shared", "admin": "ops", "time": "2026/12/01 10:00:00", "future-attr": "k"})
+    );
     assert_eq!(
         value["_unknown_xml"],
         json!(["<future-knob><deep a=\"1\">v</deep></future-knob>"])
     );
     value["description"] = json!("changed");
     let xml = address.to_xml(&value).unwrap();
+    // Unknown attributes go back; the device's own annotations (loc, admin, time) do not.
     assert!(
-        xml.starts_with("<entry name=\"a1\" loc=\"shared\">"),
+        xml.starts_with("<entry name=\"a1\" future-attr=\"k\">"),
         "{xml}"
     );
     assert!(

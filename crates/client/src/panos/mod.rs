@@ -7,6 +7,7 @@
 
 mod config;
 mod jobs;
+mod objects;
 
 use std::{
     sync::{Arc, Mutex},
@@ -16,6 +17,7 @@ use std::{
 use bytes::Bytes;
 pub use config::{Auth, ClientConfig, ClientConfigBuilder, Protocol};
 pub use jobs::{ProgressFn, WaitOptions};
+pub use objects::{BULK_DELETE_MAX_XPATH, BULK_SET_MAX_BYTES, Objects, Typed};
 use panops_panos::{
     ApiRequest, CommitOutcome, Job, LogResult, Response, Secret, VersionInfo,
     commit::{Commit, CommitAll},

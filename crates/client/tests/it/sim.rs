@@ -443,3 +443,150 @@ async fn injected_resets_and_5xx_are_retried_for_reads_only() {
     client.op("show system info").await.unwrap();
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn typed_and_dynamic_objects_bulk_writes_and_read_modify_write() {
+    use panops_panos::catalog::{LocationArgs, Rulebase};
+    use panops_panos::config::{MultiConfig, Where};
+    use panops_panos::objects::{Address, AddressGroup, AddressValue, SecurityRule};
+
+    let sim = start(SimConfig::panorama(1).plain()).await;
+    let client = PanosClient::new(builder(&sim).build().unwrap()).unwrap();
+    client.keygen().await.unwrap();
+    client
+        .config_set(
+            "/config/devices/entry[@name='localhost.localdomain']/device-group",
+            "<entry name='dg1'/>",
+        )
+        .await
+        .unwrap();
+    let dg = LocationArgs::device_group("dg1");
+    let addresses = client.typed::<Address>(&dg).unwrap();
+
+    // 2,000 typed addresses in ONE request.
+    let many: Vec<Address> = (0..2000)
+        .map(|i| {
+            Address::new(
+                format!("ioc-{i}"),
+                AddressValue::IpNetmask(format!("198.18.{}.{}/32", i / 250, i % 250)),
+            )
+            .with_tag("ioc")
+        })
+        .collect();
+    client
+        .config_set(
+            "/config/devices/entry[@name='localhost.localdomain']/device-group/entry[@name='dg1']/tag",
+            "<entry name='ioc'/>",
+        )
+        .await
+        .unwrap();
+    sim.handle().clear_requests();
+    assert_eq!(addresses.set_many(&many).await.unwrap(), 1);
+    let sets = sim
+        .handle()
+        .requests()
+        .iter()
+        .filter(|r| r.action == "set")
+        .count();
+    assert_eq!(sets, 1, "one set for 2,000 siblings");
+    let listed = addresses.list().await.unwrap();
+    assert_eq!(listed.len(), 2000);
+    let seventh = listed.iter().find(|a| a.name == "ioc-7").unwrap();
+    assert_eq!(
+        (&seventh.value, &seventh.tag),
+        (&many[7].value, &many[7].tag)
+    );
+    // The device annotates candidate reads (admin, time); they are kept but never sent back.
+    assert!(seventh.extra.contains_key("_attributes"), "{seventh:?}");
+    let names = addresses.dynamic().names().await.unwrap();
+    assert_eq!(names.len(), 2000);
+    assert!(names.contains(&"ioc-1999".to_string()));
+
+    // A byte budget splits the same write into several requests, in order.
+    let dynamic = addresses.dynamic();
+    let values: Vec<_> = many[..300]
+        .iter()
+        .map(|a| panops_panos::objects::TypedObject::to_value(a).unwrap())
+        .collect();
+    assert!(dynamic.set_many_chunked(&values, 4096).await.unwrap() > 1);
+
+    // Validation happens before anything is sent, and names the field.
+    sim.handle().clear_requests();
+    let bad = vec![
+        serde_json::json!({"name": "x", "ip-netmask": "10.0.0.1", "description": "d".repeat(2000)}),
+    ];
+    let err = dynamic.set_many(&bad).await.unwrap_err();
+    assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+    assert!(err.to_string().contains("description"), "{err}");
+    assert!(sim.handle().requests().is_empty(), "nothing sent");
+
+    // Read-modify-write keeps XML the catalog does not know about.
+    client
+        .config_set(
+            dynamic.container_xpath(),
+            "<entry name='odd'><ip-netmask>10.1.1.1</ip-netmask><description>old</description></entry>",
+        )
+        .await
+        .unwrap();
+    let updated = dynamic
+        .update("odd", |v| v["description"] = "new".into())
+        .await
+        .unwrap();
+    assert_eq!(updated["description"], "new");
+    let back = addresses.get("odd").await.unwrap().unwrap();
+    assert_eq!(back.description.as_deref(), Some("new"));
+    assert_eq!(back.value, AddressValue::IpNetmask("10.1.1.1".into()));
+    let missing = dynamic.update("nope", |_| {}).await.unwrap_err();
+    assert!(missing.to_string().contains("does not exist"), "{missing}");
+
+    // Mixed changes, all-or-nothing: a group, a rule at the top of the pre-rulebase.
+    let groups = client.typed::<AddressGroup>(&dg).unwrap();
+    let rules = client
+        .typed::<SecurityRule>(&dg.clone().with_rulebase(Rulebase::Pre))
+        .unwrap();
+    rules
+        .set(&SecurityRule::new("existing", "allow"))
+        .await
+        .unwrap();
+    let mut batch = MultiConfig::new();
+    let group = AddressGroup::with_members("ioc-hosts", ["ioc-1", "ioc-2"]);
+    groups
+        .dynamic()
+        .stage_set(
+            &mut batch,
+            &panops_panos::objects::TypedObject::to_value(&group).unwrap(),
+        )
+        .unwrap();
+    let mut rule = SecurityRule::new("block-ioc", "deny");
+    rule.destination = vec!["ioc-hosts".into()];
+    rules
+        .dynamic()
+        .stage_set(
+            &mut batch,
+            &panops_panos::objects::TypedObject::to_value(&rule).unwrap(),
+        )
+        .unwrap();
+    rules
+        .dynamic()
+        .stage_move(&mut batch, "block-ioc", &Where::Top)
+        .unwrap();
+    client.multi_config(&batch, false).await.unwrap();
+    let order: Vec<String> = rules
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(order, ["block-ioc", "existing"]);
+    let got = groups.get("ioc-hosts").await.unwrap().unwrap();
+    assert_eq!(got.static_members, group.static_members);
+
+    // Bulk delete: one request with an or-list of names.
+    sim.handle().clear_requests();
+    let doomed: Vec<String> = (100..1100).map(|i| format!("ioc-{i}")).collect();
+    let requests = dynamic.delete_many(&doomed).await.unwrap();
+    assert!(requests <= 2, "{requests} requests for 1,000 deletes");
+    assert_eq!(dynamic.names().await.unwrap().len(), 2000 + 1 - 1000);
+    sim.shutdown().await;
+}

@@ -9,7 +9,7 @@ use std::{
 use panops_client::{
     Error,
     http::{RetryPolicy, TransportKind},
-    panos::{PanosClient, WaitOptions},
+    panos::{ClientConfig, PanosClient, Protocol, WaitOptions},
 };
 use panops_panos::{
     CommitOutcome, Secret,
@@ -522,4 +522,103 @@ async fn log_pages_advance_skip_until_a_short_page() {
         .collect();
     assert_eq!(skips, ["0", "2", "4"]);
     assert_eq!(pages[1].entries[0]["logid"], "20");
+}
+
+#[tokio::test]
+async fn request_timeouts_are_transport_timeouts_retried_only_for_reads() {
+    // A server that accepts connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = silent.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = silent.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(sock);
+        }
+    });
+    let client = PanosClient::new(
+        ClientConfig::builder(addr.ip().to_string())
+            .port(addr.port())
+            .protocol(Protocol::Http)
+            .use_env_proxy(false)
+            .api_key(KEY)
+            .timeout(Duration::from_millis(200))
+            .retry(RetryPolicy {
+                max_attempts: 2,
+                initial_backoff: Duration::from_millis(5),
+                max_backoff: Duration::from_millis(10),
+            })
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let err = client.op("show system info").await.unwrap_err();
+    match &err {
+        Error::Transport { kind, attempts, .. } => {
+            assert_eq!(*kind, TransportKind::Timeout, "{err}");
+            assert_eq!(*attempts, 2, "a read is retried");
+        }
+        other => panic!("expected a transport timeout, got {other:?}"),
+    }
+    let before = accepted.load(std::sync::atomic::Ordering::SeqCst);
+    let err = client
+        .config_set("/config/shared/tag", "<entry name='t'/>")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Transport { attempts: 1, .. }),
+        "{err:?}"
+    );
+    // A pooled connection may be reused, so count at most one new connection.
+    assert!(accepted.load(std::sync::atomic::Ordering::SeqCst) <= before + 1);
+}
+
+#[tokio::test]
+async fn user_id_batches_and_chunked_multi_config_split_as_asked() {
+    use panops_panos::config::MultiConfig;
+    use panops_panos::userid::{UidBatch, UidOp};
+    let srv = mock::start(|_, _| (200, OK.to_owned())).await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    let mut batch = UidBatch::new(100, 1 << 20);
+    for i in 0..250 {
+        batch.push(
+            UidOp::register_ip(&format!("10.0.{}.{}", i / 200, i % 200), "ioc", Some(60)).unwrap(),
+        );
+    }
+    let answers = client.user_id_batch(&batch).await.unwrap();
+    assert_eq!(answers.len(), 3, "250 updates at 100 per message");
+    let seen = srv.requests();
+    assert_eq!(seen.len(), 3);
+    let cmd = seen[2].param("cmd").unwrap();
+    assert_eq!(cmd.matches("<entry ").count(), 50, "{cmd}");
+    assert!(
+        seen.iter()
+            .all(|r| r.param("type").as_deref() == Some("user-id"))
+    );
+
+    let srv = mock::start(|_, _| (200, OK.to_owned())).await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    let mut mc = MultiConfig::new();
+    for i in 0..25 {
+        mc.set("/config/shared/tag", &format!("<entry name='t{i}'/>"))
+            .unwrap();
+    }
+    let answers = client
+        .multi_config_chunked(&mc, false, 10, 1 << 20)
+        .await
+        .unwrap();
+    assert_eq!(answers.len(), 3, "25 changes at 10 per request");
+    let bodies: Vec<String> = srv
+        .requests()
+        .iter()
+        .map(|r| r.param("element").unwrap_or_default())
+        .collect();
+    assert_eq!(bodies[0].matches("<set ").count(), 10, "{}", bodies[0]);
+    assert_eq!(bodies[2].matches("<set ").count(), 5, "{}", bodies[2]);
+    assert!(
+        bodies[0].contains("t0") && bodies[2].contains("t24"),
+        "in order"
+    );
 }

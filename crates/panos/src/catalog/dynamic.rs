@@ -19,6 +19,9 @@ pub const UNKNOWN_XML_KEY: &str = "_unknown_xml";
 /// JSON key holding an entry's attributes other than its name.
 pub const ATTRIBUTES_KEY: &str = "_attributes";
 
+/// Entry attributes the device manages itself; decoded into [`ATTRIBUTES_KEY`] but never encoded.
+pub const DEVICE_ANNOTATIONS: [&str; 4] = ["admin", "time", "dirtyId", "loc"];
+
 #[derive(Debug, Clone)]
 enum Node {
     Elem(Elem),
@@ -338,6 +341,12 @@ impl ObjectKind {
                         return Err(
                             self.field_err(&join(ATTRIBUTES_KEY, k), "not a valid attribute name")
                         );
+                    }
+                    // Annotations the device adds to candidate reads (who changed the entry
+                    // and when, Panorama's inherited location) are its own to set: writing
+                    // them back would claim another admin's change.
+                    if DEVICE_ANNOTATIONS.contains(&k.as_str()) {
+                        continue;
                     }
                     root.attrs.push((k.clone(), v.to_string()));
                 }
