@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 use panops_client::panos::{ClientConfig, PanosClient, WaitOptions};
 use panops_panos::commit::Commit;
 use panops_panos::config::{MultiConfig, Where};
-use panops_panos::xpath::{Location, Rulebase, Xpath};
+use panops_panos::catalog::{LocationArgs, Rulebase};
+use panops_panos::objects::{
+    Address, AddressGroup, AddressValue, SecurityRule, Tag, TypedObject,
+};
 use panops_panos::{JobResult, Secret};
 use panops_sim::{SimConfig, SimHandle, Simulator};
 
@@ -42,39 +45,42 @@ async fn panops_side(
             .build()?,
     )?;
     let dg = "bench-rs";
+    // Everything goes through the object catalog (typed values, validated before sending) and
+    // lands in ONE multi-config: the device group, the tag, N addresses as one `set`, the
+    // group, the rule and its move to the top.
     let dg_root = "/config/devices/entry[@name='localhost.localdomain']/device-group";
-    let loc = Location::device_group(dg);
-    let base = Xpath::at(&loc)?;
-    let rules = Xpath::new(loc.rulebase(Rulebase::Pre)?)?.child("security/rules");
+    let at = LocationArgs::device_group(dg);
+    let tags = client.typed::<Tag>(&at)?;
+    let addresses = client.typed::<Address>(&at)?;
+    let groups = client.typed::<AddressGroup>(&at)?;
+    let rules = client.typed::<SecurityRule>(&at.clone().with_rulebase(Rulebase::Pre))?;
 
     let mut batch = MultiConfig::new();
     batch.set(dg_root, &format!("<entry name=\"{dg}\"/>"))?;
-    batch.set(
-        base.clone().child("tag").as_str(),
-        "<entry name=\"ioc-bench\"><color>color1</color></entry>",
-    )?;
-    let mut addresses = String::with_capacity(n * 110);
-    let mut members = String::with_capacity(n * 30);
-    for i in 0..n {
-        addresses.push_str(&format!(
-            "<entry name=\"ioc-{i}\"><ip-netmask>{}</ip-netmask><tag><member>ioc-bench</member></tag></entry>",
-            address(i)
-        ));
-        members.push_str(&format!("<member>ioc-{i}</member>"));
-    }
-    batch.set(base.clone().child("address").as_str(), &addresses)?;
-    batch.set(
-        base.clone().child("address-group").as_str(),
-        &format!("<entry name=\"ioc-bench-group\"><static>{members}</static><tag><member>ioc-bench</member></tag></entry>"),
-    )?;
-    batch.set(
-        rules.as_str(),
-        "<entry name=\"ioc-bench-deny\"><from><member>any</member></from><to><member>any</member></to>\
-         <source><member>any</member></source><destination><member>ioc-bench-group</member></destination>\
-         <application><member>any</member></application><service><member>any</member></service>\
-         <action>deny</action></entry>",
-    )?;
-    batch.move_entry(rules.clone().entry("ioc-bench-deny").as_str(), &Where::Top)?;
+    let tag = Tag {
+        color: Some("color1".into()),
+        ..Tag::new("ioc-bench")
+    };
+    tags.dynamic().stage_set(&mut batch, &tag.to_value()?)?;
+    let iocs = (0..n)
+        .map(|i| {
+            Address::new(format!("ioc-{i}"), AddressValue::IpNetmask(address(i)))
+                .with_tag("ioc-bench")
+                .to_value()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    addresses.dynamic().stage_set_many(&mut batch, &iocs)?;
+    let mut group =
+        AddressGroup::with_members("ioc-bench-group", (0..n).map(|i| format!("ioc-{i}")));
+    group.tag = vec!["ioc-bench".into()];
+    groups.dynamic().stage_set(&mut batch, &group.to_value()?)?;
+    let mut rule = SecurityRule::new("ioc-bench-deny", "deny");
+    rule.destination = vec!["ioc-bench-group".into()];
+    rule.service = vec!["any".into()];
+    rules.dynamic().stage_set(&mut batch, &rule.to_value()?)?;
+    rules
+        .dynamic()
+        .stage_move(&mut batch, "ioc-bench-deny", &Where::Top)?;
     client.multi_config(&batch, false).await?;
     let job = client
         .commit_and_wait(

@@ -281,6 +281,17 @@ impl<'c> Objects<'c> {
         Ok(())
     }
 
+    /// Adds a create-or-merge of many objects to a multi-config batch as ONE `set` at the
+    /// container (the multi-config counterpart of [`set_many`](Self::set_many)).
+    pub fn stage_set_many(&self, batch: &mut MultiConfig, objs: &[Value]) -> Result<()> {
+        if objs.is_empty() {
+            return Ok(());
+        }
+        let element = self.kind.bulk_set_element(objs)?;
+        batch.set(&self.container, &element)?;
+        Ok(())
+    }
+
     /// Adds a delete of `name` to a multi-config batch.
     pub fn stage_delete(&self, batch: &mut MultiConfig, name: &str) -> Result<()> {
         batch.delete(&self.entry_xpath(name))?;
