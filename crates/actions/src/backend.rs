@@ -140,10 +140,20 @@ impl Backend {
         }
         catalog::validate(spec, parameters)?;
         let empty = serde_json::Map::new();
-        let params = parameters.as_object().unwrap_or(&empty);
+        let mut params = std::borrow::Cow::Borrowed(parameters.as_object().unwrap_or(&empty));
+        if let Some(obj) = catalog::object_resource(resource)
+            && obj.filter_from_tags
+            && matches!(operation, "create" | "update")
+        {
+            // Both backends take a raw filter: build it from the tags before anything is sent.
+            params = std::borrow::Cow::Owned(crate::fields::filter_from_tags(
+                &params,
+                operation == "create",
+            )?);
+        }
         match self {
-            Backend::Panos(p) => crate::panos::execute(p, spec, params).await,
-            Backend::Scm(s) => crate::scm::execute(s, spec, params).await,
+            Backend::Panos(p) => crate::panos::execute(p, spec, &params).await,
+            Backend::Scm(s) => crate::scm::execute(s, spec, &params).await,
         }
     }
 }

@@ -43,7 +43,7 @@ impl BackendKind {
 pub enum ParamType {
     /// A string.
     String,
-    /// An integer (a string of digits is accepted too, for workflow references).
+    /// A non-negative integer (a string of digits is accepted too, for workflow references).
     Integer,
     /// `true` / `false`.
     Boolean,
@@ -72,6 +72,39 @@ pub struct ParamSpec {
     /// Allowed values, when restricted.
     #[serde(rename = "enum", skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
+    /// Longest accepted string, in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<usize>,
+}
+
+/// One field of an action's result: a stable JSON name workflows may reference
+/// (`${steps.N.result.<name>}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResultField {
+    /// JSON path: `status`, `items[].name` (a key of every element of the list `items`), or
+    /// `*` / `items[].*` for "the object's own fields, in SCM spelling".
+    pub name: String,
+    /// JSON type: `string`, `integer`, `boolean`, `list`, `object`, `any`, with `|null` when
+    /// it may be null.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// What it holds (and which backends set it, when not all do).
+    pub description: String,
+}
+
+impl ResultField {
+    /// True when a result key at `path` (`status`, `items[].serial`) is covered by this
+    /// field, either by name or by a `*` wildcard at the same level.
+    pub fn covers(&self, path: &str) -> bool {
+        if self.name == path {
+            return true;
+        }
+        match (self.name.strip_suffix('*'), path.rfind(['.', ']'])) {
+            (Some(prefix), Some(i)) => prefix == &path[..=i],
+            (Some(prefix), None) => prefix.is_empty(),
+            (None, _) => false,
+        }
+    }
 }
 
 /// One action: a resource, an operation, where it runs and what it takes.
@@ -87,6 +120,8 @@ pub struct ActionSpec {
     pub backends: Vec<BackendKind>,
     /// Parameters.
     pub params: Vec<ParamSpec>,
+    /// Fields of the result (stable JSON names).
+    pub results: Vec<ResultField>,
     /// PAN-OS object kind behind it (object resources only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub panos_kind: Option<String>,
@@ -110,6 +145,47 @@ impl ActionSpec {
     pub fn supports(&self, kind: BackendKind) -> bool {
         self.backends.contains(&kind)
     }
+
+    /// The result keys of `result` (top level, and `list[].key` inside lists of objects)
+    /// that [`ActionSpec::results`] does not document; empty when the result matches the
+    /// documentation. Tests run every result through this.
+    pub fn undocumented_keys(&self, result: &Value) -> Vec<String> {
+        let mut out = Vec::new();
+        let Some(map) = result.as_object() else {
+            return out;
+        };
+        for (key, value) in map {
+            let covered = |path: &str| self.results.iter().any(|r| r.covers(path));
+            if !covered(key) {
+                out.push(key.clone());
+                continue;
+            }
+            // Lists are checked element by element only where the documentation describes
+            // their elements (`items[].name`); an object's own list fields are not.
+            let described = self
+                .results
+                .iter()
+                .any(|r| r.name.starts_with(&format!("{key}[].")));
+            if let Value::Array(items) = value
+                && described
+            {
+                for item in items.iter().filter_map(Value::as_object) {
+                    for sub in item.keys() {
+                        let path = format!("{key}[].{sub}");
+                        if !covered(&path) && !out.contains(&path) {
+                            out.push(path);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn returns(mut self, results: Vec<ResultField>) -> Self {
+        self.results = results;
+        self
+    }
 }
 
 /// An object resource: a configuration object kind with CRUD operations.
@@ -125,6 +201,10 @@ pub struct ObjectResource {
     pub rule: bool,
     /// Human name used in summaries.
     pub noun: &'static str,
+    /// Takes `tags` + `match` to build its `filter` (dynamic user groups).
+    pub filter_from_tags: bool,
+    /// Longest name PAN-OS and SCM accept (characters).
+    pub name_max: usize,
 }
 
 /// Every object resource. One row per resource; nothing else lists them.
@@ -135,6 +215,8 @@ pub const OBJECT_RESOURCES: &[ObjectResource] = &[
         scm_resource: Some("tag"),
         rule: false,
         noun: "tag",
+        filter_from_tags: false,
+        name_max: 127,
     },
     ObjectResource {
         resource: "dynamicUserGroup",
@@ -142,6 +224,8 @@ pub const OBJECT_RESOURCES: &[ObjectResource] = &[
         scm_resource: Some("dynamicUserGroup"),
         rule: false,
         noun: "dynamic user group",
+        filter_from_tags: true,
+        name_max: 63,
     },
     ObjectResource {
         resource: "address",
@@ -149,6 +233,8 @@ pub const OBJECT_RESOURCES: &[ObjectResource] = &[
         scm_resource: Some("address"),
         rule: false,
         noun: "address object",
+        filter_from_tags: false,
+        name_max: 63,
     },
     ObjectResource {
         resource: "addressGroup",
@@ -156,6 +242,8 @@ pub const OBJECT_RESOURCES: &[ObjectResource] = &[
         scm_resource: Some("addressGroup"),
         rule: false,
         noun: "address group",
+        filter_from_tags: false,
+        name_max: 63,
     },
     ObjectResource {
         resource: "service",
@@ -163,6 +251,8 @@ pub const OBJECT_RESOURCES: &[ObjectResource] = &[
         scm_resource: Some("service"),
         rule: false,
         noun: "service object",
+        filter_from_tags: false,
+        name_max: 63,
     },
     ObjectResource {
         resource: "serviceGroup",
@@ -170,6 +260,8 @@ pub const OBJECT_RESOURCES: &[ObjectResource] = &[
         scm_resource: Some("serviceGroup"),
         rule: false,
         noun: "service group",
+        filter_from_tags: false,
+        name_max: 63,
     },
     ObjectResource {
         resource: "securityRule",
@@ -177,6 +269,8 @@ pub const OBJECT_RESOURCES: &[ObjectResource] = &[
         scm_resource: Some("securityRule"),
         rule: true,
         noun: "security policy rule",
+        filter_from_tags: false,
+        name_max: 63,
     },
     ObjectResource {
         resource: "urlCategory",
@@ -184,6 +278,8 @@ pub const OBJECT_RESOURCES: &[ObjectResource] = &[
         scm_resource: Some("urlCategory"),
         rule: false,
         noun: "custom URL category",
+        filter_from_tags: false,
+        name_max: 63,
     },
     ObjectResource {
         resource: "urlFilteringProfile",
@@ -191,6 +287,8 @@ pub const OBJECT_RESOURCES: &[ObjectResource] = &[
         scm_resource: Some("urlAccessProfile"),
         rule: false,
         noun: "URL filtering profile",
+        filter_from_tags: false,
+        name_max: 63,
     },
 ];
 
@@ -215,6 +313,7 @@ fn p(name: &str, ty: ParamType, required: bool, description: &str) -> ParamSpec 
         required,
         description: description.into(),
         values: Vec::new(),
+        max_length: None,
     }
 }
 
@@ -315,89 +414,200 @@ fn object_field_params(obj: &ObjectResource) -> Vec<ParamSpec> {
     fields::object_params(kind)
 }
 
+/// A result field.
+fn r(name: &str, ty: &str, description: &str) -> ResultField {
+    ResultField {
+        name: name.into(),
+        ty: ty.into(),
+        description: description.into(),
+    }
+}
+
+/// `status` and `name` of a write on an object.
+fn status_name(statuses: &str) -> Vec<ResultField> {
+    vec![
+        r("status", "string", statuses),
+        r("name", "string", "the object's name"),
+    ]
+}
+
+/// `count` and `items` of a list.
+fn count_items(what: &str) -> Vec<ResultField> {
+    vec![
+        r("count", "integer", "number of items"),
+        r("items", "list", what),
+    ]
+}
+
+/// Parameters building a dynamic user group's filter from user tags.
+fn filter_from_tags_params() -> Vec<ParamSpec> {
+    vec![
+        p(
+            "tags",
+            ParamType::StringList,
+            false,
+            "user tags (as userTag.register sets them) the filter is built from, e.g. ['ioc', 'risky'] -> 'ioc' or 'risky'; give tags or filter, not both",
+        ),
+        penum(
+            "match",
+            false,
+            "with tags: a user needs any (default) or all of the tags",
+            &["any", "all"],
+        ),
+    ]
+}
+
 fn object_actions(obj: &ObjectResource, out: &mut Vec<ActionSpec>) {
     let backends = if obj.scm_resource.is_some() {
         ALL
     } else {
         PANOS
     };
-    let name = p("name", ParamType::String, true, "object name");
+    let name = ParamSpec {
+        max_length: Some(obj.name_max),
+        ..p(
+            "name",
+            ParamType::String,
+            true,
+            &format!("object name (at most {} characters)", obj.name_max),
+        )
+    };
     let mk = |operation: &str, summary: String, params: Vec<ParamSpec>| ActionSpec {
         resource: obj.resource.into(),
         operation: operation.into(),
         summary,
         backends: backends.to_vec(),
         params,
+        results: Vec::new(),
         panos_kind: Some(obj.panos_kind.into()),
         scm_resource: obj.scm_resource.map(str::to_string),
     };
     let loc = location_params(obj.rule);
-    let fields = object_field_params(obj);
-    out.push(mk("list", format!("List {}s", obj.noun), loc.clone()));
-    out.push(mk(
-        "get",
-        format!("Get one {} by name", obj.noun),
-        [loc.clone(), vec![name.clone()]].concat(),
-    ));
+    let mut fields = object_field_params(obj);
+    if obj.filter_from_tags {
+        fields.extend(filter_from_tags_params());
+    }
+    let object = r(
+        "object",
+        "object",
+        "the object as it now is, SCM field names (on SCM with its id and folder)",
+    );
+    out.push(
+        mk("list", format!("List {}s", obj.noun), loc.clone()).returns(count_items(
+            "the objects, each as get returns it (SCM field names; on SCM with id and folder)",
+        )),
+    );
+    out.push(
+        mk(
+            "get",
+            format!("Get one {} by name", obj.noun),
+            [loc.clone(), vec![name.clone()]].concat(),
+        )
+        .returns(vec![
+            r("name", "string", "the object's name"),
+            r(
+                "*",
+                "any",
+                "the object's fields as create takes them (SCM spelling: ip_netmask, static, dynamic.filter, ...); on SCM also id and folder",
+            ),
+        ]),
+    );
     let overwrite = p(
         "overwrite",
         ParamType::Boolean,
         false,
         "replace an existing object of the same name with different content (default false: conflict)",
     );
-    out.push(mk(
-        "create",
-        format!(
-            "Create a {} (identical existing object: unchanged; different: conflict unless overwrite)",
-            obj.noun
-        ),
-        [
-            loc.clone(),
-            vec![name.clone(), overwrite],
-            fields.clone(),
-        ]
-        .concat(),
-    ));
-    out.push(mk(
-        "update",
-        format!(
-            "Update fields of an existing {} (fields not given are kept)",
-            obj.noun
-        ),
-        [loc.clone(), vec![name.clone()], fields].concat(),
-    ));
-    out.push(mk(
-        "delete",
-        format!("Delete a {}", obj.noun),
-        [loc.clone(), vec![name.clone()]].concat(),
-    ));
-    if obj.rule {
-        out.push(mk(
-            "move",
+    out.push(
+        mk(
+            "create",
             format!(
-                "Move a {} (top, bottom, before or after another rule)",
+                "Create a {} (identical existing object: unchanged; different: conflict unless overwrite)",
                 obj.noun
             ),
             [
-                loc,
-                vec![
-                    name,
-                    penum(
-                        "where",
-                        true,
-                        "where to move the rule",
-                        &["top", "bottom", "before", "after"],
-                    ),
-                    p(
-                        "destination_rule",
-                        ParamType::String,
-                        false,
-                        "the reference rule for before / after",
-                    ),
-                ],
+                loc.clone(),
+                vec![name.clone(), overwrite],
+                fields.clone(),
             ]
             .concat(),
-        ));
+        )
+        .returns(
+            [
+                status_name("created, unchanged (an identical object exists) or replaced (overwrite)"),
+                vec![object.clone()],
+            ]
+            .concat(),
+        ),
+    );
+    out.push(
+        mk(
+            "update",
+            format!(
+                "Update fields of an existing {} (fields not given are kept)",
+                obj.noun
+            ),
+            [loc.clone(), vec![name.clone()], fields].concat(),
+        )
+        .returns(
+            [
+                status_name("updated, or unchanged when the fields already had these values"),
+                vec![object],
+            ]
+            .concat(),
+        ),
+    );
+    out.push(
+        mk(
+            "delete",
+            format!("Delete a {}", obj.noun),
+            [loc.clone(), vec![name.clone()]].concat(),
+        )
+        .returns(status_name("deleted")),
+    );
+    if obj.rule {
+        out.push(
+            mk(
+                "move",
+                format!(
+                    "Move a {} (top, bottom, before or after another rule)",
+                    obj.noun
+                ),
+                [
+                    loc,
+                    vec![
+                        name,
+                        penum(
+                            "where",
+                            true,
+                            "where to move the rule",
+                            &["top", "bottom", "before", "after"],
+                        ),
+                        p(
+                            "destination_rule",
+                            ParamType::String,
+                            false,
+                            "the reference rule for before / after",
+                        ),
+                    ],
+                ]
+                .concat(),
+            )
+            .returns(
+                [
+                    status_name("moved"),
+                    vec![
+                        r("where", "string", "top, bottom, before or after"),
+                        r(
+                            "destination_rule",
+                            "string|null",
+                            "the reference rule (before / after)",
+                        ),
+                    ],
+                ]
+                .concat(),
+            ),
+        );
     }
 }
 
@@ -415,9 +625,60 @@ fn action(
         summary: summary.into(),
         backends: backends.to_vec(),
         params,
+        results: Vec::new(),
         panos_kind: None,
         scm_resource: scm_resource.map(str::to_string),
     }
+}
+
+fn job_results(outcome: bool) -> Vec<ResultField> {
+    let mut v = vec![
+        r(
+            "job_id",
+            "integer|string|null",
+            "job id (integer on PAN-OS, string on SCM); null when nothing was enqueued",
+        ),
+        r(
+            "type",
+            "string",
+            "PAN-OS: job type (Commit, CommitAll, ...)",
+        ),
+        r(
+            "status",
+            "string",
+            "PEND, ACT or FIN (SCM: its status_str, e.g. FIN, PUSHSENT)",
+        ),
+        r("result", "string", "PEND, OK or FAIL"),
+        r("progress", "integer|null", "percent done"),
+        r(
+            "details",
+            "list",
+            "the job's detail lines (PAN-OS) or summary (SCM)",
+        ),
+        r("warnings", "list", "PAN-OS: the job's warning lines"),
+        r("devices", "list", "PAN-OS push: one entry per firewall"),
+        r("devices[].serial", "string", "firewall serial"),
+        r("devices[].name", "string|null", "firewall host name"),
+        r(
+            "devices[].status",
+            "string|null",
+            "e.g. commit succeeded / commit failed",
+        ),
+        r("devices[].result", "string", "OK, FAIL or PEND"),
+        r(
+            "devices[].details",
+            "list",
+            "the firewall's error and warning lines",
+        ),
+    ];
+    if outcome {
+        v.push(r(
+            "outcome",
+            "string",
+            "done (finished, result OK), enqueued (wait=false: only job_id is set) or no_changes (nothing to commit; job_id null)",
+        ));
+    }
+    v
 }
 
 fn build() -> Vec<ActionSpec> {
@@ -440,11 +701,49 @@ fn build() -> Vec<ActionSpec> {
         "seconds until the tag expires (0 or absent: never, max 2592000)",
     );
     let ips = p("ip", StringList, true, "IP address or list of IP addresses");
+    let target_result = r(
+        "target",
+        "string|null",
+        "Panorama: the firewall it was sent to",
+    );
+    let user_tag_results = vec![
+        r("status", "string", "registered or unregistered"),
+        r("user", "string", "the user"),
+        r("tags", "list", "the tags registered or removed"),
+        target_result.clone(),
+    ];
+    let ip_tag_results = vec![
+        r("status", "string", "registered or unregistered"),
+        r("ips", "list", "the IP addresses"),
+        r("tags", "list", "the tags registered or removed"),
+        target_result,
+    ];
+    let device_results = vec![
+        r("count", "integer", "number of firewalls"),
+        r("serials", "list", "their serials, in order"),
+        r("items", "list", "one entry per firewall"),
+        r("items[].serial", "string", "serial number"),
+        r("items[].hostname", "string|null", "host name"),
+        r("items[].model", "string|null", "model (PA-VM, PA-440, ...)"),
+        r("items[].version", "string|null", "PAN-OS software version"),
+        r(
+            "items[].sw_version",
+            "string|null",
+            "the same, under its PAN-OS name (sw-version)",
+        ),
+        r("items[].ip_address", "string|null", "management IP address"),
+        r("items[].connected", "boolean", "connected to Panorama now"),
+        r(
+            "items[].device_group",
+            "string|null",
+            "the device group it belongs to (committed membership)",
+        ),
+    ];
     out.extend([
         action(
             "application",
             "list",
-            "List applications with their default ports (custom ones from the configuration; predefined ones with predefined=true)",
+            "List applications with their default ports: the location's custom ones, shared ones, and predefined ones with predefined=true",
             ALL,
             [
                 location_params(false),
@@ -457,6 +756,25 @@ fn build() -> Vec<ActionSpec> {
             ]
             .concat(),
             Some("application"),
+        )
+        .returns(
+            [
+                count_items("the applications"),
+                vec![
+                    r("items[].name", "string", "application name"),
+                    r("items[].category", "string|null", "category"),
+                    r("items[].subcategory", "string|null", "subcategory"),
+                    r("items[].technology", "string|null", "technology"),
+                    r("items[].risk", "integer|string|null", "risk, 1 to 5"),
+                    r("items[].default_ports", "list", "default ports, e.g. tcp/80, udp/53, tcp/8080-8090"),
+                    r(
+                        "items[].location",
+                        "string",
+                        "where it is defined: vsys NAME, device group NAME, shared or predefined (SCM: folder NAME)",
+                    ),
+                ],
+            ]
+            .concat(),
         ),
         action(
             "device",
@@ -465,7 +783,8 @@ fn build() -> Vec<ActionSpec> {
             PANORAMA,
             vec![],
             None,
-        ),
+        )
+        .returns(device_results.clone()),
         action(
             "device",
             "listConnected",
@@ -473,7 +792,8 @@ fn build() -> Vec<ActionSpec> {
             PANORAMA,
             vec![],
             None,
-        ),
+        )
+        .returns(device_results),
         action(
             "deviceGroup",
             "list",
@@ -481,6 +801,17 @@ fn build() -> Vec<ActionSpec> {
             PANORAMA,
             vec![],
             None,
+        )
+        .returns(
+            [
+                count_items("the device groups"),
+                vec![
+                    r("items[].name", "string", "device group name"),
+                    r("items[].description", "string|null", "description"),
+                    r("items[].devices", "list", "serials of its firewalls"),
+                ],
+            ]
+            .concat(),
         ),
         action(
             "deviceGroup",
@@ -494,6 +825,13 @@ fn build() -> Vec<ActionSpec> {
                 p("overwrite", Boolean, false, "replace a different existing group"),
             ],
             None,
+        )
+        .returns(
+            [
+                status_name("created, unchanged or replaced"),
+                vec![r("object", "object", "name, description, devices (sorted serials)")],
+            ]
+            .concat(),
         ),
         action(
             "userAttribute",
@@ -502,6 +840,16 @@ fn build() -> Vec<ActionSpec> {
             PANOS,
             vec![target_param()],
             None,
+        )
+        .returns(
+            [
+                count_items("the users"),
+                vec![
+                    r("items[].user", "string", "user name"),
+                    r("items[].ips", "list", "the user's IP addresses"),
+                ],
+            ]
+            .concat(),
         ),
         action(
             "userGroup",
@@ -510,7 +858,12 @@ fn build() -> Vec<ActionSpec> {
             PANOS,
             vec![p("name", String, true, "group name"), target_param()],
             None,
-        ),
+        )
+        .returns(vec![
+            r("group", "string", "the group"),
+            r("count", "integer", "number of members"),
+            r("members", "list", "member user names"),
+        ]),
         action(
             "config",
             "commit",
@@ -522,7 +875,8 @@ fn build() -> Vec<ActionSpec> {
             ]
             .concat(),
             None,
-        ),
+        )
+        .returns(job_results(true)),
         action(
             "config",
             "push",
@@ -532,6 +886,12 @@ fn build() -> Vec<ActionSpec> {
                 vec![
                     p("device_group", String, false, "Panorama: device group to push"),
                     p("template", String, false, "Panorama: template to push"),
+                    p(
+                        "template_stack",
+                        String,
+                        false,
+                        "Panorama: template stack to push (give one of device_group, template, template_stack)",
+                    ),
                     p(
                         "devices",
                         StringList,
@@ -551,6 +911,13 @@ fn build() -> Vec<ActionSpec> {
             ]
             .concat(),
             Some("configVersion"),
+        )
+        .returns(
+            [
+                job_results(true),
+                vec![r("folders", "list", "SCM: the folders pushed")],
+            ]
+            .concat(),
         ),
         action(
             "job",
@@ -559,7 +926,8 @@ fn build() -> Vec<ActionSpec> {
             ALL,
             vec![p("id", Id, true, "job id")],
             Some("job"),
-        ),
+        )
+        .returns(job_results(false)),
         action(
             "job",
             "wait",
@@ -567,7 +935,8 @@ fn build() -> Vec<ActionSpec> {
             ALL,
             [vec![p("id", Id, true, "job id")], wait_params("").split_off(1)].concat(),
             Some("job"),
-        ),
+        )
+        .returns(job_results(true)),
         action(
             "userTag",
             "register",
@@ -575,7 +944,8 @@ fn build() -> Vec<ActionSpec> {
             PANOS,
             vec![user.clone(), tags.clone(), tag_timeout.clone(), target_param()],
             None,
-        ),
+        )
+        .returns(user_tag_results.clone()),
         action(
             "userTag",
             "unregister",
@@ -583,7 +953,8 @@ fn build() -> Vec<ActionSpec> {
             PANOS,
             vec![user.clone(), tags.clone(), target_param()],
             None,
-        ),
+        )
+        .returns(user_tag_results.clone()),
         action(
             "userTag",
             "unregisterAll",
@@ -591,7 +962,8 @@ fn build() -> Vec<ActionSpec> {
             PANOS,
             vec![user.clone(), target_param()],
             None,
-        ),
+        )
+        .returns(user_tag_results[..3].to_vec()),
         action(
             "userTag",
             "list",
@@ -602,6 +974,16 @@ fn build() -> Vec<ActionSpec> {
                 target_param(),
             ],
             None,
+        )
+        .returns(
+            [
+                count_items("the tagged users"),
+                vec![
+                    r("items[].user", "string", "user name"),
+                    r("items[].tags", "list", "the user's tags"),
+                ],
+            ]
+            .concat(),
         ),
         action(
             "ipTag",
@@ -610,7 +992,8 @@ fn build() -> Vec<ActionSpec> {
             PANOS,
             vec![ips.clone(), tags.clone(), tag_timeout, target_param()],
             None,
-        ),
+        )
+        .returns(ip_tag_results.clone()),
         action(
             "ipTag",
             "unregister",
@@ -618,7 +1001,8 @@ fn build() -> Vec<ActionSpec> {
             PANOS,
             vec![ips, tags, target_param()],
             None,
-        ),
+        )
+        .returns(ip_tag_results),
         action(
             "ipTag",
             "list",
@@ -630,6 +1014,16 @@ fn build() -> Vec<ActionSpec> {
                 target_param(),
             ],
             None,
+        )
+        .returns(
+            [
+                count_items("the registered IP addresses"),
+                vec![
+                    r("items[].ip", "string", "IP address"),
+                    r("items[].tags", "list", "its tags"),
+                ],
+            ]
+            .concat(),
         ),
         action(
             "address",
@@ -647,7 +1041,12 @@ fn build() -> Vec<ActionSpec> {
             ]
             .concat(),
             Some("address"),
-        ),
+        )
+        .returns(vec![
+            r("status", "string", "created"),
+            r("count", "integer", "number of objects"),
+            r("requests", "integer", "requests sent (PAN-OS: set requests; SCM: one per object)"),
+        ]),
         action(
             "address",
             "bulkDelete",
@@ -659,7 +1058,13 @@ fn build() -> Vec<ActionSpec> {
             ]
             .concat(),
             Some("address"),
-        ),
+        )
+        .returns(vec![
+            r("status", "string", "deleted"),
+            r("count", "integer", "PAN-OS: names given; SCM: objects deleted"),
+            r("requests", "integer", "requests sent"),
+            r("missing", "list", "SCM: names that did not exist"),
+        ]),
         action(
             "session",
             "list",
@@ -667,6 +1072,27 @@ fn build() -> Vec<ActionSpec> {
             PANOS,
             [session_filters(), vec![target_param()]].concat(),
             None,
+        )
+        .returns(
+            [
+                count_items("the sessions"),
+                vec![
+                    r("items[].id", "integer|null", "session id"),
+                    r("items[].application", "string|null", "application"),
+                    r("items[].source", "string|null", "source IP address"),
+                    r("items[].source_port", "integer|null", "source port"),
+                    r("items[].destination", "string|null", "destination IP address"),
+                    r("items[].destination_port", "integer|null", "destination port"),
+                    r("items[].protocol", "integer|null", "IP protocol number"),
+                    r("items[].from", "string|null", "source zone"),
+                    r("items[].to", "string|null", "destination zone"),
+                    r("items[].rule", "string|null", "security rule"),
+                    r("items[].state", "string|null", "state (ACTIVE, ...)"),
+                    r("items[].start_time", "string|null", "start time"),
+                    r("items[].bytes", "integer|null", "total bytes"),
+                ],
+            ]
+            .concat(),
         ),
         action(
             "session",
@@ -688,7 +1114,12 @@ fn build() -> Vec<ActionSpec> {
             ]
             .concat(),
             None,
-        ),
+        )
+        .returns(vec![
+            r("status", "string", "cleared"),
+            r("cleared", "integer|null", "sessions cleared, when the device says"),
+            r("message", "string", "the device's message"),
+        ]),
         action(
             "systemInfo",
             "get",
@@ -696,7 +1127,19 @@ fn build() -> Vec<ActionSpec> {
             PANOS,
             vec![target_param()],
             None,
-        ),
+        )
+        .returns(vec![
+            r("hostname", "string", "host name"),
+            r("model", "string", "model"),
+            r("serial", "string", "serial number"),
+            r("sw_version", "string", "PAN-OS software version"),
+            r("version", "string", "the same as sw_version"),
+            r(
+                "*",
+                "string",
+                "every other field of show system info, snake_case (ip_address, uptime, family, app_version, multi_vsys, ...)",
+            ),
+        ]),
     ]);
     out
 }
@@ -713,6 +1156,37 @@ static INDEX: LazyLock<HashMap<String, usize>> = LazyLock::new(|| {
 /// Every action, in catalog order.
 pub fn catalog() -> &'static [ActionSpec] {
     &CATALOG
+}
+
+/// The catalog as the Markdown reference in the crate README: one table row per action
+/// with its backends, required parameters and result fields. A unit test keeps the README
+/// equal to this (`PANOPS_BLESS=1 cargo test -p panops-actions readme` rewrites it).
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "| action | runs on | required parameters | result fields |\n|---|---|---|---|\n",
+    );
+    for a in catalog() {
+        let backends: Vec<&str> = a.backends.iter().map(|b| b.as_str()).collect();
+        let required: Vec<String> = a
+            .params
+            .iter()
+            .filter(|p| p.required)
+            .map(|p| format!("`{}`", p.name))
+            .collect();
+        let results: Vec<String> = a.results.iter().map(|r| format!("`{}`", r.name)).collect();
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            a.qualified(),
+            backends.join(", "),
+            if required.is_empty() {
+                "—".to_string()
+            } else {
+                required.join(", ")
+            },
+            results.join(", ").replace('|', "\\|"),
+        ));
+    }
+    out
 }
 
 /// The action `resource.operation`, or [`ActionError::UnknownAction`] with close matches.
@@ -739,6 +1213,17 @@ pub fn find(resource: &str, operation: &str) -> Result<&'static ActionSpec, Acti
 /// Checks `params` against `spec`: an object, only known names, required ones present,
 /// types and allowed values. The error names the parameter.
 pub fn validate(spec: &ActionSpec, params: &Value) -> Result<(), ActionError> {
+    validate_with(spec, params, &|_| false)
+}
+
+/// Like [`validate`], for a workflow step before it runs: values for which `deferred` is
+/// true (they hold `${steps...}` references) count as present but are checked only once
+/// the references are resolved.
+pub fn validate_with(
+    spec: &ActionSpec,
+    params: &Value,
+    deferred: &dyn Fn(&Value) -> bool,
+) -> Result<(), ActionError> {
     let map = match params {
         Value::Object(m) => m,
         Value::Null => &serde_json::Map::new(),
@@ -769,6 +1254,7 @@ pub fn validate(spec: &ActionSpec, params: &Value) -> Result<(), ActionError> {
                     ));
                 }
             }
+            Some(v) if deferred(v) => {}
             Some(v) => check_type(param, v)?,
         }
     }
@@ -791,6 +1277,14 @@ fn check_type(param: &ParamSpec, v: &Value) -> Result<(), ActionError> {
                         "must not be empty",
                     ));
                 }
+                if let Some(max) = param.max_length
+                    && s.chars().count() > max
+                {
+                    return Err(ActionError::invalid(
+                        param.name.clone(),
+                        format!("is {} characters, at most {max} allowed", s.chars().count()),
+                    ));
+                }
                 if !param.values.is_empty() && !param.values.iter().any(|x| x == s) {
                     return Err(ActionError::invalid(
                         param.name.clone(),
@@ -801,10 +1295,11 @@ fn check_type(param: &ParamSpec, v: &Value) -> Result<(), ActionError> {
             }
             _ => bad("a string"),
         },
+        // Every integer parameter (ports, seconds, ids) is a count: negative ones are refused.
         ParamType::Integer => match v {
-            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(()),
-            Value::String(s) if s.parse::<i64>().is_ok() => Ok(()),
-            _ => bad("an integer"),
+            Value::Number(n) if n.is_u64() => Ok(()),
+            Value::String(s) if s.parse::<u64>().is_ok() => Ok(()),
+            _ => bad("a non-negative integer"),
         },
         ParamType::Id => match v {
             Value::Number(n) if n.is_u64() => Ok(()),
@@ -973,6 +1468,65 @@ mod tests {
         let e = validate(spec, &json!({"user": "u", "tags": ["a", 1]})).unwrap_err();
         assert_eq!(e.field(), Some("tags[1]"));
         assert!(validate(spec, &json!({"user": "u", "tags": "a"})).is_ok());
+    }
+
+    #[test]
+    fn every_action_documents_its_results() {
+        for a in catalog() {
+            assert!(
+                !a.results.is_empty(),
+                "{} has no result fields",
+                a.qualified()
+            );
+            let mut names: Vec<&str> = a.results.iter().map(|r| r.name.as_str()).collect();
+            names.sort_unstable();
+            let before = names.len();
+            names.dedup();
+            assert_eq!(
+                names.len(),
+                before,
+                "{}: duplicate result field",
+                a.qualified()
+            );
+        }
+        let list = find("device", "list").unwrap();
+        assert!(
+            list.undocumented_keys(
+                &json!({"count": 1, "items": [{"serial": "1", "version": "11.1.2", "bogus": 1}]})
+            ) == vec!["items[].bogus"]
+        );
+        let get = find("address", "get").unwrap();
+        assert!(
+            get.undocumented_keys(&json!({"name": "a", "ip_netmask": "1.1.1.1"}))
+                .is_empty()
+        );
+        let create = find("address", "create").unwrap();
+        assert_eq!(
+            create.undocumented_keys(&json!({"status": "created", "extra": 1})),
+            vec!["extra"]
+        );
+    }
+
+    #[test]
+    fn readme_lists_every_action_with_its_results() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let (begin, end) = ("<!-- actions:begin -->\n", "<!-- actions:end -->");
+        let start = readme
+            .find(begin)
+            .expect("README has the actions:begin marker")
+            + begin.len();
+        let stop = readme.find(end).expect("README has the actions:end marker");
+        let table = markdown();
+        if std::env::var_os("PANOPS_BLESS").is_some() {
+            let updated = format!("{}{table}{}", &readme[..start], &readme[stop..]);
+            std::fs::write(path, updated).unwrap();
+            return;
+        }
+        assert!(
+            readme[start..stop] == table,
+            "crates/actions/README.md is out of date: run PANOPS_BLESS=1 cargo test -p panops-actions readme"
+        );
     }
 
     #[test]

@@ -80,16 +80,20 @@ pub enum ActionError {
     JobFailed {
         /// Job id.
         job_id: String,
-        /// Job details.
+        /// Job details and the failed devices' messages.
         message: String,
+        /// The final job, as `job.get` shows it (with per-device details), when known.
+        job: Option<Box<Value>>,
     },
     /// A job did not finish in time (it may still be running).
     #[error("job {job_id} did not finish in time: {message}")]
     Timeout {
         /// Job id.
         job_id: String,
-        /// Last state seen.
+        /// How long was waited.
         message: String,
+        /// The last state seen, as `job.get` shows it, when known.
+        job: Option<Box<Value>>,
     },
 }
 
@@ -132,11 +136,25 @@ impl ActionError {
         }
     }
 
-    /// `{"error": {"code", "message", "field"?}}`.
+    /// The job a failed or timed-out wait was about, as `job.get` shows it.
+    pub fn job(&self) -> Option<&Value> {
+        match self {
+            Self::JobFailed { job, .. } | Self::Timeout { job, .. } => job.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// `{"error": {"code", "message", "field"?, "job_id"?, "job"?}}`.
     pub fn to_json(&self) -> Value {
         let mut inner = json!({"code": self.code(), "message": self.message()});
         if let Some(f) = self.field() {
             inner["field"] = json!(f);
+        }
+        if let Self::JobFailed { job_id, .. } | Self::Timeout { job_id, .. } = self {
+            inner["job_id"] = json!(job_id);
+        }
+        if let Some(job) = self.job() {
+            inner["job"] = job.clone();
         }
         json!({ "error": inner })
     }
@@ -207,17 +225,20 @@ impl From<panops_client::Error> for ActionError {
                     Self::device(message)
                 }
             }
-            E::Transport { .. } => Self::Transport {
+            // A local write of a streamed answer: an I/O failure of the exchange.
+            E::Transport { .. } | E::Write { .. } => Self::Transport {
                 message: e.to_string(),
             },
             E::Decode(d) => Self::decode(d.to_string()),
-            E::JobFailed { id, summary, .. } => Self::JobFailed {
+            E::JobFailed { id, summary, job } => Self::JobFailed {
                 job_id: id.to_string(),
                 message: summary,
+                job: Some(Box::new(crate::panos::job_json(&job))),
             },
-            E::JobTimeout { id, timeout, .. } => Self::Timeout {
+            E::JobTimeout { id, timeout, last } => Self::Timeout {
                 job_id: id.to_string(),
                 message: format!("waited {}s", timeout.as_secs()),
+                job: last.map(|j| Box::new(crate::panos::job_json(&j))),
             },
         }
     }
@@ -264,13 +285,19 @@ impl From<panops_client::scm::JobError> for ActionError {
         use panops_client::scm::JobError as E;
         match e {
             E::Scm(s) => s.into(),
-            E::Failed { ref job_id, .. } => Self::JobFailed {
+            E::Failed {
+                ref job_id,
+                ref job,
+                ..
+            } => Self::JobFailed {
                 job_id: job_id.clone(),
                 message: e.to_string(),
+                job: Some(Box::new(crate::scm::job_json(job))),
             },
             E::TimedOut { ref job_id, .. } => Self::Timeout {
                 job_id: job_id.clone(),
                 message: e.to_string(),
+                job: None,
             },
             other => Self::decode(other.to_string()),
         }

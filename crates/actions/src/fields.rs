@@ -126,6 +126,10 @@ pub fn object_params(kind: &ObjectKind) -> Vec<ParamSpec> {
                 required: false,
                 description,
                 values: Vec::new(),
+                max_length: match f.kind {
+                    FieldKind::String => f.max_length.and_then(|m| usize::try_from(m).ok()),
+                    _ => None,
+                },
             }
         })
         .collect()
@@ -249,6 +253,84 @@ fn rename_keys(v: &Value, f: &dyn Fn(&str) -> String) -> Value {
     }
 }
 
+/// Longest dynamic user group filter PAN-OS and SCM accept.
+const MAX_FILTER: usize = 2047;
+
+/// A dynamic user group's `tags` + `match` turned into its `filter`: `['a', 'b']` with
+/// `match: any` is `'a' or 'b'` (`all`: `'a' and 'b'`). A tag holding `'` is quoted with `"`.
+/// A raw `filter` is kept; giving both is an error. `create` needs one of them.
+pub fn filter_from_tags(
+    params: &Map<String, Value>,
+    create: bool,
+) -> Result<Map<String, Value>, ActionError> {
+    let mut out = params.clone();
+    let tags = out.remove("tags").filter(|v| !v.is_null());
+    let mode = out.remove("match").filter(|v| !v.is_null());
+    let has_filter = out.get("filter").is_some_and(|v| !v.is_null());
+    let Some(tags) = tags else {
+        if mode.is_some() {
+            return Err(ActionError::invalid(
+                "match",
+                "only applies with tags (the filter is built from them)",
+            ));
+        }
+        if create && !has_filter {
+            return Err(ActionError::invalid(
+                "filter",
+                "is required: give filter (e.g. 'ioc' or 'risky') or tags to build it from",
+            ));
+        }
+        return Ok(out);
+    };
+    if has_filter {
+        return Err(ActionError::invalid(
+            "tags",
+            "give either tags (the filter is built from them) or filter, not both",
+        ));
+    }
+    let list: Vec<&str> = match &tags {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if list.is_empty() {
+        return Err(ActionError::invalid("tags", "must hold at least one tag"));
+    }
+    let mut quoted = Vec::with_capacity(list.len());
+    for (i, tag) in list.iter().enumerate() {
+        let field = || format!("tags[{i}]");
+        if tag.trim().is_empty() {
+            return Err(ActionError::invalid(field(), "must not be empty"));
+        }
+        quoted.push(match (tag.contains('\''), tag.contains('"')) {
+            (false, _) => format!("'{tag}'"),
+            (true, false) => format!("\"{tag}\""),
+            (true, true) => {
+                return Err(ActionError::invalid(
+                    field(),
+                    format!("{tag:?} holds both ' and \" and cannot be quoted in a filter"),
+                ));
+            }
+        });
+    }
+    let joiner = match mode.as_ref().and_then(Value::as_str) {
+        Some("all") => " and ",
+        _ => " or ",
+    };
+    let filter = quoted.join(joiner);
+    if filter.len() > MAX_FILTER {
+        return Err(ActionError::invalid(
+            "tags",
+            format!(
+                "the filter built from them is {} characters, more than {MAX_FILTER}",
+                filter.len()
+            ),
+        ));
+    }
+    out.insert("filter".into(), Value::String(filter));
+    Ok(out)
+}
+
 /// A catalog error as an action error naming the SCM field.
 pub fn catalog_error(e: CatalogError) -> ActionError {
     match e {
@@ -329,6 +411,57 @@ mod tests {
             json!({"name": "t", "color": "color3"}).as_object().unwrap(),
         );
         assert_eq!(panos["color"], "color3");
+    }
+
+    #[test]
+    fn dynamic_user_group_filter_from_tags() {
+        let build = |v: Value, create: bool| {
+            filter_from_tags(v.as_object().unwrap(), create).map(Value::Object)
+        };
+        let got = build(json!({"name": "g", "tags": ["ioc", "risky user"]}), true).unwrap();
+        assert_eq!(got, json!({"name": "g", "filter": "'ioc' or 'risky user'"}));
+        let got = build(
+            json!({"name": "g", "tags": ["a", "b"], "match": "all"}),
+            true,
+        )
+        .unwrap();
+        assert_eq!(got["filter"], "'a' and 'b'");
+        let got = build(json!({"name": "g", "tags": "it's"}), true).unwrap();
+        assert_eq!(got["filter"], "\"it's\"");
+        let raw = build(json!({"name": "g", "filter": "'x' or 'y'"}), true).unwrap();
+        assert_eq!(raw["filter"], "'x' or 'y'");
+        assert_eq!(
+            build(json!({"name": "g", "description": "d"}), false).unwrap(),
+            json!({"name": "g", "description": "d"})
+        );
+        let field =
+            |v: Value, create: bool| build(v, create).unwrap_err().field().map(str::to_string);
+        assert_eq!(
+            field(json!({"name": "g", "tags": ["a"], "filter": "'a'"}), true).as_deref(),
+            Some("tags")
+        );
+        assert_eq!(field(json!({"name": "g"}), true).as_deref(), Some("filter"));
+        assert_eq!(
+            field(json!({"name": "g", "tags": []}), true).as_deref(),
+            Some("tags")
+        );
+        assert_eq!(
+            field(json!({"name": "g", "tags": ["a", " "]}), true).as_deref(),
+            Some("tags[1]")
+        );
+        assert_eq!(
+            field(json!({"name": "g", "tags": ["a'\""]}), true).as_deref(),
+            Some("tags[0]")
+        );
+        assert_eq!(
+            field(json!({"name": "g", "filter": "'a'", "match": "all"}), true).as_deref(),
+            Some("match")
+        );
+        let long: Vec<String> = (0..300).map(|i| format!("tag-{i:04}")).collect();
+        assert_eq!(
+            field(json!({"name": "g", "tags": long}), true).as_deref(),
+            Some("tags")
+        );
     }
 
     #[test]

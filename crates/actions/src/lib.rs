@@ -40,6 +40,8 @@ mod scm;
 pub mod workflow;
 
 pub use backend::{Action, Backend, Backends, PanosBackend, ScmBackend};
-pub use catalog::{ActionSpec, BackendKind, ParamSpec, ParamType, catalog, find, validate};
+pub use catalog::{
+    ActionSpec, BackendKind, ParamSpec, ParamType, ResultField, catalog, find, validate,
+};
 pub use error::ActionError;
 pub use workflow::{Report, Step, Workflow};

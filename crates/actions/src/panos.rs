@@ -22,6 +22,8 @@ const BULK_SET_MAX_BYTES: usize = 1_000_000;
 /// Largest xpath of a bulk delete (pan-os-python chunks at about 25 000 characters).
 const BULK_DELETE_MAX_XPATH: usize = 20_000;
 const DEVICE_GROUPS: &str = "/config/devices/entry[@name='localhost.localdomain']/device-group";
+const PREDEFINED_APPLICATIONS: &str = "/config/predefined/application";
+const VSYS: &str = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry";
 
 pub(crate) async fn execute(
     b: &PanosBackend,
@@ -179,6 +181,30 @@ async fn object_action(
 ) -> Result<Value, ActionError> {
     let kind = kind_of(obj.panos_kind)?;
     let container = container(b, obj, kind, p)?;
+    // Everything that can be checked without the device is checked before the first request.
+    let name = if op == "list" {
+        ""
+    } else {
+        req_str(p, "name")?
+    };
+    let plan = match op {
+        "create" => {
+            let desired = fields::params_to_panos(kind, p);
+            let xml = kind.to_xml(&desired).map_err(fields::catalog_error)?;
+            let desired_norm = kind
+                .from_xml(&xml)
+                .map_err(|e| ActionError::decode(e.to_string()))?;
+            Plan::Create { xml, desired_norm }
+        }
+        "update" => {
+            let changes = fields::params_to_panos(kind, p);
+            precheck_changes(kind, &changes)?;
+            Plan::Update { changes }
+        }
+        "move" => Plan::Move(move_position(p)?),
+        _ => Plan::Read,
+    };
+    check_vsys(b, p).await?;
     let client = &b.client;
     if op == "list" {
         let items: Vec<Value> = read_entries(client, kind, &container)
@@ -188,7 +214,6 @@ async fn object_action(
             .collect();
         return Ok(json!({"count": items.len(), "items": items}));
     }
-    let name = req_str(p, "name")?;
     let entry_xpath = format!("{container}/{}", xpath::entry(name));
     let existing = read_entry(client, kind, &container, name).await?;
     let missing = || {
@@ -198,98 +223,144 @@ async fn object_action(
             where_text(b, p)
         ))
     };
-    match op {
-        "get" => existing
+    match (op, plan) {
+        ("get", _) => existing
             .map(|v| fields::panos_to_scm(kind, &v))
             .ok_or_else(missing),
-        "delete" => {
+        ("delete", _) => {
             existing.ok_or_else(missing)?;
             client.config_delete(&entry_xpath).await?;
             Ok(json!({"status": "deleted", "name": name}))
         }
-        "move" => {
+        ("move", Plan::Move(position)) => {
             existing.ok_or_else(missing)?;
-            let dest = opt_str(p, "destination_rule");
-            let position = match (req_str(p, "where")?, dest) {
-                ("top", _) => Where::Top,
-                ("bottom", _) => Where::Bottom,
-                ("before", Some(d)) => Where::Before(d.to_string()),
-                ("after", Some(d)) => Where::After(d.to_string()),
-                (w, None) => {
-                    return Err(ActionError::invalid(
-                        "destination_rule",
-                        format!("is required when where is {w}"),
-                    ));
-                }
-                (w, _) => {
-                    return Err(ActionError::invalid(
-                        "where",
-                        format!("{w:?} is not top, bottom, before or after"),
-                    ));
-                }
-            };
             client.config_move(&entry_xpath, &position).await?;
-            Ok(
-                json!({"status": "moved", "name": name, "where": req_str(p, "where")?, "destination_rule": dest}),
-            )
+            Ok(json!({
+                "status": "moved",
+                "name": name,
+                "where": req_str(p, "where")?,
+                "destination_rule": opt_str(p, "destination_rule"),
+            }))
         }
-        "create" => {
-            let desired = fields::params_to_panos(kind, p);
-            let xml = kind.to_xml(&desired).map_err(fields::catalog_error)?;
-            let desired_norm = kind
-                .from_xml(&xml)
-                .map_err(|e| ActionError::decode(e.to_string()))?;
-            match existing {
-                None => {
-                    client.config_set(&container, &xml).await?;
-                    Ok(created("created", name, kind, &desired_norm))
-                }
-                Some(current)
-                    if fields::comparable(&current) == fields::comparable(&desired_norm) =>
-                {
-                    Ok(created("unchanged", name, kind, &current))
-                }
-                Some(current) => {
-                    if opt_bool(p, "overwrite", false) {
-                        client.config_edit(&entry_xpath, &xml).await?;
-                        Ok(created("replaced", name, kind, &desired_norm))
-                    } else {
-                        Err(ActionError::Conflict {
-                            message: format!(
-                                "{} {name:?} exists in {} with different content ({}); set overwrite to replace it",
-                                obj.resource,
-                                where_text(b, p),
-                                diff_keys(
-                                    &fields::comparable(&current),
-                                    &fields::comparable(&desired_norm)
-                                )
-                            ),
-                        })
-                    }
+        ("create", Plan::Create { xml, desired_norm }) => match existing {
+            None => {
+                client.config_set(&container, &xml).await?;
+                Ok(created("created", name, kind, &desired_norm))
+            }
+            Some(current) if fields::comparable(&current) == fields::comparable(&desired_norm) => {
+                Ok(created("unchanged", name, kind, &current))
+            }
+            Some(current) => {
+                if opt_bool(p, "overwrite", false) {
+                    client.config_edit(&entry_xpath, &xml).await?;
+                    Ok(created("replaced", name, kind, &desired_norm))
+                } else {
+                    Err(ActionError::Conflict {
+                        message: format!(
+                            "{} {name:?} exists in {} with different content ({}); set overwrite to replace it",
+                            obj.resource,
+                            where_text(b, p),
+                            diff_keys(
+                                &fields::comparable(&current),
+                                &fields::comparable(&desired_norm)
+                            )
+                        ),
+                    })
                 }
             }
-        }
-        "update" => {
+        },
+        ("update", Plan::Update { changes }) => {
             let current = existing.ok_or_else(missing)?;
-            let changes = fields::params_to_panos(kind, p);
             let merged = merge(kind, &current, &changes);
             let xml = kind.to_xml(&merged).map_err(fields::catalog_error)?;
-            client.config_edit(&entry_xpath, &xml).await?;
             let now = kind
                 .from_xml(&xml)
                 .map_err(|e| ActionError::decode(e.to_string()))?;
-            let status = if fields::comparable(&now) == fields::comparable(&current) {
-                "unchanged"
-            } else {
-                "updated"
-            };
-            Ok(created(status, name, kind, &now))
+            if fields::comparable(&now) == fields::comparable(&current) {
+                // Nothing to change: do not dirty the candidate configuration.
+                return Ok(created("unchanged", name, kind, &current));
+            }
+            client.config_edit(&entry_xpath, &xml).await?;
+            Ok(created("updated", name, kind, &now))
         }
-        other => Err(ActionError::unsupported(format!(
+        (other, _) => Err(ActionError::unsupported(format!(
             "{}.{other} is not an object operation",
             obj.resource
         ))),
     }
+}
+
+/// What an object operation will do, worked out before anything is sent.
+enum Plan {
+    Read,
+    Create { xml: String, desired_norm: Value },
+    Update { changes: Value },
+    Move(Where),
+}
+
+/// `where` + `destination_rule` as a move position.
+fn move_position(p: &Params) -> Result<Where, ActionError> {
+    let dest = opt_str(p, "destination_rule");
+    match (req_str(p, "where")?, dest) {
+        ("top", _) => Ok(Where::Top),
+        ("bottom", _) => Ok(Where::Bottom),
+        ("before", Some(d)) => Ok(Where::Before(d.to_string())),
+        ("after", Some(d)) => Ok(Where::After(d.to_string())),
+        (w @ ("before" | "after"), None) => Err(ActionError::invalid(
+            "destination_rule",
+            format!("is required when where is {w}"),
+        )),
+        (w, _) => Err(ActionError::invalid(
+            "where",
+            format!("{w:?} is not top, bottom, before or after"),
+        )),
+    }
+}
+
+/// Checks the fields of an update on their own (the merge with the current object happens
+/// after the read): a bad value or unknown field is refused before anything is sent. A
+/// required field or one-of choice left out at the top level is fine, the current object
+/// provides it.
+fn precheck_changes(kind: &ObjectKind, changes: &Value) -> Result<(), ActionError> {
+    use panops_panos::catalog::CatalogError as C;
+    match kind.to_xml(changes) {
+        Ok(_) => Ok(()),
+        Err(C::MissingField { field, .. }) if !field.contains('.') => Ok(()),
+        Err(C::OneOf { at, found, .. }) if at.is_empty() && found == "none" => Ok(()),
+        Err(e) => Err(fields::catalog_error(e)),
+    }
+}
+
+/// On a firewall, a vsys other than vsys1 must exist: `set` would otherwise create it on the
+/// fly and a read would quietly find nothing. One `@name` read, only when another vsys is named.
+async fn check_vsys(b: &PanosBackend, p: &Params) -> Result<(), ActionError> {
+    let Some(vsys) = opt_str(p, "vsys").filter(|v| !b.panorama && *v != "vsys1") else {
+        return Ok(());
+    };
+    let resp = b.client.config_get(&format!("{VSYS}/@name")).await?;
+    let known: Vec<String> = resp
+        .result()
+        .map(|r| {
+            r.find_all("entry")
+                .iter()
+                .filter_map(|e| e.attr("name").map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if known.iter().any(|k| k == vsys) {
+        return Ok(());
+    }
+    Err(ActionError::invalid(
+        "vsys",
+        format!(
+            "{vsys:?} does not exist on this firewall (it has: {})",
+            if known.is_empty() {
+                "vsys1".to_string()
+            } else {
+                known.join(", ")
+            }
+        ),
+    ))
 }
 
 fn created(status: &str, name: &str, kind: &ObjectKind, panos: &Value) -> Value {
@@ -347,6 +418,18 @@ async fn bulk_create(b: &PanosBackend, p: &Params) -> Result<Value, ActionError>
     let mut entries = Vec::with_capacity(objects.len());
     for (i, o) in objects.iter().enumerate() {
         let map = o.as_object().cloned().unwrap_or_default();
+        if let Some(n) = map.get("name").and_then(Value::as_str)
+            && n.chars().count() > obj.name_max
+        {
+            return Err(ActionError::invalid(
+                format!("objects[{i}].name"),
+                format!(
+                    "is {} characters, at most {} allowed",
+                    n.chars().count(),
+                    obj.name_max
+                ),
+            ));
+        }
         let xml = kind
             .to_xml(&fields::params_to_panos(kind, &map))
             .map_err(|e| match fields::catalog_error(e) {
@@ -358,6 +441,7 @@ async fn bulk_create(b: &PanosBackend, p: &Params) -> Result<Value, ActionError>
         entries.push(xml);
     }
     let chunks = chunk_entries(&entries, BULK_SET_MAX_BYTES);
+    check_vsys(b, p).await?;
     for chunk in &chunks {
         b.client.config_set(&container, chunk).await?;
     }
@@ -373,6 +457,7 @@ async fn bulk_delete(b: &PanosBackend, p: &Params) -> Result<Value, ActionError>
         return Err(ActionError::invalid("names", "must hold at least one name"));
     }
     let xpaths = xpath::chunked_entries_or(&container, &names, BULK_DELETE_MAX_XPATH)?;
+    check_vsys(b, p).await?;
     for xp in &xpaths {
         b.client.config_delete(xp).await?;
     }
@@ -381,28 +466,35 @@ async fn bulk_delete(b: &PanosBackend, p: &Params) -> Result<Value, ActionError>
 
 async fn application_list(b: &PanosBackend, p: &Params) -> Result<Value, ActionError> {
     let kind = kind_of("application")?;
+    check_vsys(b, p).await?;
     let loc = location(b, p);
-    let mut apps = read_entries(&b.client, kind, &format!("{}/application", loc.prefix()?)).await?;
-    if opt_bool(p, "predefined", false) {
-        apps.extend(read_entries(&b.client, kind, "/config/predefined/application").await?);
+    // The location's own applications, then shared ones (visible everywhere), then the
+    // predefined ones the content update ships, each labelled with where it is defined.
+    let mut sources = vec![(format!("{}/application", loc.prefix()?), where_text(b, p))];
+    if loc != Location::Shared {
+        sources.push(("/config/shared/application".to_string(), "shared".into()));
     }
-    let items: Vec<Value> = apps
-        .iter()
-        .map(|a| {
+    if opt_bool(p, "predefined", false) {
+        sources.push((PREDEFINED_APPLICATIONS.to_string(), "predefined".into()));
+    }
+    let mut items = Vec::new();
+    for (xp, label) in &sources {
+        for a in read_entries(&b.client, kind, xp).await? {
             let ports = a
                 .pointer("/default/port")
                 .cloned()
                 .unwrap_or_else(|| json!([]));
-            json!({
+            items.push(json!({
                 "name": a.get("name"),
                 "category": a.get("category"),
                 "subcategory": a.get("subcategory"),
                 "technology": a.get("technology"),
                 "risk": a.get("risk"),
                 "default_ports": ports,
-            })
-        })
-        .collect();
+                "location": label,
+            }));
+        }
+    }
     Ok(json!({"count": items.len(), "items": items}))
 }
 
@@ -462,6 +554,7 @@ async fn device_list(b: &PanosBackend, connected_only: bool) -> Result<Value, Ac
                 "serial": serial,
                 "hostname": text(d, "hostname"),
                 "model": text(d, "model"),
+                "version": text(d, "sw-version"),
                 "sw_version": text(d, "sw-version"),
                 "ip_address": text(d, "ip-address"),
                 "connected": connected,
@@ -888,6 +981,10 @@ async fn system_info(b: &PanosBackend, p: &Params) -> Result<Value, ActionError>
             );
         }
     }
+    // The name the issue and the device list use; sw_version stays for PAN-OS users.
+    if let Some(v) = out.get("sw_version").cloned() {
+        out.insert("version".into(), v);
+    }
     Ok(Value::Object(out))
 }
 
@@ -982,20 +1079,30 @@ async fn commit(b: &PanosBackend, p: &Params) -> Result<Value, ActionError> {
 async fn push(b: &PanosBackend, p: &Params) -> Result<Value, ActionError> {
     let devices = str_list(p, "devices");
     let description = opt_str(p, "description").map(str::to_string);
-    let mut push = match (opt_str(p, "device_group"), opt_str(p, "template")) {
-        (Some(dg), None) => CommitAll::device_group(dg),
-        (None, Some(t)) => CommitAll::template(t),
-        (Some(_), Some(_)) => {
-            return Err(ActionError::invalid(
-                "template",
-                "give either device_group or template, not both",
-            ));
-        }
-        (None, None) => {
+    let given: Vec<(&str, &str)> = ["device_group", "template", "template_stack"]
+        .into_iter()
+        .filter_map(|k| opt_str(p, k).map(|v| (k, v)))
+        .collect();
+    let mut push = match given.as_slice() {
+        [("device_group", dg)] => CommitAll::device_group(*dg),
+        [("template", t)] => CommitAll::template(*t),
+        [("template_stack", t)] => CommitAll::template_stack(*t),
+        [] => {
             return Err(ActionError::invalid(
                 "device_group",
-                "is required on Panorama (or give template)",
+                "is required on Panorama (or give template or template_stack)",
             ));
+        }
+        [(first, _), (second, _), ..] => {
+            return Err(ActionError::invalid(
+                *second,
+                format!(
+                    "give one of device_group, template or template_stack, not both {first} and {second}"
+                ),
+            ));
+        }
+        [(other, _)] => {
+            return Err(ActionError::invalid(*other, "is not a push scope"));
         }
     };
     match &mut push {

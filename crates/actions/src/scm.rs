@@ -35,6 +35,7 @@ pub(crate) async fn execute(
     }
     match (spec.resource.as_str(), op) {
         ("application", "list") => {
+            let location = format!("folder {}", folder(b, p));
             let items: Vec<Value> = b
                 .client
                 .list_all("application", json!({"folder": folder(b, p)}))
@@ -48,6 +49,7 @@ pub(crate) async fn execute(
                         "technology": a.get("technology"),
                         "risk": a.get("risk"),
                         "default_ports": a.pointer("/default/port").cloned().unwrap_or_else(|| json!([])),
+                        "location": location,
                     })
                 })
                 .collect();
@@ -99,7 +101,8 @@ fn job_id(p: &Params) -> Result<String, ActionError> {
     }
 }
 
-fn job_json(s: &JobStatus) -> Value {
+/// The stable JSON shape of an SCM job (the PAN-OS one's names, where SCM has them).
+pub(crate) fn job_json(s: &JobStatus) -> Value {
     json!({
         "job_id": s.id,
         "status": s.status,
@@ -197,6 +200,16 @@ async fn object_action(
         return Ok(json!({"count": items.len(), "items": items}));
     }
     let name = req_str(p, "name")?;
+    if op == "move" {
+        // Checked before the first request, as on PAN-OS.
+        let place = req_str(p, "where")?;
+        if matches!(place, "before" | "after") && opt_str(p, "destination_rule").is_none() {
+            return Err(ActionError::invalid(
+                "destination_rule",
+                format!("is required when where is {place}"),
+            ));
+        }
+    }
     let existing = find(b, obj, resource, p, name).await?;
     let missing = || {
         ActionError::not_found(format!(

@@ -107,6 +107,27 @@ impl Workflow {
         }
     }
 
+    /// Checks every step before anything runs: the action exists, its parameters are known
+    /// and those without `${steps...}` references have the right types. A typo in step 7
+    /// is then found before steps 0 to 6 change anything. The error's field is
+    /// `steps[N]` or `steps[N].PARAMETER`.
+    pub fn check(&self) -> Result<(), ActionError> {
+        for (i, step) in self.steps.iter().enumerate() {
+            let spec = catalog::find(&step.action.resource, &step.action.operation)
+                .map_err(|e| ActionError::invalid(format!("steps[{i}]"), e.to_string()))?;
+            catalog::validate_with(spec, &step.action.parameters, &has_reference).map_err(|e| {
+                match e {
+                    ActionError::InvalidParameter { field, message } => ActionError::invalid(
+                        format!("steps[{i}].{field}"),
+                        format!("{}: {message}", spec.qualified()),
+                    ),
+                    other => other,
+                }
+            })?;
+        }
+        Ok(())
+    }
+
     /// Every profile the workflow names (the default one included), sorted, without duplicates.
     pub fn profiles(&self) -> Vec<Option<String>> {
         let mut out: Vec<Option<String>> = self
@@ -255,6 +276,16 @@ async fn run_step(
         .execute(&step.action.resource, &step.action.operation, &params)
         .await
         .map(StepOutcome::Done)
+}
+
+/// True when `value` holds a `${...}` reference anywhere.
+fn has_reference(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains("${"),
+        Value::Array(items) => items.iter().any(has_reference),
+        Value::Object(m) => m.values().any(has_reference),
+        _ => false,
+    }
 }
 
 /// Replaces `${steps.N.result...}` references in every string of `value`.
@@ -431,5 +462,34 @@ mod tests {
         assert_eq!(wf.profiles(), vec![Some("s".to_string())]);
         let e = Workflow::parse(r#"[{"operation":"list"}]"#).unwrap_err();
         assert_eq!(e.field(), Some("steps[0]"));
+    }
+
+    #[test]
+    fn check_finds_bad_steps_before_running() {
+        let wf = |v: Value| Workflow::from_value(v).unwrap().check();
+        assert!(
+            wf(json!([
+                {"resource": "device", "operation": "listConnected"},
+                {"resource": "userTag", "operation": "register",
+                 "parameters": {"user": "u", "tags": ["t"], "target": "${steps.0.result.serials.0}", "timeout": "${steps.0.result.count}"}}
+            ]))
+            .is_ok()
+        );
+        let e = wf(json!([
+            {"resource": "tag", "operation": "list"},
+            {"resource": "adress", "operation": "create"}
+        ]))
+        .unwrap_err();
+        assert_eq!(e.field(), Some("steps[1]"));
+        assert!(e.message().contains("adress.create"), "{e}");
+        let e = wf(json!([{"resource": "address", "operation": "create", "parameters": {"name": "a", "ipnetmask": "x"}}])).unwrap_err();
+        assert_eq!(e.field(), Some("steps[0].ipnetmask"));
+        let e = wf(json!([{"resource": "userTag", "operation": "register", "parameters": {"user": "u", "tags": ["t"], "timeout": "soon"}}])).unwrap_err();
+        assert_eq!(e.field(), Some("steps[0].timeout"));
+        let e = wf(
+            json!([{"resource": "userTag", "operation": "register", "parameters": {"user": "u"}}]),
+        )
+        .unwrap_err();
+        assert_eq!(e.field(), Some("steps[0].tags"));
     }
 }

@@ -240,7 +240,16 @@ async fn objects_crud_on_a_firewall() {
     .await;
     ok(&b, "urlCategory", "delete", json!({"name": "bad-sites"})).await;
 
-    // security rules with move
+    // security rules with move (after whatever rules the factory configuration ships)
+    let factory = names(&ok(&b, "securityRule", "list", json!({})).await);
+    let with_factory = |before: &[&str], after: &[&str]| -> Vec<String> {
+        before
+            .iter()
+            .map(|s| s.to_string())
+            .chain(factory.iter().cloned())
+            .chain(after.iter().map(|s| s.to_string()))
+            .collect()
+    };
     for name in ["r-a", "r-b", "r-c"] {
         ok(&b, "securityRule", "create", json!({
             "name": name, "from": ["any"], "to": ["any"], "source": ["any"], "destination": ["h1"],
@@ -258,7 +267,7 @@ async fn objects_crud_on_a_firewall() {
     .await;
     assert_eq!(
         names(&ok(&b, "securityRule", "list", json!({})).await),
-        vec!["r-c", "r-a", "r-b"]
+        with_factory(&["r-c"], &["r-a", "r-b"])
     );
     ok(
         &b,
@@ -269,7 +278,7 @@ async fn objects_crud_on_a_firewall() {
     .await;
     assert_eq!(
         names(&ok(&b, "securityRule", "list", json!({})).await),
-        vec!["r-a", "r-b", "r-c"]
+        with_factory(&[], &["r-a", "r-b", "r-c"])
     );
     let e = err(
         &b,
@@ -306,11 +315,23 @@ async fn objects_crud_on_a_firewall() {
     assert_eq!(j["status"], "FIN");
     let j = ok(&b, "job", "wait", json!({"id": id.to_string()})).await;
     assert_eq!(j["result"], "OK");
+    // Without waiting: a change first, so that there is something to commit.
+    ok(&b, "tag", "create", json!({"name": "pending-change"})).await;
     let c = ok(&b, "config", "commit", json!({"wait": false})).await;
-    assert!(
-        c["outcome"] == "no_changes" || c["outcome"] == "enqueued",
-        "{c}"
+    assert_eq!(c["outcome"], "enqueued", "{c}");
+    let id = c["job_id"].as_u64().expect("a job id");
+    assert_eq!(
+        c.as_object().unwrap().len(),
+        2,
+        "only job_id and outcome: {c}"
     );
+    let j = ok(&b, "job", "wait", json!({"id": id})).await;
+    assert_eq!(j["result"], "OK", "{j}");
+    assert_eq!(j["type"], "Commit");
+    // Nothing left: no job at all.
+    let c = ok(&b, "config", "commit", json!({"wait": false})).await;
+    assert_eq!(c["outcome"], "no_changes", "{c}");
+    assert!(c["job_id"].is_null());
     let e = err(&b, "config", "push", json!({"device_group": "x"})).await;
     assert_eq!(e["code"], "unsupported");
     let e = err(&b, "device", "list", json!({})).await;
@@ -532,5 +553,326 @@ async fn validation_errors_name_the_field_and_send_nothing() {
         .filter(|r| matches!(r.action.as_str(), "set" | "edit" | "delete" | "move"))
         .count();
     assert_eq!(writes, 0, "invalid input must not reach the device");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn dynamic_user_group_filter_built_from_tags() {
+    let sim = start(SimConfig::firewall()).await;
+    let b = Backends::with_default(backend(&sim).await);
+    let dug_xml = |name: &str| {
+        sim.handle()
+            .config_xml(
+                None,
+                false,
+                &format!("/config/devices/entry/vsys/entry[@name='vsys1']/dynamic-user-group/entry[@name='{name}']/filter"),
+            )
+            .unwrap_or_default()
+    };
+    let c = ok(
+        &b,
+        "dynamicUserGroup",
+        "create",
+        json!({"name": "risky", "tags": ["ioc-2026-0142", "risky user"], "description": "d"}),
+    )
+    .await;
+    assert_eq!(c["status"], "created", "{c}");
+    assert_eq!(c["object"]["filter"], "'ioc-2026-0142' or 'risky user'");
+    assert!(
+        dug_xml("risky").contains("'ioc-2026-0142' or 'risky user'"),
+        "{}",
+        dug_xml("risky")
+    );
+    // The same tags again: the filter is identical, so the group is unchanged.
+    let again = ok(
+        &b,
+        "dynamicUserGroup",
+        "create",
+        json!({"name": "risky", "tags": ["ioc-2026-0142", "risky user"], "description": "d"}),
+    )
+    .await;
+    assert_eq!(again["status"], "unchanged");
+    ok(
+        &b,
+        "dynamicUserGroup",
+        "create",
+        json!({"name": "both", "tags": ["a", "b"], "match": "all"}),
+    )
+    .await;
+    assert!(
+        dug_xml("both").contains("'a' and 'b'"),
+        "{}",
+        dug_xml("both")
+    );
+    // Update rebuilds the filter from new tags; a raw filter is still accepted.
+    let u = ok(
+        &b,
+        "dynamicUserGroup",
+        "update",
+        json!({"name": "both", "tags": "c"}),
+    )
+    .await;
+    assert_eq!(u["object"]["filter"], "'c'");
+    ok(
+        &b,
+        "dynamicUserGroup",
+        "create",
+        json!({"name": "raw", "filter": "'x' and not 'y'"}),
+    )
+    .await;
+    assert_eq!(
+        ok(&b, "dynamicUserGroup", "get", json!({"name": "raw"})).await["filter"],
+        "'x' and not 'y'"
+    );
+    // Tagging a user puts it in the group the tags describe.
+    ok(
+        &b,
+        "userTag",
+        "register",
+        json!({"user": "corp\\eve", "tags": ["risky user"]}),
+    )
+    .await;
+    ok(&b, "config", "commit", json!({})).await;
+    let members = client(&sim)
+        .op("<show><object><dynamic-user-group><name>risky</name></dynamic-user-group></object></show>")
+        .await
+        .map(|r| r.xml().to_string())
+        .unwrap_or_default();
+    assert!(members.contains("corp\\eve"), "{members}");
+
+    // Exactly one of tags and filter, checked before anything is sent.
+    sim.handle().clear_requests();
+    for (params, field) in [
+        (json!({"name": "g", "tags": ["a"], "filter": "'a'"}), "tags"),
+        (json!({"name": "g"}), "filter"),
+        (json!({"name": "g", "tags": []}), "tags"),
+        (
+            json!({"name": "g", "filter": "'a'", "match": "any"}),
+            "match",
+        ),
+        (
+            json!({"name": "g", "tags": ["a"], "match": "some"}),
+            "match",
+        ),
+    ] {
+        let e = err(&b, "dynamicUserGroup", "create", params.clone()).await;
+        assert_eq!(e["code"], "invalid_parameter", "{params}: {e}");
+        assert_eq!(e["field"], field, "{params}: {e}");
+    }
+    assert!(sim.handle().requests().is_empty(), "nothing sent");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn device_refusals_vsys_and_session_clear_by_filter() {
+    let sim = start(SimConfig::firewall()).await;
+    let b = Backends::with_default(backend(&sim).await);
+
+    // A delete the device refuses (the address is used by a group): its own message.
+    ok(
+        &b,
+        "address",
+        "create",
+        json!({"name": "h1", "ip_netmask": "10.1.1.1"}),
+    )
+    .await;
+    ok(
+        &b,
+        "addressGroup",
+        "create",
+        json!({"name": "g1", "static": ["h1"]}),
+    )
+    .await;
+    let e = err(&b, "address", "delete", json!({"name": "h1"})).await;
+    assert_eq!(e["code"], "device_error", "{e}");
+    let message = e["message"].as_str().unwrap();
+    let device_said = sim
+        .handle()
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.action == "delete")
+        .map(|r| r.status)
+        .unwrap();
+    assert_eq!(device_said, 200, "PAN-OS refuses inside a 200 answer");
+    assert!(
+        message.contains("h1") && message.to_lowercase().contains("reference"),
+        "the device's message: {e}"
+    );
+    // Word for word what the device answers to the same request.
+    let raw = client(&sim)
+        .config_delete(
+            "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']/address/entry[@name='h1']",
+        )
+        .await
+        .unwrap_err();
+    let panops_client::Error::Api(api) = raw else {
+        panic!("expected an API error, got {raw}");
+    };
+    assert!(!api.messages.is_empty());
+    for line in &api.messages {
+        assert!(
+            message.contains(line.as_str()),
+            "{line:?} missing from {message:?}"
+        );
+    }
+    assert!(ok(&b, "address", "get", json!({"name": "h1"})).await["name"] == "h1");
+
+    // The simulated firewall is single-vsys: vsys1 by name works, another vsys is refused
+    // with a clear error instead of being created by a set.
+    let multi = ok(&b, "systemInfo", "get", json!({})).await;
+    assert_eq!(multi["multi_vsys"], "off");
+    assert_eq!(
+        names(&ok(&b, "address", "list", json!({"vsys": "vsys1"})).await),
+        vec!["h1"]
+    );
+    for (r, o, params) in [
+        ("address", "list", json!({"vsys": "vsys2"})),
+        (
+            "address",
+            "create",
+            json!({"vsys": "vsys2", "name": "x", "ip_netmask": "10.0.0.1"}),
+        ),
+        ("application", "list", json!({"vsys": "vsys2"})),
+        (
+            "address",
+            "bulkDelete",
+            json!({"vsys": "vsys2", "names": ["h1"]}),
+        ),
+    ] {
+        let e = err(&b, r, o, params).await;
+        assert_eq!(e["code"], "invalid_parameter", "{r}.{o}: {e}");
+        assert_eq!(e["field"], "vsys");
+        assert!(
+            e["message"].as_str().unwrap().contains("vsys1"),
+            "names what exists: {e}"
+        );
+    }
+    assert!(
+        sim.handle()
+            .config_xml(
+                None,
+                false,
+                "/config/devices/entry/vsys/entry[@name='vsys2']"
+            )
+            .is_none(),
+        "no vsys2 was created"
+    );
+
+    // session.clear with a filter clears exactly the matching sessions.
+    let all = ok(&b, "session", "list", json!({})).await;
+    let first = all["items"][0].clone();
+    let src = first["source"].as_str().unwrap().to_string();
+    let matching: Vec<u64> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["source"] == src.as_str())
+        .filter_map(|s| s["id"].as_u64())
+        .collect();
+    let others: Vec<u64> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["source"] != src.as_str())
+        .filter_map(|s| s["id"].as_u64())
+        .collect();
+    assert!(!matching.is_empty());
+    let c = ok(&b, "session", "clear", json!({"source": src})).await;
+    assert_eq!(c["status"], "cleared");
+    let sent = sim
+        .handle()
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.cmd.starts_with("<clear><session>"))
+        .unwrap()
+        .cmd;
+    assert!(
+        sent.contains(&format!("<filter><source>{src}</source></filter>")),
+        "{sent}"
+    );
+    let after: Vec<u64> = ok(&b, "session", "list", json!({})).await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["id"].as_u64())
+        .collect();
+    for id in &matching {
+        assert!(!after.contains(id), "session {id} from {src} was cleared");
+    }
+    assert!(
+        others.iter().any(|id| after.contains(id)),
+        "sessions from other sources were kept"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn application_list_reads_local_shared_and_predefined_applications() {
+    let sim = start(SimConfig::firewall()).await;
+    let b = Backends::with_default(backend(&sim).await);
+    let app = |name: &str, port: &str| {
+        format!(
+            "<entry name=\"{name}\"><category>business-systems</category><subcategory>database</subcategory><technology>client-server</technology><risk>2</risk><default><port><member>{port}</member></port></default></entry>"
+        )
+    };
+    let fw = client(&sim);
+    fw.config_set(
+        "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']/application",
+        &app("local-app", "tcp/9000"),
+    )
+    .await
+    .unwrap();
+    fw.config_set("/config/shared/application", &app("shared-app", "udp/9001"))
+        .await
+        .unwrap();
+    let find = |list: &serde_json::Value, name: &str| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .cloned()
+    };
+    let custom = ok(&b, "application", "list", json!({})).await;
+    assert_eq!(custom["count"], 2, "{custom}");
+    let local = find(&custom, "local-app").unwrap();
+    assert_eq!(local["default_ports"], json!(["tcp/9000"]));
+    assert_eq!(local["location"], "vsys vsys1");
+    assert_eq!(local["risk"], 2);
+    let shared = find(&custom, "shared-app").unwrap();
+    assert_eq!(shared["location"], "shared");
+    assert_eq!(shared["default_ports"], json!(["udp/9001"]));
+    assert!(
+        find(&custom, "web-browsing").is_none(),
+        "predefined only on request"
+    );
+
+    let all = ok(&b, "application", "list", json!({"predefined": true})).await;
+    assert!(all["count"].as_u64().unwrap() >= 30, "{}", all["count"]);
+    let web = find(&all, "web-browsing").expect("web-browsing is predefined");
+    assert_eq!(web["location"], "predefined");
+    assert_eq!(web["default_ports"], json!(["tcp/80"]));
+    assert_eq!(web["category"], "general-internet");
+    let dns = find(&all, "dns").unwrap();
+    assert_eq!(dns["default_ports"], json!(["tcp/53", "udp/53"]));
+    let ssl = find(&all, "ssl").unwrap();
+    assert_eq!(ssl["default_ports"], json!(["tcp/443"]));
+    assert!(find(&all, "local-app").is_some() && find(&all, "shared-app").is_some());
+    // One read per source: local, shared, predefined.
+    sim.handle().clear_requests();
+    ok(&b, "application", "list", json!({"predefined": true})).await;
+    let reads: Vec<String> = sim
+        .handle()
+        .requests()
+        .into_iter()
+        .map(|r| r.xpath)
+        .collect();
+    assert_eq!(reads.len(), 3, "{reads:?}");
+    assert!(
+        reads[2].ends_with("/config/predefined/application"),
+        "{reads:?}"
+    );
     sim.shutdown().await;
 }

@@ -493,3 +493,460 @@ async fn every_object_resource_in_a_device_group_and_shared() {
     assert_eq!(apps["items"][0]["risk"], 3);
     sim.shutdown().await;
 }
+
+fn deny_rule(name: &str, extra: serde_json::Value) -> serde_json::Value {
+    let mut rule = json!({
+        "name": name, "from": ["any"], "to": ["any"], "source": ["any"],
+        "destination": ["any"], "source_user": ["any"], "application": ["any"],
+        "service": ["any"], "category": ["any"], "action": "deny"
+    });
+    if let (Some(r), Some(e)) = (rule.as_object_mut(), extra.as_object()) {
+        r.extend(e.clone());
+    }
+    rule
+}
+
+#[tokio::test]
+async fn security_rules_get_update_move_and_shared_rulebases() {
+    let sim = start(SimConfig::panorama(1)).await;
+    let b = Backends::with_default(backend(&sim).await);
+    ok(&b, "deviceGroup", "create", json!({"name": DG})).await;
+    let dg = json!({"device_group": DG});
+    for name in ["a", "b", "c", "d"] {
+        ok(&b, "securityRule", "create", deny_rule(name, dg.clone())).await;
+    }
+    let order = |b: &Backends, params: serde_json::Value| {
+        let b = b.clone();
+        async move { names(&ok(&b, "securityRule", "list", params).await) }
+    };
+    assert_eq!(order(&b, dg.clone()).await, vec!["a", "b", "c", "d"]);
+    let mv = |name: &str, place: &str, dest: Option<&str>| json!({"device_group": DG, "name": name, "where": place, "destination_rule": dest});
+    let m = ok(&b, "securityRule", "move", mv("a", "bottom", None)).await;
+    assert_eq!(m["status"], "moved");
+    assert_eq!(order(&b, dg.clone()).await, vec!["b", "c", "d", "a"]);
+    ok(&b, "securityRule", "move", mv("d", "before", Some("b"))).await;
+    assert_eq!(order(&b, dg.clone()).await, vec!["d", "b", "c", "a"]);
+    let m = ok(&b, "securityRule", "move", mv("d", "after", Some("c"))).await;
+    assert_eq!(m["destination_rule"], "c");
+    assert_eq!(order(&b, dg.clone()).await, vec!["b", "c", "d", "a"]);
+    // The device's own order, not only the action's view of it.
+    let xml = sim
+        .handle()
+        .config_xml(
+            None,
+            false,
+            &format!(
+                "/config/devices/entry/device-group/entry[@name='{DG}']/pre-rulebase/security/rules"
+            ),
+        )
+        .unwrap();
+    let at = |n: &str| xml.find(&format!("name=\"{n}\"")).unwrap();
+    assert!(
+        at("b") < at("c") && at("c") < at("d") && at("d") < at("a"),
+        "{xml}"
+    );
+    let e = err(&b, "securityRule", "move", mv("nope", "top", None)).await;
+    assert_eq!(e["code"], "not_found");
+
+    // A successful get, then an update that keeps the other fields.
+    let got = ok(
+        &b,
+        "securityRule",
+        "get",
+        json!({"device_group": DG, "name": "c"}),
+    )
+    .await;
+    assert_eq!(got["name"], "c");
+    assert_eq!(got["action"], "deny");
+    assert_eq!(got["source_user"], json!(["any"]));
+    assert_eq!(got["from"], json!(["any"]));
+    let u = ok(
+        &b,
+        "securityRule",
+        "update",
+        json!({"device_group": DG, "name": "c", "disabled": true, "description": "paused", "destination": ["10.0.0.0/8"]}),
+    )
+    .await;
+    assert_eq!(u["status"], "updated", "{u}");
+    let got = ok(
+        &b,
+        "securityRule",
+        "get",
+        json!({"device_group": DG, "name": "c"}),
+    )
+    .await;
+    assert_eq!(got["disabled"], true);
+    assert_eq!(got["description"], "paused");
+    assert_eq!(got["destination"], json!(["10.0.0.0/8"]));
+    assert_eq!(got["action"], "deny", "kept: {got}");
+    let again = ok(
+        &b,
+        "securityRule",
+        "update",
+        json!({"device_group": DG, "name": "c", "disabled": true}),
+    )
+    .await;
+    assert_eq!(again["status"], "unchanged");
+
+    // Shared pre- and post-rulebases: no device_group.
+    ok(
+        &b,
+        "securityRule",
+        "create",
+        deny_rule("shared-pre", json!({})),
+    )
+    .await;
+    ok(
+        &b,
+        "securityRule",
+        "create",
+        deny_rule("shared-post-1", json!({"rulebase": "post"})),
+    )
+    .await;
+    ok(
+        &b,
+        "securityRule",
+        "create",
+        deny_rule("shared-post-2", json!({"rulebase": "post"})),
+    )
+    .await;
+    assert_eq!(order(&b, json!({})).await, vec!["shared-pre"]);
+    ok(
+        &b,
+        "securityRule",
+        "move",
+        json!({"rulebase": "post", "name": "shared-post-2", "where": "top"}),
+    )
+    .await;
+    assert_eq!(
+        order(&b, json!({"rulebase": "post"})).await,
+        vec!["shared-post-2", "shared-post-1"]
+    );
+    for (rulebase, name) in [
+        ("pre-rulebase", "shared-pre"),
+        ("post-rulebase", "shared-post-1"),
+    ] {
+        assert!(
+            sim.handle()
+                .config_xml(
+                    None,
+                    false,
+                    &format!("/config/shared/{rulebase}/security/rules/entry[@name='{name}']")
+                )
+                .is_some(),
+            "{name} in shared {rulebase}"
+        );
+    }
+    let got = ok(
+        &b,
+        "securityRule",
+        "get",
+        json!({"rulebase": "post", "name": "shared-post-1"}),
+    )
+    .await;
+    assert_eq!(got["action"], "deny");
+    assert_eq!(
+        err(&b, "securityRule", "get", json!({"name": "shared-post-1"})).await["code"],
+        "not_found",
+        "not in the shared pre-rulebase"
+    );
+    assert_eq!(
+        order(&b, dg).await.len(),
+        4,
+        "the device group is untouched"
+    );
+    ok(
+        &b,
+        "securityRule",
+        "delete",
+        json!({"rulebase": "post", "name": "shared-post-1"}),
+    )
+    .await;
+    assert_eq!(
+        order(&b, json!({"rulebase": "post"})).await,
+        vec!["shared-post-2"]
+    );
+    sim.shutdown().await;
+}
+
+/// Panorama with a committed device group holding every firewall, and a template in a stack
+/// holding the first one.
+async fn panorama_with_scopes(firewalls: usize) -> (panops_sim::RunningSim, Backends) {
+    let sim = start(SimConfig::panorama(firewalls)).await;
+    let b = Backends::with_default(backend(&sim).await);
+    let serials = sim.serials();
+    ok(
+        &b,
+        "deviceGroup",
+        "create",
+        json!({"name": DG, "devices": serials}),
+    )
+    .await;
+    let pano = client(&sim);
+    let tpl_root = "/config/devices/entry[@name='localhost.localdomain']";
+    pano.config_set(
+        &format!("{tpl_root}/template"),
+        "<entry name=\"branch-tpl\"><config><devices><entry name=\"localhost.localdomain\"><deviceconfig><system><timezone>Europe/Paris</timezone></system></deviceconfig></entry></devices></config></entry>",
+    )
+    .await
+    .unwrap();
+    pano.config_set(
+        &format!("{tpl_root}/template-stack"),
+        &format!(
+            "<entry name=\"branch-stack\"><templates><member>branch-tpl</member></templates><devices><entry name=\"{}\"/></devices></entry>",
+            serials[0]
+        ),
+    )
+    .await
+    .unwrap();
+    ok(
+        &b,
+        "address",
+        "create",
+        json!({"device_group": DG, "name": "ioc", "ip_netmask": "192.0.2.1"}),
+    )
+    .await;
+    ok(&b, "config", "commit", json!({})).await;
+    (sim, b)
+}
+
+fn device_serials(job: &serde_json::Value) -> Vec<String> {
+    job["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["serial"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn push_scopes_device_filter_wait_and_failures() {
+    let (sim, b) = panorama_with_scopes(2).await;
+    let serials = sim.serials();
+
+    // wait (the default): the finished job with one entry per firewall.
+    let done = ok(
+        &b,
+        "config",
+        "push",
+        json!({"device_group": DG, "description": "all"}),
+    )
+    .await;
+    assert_eq!(done["outcome"], "done", "{done}");
+    assert_eq!(done["result"], "OK");
+    assert_eq!(done["status"], "FIN");
+    assert_eq!(done["type"], "CommitAll");
+    assert_eq!(device_serials(&done), serials);
+    assert!(
+        done["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["result"] == "OK")
+    );
+    assert!(
+        sim.handle()
+            .config_xml(
+                Some(&serials[1]),
+                true,
+                "/config/devices/entry/vsys/entry[@name='vsys1']/address/entry[@name='ioc']"
+            )
+            .is_some(),
+        "the pushed object reached the second firewall"
+    );
+
+    // The devices filter limits the push to the serials given.
+    let one = ok(
+        &b,
+        "config",
+        "push",
+        json!({"device_group": DG, "devices": [serials[1]]}),
+    )
+    .await;
+    assert_eq!(device_serials(&one), vec![serials[1].clone()]);
+    let cmd = sim
+        .handle()
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.cmd.contains("<commit-all>"))
+        .unwrap()
+        .cmd;
+    assert!(
+        cmd.contains(&serials[1]) && !cmd.contains(&serials[0]),
+        "{cmd}"
+    );
+
+    // A template push goes to the firewalls of the stacks holding the template.
+    let t = ok(&b, "config", "push", json!({"template": "branch-tpl"})).await;
+    assert_eq!(t["result"], "OK", "{t}");
+    assert_eq!(device_serials(&t), vec![serials[0].clone()]);
+    let tz = sim
+        .handle()
+        .config_xml(
+            Some(&serials[0]),
+            true,
+            "/config/devices/entry/deviceconfig/system/timezone",
+        )
+        .unwrap_or_default();
+    assert!(
+        tz.contains("Europe/Paris"),
+        "template value on the firewall: {tz}"
+    );
+    let s = ok(
+        &b,
+        "config",
+        "push",
+        json!({"template_stack": "branch-stack"}),
+    )
+    .await;
+    assert_eq!(device_serials(&s), vec![serials[0].clone()]);
+
+    // Both scopes: refused before anything is sent.
+    sim.handle().clear_requests();
+    let e = err(
+        &b,
+        "config",
+        "push",
+        json!({"device_group": DG, "template": "branch-tpl"}),
+    )
+    .await;
+    assert_eq!(e["code"], "invalid_parameter");
+    assert_eq!(e["field"], "template");
+    assert!(sim.handle().requests().is_empty(), "nothing sent");
+
+    // A push job that fails: job_failed with the failing firewall's own details.
+    sim.handle().fail_next_jobs(1);
+    let e = err(&b, "config", "push", json!({"device_group": DG})).await;
+    assert_eq!(e["code"], "job_failed", "{e}");
+    assert!(e["job_id"].as_str().is_some_and(|id| !id.is_empty()), "{e}");
+    let failed: Vec<&serde_json::Value> = e["job"]["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["result"] == "FAIL")
+        .collect();
+    assert_eq!(failed.len(), 1, "{e}");
+    let details = failed[0]["details"].to_string();
+    assert!(details.contains("simulated failure"), "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains(failed[0]["serial"].as_str().unwrap()),
+        "the message names the firewall: {e}"
+    );
+    assert_eq!(e["job"]["result"], "FAIL");
+
+    // A disconnected firewall fails the push with the device's reason.
+    sim.handle().set_connected(&serials[1], false).unwrap();
+    let e = err(&b, "config", "push", json!({"device_group": DG})).await;
+    assert_eq!(e["code"], "job_failed");
+    assert!(
+        e["message"].as_str().unwrap().contains("not connected"),
+        "{e}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn device_list_connected_and_disconnected_firewalls() {
+    let sim = start(SimConfig::panorama(2)).await;
+    let b = Backends::with_default(backend(&sim).await);
+    let serials = sim.serials();
+    let all = ok(&b, "device", "list", json!({})).await;
+    for (i, item) in all["items"].as_array().unwrap().iter().enumerate() {
+        let info = ok(&b, "systemInfo", "get", json!({"target": serials[i]})).await;
+        assert_eq!(item["serial"], serials[i].as_str());
+        assert!(
+            item["hostname"].as_str().is_some_and(|h| !h.is_empty()),
+            "{item}"
+        );
+        assert_eq!(item["hostname"], info["hostname"], "{item} vs {info}");
+        assert!(
+            item["version"].as_str().is_some_and(|v| v.contains('.')),
+            "{item}"
+        );
+        assert_eq!(item["version"], info["sw_version"]);
+        assert_eq!(item["version"], item["sw_version"]);
+        assert_eq!(info["version"], info["sw_version"]);
+        assert_eq!(item["connected"], true);
+    }
+    sim.handle().set_connected(&serials[1], false).unwrap();
+    let connected = ok(&b, "device", "listConnected", json!({})).await;
+    assert_eq!(connected["serials"], json!([serials[0]]), "{connected}");
+    let all = ok(&b, "device", "list", json!({})).await;
+    assert_eq!(all["serials"], json!(serials));
+    assert_eq!(all["items"][1]["connected"], false, "{all}");
+    assert_eq!(all["items"][0]["connected"], true);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn device_refusals_and_job_timeouts() {
+    let sim = start(SimConfig::panorama(1)).await;
+    let b = Backends::with_default(backend(&sim).await);
+    // Pushing a device group Panorama has not committed: the device's own words (its code
+    // 13, "object not found", makes it not_found).
+    ok(&b, "deviceGroup", "create", json!({"name": "uncommitted"})).await;
+    let e = err(&b, "config", "push", json!({"device_group": "uncommitted"})).await;
+    assert_eq!(e["code"], "not_found", "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains(
+            "Device group uncommitted does not exist in the running configuration of Panorama"
+        ),
+        "{e}"
+    );
+    assert!(e.get("field").is_none());
+
+    // A job that outlives the wait: timeout with the job id and its last state.
+    sim.handle()
+        .set_job_duration(std::time::Duration::from_secs(3600));
+    let e = err(&b, "config", "commit", json!({"timeout_secs": 0})).await;
+    assert_eq!(e["code"], "timeout", "{e}");
+    let id = e["job_id"].as_str().unwrap().to_string();
+    let job = ok(&b, "job", "get", json!({"id": id})).await;
+    assert_ne!(job["status"], "FIN", "{job}");
+    assert_eq!(job["result"], "PEND");
+    let e = err(&b, "job", "wait", json!({"id": id, "timeout_secs": 0})).await;
+    assert_eq!(e["code"], "timeout");
+    assert_eq!(e["job_id"], id.as_str());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn application_list_on_panorama_device_group_shared_and_predefined() {
+    let sim = start(SimConfig::panorama(1)).await;
+    let b = Backends::with_default(backend(&sim).await);
+    ok(&b, "deviceGroup", "create", json!({"name": DG})).await;
+    client(&sim)
+        .config_set(
+            &format!("/config/devices/entry[@name='localhost.localdomain']/device-group/entry[@name='{DG}']/application"),
+            "<entry name=\"dg-app\"><category>networking</category><subcategory>ip-protocol</subcategory><technology>network-protocol</technology><risk>1</risk><default><port><member>tcp/7000-7010</member></port></default></entry>",
+        )
+        .await
+        .unwrap();
+    let dg = ok(
+        &b,
+        "application",
+        "list",
+        json!({"device_group": DG, "predefined": true}),
+    )
+    .await;
+    let items = dg["items"].as_array().unwrap();
+    assert_eq!(items[0]["name"], "dg-app", "{dg}");
+    assert_eq!(items[0]["location"], format!("device group {DG}"));
+    assert_eq!(items[0]["default_ports"], json!(["tcp/7000-7010"]));
+    let ssh = items
+        .iter()
+        .find(|a| a["name"] == "ssh")
+        .expect("ssh is predefined");
+    assert_eq!(ssh["default_ports"], json!(["tcp/22"]));
+    assert_eq!(ssh["location"], "predefined");
+    let shared = ok(&b, "application", "list", json!({})).await;
+    assert_eq!(
+        shared["count"], 0,
+        "the device group's app is not shared: {shared}"
+    );
+    sim.shutdown().await;
+}

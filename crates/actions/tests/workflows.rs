@@ -11,7 +11,10 @@ use support::*;
 fn example(name: &str) -> Workflow {
     let path = format!("{}/../../examples/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    Workflow::parse(&text).expect("example parses")
+    let wf = Workflow::parse(&text).expect("example parses");
+    wf.check()
+        .expect("every step of the example is a valid action");
+    wf
 }
 
 fn step<'a>(report: &'a Value, action: &str) -> &'a Value {

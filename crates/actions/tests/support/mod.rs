@@ -52,6 +52,11 @@ pub async fn start_scm() -> RunningScmSim {
 }
 
 pub fn scm_backend(sim: &RunningScmSim) -> Backend {
+    scm_backend_in(sim, "Shared")
+}
+
+/// An SCM backend whose default folder (the profile's `folder`) is `folder`.
+pub fn scm_backend_in(sim: &RunningScmSim, folder: &str) -> Backend {
     let client = ScmClient::builder(ScmCredentials::new(
         DEFAULT_CLIENT_ID,
         DEFAULT_CLIENT_SECRET,
@@ -67,15 +72,28 @@ pub fn scm_backend(sim: &RunningScmSim) -> Backend {
     })
     .build()
     .expect("SCM client");
-    Backend::scm(client, Some("Shared".into())).with_poll_interval(Duration::from_millis(100))
+    Backend::scm(client, Some(folder.into())).with_poll_interval(Duration::from_millis(100))
 }
 
-/// Runs an action that must succeed.
+/// Runs an action that must succeed; its result must use only documented field names.
 pub async fn ok(b: &Backends, resource: &str, operation: &str, params: Value) -> Value {
     match b.execute(&Action::new(resource, operation, params)).await {
-        Ok(v) => v,
+        Ok(v) => {
+            assert_documented(resource, operation, &v);
+            v
+        }
         Err(e) => panic!("{resource}.{operation} failed: {}", e.to_json()),
     }
+}
+
+/// Fails when `result` has a key the catalog's result documentation does not list.
+pub fn assert_documented(resource: &str, operation: &str, result: &Value) {
+    let spec = panops_actions::find(resource, operation).expect("known action");
+    let undocumented = spec.undocumented_keys(result);
+    assert!(
+        undocumented.is_empty(),
+        "{resource}.{operation}: result fields {undocumented:?} are not in the catalog's results: {result}"
+    );
 }
 
 /// Runs an action that must fail; returns `{code, message, field?}`.
