@@ -8,13 +8,14 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
 
+use crate::clock::Clock;
 use crate::config::{AdminAccount, DeviceKind, Faults, SimConfig};
 use crate::device::{self, ApiError, ConfigReq, Device, LOCALHOST};
 use crate::handle::RecordedRequest;
 use crate::jobs::{self, DeviceResult, Effect, Job, Phase, PushPlan, PushTarget};
 use crate::xml::{self, Element};
 use crate::xpath::XPath;
-use crate::{certs, logs, ops, userid, validate};
+use crate::{certs, logs, ops, template, userid, validate};
 
 /// A decoded API request.
 #[derive(Debug, Clone, Default)]
@@ -133,6 +134,8 @@ pub struct SimState {
     pub next_log_job: u64,
     /// Set when state changed and should be persisted.
     pub changed: bool,
+    /// The simulator clock (shared with every device).
+    pub clock: Clock,
     key_counter: u64,
 }
 
@@ -155,6 +158,7 @@ const WRITE_ACTIONS: &[&str] = &[
 impl SimState {
     /// Fresh state from a config.
     pub fn new(cfg: &SimConfig) -> SimState {
+        let clock = Clock::default();
         let mut devices = BTreeMap::new();
         let mut managed = Vec::new();
         let primary = match cfg.kind {
@@ -162,7 +166,7 @@ impl SimState {
                 let serial = format!("{:015}", FW_SERIAL_BASE);
                 devices.insert(
                     serial.clone(),
-                    Device::firewall(&serial, "PA-VM", "10.0.0.11", cfg.seed),
+                    Device::firewall(&serial, "PA-VM", "10.0.0.11", cfg.seed, &clock),
                 );
                 serial
             }
@@ -173,13 +177,19 @@ impl SimState {
                     let ip = format!("10.0.0.{}", 11 + i % 200);
                     devices.insert(
                         serial.clone(),
-                        Device::firewall(&serial, &host, &ip, cfg.seed.wrapping_add(i as u64)),
+                        Device::firewall(
+                            &serial,
+                            &host,
+                            &ip,
+                            cfg.seed.wrapping_add(i as u64),
+                            &clock,
+                        ),
                     );
                     managed.push(serial);
                 }
                 devices.insert(
                     PANORAMA_SERIAL.to_string(),
-                    Device::panorama(PANORAMA_SERIAL, "Panorama", "10.0.0.5", &managed),
+                    Device::panorama(PANORAMA_SERIAL, "Panorama", "10.0.0.5", &managed, &clock),
                 );
                 PANORAMA_SERIAL.to_string()
             }
@@ -204,12 +214,13 @@ impl SimState {
             log_jobs: HashMap::new(),
             next_log_job: 1,
             changed: false,
+            clock,
             key_counter: 0,
         };
         let serials: Vec<String> = st.devices.keys().cloned().collect();
         for s in serials {
             if let Some(d) = st.devices.get_mut(&s) {
-                let now = chrono::Utc::now().format("%Y/%m/%d %H:%M:%S").to_string();
+                let now = d.clock.stamp();
                 d.log(
                     "system",
                     vec![
@@ -233,7 +244,7 @@ impl SimState {
 
     /// Advance time-driven state: finish jobs, expire User-ID entries, run traffic.
     pub fn tick(&mut self) {
-        let now = Instant::now();
+        let now = self.clock.now();
         let serials: Vec<String> = self.devices.keys().cloned().collect();
         let mut pushes: Vec<PushPlan> = Vec::new();
         for s in &serials {
@@ -242,7 +253,7 @@ impl SimState {
             };
             d.userid.expire(now);
             if d.traffic.due() {
-                d.traffic.rules = allow_rules(&d.running);
+                d.traffic.rules = device::allow_rules(&d.running);
                 let ips: Vec<String> = d.userid.mappings.keys().cloned().collect();
                 d.traffic.tick(&ips);
             }
@@ -272,6 +283,9 @@ impl SimState {
                 match effect {
                     Some(Effect::Commit(tree)) => {
                         d.running = *tree;
+                        // a successful commit releases the committing admin's locks
+                        d.commit_locks.retain(|l| l.owner != user);
+                        d.config_locks.retain(|l| l.owner != user);
                     }
                     Some(Effect::Push(p)) => pushes.push(*p),
                     None => {}
@@ -281,11 +295,22 @@ impl SimState {
             }
         }
         for plan in pushes {
+            let tpl = template_push_config(&plan.pano, &plan.target);
             for serial in &plan.serials {
-                if let Some(fw) = self.devices.get_mut(serial) {
-                    apply_push(&mut fw.running, &plan);
-                    apply_push(&mut fw.candidate, &plan);
-                    if matches!(plan.target, PushTarget::DeviceGroup(_)) {
+                let Some(fw) = self.devices.get_mut(serial) else {
+                    continue;
+                };
+                match &tpl {
+                    // template values go to the template layer too, so that local
+                    // overrides stay on top and a deleted override restores them
+                    Some(c) => {
+                        device::deep_merge(&mut fw.template.config, c);
+                        template::merge_push(&mut fw.running, c, &fw.template.overrides);
+                        template::merge_push(&mut fw.candidate, c, &fw.template.overrides);
+                    }
+                    None => {
+                        apply_push(&mut fw.running, &plan);
+                        apply_push(&mut fw.candidate, &plan);
                         fw.policy_synced = true;
                     }
                 }
@@ -310,7 +335,7 @@ impl SimState {
             key.clone(),
             KeyInfo {
                 user: user.to_string(),
-                issued: SystemTime::now(),
+                issued: self.clock.system(),
             },
         );
         self.changed = true;
@@ -381,7 +406,7 @@ impl SimState {
         if let Some(d) = self.devices.get_mut(&serial)
             && let Some(until) = d.restarting_until
         {
-            if Instant::now() < until {
+            if self.clock.now() < until {
                 return if serial == self.primary {
                     Reply::Xml {
                         http: 503,
@@ -395,7 +420,7 @@ impl SimState {
                 };
             }
             d.restarting_until = None;
-            d.started = Instant::now();
+            d.started = self.clock.now();
         }
         let action = req.get("action").unwrap_or("");
         let writes = match typ {
@@ -480,7 +505,12 @@ impl SimState {
                 return Err(Self::forbidden());
             };
             if let Some(life) = self.key_lifetime
-                && info.issued.elapsed().unwrap_or_default() > life
+                && self
+                    .clock
+                    .system()
+                    .duration_since(info.issued)
+                    .unwrap_or_default()
+                    > life
             {
                 return Err(Reply::Xml {
                     http: 400,
@@ -523,6 +553,10 @@ impl SimState {
             where_: req.get("where").map(str::to_string),
             dst: req.get("dst").map(str::to_string),
         };
+        if WRITE_ACTIONS.contains(&action) && self.faults.locked > 0 {
+            self.faults.locked -= 1;
+            return Err(lock_fault());
+        }
         let dev = self.dev(serial)?;
         match action {
             "get" | "show" => {
@@ -540,6 +574,7 @@ impl SimState {
                     .map_err(|e| ApiError::new(18, format!("Malformed Request: {e}")))?;
                 check_config_lock(dev, user)?;
                 let mut work = dev.candidate.clone();
+                let mut work_layer = dev.template.clone();
                 let mut inner = String::new();
                 let mut replay = Vec::new();
                 for (i, sub) in root.children.iter().enumerate() {
@@ -573,7 +608,13 @@ impl SimState {
                         inner.push_str(&sub_response(&id, Err(&e)));
                         return Err(multi_fail(&inner));
                     }
-                    match device::apply_write(&mut work, &sreq, user, dev.panorama) {
+                    match template::apply_write_layered(
+                        &mut work,
+                        &mut work_layer,
+                        &sreq,
+                        user,
+                        dev.panorama,
+                    ) {
                         Ok(()) => {
                             inner.push_str(&sub_response(&id, Ok(())));
                             replay.push((user.to_string(), sreq));
@@ -585,6 +626,7 @@ impl SimState {
                     }
                 }
                 dev.candidate = work;
+                dev.template = work_layer;
                 dev.pending.extend(replay);
                 dev.touched(user, "multi-config", "");
                 self.changed = true;
@@ -598,7 +640,13 @@ impl SimState {
                 }
                 check_config_lock(dev, user)?;
                 let panorama = dev.panorama;
-                device::apply_write(&mut dev.candidate, &creq, user, panorama)?;
+                template::apply_write_layered(
+                    &mut dev.candidate,
+                    &mut dev.template,
+                    &creq,
+                    user,
+                    panorama,
+                )?;
                 dev.touched(user, a, &creq.xpath);
                 dev.pending.push((user.to_string(), creq));
                 self.changed = true;
@@ -658,18 +706,19 @@ impl SimState {
                 "Another commit/validate is in progress. Please try again later",
             ));
         }
+        if self.faults.locked > 0 {
+            self.faults.locked -= 1;
+            return Err(lock_fault());
+        }
         let dev = self.dev(serial)?;
         if let Some(l) = dev.commit_locks.iter().find(|l| l.owner != user) {
-            return Err(ApiError::new(
-                13,
-                format!("Commit is locked by {}: {}", l.owner, l.comment),
-            ));
+            return Err(commit_locked(l));
         }
         Ok(())
     }
 
     fn next_start(dev: &Device) -> Instant {
-        let now = Instant::now();
+        let now = dev.clock.now();
         dev.jobs
             .values()
             .map(Job::end)
@@ -762,7 +811,7 @@ impl SimState {
                     "Commit".into()
                 },
                 user: user.to_string(),
-                tenq: chrono::Utc::now(),
+                tenq: dev.clock.utc(),
                 start,
                 duration,
                 description,
@@ -978,8 +1027,15 @@ impl SimState {
             let mut new_running = fw.running.clone();
             apply_push(&mut new_running, &plan);
             let mut errors = validate::commit_errors(&new_running);
+            // a local commit or config lock on the firewall makes the push fail (Panorama docs)
             if let Some(l) = fw.commit_locks.first() {
-                errors.push(format!("Commit is locked by {}: {}", l.owner, l.comment));
+                errors.push(commit_locked(l).lines.join(" "));
+            }
+            if let Some(l) = fw.config_locks.first() {
+                errors.push(format!(
+                    "Configuration is locked by {} for scope {}",
+                    l.owner, l.scope
+                ));
             }
             if fail_fault && i == 0 && errors.is_empty() {
                 errors.push("simulated failure injected by --fault-fail-jobs".into());
@@ -1013,7 +1069,7 @@ impl SimState {
                 id,
                 kind: "CommitAll".into(),
                 user: user.to_string(),
-                tenq: chrono::Utc::now(),
+                tenq: pano.clock.utc(),
                 start,
                 duration,
                 description,
@@ -1050,7 +1106,8 @@ impl SimState {
                 "User-ID messages must be sent to a firewall (use target=<serial>)",
             ));
         }
-        let r = dev.userid.apply(cmd, &vsys);
+        let now = dev.clock.now();
+        let r = dev.userid.apply(cmd, &vsys, now);
         self.changed = true;
         r
     }
@@ -1093,32 +1150,29 @@ impl SimState {
     }
 }
 
-/// Names of enabled allow rules of vsys1 in a firewall's running config.
-fn allow_rules(running: &Element) -> Vec<String> {
-    let Ok(x) = XPath::parse(&format!(
-        "{LOCALHOST}/vsys/entry[@name='vsys1']/rulebase/security/rules/entry"
-    )) else {
-        return vec![];
-    };
-    x.select(running)
-        .iter()
-        .filter_map(|p| crate::xpath::get(running, p))
-        .filter(|r| {
-            r.find_text("action") == Some("allow") && r.find_text("disabled") != Some("yes")
-        })
-        .filter_map(|r| r.name_attr().map(str::to_string))
-        .collect()
-}
-
 /// Apply a commit-all plan to one firewall tree.
 fn apply_push(tree: &mut Element, plan: &PushPlan) {
-    let tpl_root = format!("{LOCALHOST}/template");
-    let stack_root = format!("{LOCALHOST}/template-stack");
     match &plan.target {
         PushTarget::DeviceGroup(dg) => push_device_group(tree, &plan.pano, dg),
-        PushTarget::Template(t) => push_template(tree, &plan.pano, &tpl_root, t),
-        PushTarget::Stack(s) => push_stack(tree, &plan.pano, &tpl_root, &stack_root, s),
+        PushTarget::Template(_) | PushTarget::Stack(_) => {
+            if let Some(c) = template_push_config(&plan.pano, &plan.target) {
+                device::deep_merge(tree, &c);
+            }
+        }
     }
+}
+
+/// The `<config>` a template or template-stack push merges into a firewall.
+fn template_push_config(pano: &Element, target: &PushTarget) -> Option<Element> {
+    let tpl_root = format!("{LOCALHOST}/template");
+    let stack_root = format!("{LOCALHOST}/template-stack");
+    let mut out = Element::new("config");
+    match target {
+        PushTarget::DeviceGroup(_) => return None,
+        PushTarget::Template(t) => push_template(&mut out, pano, &tpl_root, t),
+        PushTarget::Stack(s) => push_stack(&mut out, pano, &tpl_root, &stack_root, s),
+    }
+    Some(out)
 }
 
 const OBJECT_KINDS: &[&str] = &[
@@ -1274,6 +1328,30 @@ fn push_stack(fw: &mut Element, pano: &Element, tpl_root: &str, stack_root: &str
         c.strip_annotations();
         device::deep_merge(fw, &c);
     }
+}
+
+/// A commit refused because another admin holds the commit lock. The exact wording of the
+/// device is not documented in the sources we have; this follows the "... locked by ..."
+/// pattern of the config-lock error (a guess).
+fn commit_locked(l: &crate::device::Lock) -> ApiError {
+    let mut msg = format!("Commit is locked by {}", l.owner);
+    if !l.comment.is_empty() {
+        msg.push_str(": ");
+        msg.push_str(&l.comment);
+    }
+    ApiError::new(13, msg)
+}
+
+/// The injected lock error (`Faults::locked`): the text pan-os-python classifies as a lock
+/// error ("Configuration is locked by ...").
+fn lock_fault() -> ApiError {
+    ApiError::new(
+        13,
+        format!(
+            "Configuration is locked by {} for scope shared",
+            crate::config::LOCK_FAULT_OWNER
+        ),
+    )
 }
 
 fn check_config_lock(dev: &Device, user: &str) -> Result<(), ApiError> {

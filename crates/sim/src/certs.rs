@@ -422,7 +422,7 @@ pub fn export_pem(dev: &Device, name: &str) -> Option<(String, String)> {
 
 /// Text of `show sslmgr-store config-certificate-info`.
 pub fn sslmgr_text(dev: &Device) -> String {
-    let now = chrono::Utc::now().timestamp();
+    let now = dev.clock.utc().timestamp();
     let mut s = String::new();
     for (_, e) in all_certs(&dev.running) {
         let name = e.name_attr().unwrap_or("");

@@ -104,7 +104,13 @@ pub struct Faults {
     pub commit_busy: u32,
     /// The next N commit / commit-all jobs end with result FAIL.
     pub fail_jobs: u32,
+    /// The next N config writes or commits are refused with "Configuration is locked by
+    /// <LOCK_FAULT_OWNER>", as when another administrator holds a lock.
+    pub locked: u32,
 }
+
+/// The administrator named in injected lock errors ([`Faults::locked`]).
+pub const LOCK_FAULT_OWNER: &str = "other-admin";
 
 /// Command-line arguments of `panops sim`.
 #[derive(clap::Args, Debug, Clone)]
@@ -142,6 +148,9 @@ pub struct SimArgs {
     /// The next N commit / push jobs end with FAIL.
     #[arg(long, default_value_t = 0)]
     pub fault_fail_jobs: u32,
+    /// The next N config writes or commits get "Configuration is locked by other-admin".
+    #[arg(long, default_value_t = 0)]
+    pub fault_locked: u32,
     /// API keys expire after this many seconds (HTTP 400 "Key Expired").
     #[arg(long)]
     pub key_lifetime_secs: Option<u64>,
@@ -193,6 +202,7 @@ impl SimArgs {
                 rate_reset: rate("--fault-reset-rate", self.fault_reset_rate)?,
                 commit_busy: self.fault_commit_busy,
                 fail_jobs: self.fault_fail_jobs,
+                locked: self.fault_locked,
             },
             key_lifetime: self.key_lifetime_secs.map(Duration::from_secs),
             job_duration: Duration::from_millis(self.job_ms.min(3_600_000)),

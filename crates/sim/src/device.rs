@@ -1,8 +1,9 @@
 //! One simulated device (firewall or Panorama): config trees, jobs, logs, locks, state.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Instant;
 
+use crate::clock::Clock;
 use crate::jobs::Job;
 use crate::traffic::Traffic;
 use crate::userid::UserIdState;
@@ -146,23 +147,58 @@ pub struct Device {
     pub connected: bool,
     /// Set while the device "reboots" after `request restart system`.
     pub restarting_until: Option<Instant>,
+    /// The simulator clock (shared by all devices).
+    pub clock: Clock,
+    /// Configuration pushed by Panorama templates and the local overrides of it.
+    pub template: TemplateLayer,
+    /// `request high-availability state suspend` was run (HA enabled devices only).
+    pub ha_suspended: bool,
+    /// When the licences were activated (simulator clock at start); their dates follow it.
+    pub licensed: chrono::DateTime<chrono::Utc>,
 }
 
+/// The `time` annotation of candidate nodes (cosmetic; real time is good enough).
 fn now_stamp() -> String {
     chrono::Utc::now().format("%Y/%m/%d %H:%M:%S").to_string()
 }
 
+/// What Panorama templates pushed to a firewall, kept apart from the local configuration:
+/// a template value stays underneath a local override and comes back when the override is
+/// deleted, as on a real firewall.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateLayer {
+    /// The merged template configuration (`<config>` root; empty when nothing was pushed).
+    pub config: Element,
+    /// Canonical xpaths of template nodes the local admin overrode.
+    pub overrides: BTreeSet<String>,
+}
+
+impl Default for TemplateLayer {
+    fn default() -> Self {
+        TemplateLayer {
+            config: Element::new("config"),
+            overrides: BTreeSet::new(),
+        }
+    }
+}
+
 impl Device {
     /// Factory-default firewall.
-    pub fn firewall(serial: &str, hostname: &str, ip: &str, seed: u64) -> Self {
+    pub fn firewall(serial: &str, hostname: &str, ip: &str, seed: u64, clock: &Clock) -> Self {
         let cfg = xml::parse(&firewall_factory(hostname, ip)).unwrap_or_default();
-        Device::new(false, serial, hostname, ip, cfg, seed)
+        Device::new(false, serial, hostname, ip, cfg, seed, clock)
     }
 
     /// Factory-default Panorama managing `serials`.
-    pub fn panorama(serial: &str, hostname: &str, ip: &str, serials: &[String]) -> Self {
+    pub fn panorama(
+        serial: &str,
+        hostname: &str,
+        ip: &str,
+        serials: &[String],
+        clock: &Clock,
+    ) -> Self {
         let cfg = xml::parse(&panorama_factory(hostname, ip, serials)).unwrap_or_default();
-        Device::new(true, serial, hostname, ip, cfg, 1)
+        Device::new(true, serial, hostname, ip, cfg, 1, clock)
     }
 
     fn new(
@@ -172,7 +208,9 @@ impl Device {
         ip: &str,
         cfg: Element,
         seed: u64,
+        clock: &Clock,
     ) -> Self {
+        let rules = allow_rules(&cfg);
         Device {
             panorama,
             serial: serial.into(),
@@ -190,12 +228,16 @@ impl Device {
             commit_locks: Vec::new(),
             config_locks: Vec::new(),
             userid: UserIdState::default(),
-            traffic: Traffic::new(seed, panorama),
+            traffic: Traffic::new(seed, panorama, clock, rules),
             private_keys: HashMap::new(),
-            started: Instant::now(),
+            started: clock.now(),
             policy_synced: false,
             connected: true,
             restarting_until: None,
+            clock: clock.clone(),
+            template: TemplateLayer::default(),
+            ha_suspended: false,
+            licensed: clock.utc(),
         }
     }
 
@@ -217,7 +259,7 @@ impl Device {
     pub fn touched(&mut self, admin: &str, cmd: &str, path: &str) {
         self.dirty = true;
         self.dirty_admins.insert(admin.to_string());
-        let now = now_stamp();
+        let now = self.clock.stamp();
         let serial = self.serial.clone();
         self.log(
             "config",
@@ -259,7 +301,13 @@ impl Device {
 
     /// Uptime text "N days, hh:mm:ss".
     pub fn uptime(&self) -> String {
-        let s = self.started.elapsed().as_secs() + 3 * 86400 + 4 * 3600;
+        let s = self
+            .clock
+            .now()
+            .saturating_duration_since(self.started)
+            .as_secs()
+            + 3 * 86400
+            + 4 * 3600;
         format!(
             "{} days, {}:{:02}:{:02}",
             s / 86400,
@@ -268,6 +316,23 @@ impl Device {
             s % 60
         )
     }
+}
+
+/// Names of enabled allow rules of vsys1 in a firewall's running config.
+pub fn allow_rules(running: &Element) -> Vec<String> {
+    let Ok(x) = XPath::parse(&format!(
+        "{LOCALHOST}/vsys/entry[@name='vsys1']/rulebase/security/rules/entry"
+    )) else {
+        return vec![];
+    };
+    x.select(running)
+        .iter()
+        .filter_map(|p| crate::xpath::get(running, p))
+        .filter(|r| {
+            r.find_text("action") == Some("allow") && r.find_text("disabled") != Some("yes")
+        })
+        .filter_map(|r| r.name_attr().map(str::to_string))
+        .collect()
 }
 
 // ---------------------------------------------------------------- config actions
@@ -298,7 +363,12 @@ fn parse_xpath(s: &str) -> Result<XPath, ApiError> {
 /// Read action (get on candidate or show on running); returns the envelope.
 pub fn config_read(dev: &Device, req: &ConfigReq, running: bool) -> Result<String, ApiError> {
     let xp = parse_xpath(&req.xpath)?;
-    let tree = dev.tree(running);
+    // the content database (predefined applications, services) is part of every read
+    let tree = if crate::predefined::is_predefined(&xp) {
+        &*crate::predefined::PREDEFINED
+    } else {
+        dev.tree(running)
+    };
     let sel = xp.select(tree);
     if sel.is_empty() {
         if running {
@@ -335,6 +405,13 @@ pub fn apply_write(
     panorama: bool,
 ) -> Result<(), ApiError> {
     let xp = parse_xpath(&req.xpath)?;
+    if crate::predefined::is_predefined(&xp) {
+        // wording not documented in our sources (a guess); predefined content is read-only
+        return Err(ApiError::new(
+            12,
+            "The predefined configuration is read-only: it comes from the content release",
+        ));
+    }
     if xp.projection.is_some() && req.action != "delete" {
         return Err(ApiError::new(
             6,
@@ -353,6 +430,7 @@ pub fn apply_write(
             for f in &frag {
                 validate::check_subtree(&ctx, f, panorama)?;
             }
+            validate::check_namespaces(tree, &xp, &frag, false)?;
             let paths = resolve_or_create(tree, &xp)?;
             let stamp = now_stamp();
             for p in paths {
@@ -411,6 +489,7 @@ pub fn apply_write(
             let mut ctx = context_tags(&xp);
             ctx.pop();
             validate::check_subtree(&ctx, &new, panorama)?;
+            validate::check_namespaces(tree, &xp, std::slice::from_ref(&new), true)?;
             let parent = xp
                 .parent()
                 .ok_or_else(|| ApiError::new(6, "Bad Xpath: cannot edit the root"))?;
@@ -473,6 +552,7 @@ pub fn apply_write(
                 .ok_or_else(|| ApiError::new(6, "Bad Xpath"))?;
             let ctx = context_tags(&xp);
             validate::check_name(&ctx[..ctx.len().saturating_sub(1)], newname, panorama)?;
+            validate::check_namespace_name(tree, parent, newname)?;
             let pnode = xpath::get_mut(tree, parent)
                 .ok_or_else(|| ApiError::new(7, "Object doesn't exist"))?;
             if pnode.entry_child(newname).is_some() {
@@ -507,6 +587,7 @@ pub fn apply_write(
             assign_rule_uuids(&mut copy, true, 0);
             stamp_el(&mut copy, admin, &now_stamp());
             let parent = single(tree, &xp)?;
+            validate::check_namespace_name(tree, &parent, newname)?;
             let pnode = xpath::get_mut(tree, &parent)
                 .ok_or_else(|| ApiError::new(7, "Object doesn't exist"))?;
             if pnode.entry_child(newname).is_some() {
@@ -722,41 +803,63 @@ pub fn deep_merge(dst: &mut Element, src: &Element) {
 
 // ---------------------------------------------------------------- factory configs
 
-fn firewall_factory(hostname: &str, ip: &str) -> String {
+/// `deviceconfig/system` as a factory-fresh device has it (static management address).
+fn factory_system(hostname: &str, ip: &str) -> String {
     format!(
-        r#"<config version="11.1.0" urldb="paloaltonetworks">
-<mgt-config><users><entry name="admin"><phash>*</phash><permissions><role-based><superuser>yes</superuser></role-based></permissions></entry></users></mgt-config>
-<shared><application/><application-group/><service/><service-group/><botnet/><address/><address-group/><tag/></shared>
-<devices><entry name="localhost.localdomain">
-<network><interface><ethernet><entry name="ethernet1/1"><layer3><ip><entry name="192.0.2.1/24"/></ip></layer3></entry><entry name="ethernet1/2"><layer3><ip><entry name="198.51.100.1/24"/></ip></layer3></entry></ethernet></interface>
-<virtual-router><entry name="default"><interface><member>ethernet1/1</member><member>ethernet1/2</member></interface></entry></virtual-router></network>
-<deviceconfig><system><hostname>{hostname}</hostname><ip-address>{ip}</ip-address><netmask>255.255.255.0</netmask><default-gateway>10.0.0.1</default-gateway><timezone>UTC</timezone></system><setting><config><rematch>yes</rematch></config></setting></deviceconfig>
-<vsys><entry name="vsys1"><display-name>vsys1</display-name>
-<zone><entry name="trust"><network><layer3><member>ethernet1/1</member></layer3></network></entry><entry name="untrust"><network><layer3><member>ethernet1/2</member></layer3></network></entry></zone>
-<import><network><interface><member>ethernet1/1</member><member>ethernet1/2</member></interface></network></import>
-<address/><address-group/><service/><service-group/><tag/><application/><application-group/><schedule/>
-<rulebase><security><rules/></security><nat><rules/></nat></rulebase>
-</entry></vsys>
-</entry></devices>
-</config>"#
+        "<system><type><static/></type><ip-address>{ip}</ip-address><netmask>255.255.255.0</netmask><default-gateway>10.0.0.1</default-gateway><hostname>{hostname}</hostname><timezone>UTC</timezone><update-server>updates.paloaltonetworks.com</update-server><update-schedule><threats><recurring><weekly><day-of-week>wednesday</day-of-week><at>01:02</at><action>download-only</action></weekly></recurring></threats></update-schedule><service><disable-telnet>yes</disable-telnet><disable-http>yes</disable-http></service></system>",
+        hostname = xml::escape(hostname),
     )
 }
 
+/// A factory-default firewall as the hardware and VM-Series ship it: ethernet1/1 and
+/// ethernet1/2 in the virtual wire `default-vwire`, zones `untrust` (ethernet1/1) and `trust`
+/// (ethernet1/2), the allow rule `rule1` from trust to untrust, the `default` virtual router
+/// and crypto / monitor profiles, one superuser `admin`. Which zone holds which interface is
+/// from memory of the factory configuration (the first port faces the Internet); the other
+/// elements are what setup scripts delete from a fresh device ("delete network virtual-wire
+/// default-vwire", "delete rulebase security rules rule1", "delete zone trust|untrust").
+fn firewall_factory(hostname: &str, ip: &str) -> String {
+    format!(
+        r#"<config version="11.1.0" urldb="paloaltonetworks" detail-version="11.1.2">
+<mgt-config><users><entry name="admin"><phash>*</phash><permissions><role-based><superuser>yes</superuser></role-based></permissions></entry></users><password-complexity><enabled>yes</enabled><minimum-length>8</minimum-length></password-complexity></mgt-config>
+<shared><application/><application-group/><service/><service-group/><botnet><configuration><http><dynamic-dns><enabled>yes</enabled><threshold>5</threshold></dynamic-dns><malware-sites><enabled>yes</enabled><threshold>5</threshold></malware-sites><recent-domains><enabled>yes</enabled><threshold>5</threshold></recent-domains><ip-domains><enabled>yes</enabled><threshold>10</threshold></ip-domains><executables-from-unknown-sites><enabled>yes</enabled><threshold>5</threshold></executables-from-unknown-sites></http><other-applications><irc>yes</irc></other-applications><unknown-applications><unknown-tcp><destinations-per-hour>10</destinations-per-hour><sessions-per-hour>10</sessions-per-hour><session-length><maximum-bytes>100</maximum-bytes><minimum-bytes>50</minimum-bytes></session-length></unknown-tcp><unknown-udp><destinations-per-hour>10</destinations-per-hour><sessions-per-hour>10</sessions-per-hour><session-length><maximum-bytes>100</maximum-bytes><minimum-bytes>50</minimum-bytes></session-length></unknown-udp></unknown-applications></configuration><report><topn>100</topn><scheduled>yes</scheduled></report></botnet><address/><address-group/><tag/></shared>
+<devices><entry name="localhost.localdomain">
+<network><interface><ethernet><entry name="ethernet1/1"><virtual-wire/></entry><entry name="ethernet1/2"><virtual-wire/></entry></ethernet></interface>
+<virtual-wire><entry name="default-vwire"><interface1>ethernet1/1</interface1><interface2>ethernet1/2</interface2></entry></virtual-wire>
+<virtual-router><entry name="default"><protocol><bgp><enable>no</enable></bgp><rip><enable>no</enable></rip><ospf><enable>no</enable></ospf><ospfv3><enable>no</enable></ospfv3></protocol><ecmp><algorithm><ip-modulo/></algorithm></ecmp></entry></virtual-router>
+<profiles><monitor-profile><entry name="default"><interval>3</interval><threshold>5</threshold><action>wait-recover</action></entry></monitor-profile></profiles>
+<ike><crypto-profiles><ike-crypto-profiles><entry name="default"><encryption><member>aes-128-cbc</member><member>3des</member></encryption><hash><member>sha1</member></hash><dh-group><member>group2</member></dh-group><lifetime><hours>8</hours></lifetime></entry></ike-crypto-profiles><ipsec-crypto-profiles><entry name="default"><esp><encryption><member>aes-128-cbc</member><member>3des</member></encryption><authentication><member>sha1</member></authentication></esp><dh-group>group2</dh-group><lifetime><hours>1</hours></lifetime></entry></ipsec-crypto-profiles><global-protect-app-crypto-profiles><entry name="default"><encryption><member>aes-128-cbc</member></encryption><authentication><member>sha1</member></authentication></entry></global-protect-app-crypto-profiles></crypto-profiles></ike></network>
+<deviceconfig>{system}<setting><config><rematch>yes</rematch></config><management><hostname-type-in-syslog>FQDN</hostname-type-in-syslog></management></setting></deviceconfig>
+<vsys><entry name="vsys1"><display-name>vsys1</display-name>
+<zone><entry name="trust"><network><virtual-wire><member>ethernet1/2</member></virtual-wire></network></entry><entry name="untrust"><network><virtual-wire><member>ethernet1/1</member></virtual-wire></network></entry></zone>
+<import><network><interface><member>ethernet1/1</member><member>ethernet1/2</member></interface></network></import>
+<address/><address-group/><service/><service-group/><tag/><application/><application-group/><schedule/>
+<rulebase><security><rules><entry name="rule1" uuid="6f1d3c2a-0b5e-4a51-9d0e-1f3c5b7a9e01"><to><member>untrust</member></to><from><member>trust</member></from><source><member>any</member></source><destination><member>any</member></destination><source-user><member>any</member></source-user><category><member>any</member></category><application><member>any</member></application><service><member>application-default</member></service><action>allow</action></entry></rules></security><nat><rules/></nat></rulebase>
+</entry></vsys>
+</entry></devices>
+</config>"#,
+        system = factory_system(hostname, ip),
+    )
+}
+
+/// A factory-default Panorama (managing `serials`): one superuser, no device groups,
+/// templates or stacks yet, the managed firewalls under `mgt-config/devices`.
 fn panorama_factory(hostname: &str, ip: &str, serials: &[String]) -> String {
     let devices: String = serials
         .iter()
         .map(|s| format!("<entry name=\"{}\"/>", xml::escape(s)))
         .collect();
     format!(
-        r#"<config version="11.1.0" urldb="paloaltonetworks">
-<mgt-config><users><entry name="admin"><phash>*</phash><permissions><role-based><superuser>yes</superuser></role-based></permissions></entry></users><devices>{devices}</devices></mgt-config>
+        r#"<config version="11.1.0" urldb="paloaltonetworks" detail-version="11.1.2">
+<mgt-config><users><entry name="admin"><phash>*</phash><permissions><role-based><superuser>yes</superuser></role-based></permissions></entry></users><password-complexity><enabled>yes</enabled><minimum-length>8</minimum-length></password-complexity><devices>{devices}</devices></mgt-config>
 <shared><application/><application-group/><service/><service-group/><address/><address-group/><tag/><pre-rulebase><security><rules/></security></pre-rulebase><post-rulebase><security><rules/></security></post-rulebase></shared>
 <devices><entry name="localhost.localdomain">
-<deviceconfig><system><hostname>{hostname}</hostname><ip-address>{ip}</ip-address><netmask>255.255.255.0</netmask><default-gateway>10.0.0.1</default-gateway><timezone>UTC</timezone></system></deviceconfig>
+<deviceconfig>{system}</deviceconfig>
 <device-group/><template/><template-stack/><log-collector-group/>
 </entry></devices>
 <panorama><certificate/></panorama>
-</config>"#
+</config>"#,
+        system = factory_system(hostname, ip),
     )
 }
 
@@ -765,7 +868,13 @@ mod tests {
     use super::*;
 
     fn fw() -> Device {
-        Device::firewall("007951000000001", "fw1", "10.0.0.11", 1)
+        Device::firewall(
+            "007951000000001",
+            "fw1",
+            "10.0.0.11",
+            1,
+            &crate::clock::Clock::default(),
+        )
     }
 
     fn req(action: &str, xpath: &str, element: Option<&str>) -> ConfigReq {
@@ -862,6 +971,116 @@ mod tests {
     }
 
     #[test]
+    fn addresses_and_groups_share_a_name_space() {
+        let mut d = fw();
+        let set = |d: &mut Device, kind: &str, el: &str| {
+            apply_write(
+                &mut d.candidate,
+                &req("set", &format!("{VSYS1}/{kind}"), Some(el)),
+                "admin",
+                false,
+            )
+        };
+        set(
+            &mut d,
+            "address",
+            "<entry name='web'><fqdn>web.example</fqdn></entry>",
+        )
+        .unwrap();
+        let e = set(
+            &mut d,
+            "address-group",
+            "<entry name='web'><static><member>web</member></static></entry>",
+        )
+        .unwrap_err();
+        assert_eq!(e.code, 12);
+        assert!(
+            e.lines[0].contains("address-group -> web 'web' is already in use"),
+            "{e:?}"
+        );
+        // nothing was written
+        assert!(
+            XPath::parse(&format!("{VSYS1}/address-group/entry[@name='web']"))
+                .unwrap()
+                .select(&d.candidate)
+                .is_empty()
+        );
+        // the reverse, with the entry named in the xpath
+        set(
+            &mut d,
+            "address-group",
+            "<entry name='grp'><static><member>web</member></static></entry>",
+        )
+        .unwrap();
+        let e = apply_write(
+            &mut d.candidate,
+            &req(
+                "set",
+                &format!("{VSYS1}/address/entry[@name='grp']"),
+                Some("<ip-netmask>10.0.0.1</ip-netmask>"),
+            ),
+            "admin",
+            false,
+        )
+        .unwrap_err();
+        assert!(e.lines[0].starts_with("address -> grp 'grp'"), "{e:?}");
+        // services and service groups too
+        set(
+            &mut d,
+            "service",
+            "<entry name='s1'><protocol><tcp><port>80</port></tcp></protocol></entry>",
+        )
+        .unwrap();
+        assert!(
+            set(
+                &mut d,
+                "service-group",
+                "<entry name='s1'><members><member>s1</member></members></entry>"
+            )
+            .is_err()
+        );
+        // one request holding both is refused as well
+        let e = apply_write(
+            &mut d.candidate,
+            &req("set", VSYS1, Some("<address><entry name='both'><fqdn>b.example</fqdn></entry></address><address-group><entry name='both'/></address-group>")),
+            "admin",
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, 12);
+        // another container may reuse the name (shared vs vsys1), and so may a tag
+        apply_write(
+            &mut d.candidate,
+            &req(
+                "set",
+                "/config/shared/address-group",
+                Some("<entry name='web'/>"),
+            ),
+            "admin",
+            false,
+        )
+        .unwrap();
+        set(&mut d, "tag", "<entry name='web'/>").unwrap();
+        // rename and clone into the other kind's name are refused
+        let mut r = req(
+            "rename",
+            &format!("{VSYS1}/address-group/entry[@name='grp']"),
+            None,
+        );
+        r.newname = Some("web".into());
+        assert!(
+            apply_write(&mut d.candidate, &r, "admin", false)
+                .unwrap_err()
+                .lines[0]
+                .contains("already in use")
+        );
+        let mut c = req("clone", &format!("{VSYS1}/address"), None);
+        c.from = Some(format!("{VSYS1}/address/entry[@name='web']"));
+        c.newname = Some("grp".into());
+        assert!(apply_write(&mut d.candidate, &c, "admin", false).is_err());
+    }
+
+    #[test]
     fn move_and_rename() {
         let mut d = fw();
         let x = format!("{VSYS1}/rulebase/security/rules");
@@ -895,7 +1114,8 @@ mod tests {
                     .to_string()
             })
             .collect();
-        assert_eq!(names, ["r3", "r2", "r1"]);
+        // rule1 is the factory-default allow rule
+        assert_eq!(names, ["r3", "rule1", "r2", "r1"]);
         let mut r = req("rename", &format!("{x}/entry[@name='r1']"), None);
         r.newname = Some("r2".into());
         assert!(apply_write(&mut d.candidate, &r, "admin", false).is_err());

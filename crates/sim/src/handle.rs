@@ -93,6 +93,12 @@ impl SimHandle {
         self.state.lock().faults.commit_busy = n;
     }
 
+    /// The next `n` config writes or commits are refused with the device's lock error
+    /// ("Configuration is locked by other-admin"), as if another admin held a lock.
+    pub fn fail_next_locked(&self, n: u32) {
+        self.state.lock().faults.locked = n;
+    }
+
     /// The next `n` commit / commit-all jobs end with FAIL.
     pub fn fail_next_jobs(&self, n: u32) {
         self.state.lock().faults.fail_jobs = n;
@@ -102,6 +108,19 @@ impl SimHandle {
     pub fn expire_keys(&self) {
         let mut st = self.state.lock();
         st.key_lifetime = Some(Duration::ZERO);
+    }
+
+    /// Move the simulator's clock forward: jobs progress, User-ID mappings and tags time
+    /// out, sessions age and counters grow as if `by` had passed (no sleeping in tests).
+    pub fn advance_clock(&self, by: Duration) {
+        let mut st = self.state.lock();
+        st.clock.advance(by);
+        st.tick();
+    }
+
+    /// How far [`SimHandle::advance_clock`] has moved the clock.
+    pub fn clock_offset(&self) -> Duration {
+        self.state.lock().clock.offset()
     }
 
     /// Set how long commit jobs take.

@@ -115,14 +115,18 @@ impl Job {
         self.start.checked_add(self.duration).unwrap_or(self.start)
     }
 
-    fn tfin(&self) -> DateTime<Utc> {
-        let wait = self.end().saturating_duration_since(Instant::now());
-        let delta = chrono::Duration::from_std(wait).unwrap_or_default();
-        Utc::now() + delta
+    /// Wall-clock finish time, given the simulator's `now` and its wall-clock `utc`.
+    fn tfin(&self, now: Instant, utc: DateTime<Utc>) -> DateTime<Utc> {
+        let end = self.end();
+        if end >= now {
+            utc + chrono::Duration::from_std(end - now).unwrap_or_default()
+        } else {
+            utc - chrono::Duration::from_std(now - end).unwrap_or_default()
+        }
     }
 
-    /// `<job>` element for `show jobs`.
-    pub fn render(&self, now: Instant) -> Element {
+    /// `<job>` element for `show jobs` at simulator time `now` (wall clock `utc`).
+    pub fn render(&self, now: Instant, utc: DateTime<Utc>) -> Element {
         let phase = self.phase(now);
         let (status, progress, result) = match phase {
             Phase::Pend => ("PEND", 0u8, "PEND"),
@@ -144,7 +148,7 @@ impl Job {
             .with_text_child(
                 "tfin",
                 if fin {
-                    self.tfin().format("%Y/%m/%d %H:%M:%S").to_string()
+                    self.tfin(now, utc).format("%Y/%m/%d %H:%M:%S").to_string()
                 } else {
                     "Still Active".to_string()
                 },
@@ -200,7 +204,7 @@ impl Job {
                     .with_text_child(
                         "tfin",
                         if fin {
-                            self.tfin().format("%Y/%m/%d %H:%M:%S").to_string()
+                            self.tfin(now, utc).format("%Y/%m/%d %H:%M:%S").to_string()
                         } else {
                             String::new()
                         },
@@ -228,10 +232,10 @@ impl Job {
 }
 
 /// `<response>` for one job.
-pub fn show_job(job: &Job, now: Instant) -> String {
+pub fn show_job(job: &Job, now: Instant, utc: DateTime<Utc>) -> String {
     format!(
         "<response status=\"success\"><result>{}</result></response>",
-        job.render(now).to_xml()
+        job.render(now, utc).to_xml()
     )
 }
 

@@ -18,21 +18,25 @@
 
 mod api;
 mod certs;
+mod clock;
 mod config;
 mod device;
+mod ha;
 mod handle;
 mod jobs;
 mod logs;
 mod ops;
 mod persist;
+mod predefined;
 mod server;
+mod template;
 mod traffic;
 mod userid;
 mod validate;
 pub mod xml;
 pub mod xpath;
 
-pub use config::{AdminAccount, DeviceKind, Faults, SimArgs, SimConfig};
+pub use config::{AdminAccount, DeviceKind, Faults, LOCK_FAULT_OWNER, SimArgs, SimConfig};
 pub use handle::{RecordedRequest, SimHandle};
 pub use server::{RunningSim, Simulator};
 

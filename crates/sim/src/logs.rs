@@ -1,14 +1,8 @@
 //! Logs: generation from the traffic model and jobs, and `type=log` query jobs.
 
-use std::time::Instant;
-
 use crate::api::{LogJob, Request, SimState};
 use crate::device::{ApiError, Device, LogEntry};
 use crate::xml;
-
-fn now_stamp() -> String {
-    chrono::Utc::now().format("%Y/%m/%d %H:%M:%S").to_string()
-}
 
 /// Move ended sessions and threats from the traffic model into the device logs.
 pub fn drain_traffic(d: &mut Device) {
@@ -17,7 +11,7 @@ pub fn drain_traffic(d: &mut Device) {
     let serial = d.serial.clone();
     let host = d.current_hostname();
     for (s, reason) in ended {
-        let now = now_stamp();
+        let now = d.clock.stamp();
         let user = d
             .userid
             .mappings
@@ -42,8 +36,9 @@ pub fn drain_traffic(d: &mut Device) {
                 ("vsys".into(), "vsys1".into()),
                 ("from".into(), s.from.into()),
                 ("to".into(), s.to.into()),
-                ("inbound_if".into(), "ethernet1/1".into()),
-                ("outbound_if".into(), "ethernet1/2".into()),
+                // trust (ethernet1/2) to untrust (ethernet1/1) in the factory layout
+                ("inbound_if".into(), "ethernet1/2".into()),
+                ("outbound_if".into(), "ethernet1/1".into()),
                 ("sessionid".into(), s.id.to_string()),
                 ("sport".into(), s.sport.to_string()),
                 ("dport".into(), s.dport.to_string()),
@@ -67,24 +62,30 @@ pub fn drain_traffic(d: &mut Device) {
             ],
         );
     }
-    for (s, threat) in threats {
-        let now = now_stamp();
+    for (s, (threat, subtype, severity, action)) in threats {
+        let now = d.clock.stamp();
         d.log(
             "threat",
             vec![
                 ("receive_time".into(), now.clone()),
                 ("serial".into(), serial.clone()),
                 ("type".into(), "THREAT".into()),
-                ("subtype".into(), "virus".into()),
+                ("subtype".into(), (*subtype).into()),
                 ("time_generated".into(), now),
                 ("src".into(), s.src.clone()),
                 ("dst".into(), s.dst.clone()),
                 ("rule".into(), s.rule.clone()),
                 ("app".into(), s.app.into()),
-                ("threatid".into(), threat.into()),
-                ("severity".into(), "medium".into()),
-                ("action".into(), "reset-both".into()),
+                ("vsys".into(), "vsys1".into()),
+                ("from".into(), s.from.into()),
+                ("to".into(), s.to.into()),
                 ("sessionid".into(), s.id.to_string()),
+                ("sport".into(), s.sport.to_string()),
+                ("dport".into(), s.dport.to_string()),
+                ("threatid".into(), (*threat).into()),
+                ("severity".into(), (*severity).into()),
+                ("direction".into(), "client-to-server".into()),
+                ("action".into(), (*action).into()),
                 ("device_name".into(), host.clone()),
             ],
         );
@@ -93,7 +94,7 @@ pub fn drain_traffic(d: &mut Device) {
 
 /// Log a finished job (config log for commits, system log line).
 pub fn job_finished(d: &mut Device, id: u64, kind: &str, user: &str, ok: bool) {
-    let now = now_stamp();
+    let now = d.clock.stamp();
     let serial = d.serial.clone();
     d.log(
         "config",
@@ -236,8 +237,8 @@ pub fn log_request(st: &mut SimState, serial: &str, req: &Request) -> Result<Str
                 .log_jobs
                 .get(&id)
                 .ok_or_else(|| ApiError::new(17, format!("job {id} not found")))?;
-            let fin = job.enq.elapsed() >= st.job_duration / 10;
-            let tenq = now_stamp();
+            let fin = st.clock.now().saturating_duration_since(job.enq) >= st.job_duration / 10;
+            let tenq = st.clock.stamp();
             let mut logs = String::new();
             if fin {
                 for e in &job.entries {
@@ -339,7 +340,7 @@ pub fn log_request(st: &mut SimState, serial: &str, req: &Request) -> Result<Str
                 id,
                 LogJob {
                     entries,
-                    enq: Instant::now(),
+                    enq: st.clock.now(),
                 },
             );
             if st.log_jobs.len() > 200 {

@@ -13,10 +13,24 @@ use crate::xpath::XPath;
 /// PAN-OS version the simulator reports.
 pub const SW_VERSION: &str = "11.1.2";
 
-/// Whether an op command changes state (refused for read-only admins).
+/// Whether an op command changes state (refused for read-only admins). `show`, `check` and
+/// `test` commands only read, and so do a few `request` commands (licence and update
+/// information); every other command may change something.
 pub fn is_write(cmd: &str) -> bool {
-    let t = cmd.trim_start();
-    !(t.starts_with("<show") || t.starts_with("<check") || t.starts_with("<test"))
+    let Ok(el) = xml::parse(cmd) else {
+        let t = cmd.trim_start();
+        return !(t.starts_with("<show") || t.starts_with("<check") || t.starts_with("<test"));
+    };
+    !matches!(
+        words(&el).as_slice(),
+        ["show", ..]
+            | ["check", ..]
+            | ["test", ..]
+            | ["request", "license", "info", ..]
+            | ["request", "system", "software", "info", ..]
+            | ["request", "content", "upgrade", "info", ..]
+            | ["request", "password-hash", ..]
+    )
 }
 
 /// The chain of single-child element names: `<show><system><info/></system></show>` → show system info.
@@ -55,7 +69,7 @@ pub fn run(
     req: &Request,
 ) -> Result<String, ApiError> {
     let w = words(el);
-    let now = Instant::now();
+    let now = st.clock.now();
     let w2: Vec<&str> = w.iter().take(3).copied().collect();
     // commands that need the whole state
     match w2.as_slice() {
@@ -81,7 +95,7 @@ pub fn run(
     match w2.as_slice() {
         ["show", "system", "info"] => Ok(ok(&system_info(dev))),
         ["show", "system", "resources"] => Ok(ok_text(&resources(dev))),
-        ["show", "system", "environmentals"] => Ok(ok(&environmentals())),
+        ["show", "system", "environmentals"] => Ok(ok(&environmentals(dev))),
         ["show", "system", "disk-space"] => Ok(ok_text(
             "Filesystem      Size  Used Avail Use% Mounted on\n/dev/root        12G  5.1G  6.2G  46% /\n/dev/sda5        16G  3.3G   12G  22% /opt/pancfg\n/dev/sda8        48G   11G   35G  24% /opt/panlogs\n",
         )),
@@ -95,19 +109,16 @@ pub fn run(
         ["show", "routing", "route"] | ["show", "routing", ..] if !dev.panorama => {
             Ok(ok(&routes(dev)))
         }
-        ["show", "high-availability", ..] => Ok(ok(if dev.panorama {
-            "<enabled>no</enabled><local-info><state>standalone</state></local-info>"
-        } else {
-            "<enabled>no</enabled>"
-        })),
-        ["request", "license", "info"] | ["show", "license", ..] => Ok(ok(&licenses())),
+        ["show", "high-availability", ..] => Ok(ok(&crate::ha::state(dev))),
+        ["request", "high-availability", ..] => crate::ha::request(dev, el).map(|m| ok(&m)),
+        ["request", "license", "info"] | ["show", "license", ..] => Ok(ok(&licenses(dev))),
         ["show", "user", ..] => show_user(dev, el),
         ["show", "object", ..] => show_object(dev, el),
         ["show", "config", ..] => show_config(dev, el),
         ["show", "sslmgr-store", ..] => Ok(ok_text(&crate::certs::sslmgr_text(dev))),
         ["show", "clock", ..] => Ok(ok_text(&format!(
             "{}\n",
-            chrono::Utc::now().format("%a %b %e %H:%M:%S UTC %Y")
+            dev.clock.utc().format("%a %b %e %H:%M:%S UTC %Y")
         ))),
         ["check", "pending-changes", ..] => Ok(ok(if dev.dirty { "yes" } else { "no" })),
         ["show", "commit-locks", ..] => Ok(ok(&locks("commit-locks", &dev.commit_locks))),
@@ -159,9 +170,7 @@ pub fn run(
 }
 
 fn system_info(dev: &Device) -> String {
-    let now = chrono::Utc::now()
-        .format("%a %b %e %H:%M:%S %Y")
-        .to_string();
+    let now = dev.clock.utc().format("%a %b %e %H:%M:%S %Y").to_string();
     let common = format!(
         "<hostname>{h}</hostname><ip-address>{ip}</ip-address><public-ip-address>unknown</public-ip-address><netmask>255.255.255.0</netmask><default-gateway>10.0.0.1</default-gateway><is-dhcp>no</is-dhcp><ipv6-address>unknown</ipv6-address><ipv6-link-local-address>fe80::250:56ff:fe00:1/64</ipv6-link-local-address><mac-address>00:50:56:00:00:{m:02x}</mac-address><time>{now}</time><uptime>{up}</uptime><devicename>{h}</devicename>",
         h = xml::escape(&dev.current_hostname()),
@@ -186,12 +195,16 @@ fn system_info(dev: &Device) -> String {
 
 fn resources(dev: &Device) -> String {
     let sessions = dev.traffic.sessions.len();
-    let up = dev.started.elapsed().as_secs();
+    let up = dev
+        .clock
+        .now()
+        .saturating_duration_since(dev.started)
+        .as_secs();
     let load = 0.3 + (sessions as f64 / 500.0);
     let idle = 92.0 - (sessions as f64 / 50.0);
     format!(
         "top - {} up {} min,  0 users,  load average: {load:.2}, {:.2}, {:.2}\nTasks: 151 total,   1 running, 150 sleeping,   0 stopped,   0 zombie\n%Cpu(s):  {:.1} us,  1.2 sy,  0.0 ni, {idle:.1} id,  0.3 wa,  0.0 hi,  0.2 si,  0.0 st\nKiB Mem :  {mem_total} total,  {mem_free} free,  {mem_used} used,  {mem_buf} buff/cache\nKiB Swap:        0 total,        0 free,        0 used.  {mem_avail} avail Mem\n\n  PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND\n 3012 root      20   0  946312 245032  21044 S   2.0   3.7  12:01.33 mgmtsrvr\n 2871 root      20   0 1120852 104532  10400 S   1.0   1.6   4:20.18 devsrvr\n",
-        chrono::Utc::now().format("%H:%M:%S"),
+        dev.clock.utc().format("%H:%M:%S"),
         up / 60,
         load * 0.9,
         load * 0.8,
@@ -204,8 +217,53 @@ fn resources(dev: &Device) -> String {
     )
 }
 
-fn environmentals() -> String {
-    "<thermal><Slot1><entry><slot>1</slot><description>Temperature @ CPU</description><min>5.0</min><max>85.0</max><alarm>False</alarm><DegreesC>41.5</DegreesC></entry></Slot1></thermal><fan><Slot1><entry><slot>1</slot><description>Fan #1 RPM</description><min>1000</min><alarm>False</alarm><RPMs>5200</RPMs></entry></Slot1></fan><power><Slot1><entry><slot>1</slot><description>Power: 1.0V</description><min>0.9</min><max>1.1</max><alarm>False</alarm><Volts>1.01</Volts></entry></Slot1></power><power-supply><Slot1><entry><slot>1</slot><description>Power Supply #1 (left)</description><alarm>False</alarm><Inserted>True</Inserted></entry></Slot1></power-supply>".into()
+/// Sensors follow the load of the traffic model: more sessions and packets make the CPU
+/// warmer and the fans faster, so a monitoring scrape sees values move.
+fn environmentals(dev: &Device) -> String {
+    let sessions = dev.traffic.sessions.len() as f64;
+    let pps = dev.traffic.rates.first().copied().unwrap_or(0) as f64;
+    let load = (sessions / 500.0 + pps / 20_000.0).min(1.0);
+    let thermal = [
+        ("Temperature near (Top) Management Plane", 30.0, 6.0, 75.0),
+        ("Temperature @ CPU", 40.0, 25.0, 85.0),
+        ("Temperature near (Bottom) Dataplane", 33.0, 12.0, 80.0),
+    ];
+    let mut t = String::from("<thermal><Slot1>");
+    for (i, (desc, base, span, max)) in thermal.iter().enumerate() {
+        let c = base + span * load;
+        t.push_str(&format!(
+            "<entry><slot>1</slot><description>{desc}</description><min>5.0</min><max>{max:.1}</max><alarm>{}</alarm><DegreesC>{c:.1}</DegreesC><index>{}</index></entry>",
+            if c > *max { "True" } else { "False" },
+            i + 1
+        ));
+    }
+    t.push_str("</Slot1></thermal><fan><Slot1>");
+    for i in 1..=2u32 {
+        let rpm = 3800.0 + 3200.0 * load + f64::from(i) * 70.0;
+        t.push_str(&format!(
+            "<entry><slot>1</slot><description>Fan #{i} RPM</description><min>1000</min><alarm>False</alarm><RPMs>{rpm:.0}</RPMs><index>{i}</index></entry>"
+        ));
+    }
+    t.push_str("</Slot1></fan><power><Slot1>");
+    for (i, (desc, nominal)) in [
+        ("Power: 1.0V", 1.0),
+        ("Power: 3.3V", 3.3),
+        ("Power: 12V", 12.0),
+    ]
+    .iter()
+    .enumerate()
+    {
+        // a loaded rail sags a little
+        let v = nominal * (1.0 - 0.015 * load);
+        t.push_str(&format!(
+            "<entry><slot>1</slot><description>{desc}</description><min>{:.2}</min><max>{:.2}</max><alarm>False</alarm><Volts>{v:.3}</Volts><index>{}</index></entry>",
+            nominal * 0.9,
+            nominal * 1.1,
+            i + 1
+        ));
+    }
+    t.push_str("</Slot1></power><power-supply><Slot1><entry><slot>1</slot><description>Power Supply #1 (left)</description><alarm>False</alarm><Inserted>True</Inserted><index>1</index></entry><entry><slot>1</slot><description>Power Supply #2 (right)</description><alarm>False</alarm><Inserted>True</Inserted><index>2</index></entry></Slot1></power-supply>");
+    t
 }
 
 fn resource_monitor(dev: &Device) -> String {
@@ -242,7 +300,7 @@ fn show_jobs(dev: &mut Device, el: &Element, now: Instant) -> Result<String, Api
         let raw = id.text_str().trim_matches('"');
         let n: u64 = raw.parse().unwrap_or(u64::MAX);
         return match dev.jobs.get(&n) {
-            Some(j) => Ok(jobs::show_job(j, now)),
+            Some(j) => Ok(jobs::show_job(j, now, dev.clock.utc())),
             None => Err(ApiError::new(
                 17,
                 format!("job {} not found", if raw.is_empty() { "?" } else { raw }),
@@ -259,7 +317,7 @@ fn show_jobs(dev: &mut Device, el: &Element, now: Instant) -> Result<String, Api
             if pending_only && j.phase(now) == jobs::Phase::Fin {
                 continue;
             }
-            j.render(now).write_to(&mut s);
+            j.render(now, dev.clock.utc()).write_to(&mut s);
         }
         return Ok(ok(&s));
     }
@@ -306,7 +364,7 @@ fn session_entry(s: &Session) -> String {
         .map(|d| d.format("%a %b %e %H:%M:%S %Y").to_string())
         .unwrap_or_default();
     format!(
-        "<entry><idx>{id}</idx><vsys>vsys1</vsys><vsys-idx>1</vsys-idx><application>{app}</application><state>ACTIVE</state><type>FLOW</type><source>{src}</source><sport>{sport}</sport><dst>{dst}</dst><dport>{dport}</dport><xsource>{src}</xsource><xsport>{sport}</xsport><xdst>{dst}</xdst><xdport>{dport}</xdport><proto>{proto}</proto><from>{from}</from><to>{to}</to><ingress>ethernet1/1</ingress><egress>ethernet1/2</egress><security-rule>{rule}</security-rule><nat>False</nat><srcnat>False</srcnat><dstnat>False</dstnat><proxy>False</proxy><decrypt-mirror>False</decrypt-mirror><start-time>{start}</start-time><total-byte-count>{bytes}</total-byte-count><flags> </flags></entry>",
+        "<entry><idx>{id}</idx><vsys>vsys1</vsys><vsys-idx>1</vsys-idx><application>{app}</application><state>ACTIVE</state><type>FLOW</type><source>{src}</source><sport>{sport}</sport><dst>{dst}</dst><dport>{dport}</dport><xsource>{src}</xsource><xsport>{sport}</xsport><xdst>{dst}</xdst><xdport>{dport}</xdport><proto>{proto}</proto><from>{from}</from><to>{to}</to><ingress>ethernet1/2</ingress><egress>ethernet1/1</egress><security-rule>{rule}</security-rule><nat>False</nat><srcnat>False</srcnat><dstnat>False</dstnat><proxy>False</proxy><decrypt-mirror>False</decrypt-mirror><start-time>{start}</start-time><total-byte-count>{bytes}</total-byte-count><flags> </flags></entry>",
         id = s.id,
         app = s.app,
         src = s.src,
@@ -421,7 +479,10 @@ fn counters(dev: &Device, el: &Element) -> String {
     }
     format!(
         "<dp>dp0</dp><global><t>{}</t><counters>{entries}</counters></global>",
-        dev.started.elapsed().as_secs()
+        dev.clock
+            .now()
+            .saturating_duration_since(dev.started)
+            .as_secs()
     )
 }
 
@@ -452,9 +513,10 @@ fn interfaces(dev: &Device) -> Vec<(String, String, String)> {
             .and_then(|v| v.entry_child("vsys1"))
             .and_then(|v| v.child("zone"))
             .and_then(|z| {
+                // layer3, layer2, virtual-wire or tap zones list their interfaces as members
                 z.children.iter().find(|ze| {
-                    ze.find("network/layer3")
-                        .is_some_and(|l| l.members().contains(&name))
+                    ze.child("network")
+                        .is_some_and(|n| n.children.iter().any(|l| l.members().contains(&name)))
                 })
             })
             .and_then(|ze| ze.name_attr())
@@ -570,18 +632,68 @@ fn routes(dev: &Device) -> String {
     s
 }
 
-fn licenses() -> String {
-    let features = [
-        ("Threat Prevention", "November 22, 2027", "no"),
-        ("PAN-DB URL Filtering", "November 22, 2027", "no"),
-        ("WildFire License", "November 22, 2027", "no"),
-        ("GlobalProtect Gateway", "March 01, 2026", "yes"),
-        ("PA-VM", "Never", "no"),
-    ];
+/// Licences dated from when the device started (on the simulator clock): subscriptions
+/// issued about a year before and running for another ~11 months, the capacity licence
+/// without end, and one feature (GlobalProtect / logging) that ran out a month before.
+/// `expired` is computed against the current clock, so advancing it expires them.
+fn licenses(dev: &Device) -> String {
+    let now = dev.clock.utc();
+    let at = |d: i64| dev.licensed + chrono::Duration::days(d);
+    let issued = at(-400).format("%B %d, %Y").to_string();
+    let term = |d: i64| Some(at(d));
+    let features: Vec<(&str, &str, Option<chrono::DateTime<chrono::Utc>>)> = if dev.panorama {
+        vec![
+            (
+                "Device Management License",
+                "Device management license to manage up to 1000 devices",
+                None,
+            ),
+            (
+                "Premium",
+                "24 x 7 phone support; advanced replacement hardware service",
+                term(330),
+            ),
+            ("Logging Service", "Device Logging Service", term(-30)),
+        ]
+    } else {
+        vec![
+            ("PA-VM", "Standard VM-100", None),
+            ("Threat Prevention", "Threat Prevention", term(330)),
+            (
+                "PAN-DB URL Filtering",
+                "Palo Alto Networks URL Filtering License",
+                term(330),
+            ),
+            (
+                "WildFire License",
+                "WildFire signature feed, integrated WildFire logs, WildFire API",
+                term(330),
+            ),
+            (
+                "Premium",
+                "24 x 7 phone support; advanced replacement hardware service",
+                term(330),
+            ),
+            (
+                "GlobalProtect Gateway",
+                "GlobalProtect Gateway License",
+                term(-30),
+            ),
+        ]
+    };
     let mut s = String::from("<licenses>");
-    for (f, exp, expired) in features {
+    for (f, desc, expiry) in features {
+        let expires = expiry
+            .map(|e| e.format("%B %d, %Y").to_string())
+            .unwrap_or_else(|| "Never".into());
+        let expired = if expiry.is_some_and(|e| e <= now) {
+            "yes"
+        } else {
+            "no"
+        };
         s.push_str(&format!(
-            "<entry><feature>{f}</feature><description>{f}</description><serial>SIM-LIC</serial><issued>November 22, 2025</issued><expires>{exp}</expires><expired>{expired}</expired><authcode/></entry>"
+            "<entry><feature>{f}</feature><description>{desc}</description><serial>{serial}</serial><issued>{issued}</issued><expires>{expires}</expires><expired>{expired}</expired><authcode/></entry>",
+            serial = dev.serial,
         ));
     }
     s.push_str("</licenses>");
@@ -590,7 +702,7 @@ fn licenses() -> String {
 
 fn show_user(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
     let u = el.child("user").ok_or_else(|| unknown(el))?;
-    let now = Instant::now();
+    let now = dev.clock.now();
     if let Some(m) = u.child("ip-user-mapping").or(u.child("ip-user-mapping-mp")) {
         let ip = m.find_text("ip").map(str::to_string);
         let mut body = String::new();
@@ -710,7 +822,7 @@ fn page<T>(v: Vec<T>, el: &Element) -> Vec<T> {
 
 fn show_object(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
     let o = el.child("object").ok_or_else(|| unknown(el))?;
-    let now = Instant::now();
+    let now = dev.clock.now();
     let tags_xml = |tags: &userid::Tags| -> String {
         let mut s = String::from("<tag>");
         for (t, exp) in tags {
@@ -848,6 +960,9 @@ fn show_config(dev: &Device, el: &Element) -> Result<String, ApiError> {
         (&dev.candidate, r)
     } else if let Some(r) = c.child("merged").or(c.child("pushed-shared-policy")) {
         (&dev.running, r)
+    } else if let Some(r) = c.child("pushed-template") {
+        // what Panorama templates pushed, underneath any local override
+        (&dev.template.config, r)
     } else {
         return Err(unknown(el));
     };
@@ -1072,7 +1187,7 @@ fn move_dg(
     }
     let id = dev.next_job;
     dev.next_job += 1;
-    let now = Instant::now();
+    let now = dev.clock.now();
     let start = dev
         .jobs
         .values()
@@ -1086,7 +1201,7 @@ fn move_dg(
             id,
             kind: "Move-DG".into(),
             user: user.to_string(),
-            tenq: chrono::Utc::now(),
+            tenq: dev.clock.utc(),
             start,
             duration,
             description: String::new(),

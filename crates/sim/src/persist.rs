@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use parking_lot::Mutex;
 use redb::{Database, TableDefinition};
@@ -121,7 +121,17 @@ impl Store {
                 dev.dirty = meta["dirty"].as_bool().unwrap_or(false);
                 dev.next_job = meta["next_job"].as_u64().unwrap_or(1);
                 dev.policy_synced = meta["policy_synced"].as_bool().unwrap_or(false);
-                crate::userid::load_json(&mut dev.userid, &meta["userid"]);
+                crate::userid::load_json(&mut dev.userid, &meta["userid"], dev.clock.now());
+                if let Some(t) = meta["template"].as_str() {
+                    dev.template.config = xml::parse_max_depth(t, xml::MAX_STORED_DEPTH)
+                        .map_err(|e| err(&self.dir, format!("{s} template config: {e}")))?;
+                }
+                dev.template.overrides = meta["overrides"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|o| o.as_str().map(str::to_string))
+                    .collect();
                 if let Some(pk) = meta["private_keys"].as_object() {
                     for (k, v) in pk {
                         if let Some(v) = v.as_str() {
@@ -161,7 +171,7 @@ impl Store {
                         .as_i64()
                         .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
                         .unwrap_or_else(chrono::Utc::now);
-                    let now = Instant::now();
+                    let now = dev.clock.now();
                     dev.jobs.insert(
                         id,
                         Job {
@@ -215,11 +225,13 @@ impl Store {
                     "dirty": dev.dirty,
                     "next_job": dev.next_job,
                     "policy_synced": dev.policy_synced,
-                    "userid": crate::userid::to_json(&dev.userid),
+                    "userid": crate::userid::to_json(&dev.userid, dev.clock.now()),
                     "private_keys": dev.private_keys,
+                    "template": dev.template.config.to_xml(),
+                    "overrides": dev.template.overrides,
                 });
                 entries.push((format!("dev/{s}/meta"), meta.to_string().into_bytes()));
-                let now = Instant::now();
+                let now = dev.clock.now();
                 let jobs: Vec<Value> = dev
                     .jobs
                     .values()
@@ -253,6 +265,5 @@ impl Store {
         if let Err(e) = res {
             tracing::error!(dir = %self.dir.display(), "saving simulator state failed: {e}");
         }
-        let _ = SystemTime::now();
     }
 }

@@ -97,10 +97,7 @@ struct AppState {
 impl Simulator {
     /// Bind, build state (or load it from `--state`), and serve.
     pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
-        let addr: SocketAddr = config.listen.parse().map_err(|e| SimError::InvalidOption {
-            option: "--listen",
-            reason: format!("{} is not HOST:PORT ({e})", config.listen),
-        })?;
+        let addr = resolve_listen(&config.listen)?;
         let listener = std::net::TcpListener::bind(addr).map_err(|source| SimError::Bind {
             addr: config.listen.clone(),
             source,
@@ -130,12 +127,7 @@ impl Simulator {
             state.managed.clone()
         };
         let sim = Arc::new(Mutex::new(state));
-        let app = Router::new()
-            .route("/api", axum::routing::any(api))
-            .route("/api/", axum::routing::any(api))
-            .route("/esp/restapi.esp", axum::routing::any(api))
-            .fallback(not_found)
-            .with_state(AppState { sim: sim.clone() });
+        let app = router(sim.clone());
         let server = axum_server::Handle::new();
         let fault_sim = sim.clone();
         let (url, ca_pem, task) = if config.tls {
@@ -205,6 +197,45 @@ impl Simulator {
             persist: store,
         })
     }
+}
+
+/// `HOST:PORT` where HOST is an address or a name (`localhost:0`); a name binds its first
+/// address, IPv4 preferred because that is what `localhost` users expect to reach.
+fn resolve_listen(listen: &str) -> Result<SocketAddr, SimError> {
+    use std::net::ToSocketAddrs;
+    let bad = |reason: String| SimError::InvalidOption {
+        option: "--listen",
+        reason,
+    };
+    if let Ok(a) = listen.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    if listen
+        .rsplit_once(':')
+        .is_none_or(|(h, p)| h.is_empty() || p.parse::<u16>().is_err())
+    {
+        return Err(bad(format!("{listen} is not HOST:PORT")));
+    }
+    let addrs: Vec<SocketAddr> = listen
+        .to_socket_addrs()
+        .map_err(|e| bad(format!("cannot resolve {listen}: {e}")))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| bad(format!("{listen} resolves to no address")))
+}
+
+/// The XML API routes over one simulator state.
+fn router(sim: Arc<Mutex<SimState>>) -> Router {
+    Router::new()
+        .route("/api", axum::routing::any(api))
+        .route("/api/", axum::routing::any(api))
+        .route("/esp/restapi.esp", axum::routing::any(api))
+        .fallback(not_found)
+        .with_state(AppState { sim })
 }
 
 type TlsMaterial = (
@@ -507,4 +538,295 @@ fn http_body_util_limited(body: Body) -> axum::body::Body {
         Err(e) => Err(std::io::Error::other(e.to_string())),
     });
     Body::from_stream(stream)
+}
+
+#[cfg(test)]
+mod proptests {
+    //! Arbitrary bytes through the real HTTP decoding path (form bodies, query strings,
+    //! multipart bodies, certificate uploads): never a panic, always an XML envelope.
+
+    use std::sync::LazyLock;
+
+    use proptest::prelude::*;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::api::Request as ApiRequest;
+
+    struct Fixture {
+        rt: tokio::runtime::Runtime,
+        sim: Arc<Mutex<SimState>>,
+        key: String,
+    }
+
+    static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let cfg = SimConfig::firewall()
+            .plain()
+            .job_duration(Duration::from_millis(1));
+        let sim = Arc::new(Mutex::new(SimState::new(&cfg)));
+        let reply = sim.lock().handle(&ApiRequest {
+            method: "POST".into(),
+            params: vec![
+                ("type".into(), "keygen".into()),
+                ("user".into(), "admin".into()),
+                ("password".into(), "admin".into()),
+            ],
+            ..Default::default()
+        });
+        let key = match reply {
+            Reply::Xml { body, .. } => body
+                .split("<key>")
+                .nth(1)
+                .and_then(|s| s.split("</key>").next())
+                .unwrap_or_default()
+                .to_string(),
+            Reply::Attachment { .. } => String::new(),
+        };
+        Fixture { rt, sim, key }
+    });
+
+    static CERT_PEM: LazyLock<String> = LazyLock::new(|| {
+        rcgen::generate_simple_self_signed(vec!["fuzz.example".to_string()])
+            .map(|c| format!("{}{}", c.cert.pem(), c.key_pair.serialize_pem()))
+            .unwrap_or_default()
+    });
+
+    /// Send one request through the router; (status, content type, body).
+    fn send(req: HttpRequest<Body>) -> (u16, String, String) {
+        let f = &*FIXTURE;
+        let app = router(f.sim.clone());
+        f.rt.block_on(async move {
+            let resp = app.oneshot(req).await.expect("infallible");
+            let status = resp.status().as_u16();
+            let ctype = resp
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            (status, ctype, body)
+        })
+    }
+
+    fn assert_envelope(status: u16, ctype: &str, body: &str) -> Result<(), TestCaseError> {
+        prop_assert!(
+            matches!(status, 200 | 400 | 403 | 413),
+            "status {status}: {body}"
+        );
+        prop_assert!(ctype.starts_with("application/xml"), "{ctype}");
+        prop_assert!(
+            body.starts_with("<response") || body.starts_with("<config"),
+            "{body}"
+        );
+        Ok(())
+    }
+
+    fn key() -> String {
+        FIXTURE.key.clone()
+    }
+
+    fn param_name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("type".to_string()),
+            Just("action".to_string()),
+            Just("xpath".to_string()),
+            Just("element".to_string()),
+            Just("cmd".to_string()),
+            Just("category".to_string()),
+            Just("nlogs".to_string()),
+            Just("skip".to_string()),
+            Just("target".to_string()),
+            Just("vsys".to_string()),
+            "[a-z-]{1,12}",
+        ]
+    }
+
+    fn param_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("config".to_string()),
+            Just("op".to_string()),
+            Just("commit".to_string()),
+            Just("user-id".to_string()),
+            Just("log".to_string()),
+            Just("import".to_string()),
+            Just("get".to_string()),
+            Just("set".to_string()),
+            Just("/config/shared/address".to_string()),
+            Just("<show><system><info/></system></show>".to_string()),
+            any::<String>(),
+        ]
+    }
+
+    fn uri_with(query: &str) -> Option<http::Uri> {
+        format!("/api/?{query}").parse().ok()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn arbitrary_form_bytes_get_an_envelope(body in prop::collection::vec(any::<u8>(), 0..2048)) {
+            let req = HttpRequest::post("/api/")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header("x-pan-key", key())
+                .body(Body::from(body))
+                .expect("request");
+            let (s, c, b) = send(req);
+            assert_envelope(s, &c, &b)?;
+        }
+
+        #[test]
+        fn arbitrary_form_fields_get_an_envelope(
+            pairs in prop::collection::vec((param_name(), param_value()), 0..8),
+            with_key in any::<bool>(),
+        ) {
+            let mut ser = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &pairs {
+                // exports answer with a file, not an envelope; keygen is covered below
+                if k == "type" && v == "export" {
+                    continue;
+                }
+                ser.append_pair(k, v);
+            }
+            if with_key {
+                ser.append_pair("key", &key());
+            }
+            let req = HttpRequest::post("/api/")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(ser.finish()))
+                .expect("request");
+            let (s, c, b) = send(req);
+            assert_envelope(s, &c, &b)?;
+        }
+
+        #[test]
+        fn arbitrary_query_strings_get_an_envelope(
+            raw in "[ -~]{0,200}",
+            pairs in prop::collection::vec((param_name(), param_value()), 0..6),
+            get in any::<bool>(),
+        ) {
+            let mut ser = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &pairs {
+                if k == "type" && v == "export" {
+                    continue;
+                }
+                ser.append_pair(k, v);
+            }
+            let encoded = ser.finish();
+            for q in [raw.replace(['#', ' '], "%20"), encoded] {
+                let Some(uri) = uri_with(&q) else { continue };
+                let method = if get { Method::GET } else { Method::POST };
+                let req = HttpRequest::builder()
+                    .method(method)
+                    .uri(uri)
+                    .header("x-pan-key", key())
+                    .body(Body::empty())
+                    .expect("request");
+                let (s, c, b) = send(req);
+                assert_envelope(s, &c, &b)?;
+            }
+        }
+
+        #[test]
+        fn arbitrary_multipart_bodies_get_an_envelope(
+            parts in prop::collection::vec(
+                ("[a-z\"]{0,8}", prop::option::of("[ -~]{0,20}"), prop::collection::vec(any::<u8>(), 0..512)),
+                0..4,
+            ),
+            garbage in prop::collection::vec(any::<u8>(), 0..256),
+            truncate in any::<bool>(),
+            category in prop_oneof![Just("certificate"), Just("keypair"), Just("private-key"), Just("configuration"), Just("zzz")],
+        ) {
+            let boundary = "----panops-fuzz-7d1";
+            let mut body: Vec<u8> = Vec::new();
+            for (name, filename, data) in &parts {
+                body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+                let mut disp = format!("Content-Disposition: form-data; name=\"{name}\"");
+                if let Some(f) = filename {
+                    disp.push_str(&format!("; filename=\"{f}\""));
+                }
+                body.extend_from_slice(disp.as_bytes());
+                body.extend_from_slice(b"\r\n\r\n");
+                body.extend_from_slice(data);
+                body.extend_from_slice(b"\r\n");
+            }
+            body.extend_from_slice(&garbage);
+            if !truncate {
+                body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+            }
+            let uri = format!("/api/?type=import&category={category}&certificate-name=fuzz&format=pem");
+            let req = HttpRequest::post(uri)
+                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+                .header("x-pan-key", key())
+                .body(Body::from(body))
+                .expect("request");
+            let (s, c, b) = send(req);
+            assert_envelope(s, &c, &b)?;
+        }
+
+        #[test]
+        fn mangled_certificate_uploads_get_an_envelope(
+            cut in 0usize..2000,
+            flips in prop::collection::vec((0usize..2000, any::<u8>()), 0..6),
+            category in prop_oneof![Just("certificate"), Just("keypair"), Just("private-key")],
+            format in prop_oneof![Just("pem"), Just("pkcs12"), Just("der")],
+            passphrase in "[ -~]{0,12}",
+        ) {
+            let mut data = CERT_PEM.as_bytes().to_vec();
+            for (at, b) in flips {
+                if let Some(x) = data.get_mut(at) {
+                    *x = b;
+                }
+            }
+            data.truncate(cut.max(1).min(data.len()));
+            let boundary = "----panops-fuzz-cert";
+            let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.pem\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
+            body.extend_from_slice(&data);
+            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            q.append_pair("type", "import")
+                .append_pair("category", category)
+                .append_pair("certificate-name", "fuzzed")
+                .append_pair("format", format)
+                .append_pair("passphrase", &passphrase);
+            let req = HttpRequest::post(format!("/api/?{}", q.finish()))
+                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+                .header("x-pan-key", key())
+                .body(Body::from(body))
+                .expect("request");
+            let (s, c, b) = send(req);
+            assert_envelope(s, &c, &b)?;
+        }
+    }
+
+    #[test]
+    fn an_intact_certificate_upload_is_imported() {
+        // the fuzzing above must reach the real import code, not stop at decoding
+        let boundary = "----panops-cert-ok";
+        let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.pem\"\r\n\r\n").into_bytes();
+        body.extend_from_slice(CERT_PEM.as_bytes());
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = HttpRequest::post(
+            "/api/?type=import&category=keypair&certificate-name=intact&format=pem&passphrase=x",
+        )
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("x-pan-key", key())
+        .body(Body::from(body))
+        .expect("request");
+        let (s, _, b) = send(req);
+        assert_eq!(s, 200, "{b}");
+        assert!(b.contains("Successfully imported intact"), "{b}");
+    }
 }

@@ -1,7 +1,9 @@
 //! A small deterministic traffic model: sessions come and go, counters grow.
 
 use std::collections::BTreeMap;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
+
+use crate::clock::Clock;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -126,6 +128,26 @@ pub const COUNTERS: &[(&str, &str, &str, &str, &str)] = &[
     ),
 ];
 
+/// A threat the model can detect: (name, subtype, severity, action).
+pub type Threat = (&'static str, &'static str, &'static str, &'static str);
+
+/// Threats seen in generated traffic.
+pub const THREATS: &[Threat] = &[
+    ("Eicar Test File(39040)", "virus", "medium", "reset-both"),
+    (
+        "SSH2 Login Attempt(31914)",
+        "vulnerability",
+        "informational",
+        "alert",
+    ),
+    (
+        "generic:malware.example.test(109001001)",
+        "spyware",
+        "medium",
+        "sinkhole",
+    ),
+];
+
 /// Sessions, counters and generated logs of one firewall.
 #[derive(Debug, Clone)]
 pub struct Traffic {
@@ -143,34 +165,30 @@ pub struct Traffic {
     /// Ended sessions waiting to be written as traffic logs.
     pub ended: Vec<(Session, &'static str)>,
     /// Threat events waiting to be logged: (session, threat name).
-    pub threats: Vec<(Session, &'static str)>,
+    pub threats: Vec<(Session, &'static Threat)>,
     enabled: bool,
     /// Names of allow rules in the running config (sessions match one of them).
     pub rules: Vec<String>,
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    clock: Clock,
 }
 
 impl Traffic {
     /// A model seeded deterministically; Panorama passes `panorama=true` (no data plane).
-    pub fn new(seed: u64, panorama: bool) -> Self {
+    /// `rules` are the allow rules sessions of the initial history match.
+    pub fn new(seed: u64, panorama: bool, clock: &Clock, rules: Vec<String>) -> Self {
         let mut t = Traffic {
             rng: StdRng::seed_from_u64(seed),
             sessions: BTreeMap::new(),
             next_id: 1000,
-            last: Instant::now(),
+            last: clock.now(),
             counters: vec![0; COUNTERS.len()],
             rates: vec![0; COUNTERS.len()],
             created: 0,
             ended: Vec::new(),
             threats: Vec::new(),
             enabled: !panorama,
-            rules: Vec::new(),
+            rules,
+            clock: clock.clone(),
         };
         if t.enabled {
             // some history first, so traffic logs exist from the start
@@ -178,6 +196,12 @@ impl Traffic {
                 t.spawn(&[]);
             }
             let done: Vec<u64> = t.sessions.keys().copied().collect();
+            // a few detections in the history, so threat logs exist from the start
+            for (i, id) in done.iter().take(THREATS.len()).enumerate() {
+                if let Some(s) = t.sessions.get(id) {
+                    t.threats.push((s.clone(), &THREATS[i]));
+                }
+            }
             for id in done {
                 if let Some(s) = t.sessions.remove(&id) {
                     t.counters[3] += 1;
@@ -193,7 +217,15 @@ impl Traffic {
 
     /// Whether a tick would advance the model (at most once a second).
     pub fn due(&self) -> bool {
-        self.enabled && self.last.elapsed().as_secs_f64() >= 1.0
+        self.enabled && self.elapsed() >= 1.0
+    }
+
+    /// Seconds since the last tick, on the simulator clock.
+    fn elapsed(&self) -> f64 {
+        self.clock
+            .now()
+            .saturating_duration_since(self.last)
+            .as_secs_f64()
     }
 
     fn spawn(&mut self, user_ips: &[String]) {
@@ -221,7 +253,7 @@ impl Traffic {
             } else {
                 self.rules[self.rng.gen_range(0..self.rules.len())].clone()
             },
-            start: unix_now(),
+            start: self.clock.unix(),
             bytes: self.rng.gen_range(60..5000),
             packets: self.rng.gen_range(1..10),
             life: self.rng.gen_range(5..300),
@@ -236,13 +268,13 @@ impl Traffic {
         if !self.enabled {
             return;
         }
-        let el = self.last.elapsed().as_secs_f64();
+        let el = self.elapsed();
         if el < 1.0 {
             return;
         }
-        self.last = Instant::now();
+        self.last = self.clock.now();
         let steps = el.min(120.0) as u64;
-        let now = unix_now();
+        let now = self.clock.unix();
         let mut pkts = 0u64;
         for _ in 0..steps {
             for s in self.sessions.values_mut() {
@@ -260,7 +292,8 @@ impl Traffic {
             if self.rng.gen_bool(0.05)
                 && let Some(s) = self.sessions.values().next().cloned()
             {
-                self.threats.push((s, "Eicar Test File"));
+                let th = &THREATS[self.rng.gen_range(0..THREATS.len())];
+                self.threats.push((s, th));
             }
         }
         let expired: Vec<u64> = self

@@ -51,7 +51,7 @@ impl UserIdState {
     }
 
     /// Process a uid-message. Returns Ok(response) or Err(error envelope).
-    pub fn apply(&mut self, cmd: &str, vsys: &str) -> Result<String, ApiError> {
+    pub fn apply(&mut self, cmd: &str, vsys: &str, now: Instant) -> Result<String, ApiError> {
         let msg = xml::parse(cmd)
             .map_err(|e| ApiError::new(18, format!("Malformed uid-message: {e}")))?;
         if msg.name != "uid-message" {
@@ -63,7 +63,6 @@ impl UserIdState {
         let payload = msg
             .child("payload")
             .ok_or_else(|| ApiError::new(18, "Malformed uid-message: <payload> is missing"))?;
-        let now = Instant::now();
         let mut failures: Vec<Element> = Vec::new();
         // login first, then the rest in document order
         let mut sections: Vec<&Element> = payload
@@ -299,8 +298,7 @@ fn tags_from(v: &serde_json::Value, now: Instant) -> Tags {
 }
 
 /// User-ID state as JSON (expiries as seconds left) for `--state`.
-pub fn to_json(s: &UserIdState) -> serde_json::Value {
-    let now = Instant::now();
+pub fn to_json(s: &UserIdState, now: Instant) -> serde_json::Value {
     serde_json::json!({
         "mappings": s.mappings.iter().map(|(ip, m)| (ip.clone(), serde_json::json!({
             "user": m.user, "left": left(&m.expires, now), "timeout": m.timeout_secs, "vsys": m.vsys,
@@ -312,8 +310,7 @@ pub fn to_json(s: &UserIdState) -> serde_json::Value {
 }
 
 /// Restore what [`to_json`] saved.
-pub fn load_json(s: &mut UserIdState, v: &serde_json::Value) {
-    let now = Instant::now();
+pub fn load_json(s: &mut UserIdState, v: &serde_json::Value, now: Instant) {
     if let Some(m) = v["mappings"].as_object() {
         for (ip, e) in m {
             let Some(user) = e["user"].as_str() else {
@@ -475,8 +472,8 @@ mod tests {
     fn register_twice_reports_duplicate() {
         let mut s = UserIdState::default();
         let m = "<uid-message><version>1.0</version><type>update</type><payload><register><entry ip=\"10.0.0.1\"><tag><member>bad</member></tag></entry></register></payload></uid-message>";
-        assert!(s.apply(m, "vsys1").is_ok());
-        let e = s.apply(m, "vsys1").unwrap_err();
+        assert!(s.apply(m, "vsys1", Instant::now()).is_ok());
+        let e = s.apply(m, "vsys1", Instant::now()).unwrap_err();
         assert!(e.lines[0].contains("already exists, ignore"));
         assert!(s.ip_tags["10.0.0.1"].contains_key("bad"));
     }
@@ -485,7 +482,7 @@ mod tests {
     fn huge_timeouts_do_not_overflow() {
         let mut s = UserIdState::default();
         let m = "<uid-message><version>1.0</version><type>update</type><payload><login><entry name='u' ip='10.0.0.9' timeout='18446744073709551615'/></login><register-user><entry user='u'><tag><member timeout='18446744073709551615'>t</member></tag></entry></register-user></payload></uid-message>";
-        assert!(s.apply(m, "vsys1").is_ok());
+        assert!(s.apply(m, "vsys1", Instant::now()).is_ok());
         s.expire(Instant::now());
         assert!(s.mappings.contains_key("10.0.0.9"));
     }

@@ -1,10 +1,12 @@
 //! Validation as the device does it: names, address formats, references.
 
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::device::ApiError;
+use crate::template::{self, Step};
 use crate::xml::Element;
-use crate::xpath;
+use crate::xpath::{self, XPath};
 
 /// Containers whose `entry` children are named objects subject to name rules.
 const NAMED_KINDS: &[&str] = &[
@@ -185,6 +187,137 @@ pub fn valid_fqdn(v: &str) -> bool {
                 && l.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         })
+}
+
+/// Object kinds that share one name space in a container: an address and an address group
+/// (or a service and a service group) cannot have the same name in the same vsys, device
+/// group or shared, while an external list may shadow a group (pan-os-php#279, batfish#2975).
+fn namespace_sibling(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "address" => "address-group",
+        "address-group" => "address",
+        "service" => "service-group",
+        "service-group" => "service",
+        _ => return None,
+    })
+}
+
+/// A named object a write introduces: (container steps, kind, name).
+type NewObject = (Vec<Step>, String, String);
+
+fn named_entries(at: &mut Vec<Step>, el: &Element, out: &mut Vec<NewObject>, depth: usize) {
+    if el.name == "entry"
+        && let Some(n) = el.name_attr()
+        && let Some((kind, _)) = at.last()
+        && namespace_sibling(kind).is_some()
+    {
+        out.push((at[..at.len() - 1].to_vec(), kind.clone(), n.to_string()));
+        return;
+    }
+    if depth > 64 {
+        return;
+    }
+    at.push((el.name.clone(), el.name_attr().map(str::to_string)));
+    for c in &el.children {
+        named_entries(at, c, out, depth + 1);
+    }
+    at.pop();
+}
+
+fn namespace_error(kind: &str, other: &str, name: &str) -> ApiError {
+    // The device's exact wording is not in our sources; modelled on PAN-OS validation
+    // messages ("<kind> -> <name> '<name>' is ...") - a guess.
+    ApiError::new(
+        12,
+        format!("{kind} -> {name} '{name}' is already in use by {other} -> {name}"),
+    )
+}
+
+fn check_new_objects(tree: &Element, new: &[NewObject]) -> Result<(), ApiError> {
+    let mut by_container: HashMap<(&[Step], &str), HashSet<&str>> = HashMap::new();
+    for (c, kind, name) in new {
+        by_container
+            .entry((c.as_slice(), kind.as_str()))
+            .or_default()
+            .insert(name.as_str());
+    }
+    for (c, kind, name) in new {
+        let Some(other) = namespace_sibling(kind) else {
+            continue;
+        };
+        let in_request = by_container
+            .get(&(c.as_slice(), other))
+            .is_some_and(|names| names.contains(name.as_str()));
+        let existing = || {
+            template::resolve(tree, c)
+                .and_then(|cn| cn.child(other))
+                .and_then(|k| k.entry_child(name))
+                .is_some()
+        };
+        if in_request || existing() {
+            return Err(namespace_error(kind, other, name));
+        }
+    }
+    Ok(())
+}
+
+/// Refuse a `set` / `edit` that would give an address and an address group (or a service
+/// and a service group) of one container the same name.
+pub fn check_namespaces(
+    tree: &Element,
+    xp: &XPath,
+    frag: &[Element],
+    edit: bool,
+) -> Result<(), ApiError> {
+    let targets = if edit {
+        xp.parent()
+            .map(|p| template::write_targets(tree, &p))
+            .unwrap_or_default()
+    } else {
+        template::write_targets(tree, xp)
+    };
+    let mut new = Vec::new();
+    for t in targets {
+        // `.../address/entry[@name='x']` with the entry's children as the element
+        if !edit
+            && t.len() >= 3
+            && let (tag, Some(n)) = &t[t.len() - 1]
+            && tag == "entry"
+            && namespace_sibling(&t[t.len() - 2].0).is_some()
+        {
+            new.push((
+                t[..t.len() - 2].to_vec(),
+                t[t.len() - 2].0.clone(),
+                n.clone(),
+            ));
+            continue;
+        }
+        let mut at = t;
+        for f in frag {
+            named_entries(&mut at, f, &mut new, 0);
+        }
+    }
+    check_new_objects(tree, &new)
+}
+
+/// The same check for a rename or clone to `newname` inside the kind container at
+/// `kind_path` (index path of e.g. `.../vsys/entry[@name='vsys1']/address`).
+pub fn check_namespace_name(
+    tree: &Element,
+    kind_path: &[usize],
+    newname: &str,
+) -> Result<(), ApiError> {
+    let steps = template::steps_of(tree, kind_path);
+    let Some(((kind, _), container)) = steps.split_last() else {
+        return Ok(());
+    };
+    if namespace_sibling(kind).is_none() {
+        return Ok(());
+    }
+    check_new_objects(
+        tree,
+        &[(container.to_vec(), kind.clone(), newname.to_string())],
+    )
 }
 
 /// A kind family for references.

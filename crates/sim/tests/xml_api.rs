@@ -2,116 +2,10 @@
 
 use std::time::Duration;
 
-use panops_sim::{AdminAccount, Faults, RunningSim, SimConfig, Simulator};
+mod common;
 
-const VSYS: &str = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']";
-const DG: &str = "/config/devices/entry[@name='localhost.localdomain']/device-group";
-
-struct Client {
-    http: reqwest::Client,
-    url: String,
-    key: String,
-}
-
-async fn start(cfg: SimConfig) -> RunningSim {
-    Simulator::start(cfg.plain().job_duration(Duration::from_millis(200)))
-        .await
-        .expect("simulator starts")
-}
-
-async fn post(http: &reqwest::Client, url: &str, params: &[(&str, &str)]) -> (u16, String) {
-    let r = http
-        .post(format!("{url}/api/"))
-        .form(params)
-        .send()
-        .await
-        .expect("request");
-    let status = r.status().as_u16();
-    (status, r.text().await.expect("body"))
-}
-
-impl Client {
-    async fn login(sim: &RunningSim, user: &str, password: &str) -> Client {
-        let http = reqwest::Client::new();
-        let (status, body) = post(
-            &http,
-            &sim.url(),
-            &[("type", "keygen"), ("user", user), ("password", password)],
-        )
-        .await;
-        assert_eq!(status, 200, "{body}");
-        assert!(body.starts_with("<response status = 'success'>"), "{body}");
-        let key = body
-            .split("<key>")
-            .nth(1)
-            .and_then(|s| s.split("</key>").next())
-            .expect("key")
-            .to_string();
-        Client {
-            http,
-            url: sim.url(),
-            key,
-        }
-    }
-
-    async fn call(&self, params: &[(&str, &str)]) -> (u16, String) {
-        let r = self
-            .http
-            .post(format!("{}/api/", self.url))
-            .header("X-PAN-KEY", &self.key)
-            .form(params)
-            .send()
-            .await
-            .expect("request");
-        let status = r.status().as_u16();
-        (status, r.text().await.expect("body"))
-    }
-
-    async fn ok(&self, params: &[(&str, &str)]) -> String {
-        let (status, body) = self.call(params).await;
-        assert_eq!(status, 200, "{body}");
-        assert!(body.contains("status=\"success\""), "{params:?} -> {body}");
-        body
-    }
-
-    async fn op(&self, cmd: &str) -> String {
-        self.ok(&[("type", "op"), ("cmd", cmd)]).await
-    }
-
-    async fn op_target(&self, target: &str, cmd: &str) -> String {
-        self.ok(&[("type", "op"), ("cmd", cmd), ("target", target)])
-            .await
-    }
-
-    async fn wait_job(&self, id: &str, target: Option<&str>) -> String {
-        let cmd = format!("<show><jobs><id>{id}</id></jobs></show>");
-        for _ in 0..100 {
-            let body = match target {
-                Some(t) => self.op_target(t, &cmd).await,
-                None => self.op(&cmd).await,
-            };
-            if body.contains("<status>FIN</status>") && !body.contains("<result>PEND</result>") {
-                return body;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("job {id} did not finish");
-    }
-
-    async fn commit(&self, cmd: &str) -> String {
-        let body = self.ok(&[("type", "commit"), ("cmd", cmd)]).await;
-        let id = job_id(&body);
-        self.wait_job(&id, None).await
-    }
-}
-
-fn job_id(body: &str) -> String {
-    body.split("<job>")
-        .nth(1)
-        .and_then(|s| s.split("</job>").next())
-        .unwrap_or_else(|| panic!("no job id in {body}"))
-        .to_string()
-}
+use common::*;
+use panops_sim::{AdminAccount, Faults, SimConfig, Simulator};
 
 #[tokio::test]
 async fn config_semantics() {
@@ -622,23 +516,27 @@ async fn user_id_is_reflected_in_show_commands_and_dags() {
         .op("<show><user><ip-user-mapping><all/></ip-user-mapping></user></show>")
         .await;
     assert!(!m.contains("corp\\dave"), "{m}");
-    for cmd in [
-        "<show><session><info/></session></show>",
-        "<show><counter><global/></counter></show>",
-        "<show><interface>all</interface></show>",
-        "<show><high-availability><state/></high-availability></show>",
-        "<show><system><resources/></system></show>",
-        "<show><system><environmentals/></system></show>",
-        "<show><running><resource-monitor><second><last>1</last></second></resource-monitor></running></show>",
-        "<request><license><info/></license></request>",
-        "<show><clock/></show>",
-        "<show><routing><route/></routing></show>",
-        "<show><counter><interface>all</interface></counter></show>",
-        "<show><config><running><xpath>devices/entry/vsys</xpath></running></config></show>",
-        "<show><user><user-attributes><user>all</user></user-attributes></user></show>",
-        "<show><object><registered-user><all/></registered-user></object></show>",
+    // more op commands, each with a piece of content it must carry (session info, counters,
+    // interfaces, resource monitor, HA, licences and user attributes: tests/behaviour.rs)
+    for (cmd, needle) in [
+        ("<show><system><resources/></system></show>", "load average"),
+        ("<show><clock/></show>", " UTC "),
+        ("<show><routing><route/></routing></show>", "<flags>"),
+        (
+            "<show><counter><interface>all</interface></counter></show>",
+            "<name>ethernet1/1</name>",
+        ),
+        (
+            "<show><config><running><xpath>devices/entry/vsys</xpath></running></config></show>",
+            "<entry name=\"vsys1\">",
+        ),
+        (
+            "<show><object><registered-user><all/></registered-user></object></show>",
+            "risky-user",
+        ),
     ] {
-        c.op(cmd).await;
+        let body = c.op(cmd).await;
+        assert!(body.contains(needle), "{cmd}: {needle} not in {body}");
     }
     let (status, body) = c
         .call(&[("type", "op"), ("cmd", "<show><no-such-thing/></show>")])

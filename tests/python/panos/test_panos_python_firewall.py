@@ -1,8 +1,9 @@
 """pan-os-python against a simulated firewall."""
 
 import pytest
-from panos.errors import PanDeviceXapiError
+from panos.errors import PanDeviceXapiError, PanLockError
 from panos.firewall import Firewall
+from panos.network import EthernetInterface, VirtualWire, Zone
 from panos.objects import AddressGroup, AddressObject, ServiceGroup, ServiceObject, Tag
 from panos.policies import Rulebase, SecurityRule
 from panos.userid import UserId
@@ -126,7 +127,8 @@ def test_security_rules_create_move_commit(fw):
     rules[2].move("top")
     rules[0].move("after", ref="r2")
     names = [r.name for r in SecurityRule.refreshall(rb, add=False)]
-    assert names == ["r3", "r2", "r1"]
+    # rule1 is the factory-default allow rule
+    assert names == ["r3", "rule1", "r2", "r1"]
     result = fw.commit(sync=True)
     assert result["success"] is True
     assert result["result"] == "OK"
@@ -134,7 +136,7 @@ def test_security_rules_create_move_commit(fw):
     assert fw.commit(sync=True) is None
     # running config now has the rules
     running = SecurityRule.refreshall(rb, running_config=True, add=False)
-    assert [r.name for r in running] == ["r3", "r2", "r1"]
+    assert [r.name for r in running] == ["r3", "rule1", "r2", "r1"]
 
 
 def test_commit_fails_on_unresolved_reference(fw):
@@ -212,3 +214,131 @@ def test_restart_and_syncreboot(fw):
     fw.restart()
     assert fw.syncreboot(interval=0.2, timeout=30) == "11.1.2"
     assert [x.name for x in AddressObject.refreshall(fw, add=False, running_config=True)] == ["kept-across-reboot"]
+
+
+def test_factory_default_layout(fw):
+    zones = {z.name: z for z in Zone.refreshall(fw, add=False)}
+    assert sorted(zones) == ["trust", "untrust"]
+    assert zones["trust"].mode == "virtual-wire"
+    assert zones["trust"].interface == ["ethernet1/2"]
+    assert zones["untrust"].interface == ["ethernet1/1"]
+    vwires = VirtualWire.refreshall(fw, add=False)
+    assert [(v.name, v.interface1, v.interface2) for v in vwires] == [
+        ("default-vwire", "ethernet1/1", "ethernet1/2")
+    ]
+    assert sorted(i.name for i in EthernetInterface.refreshall(fw, add=False)) == [
+        "ethernet1/1",
+        "ethernet1/2",
+    ]
+    rb = Rulebase()
+    fw.add(rb)
+    (rule1,) = SecurityRule.refreshall(rb, add=False)
+    assert (rule1.name, rule1.action, rule1.fromzone, rule1.tozone, rule1.service) == (
+        "rule1",
+        "allow",
+        ["trust"],
+        ["untrust"],
+        ["application-default"],
+    )
+    # the whole running configuration parses and holds the same layout
+    running = fw.op("show config running")
+    vsys = running.find("./result/config/devices/entry/vsys/entry")
+    assert vsys.get("name") == "vsys1"
+    assert vsys.find("./rulebase/security/rules/entry").get("name") == "rule1"
+
+
+def test_address_groups_and_services_refresh_and_update(fw):
+    for n in ["m1", "m2", "m3"]:
+        a = AddressObject(n, "192.0.2.10")
+        fw.add(a)
+        a.create()
+    g = AddressGroup("grp", static_value=["m1", "m2"], description="first")
+    fw.add(g)
+    g.create()
+    got = AddressGroup("grp")
+    fw.add(got)
+    got.refresh()
+    assert sorted(got.static_value) == ["m1", "m2"]
+    assert got.description == "first"
+    got.static_value = ["m3"]
+    got.update("static_value")
+    got.description = "second"
+    got.update("description")
+    again = AddressGroup("grp")
+    fw.add(again)
+    again.refresh()
+    assert (again.static_value, again.description) == (["m3"], "second")
+
+    s = ServiceObject("svc-1", protocol="tcp", destination_port="8080")
+    fw.add(s)
+    s.create()
+    s2 = ServiceObject("svc-2", protocol="udp", destination_port="5353")
+    fw.add(s2)
+    s2.create()
+    got = ServiceObject("svc-1")
+    fw.add(got)
+    got.refresh()
+    assert (got.protocol, got.destination_port) == ("tcp", "8080")
+    got.destination_port = "8081-8089"
+    got.update("destination_port")
+    again = ServiceObject("svc-1")
+    fw.add(again)
+    again.refresh()
+    assert again.destination_port == "8081-8089"
+    sg = ServiceGroup("svc-grp", value=["svc-1"])
+    fw.add(sg)
+    sg.create()
+    sg.value = ["svc-1", "svc-2"]
+    sg.update("value")
+    got = ServiceGroup("svc-grp")
+    fw.add(got)
+    got.refresh()
+    assert sorted(got.value) == ["svc-1", "svc-2"]
+
+
+def test_tags_update_and_delete(fw):
+    t = Tag("to-change", color="color1", comments="first")
+    fw.add(t)
+    t.create()
+    t.color = "color5"
+    t.update("color")
+    t.comments = "second"
+    t.update("comments")
+    got = Tag("to-change")
+    fw.add(got)
+    got.refresh()
+    assert (got.color, got.comments) == ("color5", "second")
+    got.delete()
+    assert [x.name for x in Tag.refreshall(fw, add=False)] == []
+
+
+def test_group_named_like_an_address_is_refused(fw):
+    a = AddressObject("dup", "10.3.3.3")
+    fw.add(a)
+    a.create()
+    g = AddressGroup("dup", static_value=["dup"])
+    fw.add(g)
+    with pytest.raises(PanDeviceXapiError) as e:
+        g.create()
+    assert "already in use" in str(e.value)
+    assert [x.name for x in AddressGroup.refreshall(fw, add=False)] == []
+
+
+def test_locks_of_another_admin(sim_factory):
+    sim = sim_factory("--kind", "firewall", "--admin", "alice:a-pass", "--admin", "bob:b-pass")
+    alice = Firewall(sim.host, "alice", "a-pass", port=sim.port)
+    bob = Firewall(sim.host, "bob", "b-pass", port=sim.port)
+    assert alice.add_config_lock(comment="mine") is True
+    t = Tag("from-bob")
+    bob.add(t)
+    with pytest.raises(PanLockError) as e:
+        t.create()
+    assert "locked by alice" in str(e.value)
+    alice.remove_config_lock()
+    t.create()
+    alice.add_commit_lock(comment="window")
+    with pytest.raises(PanDeviceXapiError) as e:
+        bob.commit(sync=True)
+    assert "Commit is locked by alice" in str(e.value)
+    alice.remove_commit_lock()
+    assert bob.commit(sync=True)["result"] == "OK"

@@ -64,7 +64,8 @@ def test_commit_all_to_device_group(pano, panorama_sim):
         rb = Rulebase()
         fw.add(rb)
         rules = SecurityRule.refreshall(rb, running_config=True, add=False)
-        assert [r.name for r in rules] == ["pre-allow-web", "post-deny-all"]
+        # the firewall's own rules (the factory rule1) sit between pre and post rules
+        assert [r.name for r in rules] == ["pre-allow-web", "rule1", "post-deny-all"]
     # device-group membership and sync status come back through refresh_devices
     dgs = pano.refresh_devices()
     dg = [x for x in dgs if isinstance(x, DeviceGroup)][0]
@@ -154,4 +155,4 @@ def test_device_group_hierarchy_push(pano, panorama_sim):
     rb = Rulebase()
     fw.add(rb)
     names = [r.name for r in SecurityRule.refreshall(rb, running_config=True, add=False)]
-    assert names == ["region-first", "pre-allow-web", "to-region-dns", "post-deny-all"]
+    assert names == ["region-first", "pre-allow-web", "to-region-dns", "rule1", "post-deny-all"]

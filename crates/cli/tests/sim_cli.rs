@@ -1,0 +1,413 @@
+//! `panops sim` as a process: the ready line, the start-up warning, one request log line per
+//! request with no secrets in it, and `--state DIR` across a restart of the binary.
+//!
+//! The HTTP requests are written by hand over a TCP socket (`--plain`), so the test needs
+//! no HTTP client dependency.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// A self-signed test certificate (CN=cli-state.example, valid until 2126), made for this
+/// test with openssl.
+const TEST_CERT: &str = "-----BEGIN CERTIFICATE-----
+MIIBjzCCATWgAwIBAgIUC9JzyLPP1989bYw8ILxshoreua0wCgYIKoZIzj0EAwIw
+HDEaMBgGA1UEAwwRY2xpLXN0YXRlLmV4YW1wbGUwIBcNMjYxMjAxMTg0OTI4WhgP
+MjEyNjExMDcxODQ5MjhaMBwxGjAYBgNVBAMMEWNsaS1zdGF0ZS5leGFtcGxlMFkw
+EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAED5ZTPtJ89yzeW6ASExbyHNkQBHw+snPY
+N5Lj10loaj56reaBP19H67JHmcKErOaEzpxJZJiaMNoxGe7GSD36h6NTMFEwHQYD
+VR0OBBYEFJbHrTNjNr6eyzqQQtGHp0QyxJZgMB8GA1UdIwQYMBaAFJbHrTNjNr6e
+yzqQQtGHp0QyxJZgMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIg
+DpSZV+KXccM531DNbAwISwL2Camo7PV2MlJSh4smpVMCIQCPYy1P9UUOz2NvbIHb
+JdQ28y3Ci/94FRqbhYpNDCVpsg==
+-----END CERTIFICATE-----
+";
+
+const VSYS: &str = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']";
+
+/// A running `panops sim`; stopped (SIGTERM, then waited for) by [`Sim::stop`] or on drop.
+struct Sim {
+    child: Option<Child>,
+    ready: String,
+    addr: String,
+    stderr: Arc<Mutex<Vec<String>>>,
+    reader: Option<JoinHandle<()>>,
+}
+
+impl Sim {
+    fn start(args: &[&str]) -> Sim {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_panops"))
+            .args([
+                "sim",
+                "--plain",
+                "--listen",
+                "127.0.0.1:0",
+                "--job-ms",
+                "100",
+            ])
+            .args(args)
+            .env_remove("PANOPS_LOG")
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn panops sim");
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let sink = stderr.clone();
+        let err = child.stderr.take().expect("stderr");
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                sink.lock().expect("lock").push(strip_ansi(&line));
+            }
+        });
+        let mut ready = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut ready)
+            .expect("ready line");
+        let ready = ready.trim_end().to_string();
+        let addr = ready
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix("url=http://"))
+            .unwrap_or_else(|| panic!("no url in the ready line: {ready:?}"))
+            .to_string();
+        Sim {
+            child: Some(child),
+            ready,
+            addr,
+            stderr,
+            reader: Some(reader),
+        }
+    }
+
+    /// One HTTP request; (status, body).
+    fn http(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (u16, String) {
+        let mut s = TcpStream::connect(&self.addr).expect("connect");
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        s.write_all(req.as_bytes()).expect("write");
+        s.write_all(body).expect("write body");
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).expect("read");
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, body.to_string())
+    }
+
+    /// A form POST to /api/.
+    fn post(&self, form: &[(&str, &str)], headers: &[(&str, &str)]) -> String {
+        let body = encode(form);
+        let mut h = vec![("Content-Type", "application/x-www-form-urlencoded")];
+        h.extend_from_slice(headers);
+        let (status, body) = self.http("POST", "/api/", &h, body.as_bytes());
+        assert_eq!(status, 200, "{form:?}: {body}");
+        body
+    }
+
+    /// A GET to /api/ with the parameters in the URL.
+    fn get(&self, query: &[(&str, &str)]) -> String {
+        let (status, body) = self.http("GET", &format!("/api/?{}", encode(query)), &[], b"");
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    fn keygen(&self, user: &str, password: &str) -> String {
+        let body = self.post(
+            &[("type", "keygen"), ("user", user), ("password", password)],
+            &[],
+        );
+        between(&body, "<key>", "</key>").unwrap_or_else(|| panic!("no key: {body}"))
+    }
+
+    fn commit(&self, key: &str) -> String {
+        let body = self.post(
+            &[("type", "commit"), ("cmd", "<commit/>")],
+            &[("X-PAN-KEY", key)],
+        );
+        let id = between(&body, "<job>", "</job>").unwrap_or_else(|| panic!("no job: {body}"));
+        loop {
+            let job = self.post(
+                &[
+                    ("type", "op"),
+                    ("cmd", &format!("<show><jobs><id>{id}</id></jobs></show>")),
+                ],
+                &[("X-PAN-KEY", key)],
+            );
+            if job.contains("<status>FIN</status>") {
+                return job;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// SIGTERM (a graceful stop that saves `--state`), wait, and collect stderr.
+    fn stop(&mut self) -> Vec<String> {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+        }
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        self.stderr.lock().expect("lock").clone()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The log may be coloured; compare plain text.
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars();
+    while let Some(c) = it.next() {
+        if c == '\u{1b}' {
+            for d in it.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn encode(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", pct(k), pct(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn pct(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn between(s: &str, a: &str, b: &str) -> Option<String> {
+    Some(s.split(a).nth(1)?.split(b).next()?.to_string())
+}
+
+#[test]
+fn ready_line_and_default_admin_warning() {
+    let mut sim = Sim::start(&["--kind", "firewall"]);
+    let fields: Vec<&str> = sim.ready.split_whitespace().collect();
+    assert_eq!(fields[0], "panops-sim", "{}", sim.ready);
+    assert_eq!(fields[1], "ready", "{}", sim.ready);
+    assert!(
+        fields[2].starts_with("url=http://127.0.0.1:"),
+        "{}",
+        sim.ready
+    );
+    let port: u16 = fields[2]
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    assert_ne!(port, 0, "port 0 was replaced by the bound port");
+    assert_eq!(fields[3], "kind=firewall");
+    let serials = fields[4].strip_prefix("serials=").expect("serials");
+    assert_eq!(serials.len(), 15, "{serials}");
+    assert!(serials.bytes().all(|b| b.is_ascii_digit()), "{serials}");
+    let key = sim.keygen("admin", "admin");
+    assert!(key.starts_with("LUFRPT"));
+    let err = sim.stop();
+    assert!(
+        err.iter()
+            .any(|l| l.contains("WARNING") && l.contains("admin:admin") && l.contains("--admin")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn panorama_ready_line_lists_managed_serials() {
+    let mut sim = Sim::start(&["--kind", "panorama", "--firewalls", "3", "--admin", "a:b"]);
+    let serials = sim
+        .ready
+        .split_whitespace()
+        .find_map(|f| f.strip_prefix("serials="))
+        .expect("serials");
+    let list: Vec<&str> = serials.split(',').collect();
+    assert_eq!(list.len(), 3, "{}", sim.ready);
+    assert!(sim.ready.contains(" kind=panorama "), "{}", sim.ready);
+    let err = sim.stop();
+    assert!(
+        !err.iter().any(|l| l.contains("WARNING")),
+        "no warning with --admin: {err:?}"
+    );
+}
+
+#[test]
+fn one_log_line_per_request_without_secrets() {
+    let password = "S3cr3t-Pa55word";
+    let mut sim = Sim::start(&["--kind", "firewall", "--admin", &format!("ops:{password}")]);
+    let key = sim.keygen("ops", password);
+    let info = "<show><system><info/></system></show>";
+    // the key in the POST body, in the header, and in the URL of a GET
+    sim.post(&[("type", "op"), ("cmd", info), ("key", &key)], &[]);
+    sim.post(&[("type", "op"), ("cmd", info)], &[("X-PAN-KEY", &key)]);
+    sim.get(&[("type", "op"), ("cmd", info), ("key", &key)]);
+    // a keygen by GET with the password in the URL
+    let body = sim.get(&[("type", "keygen"), ("user", "ops"), ("password", password)]);
+    assert!(body.contains("<key>"), "{body}");
+    // a refused password is logged too (status 403)
+    let (status, _) = sim.http(
+        "POST",
+        "/api/",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        encode(&[
+            ("type", "keygen"),
+            ("user", "ops"),
+            ("password", "wrong-pw"),
+        ])
+        .as_bytes(),
+    );
+    assert_eq!(status, 403);
+    let err = sim.stop();
+    let requests: Vec<&String> = err.iter().filter(|l| l.contains("api request")).collect();
+    assert_eq!(requests.len(), 6, "one line per request: {err:#?}");
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|l| l.contains("type=keygen"))
+            .count(),
+        3,
+        "{requests:#?}"
+    );
+    assert!(
+        requests.iter().any(|l| l.contains("status=403")),
+        "{requests:#?}"
+    );
+    assert_eq!(
+        requests.iter().filter(|l| l.contains("type=op")).count(),
+        3,
+        "{requests:#?}"
+    );
+    let all = err.join("\n");
+    assert!(
+        !all.contains(password),
+        "the password is never logged: {all}"
+    );
+    assert!(!all.contains("wrong-pw"), "{all}");
+    assert!(!all.contains(&key), "the API key is never logged: {all}");
+    assert!(!all.contains(&key[6..20]), "not even part of it: {all}");
+}
+
+#[test]
+fn state_dir_survives_a_restart_of_the_binary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().to_str().expect("utf-8 path").to_string();
+    let mut sim = Sim::start(&["--kind", "firewall", "--state", &state]);
+    let key = sim.keygen("admin", "admin");
+    let kh = [("X-PAN-KEY", key.as_str())];
+    sim.post(
+        &[
+            ("type", "config"),
+            ("action", "set"),
+            ("xpath", &format!("{VSYS}/address")),
+            (
+                "element",
+                "<entry name='kept-addr'><ip-netmask>10.8.8.8</ip-netmask></entry>",
+            ),
+        ],
+        &kh,
+    );
+    let fin = sim.commit(&key);
+    assert!(fin.contains("<result>OK</result>"), "{fin}");
+    let boundary = "----panops-cli-test";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"kept.pem\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(TEST_CERT.as_bytes());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let ctype = format!("multipart/form-data; boundary={boundary}");
+    let (status, imported) = sim.http(
+        "POST",
+        &format!(
+            "/api/?{}",
+            encode(&[
+                ("type", "import"),
+                ("category", "certificate"),
+                ("certificate-name", "kept-cert"),
+                ("format", "pem"),
+            ])
+        ),
+        &[
+            ("Content-Type", ctype.as_str()),
+            ("X-PAN-KEY", key.as_str()),
+        ],
+        &body,
+    );
+    assert_eq!(status, 200, "{imported}");
+    assert!(
+        imported.contains("Successfully imported kept-cert"),
+        "{imported}"
+    );
+    sim.stop();
+
+    let mut again = Sim::start(&["--kind", "firewall", "--state", &state]);
+    // the old key still works, the committed address and the certificate are back
+    let addr = again.post(
+        &[
+            ("type", "config"),
+            ("action", "show"),
+            ("xpath", &format!("{VSYS}/address/entry[@name='kept-addr']")),
+        ],
+        &kh,
+    );
+    assert!(addr.contains("10.8.8.8"), "{addr}");
+    let cert = again.post(
+        &[
+            ("type", "config"),
+            ("action", "get"),
+            (
+                "xpath",
+                "/config/shared/certificate/entry[@name='kept-cert']",
+            ),
+        ],
+        &kh,
+    );
+    assert!(
+        cert.contains("<common-name>cli-state.example</common-name>")
+            && cert.contains("<not-valid-after>Nov  7 18:49:28 2126 GMT</not-valid-after>"),
+        "{cert}"
+    );
+    again.stop();
+}
