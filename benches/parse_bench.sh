@@ -51,18 +51,31 @@ measure() {
 field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k {print $2}'; }
 
 echo "config: $config ($(awk -v b="$bytes" 'BEGIN {printf "%.1f MB", b/1e6}'))"
-rust_line=$(measure "$bin/parse-bench" "$config")
-echo "panops: $rust_line"
-rust_s=$(field "$rust_line" seconds)
-rust_rss=$(field "$rust_line" time_v_rss_kb)
-[[ -z "$rust_rss" ]] && rust_rss=$(field "$rust_line" peak_rss_kb)
+# Shared machines are noisy: run each side several times and compare medians.
+rust_runs=${RUST_RUNS:-5}
+py_runs=${PY_RUNS:-3}
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+rust_times=() ; rust_rss=0
+for _ in $(seq "$rust_runs"); do
+  rust_line=$(measure "$bin/parse-bench" "$config")
+  echo "panops: $rust_line"
+  rust_times+=("$(field "$rust_line" seconds)")
+  rss=$(field "$rust_line" time_v_rss_kb)
+  [[ -z "$rss" ]] && rss=$(field "$rust_line" peak_rss_kb)
+  (( rss > rust_rss )) && rust_rss=$rss
+done
+rust_s=$(printf '%s\n' "${rust_times[@]}" | median)
 
 py_s="" ; py_rss=""
 if [[ -z "$skip_python" ]]; then
   if [[ ! -x "$python" ]] || ! "$python" -c 'import xmltodict' 2>/dev/null; then
     echo "python with xmltodict not found at $python (set PYTHON=...); skipping the Python side" >&2
   else
-    py_line=$(measure "$python" - "$config" <<'PY'
+    py_times=() ; py_rss=0
+    for _ in $(seq "$py_runs"); do
+      py_line=$(measure "$python" - "$config" <<'PY'
 import resource, sys, time
 import xmltodict
 path = sys.argv[1]
@@ -75,16 +88,21 @@ peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(f"seconds={seconds:.3f} peak_rss_kb={peak} top_keys={len(root)}")
 PY
 )
-    echo "xmltodict: $py_line"
-    py_s=$(field "$py_line" seconds)
-    py_rss=$(field "$py_line" time_v_rss_kb)
-    [[ -z "$py_rss" ]] && py_rss=$(field "$py_line" peak_rss_kb)
+      echo "xmltodict: $py_line"
+      py_times+=("$(field "$py_line" seconds)")
+      rss=$(field "$py_line" time_v_rss_kb)
+      [[ -z "$rss" ]] && rss=$(field "$py_line" peak_rss_kb)
+      (( rss > py_rss )) && py_rss=$rss
+    done
+    py_s=$(printf '%s\n' "${py_times[@]}" | median)
   fi
 fi
 
-awk -v b="$bytes" -v rs="$rust_s" -v rr="$rust_rss" -v ps="$py_s" -v pr="$py_rss" 'BEGIN {
+rust_rr=$rust_rss
+awk -v b="$bytes" -v rs="$rust_s" -v rr="$rust_rr" -v ps="$py_s" -v pr="$py_rss" -v rn="$rust_runs" -v pn="$py_runs" 'BEGIN {
   mb = b / 1e6
-  printf "\n%-22s %12s %12s %16s %14s\n", "parser", "seconds", "MB/s", "peak RSS (MB)", "RSS / file"
+  printf "\nmedian of %d (panops) and %d (xmltodict) runs; peak RSS is the largest seen\n", rn, pn
+  printf "%-22s %12s %12s %16s %14s\n", "parser", "seconds", "MB/s", "peak RSS (MB)", "RSS / file"
   printf "%-22s %12.2f %12.1f %16.1f %14.2f\n", "panops ConfigIndex", rs, mb / rs, rr / 1024, rr * 1024 / b
   if (ps != "") {
     printf "%-22s %12.2f %12.1f %16.1f %14.2f\n", "python xmltodict", ps, mb / ps, pr / 1024, pr * 1024 / b

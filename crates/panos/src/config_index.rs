@@ -28,6 +28,7 @@ mod parse;
 pub mod synth;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::BufRead;
 
 use interner::{Interner, Sym};
@@ -130,6 +131,37 @@ enum LocKey {
     DeviceGroup(Sym),
 }
 
+/// Multiply-rotate hasher for the index's small integer keys (symbols, location ids): the keys
+/// are not attacker-chosen in a way that matters for a local index, and SipHash was a tenth of
+/// the indexing time.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
 /// A run of interned strings in the shared pool.
 #[derive(Debug, Clone, Copy, Default)]
 struct ListRef {
@@ -139,12 +171,26 @@ struct ListRef {
 
 const NO_SYM: Sym = Sym(u32::MAX);
 
+/// A value stored once, without deduplication: address values, filters and ports are nearly
+/// all distinct and never looked up by value, so hashing them would only grow the interner
+/// (and its cache misses) for nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TextRef {
+    start: u32,
+    len: u32,
+}
+
+const NO_TEXT: TextRef = TextRef {
+    start: u32::MAX,
+    len: 0,
+};
+
 #[derive(Debug, Clone, Copy)]
 struct AddressRec {
     name: Sym,
     loc: u32,
     kind: AddressKind,
-    value: Sym,
+    value: TextRef,
     tags: ListRef,
 }
 
@@ -153,7 +199,7 @@ struct GroupRec {
     name: Sym,
     loc: u32,
     members: ListRef,
-    filter: Sym,
+    filter: TextRef,
     tags: ListRef,
 }
 
@@ -162,8 +208,8 @@ struct ServiceRec {
     name: Sym,
     loc: u32,
     protocol: ServiceProtocol,
-    port: Sym,
-    source_port: Sym,
+    port: TextRef,
+    source_port: TextRef,
     tags: ListRef,
 }
 
@@ -212,6 +258,8 @@ struct RefRec {
 #[derive(Debug, Default)]
 pub struct ConfigIndex {
     strings: Interner,
+    /// Values stored as they come (see [`TextRef`]).
+    texts: String,
     pool: Vec<Sym>,
     locations: Vec<LocKey>,
     addresses: Vec<AddressRec>,
@@ -221,12 +269,12 @@ pub struct ConfigIndex {
     tags: Vec<TagRec>,
     rules: Vec<RuleRec>,
     /// Device group -> parent device group (from `readonly`), by name.
-    parents: HashMap<Sym, Sym>,
+    parents: IdMap<Sym, Sym>,
     /// Reverse index: `ref_starts[sym]..ref_starts[sym+1]` into `refs`, by referenced name.
     ref_starts: Vec<u32>,
     refs: Vec<RefRec>,
     /// (kind, name, location) -> record, for the per-location lookups.
-    by_name: HashMap<(u8, Sym, u32), u32>,
+    by_name: IdMap<(u8, Sym, u32), u32>,
 }
 
 /// Number of indexed records of each kind.
@@ -423,13 +471,14 @@ impl ConfigIndex {
     }
 
     fn finish(&mut self) -> Result<(), IndexError> {
-        let mut by_name = HashMap::with_capacity(
+        let mut by_name = IdMap::with_capacity_and_hasher(
             self.addresses.len()
                 + self.address_groups.len()
                 + self.services.len()
                 + self.service_groups.len()
                 + self.tags.len()
                 + self.rules.len(),
+            BuildHasherDefault::default(),
         );
         let too_large = || IndexError::TooLarge("more than 4G records");
         for (i, r) in self.addresses.iter().enumerate() {
@@ -538,6 +587,7 @@ impl ConfigIndex {
         self.ref_starts = counts;
         self.refs = refs;
         self.pool.shrink_to_fit();
+        self.texts.shrink_to_fit();
         self.strings.shrink();
         Ok(())
     }
@@ -549,6 +599,14 @@ impl ConfigIndex {
             index: self,
             syms: self.pool.get(start..end).unwrap_or(&[]),
         }
+    }
+
+    fn text(&self, t: TextRef) -> Option<&str> {
+        if t == NO_TEXT {
+            return None;
+        }
+        let start = t.start as usize;
+        self.texts.get(start..start + t.len as usize)
     }
 
     fn opt(&self, s: Sym) -> Option<&str> {
@@ -599,6 +657,7 @@ impl ConfigIndex {
     pub fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
         self.strings.bytes()
+            + self.texts.capacity()
             + self.pool.capacity() * size_of::<Sym>()
             + self.locations.capacity() * size_of::<LocKey>()
             + self.addresses.capacity() * size_of::<AddressRec>()
@@ -628,7 +687,7 @@ impl ConfigIndex {
             name: self.strings.get(r.name),
             location: self.location_of(r.loc),
             kind: r.kind,
-            value: self.opt(r.value).unwrap_or(""),
+            value: self.text(r.value).unwrap_or(""),
             tags: self.list(r.tags),
         }
     }
@@ -638,7 +697,7 @@ impl ConfigIndex {
             name: self.strings.get(r.name),
             location: self.location_of(r.loc),
             members: self.list(r.members),
-            filter: self.opt(r.filter),
+            filter: self.text(r.filter),
             tags: self.list(r.tags),
         }
     }
@@ -648,8 +707,8 @@ impl ConfigIndex {
             name: self.strings.get(r.name),
             location: self.location_of(r.loc),
             protocol: r.protocol,
-            port: self.opt(r.port),
-            source_port: self.opt(r.source_port),
+            port: self.text(r.port),
+            source_port: self.text(r.source_port),
             tags: self.list(r.tags),
         }
     }

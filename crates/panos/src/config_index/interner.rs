@@ -9,19 +9,22 @@ pub(crate) struct Sym(pub(crate) u32);
 
 #[derive(Debug)]
 pub(crate) struct Interner {
-    data: String,
-    /// Start offset of each string; the end is the next start (or `data.len()`).
+    /// Every string once, each preceded by an 8-byte header: its id and its length (u32 LE).
+    /// The header sits next to the bytes, so a hit in the table touches one place only.
+    data: Vec<u8>,
+    /// Header offset of each string, by id (for `get`).
     starts: Vec<u32>,
-    /// `hash << 32 | (id + 1)` per slot, 0 when empty; the length is a power of two.
-    /// Keeping the hash in the slot avoids touching string data on a mismatch and lets
-    /// the table grow without rehashing strings.
+    /// `hash << 32 | (offset + 1)` per slot, 0 when empty; the length is a power of two.
+    /// Keeping the hash in the slot avoids touching string data on a mismatch and lets the
+    /// table grow without rehashing strings; keeping the offset (not the id) saves the
+    /// `starts` lookup — one cache miss of three — on every probe of a large index.
     slots: Vec<u64>,
 }
 
 impl Default for Interner {
     fn default() -> Self {
         Self {
-            data: String::new(),
+            data: Vec::new(),
             starts: Vec::new(),
             slots: vec![0; 1024],
         }
@@ -29,6 +32,7 @@ impl Default for Interner {
 }
 
 const K: u64 = 0x9e37_79b9_7f4a_7c15;
+const HEADER: usize = 8;
 
 fn word(bytes: &[u8]) -> u64 {
     let mut b = [0u8; 8];
@@ -53,16 +57,28 @@ fn hash(s: &[u8]) -> u32 {
     (h >> 32) as u32
 }
 
+fn u32_at(data: &[u8], at: usize) -> u32 {
+    data.get(at..at + 4)
+        .and_then(|b| b.try_into().ok())
+        .map(u32::from_le_bytes)
+        .unwrap_or(0)
+}
+
 impl Interner {
+    /// (id, bytes) of the string whose header is at `offset`.
+    fn entry(&self, offset: usize) -> (u32, &[u8]) {
+        let id = u32_at(&self.data, offset);
+        let len = u32_at(&self.data, offset + 4) as usize;
+        let start = offset + HEADER;
+        (id, self.data.get(start..start + len).unwrap_or(&[]))
+    }
+
     pub(crate) fn get(&self, sym: Sym) -> &str {
-        let i = sym.0 as usize;
-        let start = self.starts.get(i).copied().unwrap_or(0) as usize;
-        let end = self
-            .starts
-            .get(i + 1)
-            .map(|&e| e as usize)
-            .unwrap_or(self.data.len());
-        self.data.get(start..end).unwrap_or("")
+        let Some(&offset) = self.starts.get(sym.0 as usize) else {
+            return "";
+        };
+        // Only `intern` writes `data`, always from a `&str`: the bytes are UTF-8.
+        std::str::from_utf8(self.entry(offset as usize).1).unwrap_or("")
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -74,7 +90,7 @@ impl Interner {
     }
 
     /// Slot index of `s`: `Ok` when present (with its id), `Err` with the empty slot to use.
-    fn probe(&self, s: &str, h: u32) -> Result<Sym, usize> {
+    fn probe(&self, s: &[u8], h: u32) -> Result<Sym, usize> {
         let mask = self.slots.len() - 1;
         let mut i = h as usize & mask;
         loop {
@@ -83,9 +99,9 @@ impl Interner {
                 return Err(i);
             }
             if (slot >> 32) as u32 == h {
-                let sym = Sym((slot as u32).wrapping_sub(1));
-                if self.get(sym) == s {
-                    return Ok(sym);
+                let (id, bytes) = self.entry((slot as u32).wrapping_sub(1) as usize);
+                if bytes == s {
+                    return Ok(Sym(id));
                 }
             }
             i = (i + 1) & mask;
@@ -93,7 +109,7 @@ impl Interner {
     }
 
     pub(crate) fn lookup(&self, s: &str) -> Option<Sym> {
-        self.probe(s, hash(s.as_bytes())).ok()
+        self.probe(s.as_bytes(), hash(s.as_bytes())).ok()
     }
 
     /// Interns `s`; `None` when the index would pass 4 GiB of string data.
@@ -101,19 +117,25 @@ impl Interner {
         if (self.starts.len() + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        let h = hash(s.as_bytes());
-        let free = match self.probe(s, h) {
+        let bytes = s.as_bytes();
+        let h = hash(bytes);
+        let free = match self.probe(bytes, h) {
             Ok(sym) => return Some(sym),
             Err(free) => free,
         };
-        let start = u32::try_from(self.data.len()).ok()?;
+        let offset = u32::try_from(self.data.len()).ok()?;
         let id = u32::try_from(self.starts.len())
             .ok()
             .filter(|&id| id < u32::MAX - 1)?;
-        u32::try_from(self.data.len() + s.len()).ok()?;
-        self.data.push_str(s);
-        self.starts.push(start);
-        self.slots[free] = (u64::from(h) << 32) | u64::from(id + 1);
+        let len = u32::try_from(bytes.len()).ok()?;
+        u32::try_from(self.data.len() + HEADER + bytes.len())
+            .ok()
+            .filter(|&end| end < u32::MAX)?;
+        self.data.extend_from_slice(&id.to_le_bytes());
+        self.data.extend_from_slice(&len.to_le_bytes());
+        self.data.extend_from_slice(bytes);
+        self.starts.push(offset);
+        self.slots[free] = (u64::from(h) << 32) | u64::from(offset + 1);
         Some(Sym(id))
     }
 

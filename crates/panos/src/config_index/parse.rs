@@ -8,8 +8,8 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::interner::Sym;
 use super::{
-    AddressKind, AddressRec, ConfigIndex, GroupRec, IndexError, ListRef, LocKey, NO_SYM, RuleBase,
-    RuleRec, ServiceProtocol, ServiceRec, TagRec,
+    AddressKind, AddressRec, ConfigIndex, GroupRec, IndexError, ListRef, LocKey, NO_SYM, NO_TEXT,
+    RuleBase, RuleRec, ServiceProtocol, ServiceRec, TagRec, TextRef,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,11 +82,11 @@ struct Builder {
     rulebase: RuleBase,
     lists: [Vec<Sym>; 8],
     address_kind: AddressKind,
-    value: Sym,
-    filter: Sym,
+    value: TextRef,
+    filter: TextRef,
     protocol: ServiceProtocol,
-    port: Sym,
-    source_port: Sym,
+    port: TextRef,
+    source_port: TextRef,
     color: Sym,
     action: Sym,
     disabled: bool,
@@ -101,11 +101,11 @@ impl Builder {
             l.clear();
         }
         self.address_kind = AddressKind::Unknown;
-        self.value = NO_SYM;
-        self.filter = NO_SYM;
+        self.value = NO_TEXT;
+        self.filter = NO_TEXT;
         self.protocol = ServiceProtocol::Unknown;
-        self.port = NO_SYM;
-        self.source_port = NO_SYM;
+        self.port = NO_TEXT;
+        self.source_port = NO_TEXT;
         self.color = NO_SYM;
         self.action = NO_SYM;
         self.disabled = false;
@@ -283,20 +283,24 @@ impl Parser {
         match ctx {
             Ctx::Text(slot) => {
                 let value = self.text.trim();
-                let sym = self.index.strings.intern(value).ok_or_else(too_large)?;
                 match slot {
                     TextSlot::AddressValue(kind) => {
                         self.cur.address_kind = kind;
-                        self.cur.value = sym;
+                        self.cur.value = self.store_text()?;
                     }
-                    TextSlot::Filter => self.cur.filter = sym,
-                    TextSlot::Port => self.cur.port = sym,
-                    TextSlot::SourcePort => self.cur.source_port = sym,
-                    TextSlot::Color => self.cur.color = sym,
-                    TextSlot::Action => self.cur.action = sym,
+                    TextSlot::Filter => self.cur.filter = self.store_text()?,
+                    TextSlot::Port => self.cur.port = self.store_text()?,
+                    TextSlot::SourcePort => self.cur.source_port = self.store_text()?,
+                    TextSlot::Color => {
+                        self.cur.color = self.index.strings.intern(value).ok_or_else(too_large)?
+                    }
+                    TextSlot::Action => {
+                        self.cur.action = self.index.strings.intern(value).ok_or_else(too_large)?
+                    }
                     TextSlot::Disabled => self.cur.disabled = value == "yes",
                     TextSlot::ParentDg => {
-                        if !self.text.trim().is_empty() {
+                        if !value.is_empty() {
+                            let sym = self.index.strings.intern(value).ok_or_else(too_large)?;
                             self.index.parents.insert(self.readonly_dg, sym);
                         }
                     }
@@ -314,6 +318,16 @@ impl Parser {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Appends the trimmed captured text to the value store.
+    fn store_text(&mut self) -> Result<TextRef, IndexError> {
+        let value = self.text.trim();
+        let start = u32::try_from(self.index.texts.len()).map_err(|_| too_large())?;
+        let len = u32::try_from(value.len()).map_err(|_| too_large())?;
+        start.checked_add(len).filter(|&e| e < u32::MAX).ok_or_else(too_large)?;
+        self.index.texts.push_str(value);
+        Ok(TextRef { start, len })
     }
 
     fn push_list(&mut self, slot: usize) -> Result<ListRef, IndexError> {
@@ -408,11 +422,11 @@ pub(super) fn parse<R: BufRead>(input: R) -> Result<ConfigIndex, IndexError> {
             rulebase: RuleBase::Local,
             lists: Default::default(),
             address_kind: AddressKind::Unknown,
-            value: NO_SYM,
-            filter: NO_SYM,
+            value: NO_TEXT,
+            filter: NO_TEXT,
             protocol: ServiceProtocol::Unknown,
-            port: NO_SYM,
-            source_port: NO_SYM,
+            port: NO_TEXT,
+            source_port: NO_TEXT,
             color: NO_SYM,
             action: NO_SYM,
             disabled: false,
