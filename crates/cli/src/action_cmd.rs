@@ -10,11 +10,12 @@ use std::io::Read;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use panops_actions::{Backend, Backends, Workflow, catalog, workflow};
 use panops_client::scm::{ScmClient, TlsOptions};
 use serde_json::{Value, json};
 
+use crate::exit::usage_bail;
 use crate::output::{self, Format, Rendered};
 use crate::settings::{self, ConnectionFlags, Env};
 use crate::{panos_cmd, scm_settings};
@@ -76,13 +77,13 @@ pub async fn run_action(
         }
         ActionCmd::Describe { action } => {
             let Some((resource, operation)) = action.split_once('.') else {
-                bail!(
+                usage_bail!(
                     "give the action as RESOURCE.OPERATION, e.g. address.create (see `panops action list`)"
                 );
             };
             let spec = match panops_actions::find(resource, operation) {
                 Ok(s) => s,
-                Err(e) => bail!("{e}"),
+                Err(e) => usage_bail!("{e}"),
             };
             if format == Format::Table {
                 let backends: Vec<&str> = spec.backends.iter().map(|b| b.as_str()).collect();
@@ -109,6 +110,13 @@ pub async fn run_action(
                     })
                     .collect();
                 output::print(format, &Rendered::json(Value::Array(rows)))?;
+                println!("\n  result fields:");
+                let rows: Vec<Value> = spec
+                    .results
+                    .iter()
+                    .map(|r| json!({"field": r.name, "type": r.ty, "description": r.description}))
+                    .collect();
+                output::print(format, &Rendered::json(Value::Array(rows)))?;
             } else {
                 output::print(format, &Rendered::json(serde_json::to_value(spec)?))?;
             }
@@ -117,11 +125,15 @@ pub async fn run_action(
     }
 }
 
-/// Runs `panops run FILE|-`; exit code 1 when an action failed (the report says which).
+/// Runs `panops run FILE|-`. Exit code 1 when an action failed (the report says which), 2
+/// when the file is not a valid workflow or its first step to run was refused by validation
+/// (nothing was sent).
 pub async fn run_file(cmd: RunCmd, format: Format, flags: &ConnectionFlags) -> Result<ExitCode> {
     let text = if cmd.file == "-" {
         if flags.password_stdin {
-            bail!("--password-stdin cannot be used with `panops run -` (both read standard input)");
+            usage_bail!(
+                "--password-stdin cannot be used with `panops run -` (both read standard input)"
+            );
         }
         let mut s = String::new();
         std::io::stdin()
@@ -129,17 +141,22 @@ pub async fn run_file(cmd: RunCmd, format: Format, flags: &ConnectionFlags) -> R
             .context("cannot read the workflow from standard input")?;
         s
     } else {
-        std::fs::read_to_string(&cmd.file)
-            .with_context(|| format!("cannot read workflow file {}", cmd.file))?
+        match std::fs::read_to_string(&cmd.file) {
+            Ok(s) => s,
+            Err(e) => usage_bail!("cannot read workflow file {}: {e}", cmd.file),
+        }
     };
     let single = serde_json::from_str::<Value>(&text)
         .map(|v| v.is_object() && v.get("steps").is_none())
         .unwrap_or(false);
-    let wf = match Workflow::parse(&text) {
+    // A file that is not a workflow, or names an unknown action or parameter anywhere, is
+    // refused before any step runs.
+    let wf = match Workflow::parse(&text).and_then(|wf| wf.check().map(|()| wf)) {
         Ok(wf) => wf,
         Err(e) => {
             output::print(format, &Rendered::json(e.to_json()))?;
-            return Ok(ExitCode::from(1));
+            eprintln!("error: {}: {e}", cmd.file);
+            return Ok(ExitCode::from(2));
         }
     };
     let mut backends = Backends::new();
@@ -169,11 +186,21 @@ pub async fn run_file(cmd: RunCmd, format: Format, flags: &ConnectionFlags) -> R
     } else {
         output::print(format, &Rendered::json(report.to_json()))?;
     }
-    Ok(if report.ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    Ok(match &report.failed {
+        None => ExitCode::SUCCESS,
+        Some(f) if refused_before_sending(&report, f) => ExitCode::from(2),
+        Some(_) => ExitCode::from(1),
     })
+}
+
+/// True when the failed step is the first one that would have done anything and it was
+/// refused by validation: nothing at all was sent, so this is a usage error.
+fn refused_before_sending(report: &workflow::Report, failed: &workflow::Failed) -> bool {
+    let validation = matches!(
+        failed.error["code"].as_str(),
+        Some("invalid_parameter" | "invalid_reference" | "unknown_action")
+    );
+    validation && report.completed.iter().all(|c| c.skipped.is_some())
 }
 
 /// The backend of `profile` (or of `--profile` / the default profile / the environment).
@@ -214,7 +241,8 @@ async fn backend_for(profile: Option<&str>, flags: &ConnectionFlags) -> Result<B
         if let Some(url) = &s.token_url {
             builder = builder.token_url(url);
         }
-        return Ok(Backend::scm(builder.build()?, None));
+        // The profile's `folder` (or SCM_FOLDER) is the default folder of object actions.
+        return Ok(Backend::scm(builder.build()?, s.folder.clone()));
     }
     let mut with_profile = flags.clone();
     with_profile.profile = name;

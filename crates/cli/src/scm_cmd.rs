@@ -23,6 +23,8 @@ use crate::settings::ConnectionFlags;
     panops scm <RESOURCE> <OPERATION> [--folder F] [--param KEY=VALUE ...] [--json '{...}'] [--all]\n\
     e.g. panops scm address create --folder Shared --param name=web --param ip_netmask=10.0.0.1/32\n\
     Resources and operations: `panops scm catalog`; parameters: `panops scm describe address.create`.\n\
+    Jobs: `panops scm push --folder F --wait`, `panops scm wait JOB_ID`, `panops scm job list`, \
+    `panops scm job get --param id=N`.\n\
     Credentials: SCM_CLIENT_ID, SCM_CLIENT_SECRET, SCM_TSG_ID or the profile's client_id, client_secret, tsg_id.")]
 pub struct ScmCmd {
     /// API family: sse-v1 (`/sse/config/v1`, the default) or v2 (`/config/<area>/v1` and setup).
@@ -35,10 +37,14 @@ pub struct ScmCmd {
     /// SCM API base URL (env: SCM_BASE_URL; default: the family's documented host).
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
-    /// OAuth2 token endpoint (env: SCM_TOKEN_URL; default:
+    /// OAuth2 token endpoint, in full (env: SCM_TOKEN_URL; default:
     /// https://auth.apps.paloaltonetworks.com/oauth2/access_token).
     #[arg(long, global = true, value_name = "URL")]
     pub token_url: Option<String>,
+    /// OAuth2 token service base URL; `/oauth2/access_token` is appended (env:
+    /// SCM_AUTH_BASE_URL; default: https://auth.apps.paloaltonetworks.com). `--token-url` wins.
+    #[arg(long, global = true, value_name = "URL")]
+    pub auth_base_url: Option<String>,
     /// Do not verify the TLS certificate of the SCM and token hosts (env:
     /// SCM_SKIP_VERIFY_CERTIFICATE).
     #[arg(long, global = true)]
@@ -82,10 +88,17 @@ pub enum ScmSub {
         #[arg(long = "wait-timeout", default_value_t = 600)]
         wait_timeout: u64,
     },
-    /// Show the status of a job.
-    Job {
-        /// Job id.
-        id: String,
+    /// Wait for a configuration job to end, showing progress on stderr (`job list` and
+    /// `job get --param id=N` are ordinary catalog calls).
+    Wait {
+        /// Job id (as printed by `push`).
+        job_id: String,
+        /// Seconds between job polls.
+        #[arg(long, default_value_t = 2)]
+        interval: u64,
+        /// Seconds to wait before giving up.
+        #[arg(long = "wait-timeout", default_value_t = 600)]
+        wait_timeout: u64,
     },
     /// List folders (the predefined ones when the account may not list folders).
     Folders,
@@ -135,6 +148,7 @@ pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Re
     let overrides = ScmOverrides {
         base_url: cmd.base_url.clone(),
         token_url: cmd.token_url.clone(),
+        auth_base_url: cmd.auth_base_url.clone(),
         family: cmd.family,
         skip_verify: conn.skip_verify_certificate || cmd.scm_skip_verify,
         ca_file: conn.ca_file.clone(),
@@ -203,7 +217,7 @@ pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Re
             };
             let settings = scm_settings::load(profile, &overrides)?;
             let family = settings.family;
-            let params = match call_params(&catalog, family, &call) {
+            let params = match call_params(&catalog, family, &call, settings.folder.as_deref()) {
                 Ok(p) => p,
                 Err(e) => {
                     eprintln!("error: {e:#}");
@@ -211,6 +225,14 @@ pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Re
                 }
             };
             let client = build_client(&settings, catalog)?;
+            // Invalid input is a usage error (exit 2), found before anything is sent.
+            let checked = if call.all { "list" } else { &call.operation };
+            if let Err(e) = client.build_request(None, &call.resource, checked, &params)
+                && e.is_validation()
+            {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(2));
+            }
             let value = if call.all {
                 Value::Array(client.list_all(&call.resource, params).await?)
             } else {
@@ -222,8 +244,18 @@ pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Re
             Ok(ExitCode::SUCCESS)
         }
         ScmSub::Run { file } => {
-            let actions = read_actions(&file)?;
+            let mut actions = read_actions(&file)?;
             let settings = scm_settings::load(profile, &overrides)?;
+            // Actions that name no folder act in the default one (as `panops run` does).
+            for action in &mut actions {
+                let family = action.family.unwrap_or(settings.family);
+                if let (Ok(op), Value::Object(params)) = (
+                    catalog.operation(family, &action.resource, &action.operation),
+                    &mut action.parameters,
+                ) {
+                    fill_folder(op, params, settings.default_folder());
+                }
+            }
             let client = build_client(&settings, catalog)?;
             run_actions(&client, actions, format).await
         }
@@ -241,46 +273,16 @@ pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Re
                 output::print(format, &Rendered::json(json!({ "job_id": job_id })))?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let mut last = String::new();
-            let result = client
-                .wait_job(
-                    &job_id,
-                    Duration::from_secs(interval.max(1)),
-                    Duration::from_secs(wait_timeout),
-                    |s: &JobStatus| {
-                        let line = format!(
-                            "job {}: {} {}{}",
-                            s.id,
-                            s.status,
-                            s.result,
-                            s.percent.map(|p| format!(" {p}%")).unwrap_or_default()
-                        );
-                        if line != last {
-                            eprintln!("{line}");
-                            last = line;
-                        }
-                    },
-                )
-                .await;
-            match result {
-                Ok(status) => {
-                    output::print(format, &Rendered::json(job_json(&job_id, &status)))?;
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(JobError::Failed { job, .. }) if format != Format::Table => {
-                    output::print(format, &Rendered::json(job_json(&job_id, &job)))?;
-                    eprintln!("error: job {job_id} failed: {} {}", job.status, job.result);
-                    Ok(ExitCode::from(1))
-                }
-                Err(e) => Err(e.into()),
-            }
+            wait_for_job(&client, &job_id, interval, wait_timeout, format).await
         }
-        ScmSub::Job { id } => {
+        ScmSub::Wait {
+            job_id,
+            interval,
+            wait_timeout,
+        } => {
             let settings = scm_settings::load(profile, &overrides)?;
             let client = build_client(&settings, catalog)?;
-            let value = client.call(None, "job", "get", json!({ "id": id })).await?;
-            output::print(format, &Rendered::json(value))?;
-            Ok(ExitCode::SUCCESS)
+            wait_for_job(&client, &job_id, interval, wait_timeout, format).await
         }
         ScmSub::Folders => {
             let settings = scm_settings::load(profile, &overrides)?;
@@ -289,6 +291,50 @@ pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Re
             output::print(format, &Rendered::json(json!(folders)))?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Polls a job until it ends, printing each new status on stderr; the final job is the
+/// output. A failed job exits 1 (its JSON is still printed in machine formats).
+async fn wait_for_job(
+    client: &ScmClient,
+    job_id: &str,
+    interval: u64,
+    wait_timeout: u64,
+    format: Format,
+) -> Result<ExitCode> {
+    let mut last = String::new();
+    let result = client
+        .wait_job(
+            job_id,
+            Duration::from_secs(interval.max(1)),
+            Duration::from_secs(wait_timeout),
+            |s: &JobStatus| {
+                let line = format!(
+                    "job {}: {} {}{}",
+                    s.id,
+                    s.status,
+                    s.result,
+                    s.percent.map(|p| format!(" {p}%")).unwrap_or_default()
+                );
+                if line != last {
+                    eprintln!("{line}");
+                    last = line;
+                }
+            },
+        )
+        .await;
+    match result {
+        Ok(status) => {
+            output::print(format, &Rendered::json(job_json(job_id, &status)))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(JobError::Failed { job, .. }) if format != Format::Table => {
+            output::print(format, &Rendered::json(job_json(job_id, &job)))?;
+            eprintln!("error: job {job_id} failed: {} {}", job.status, job.result);
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -342,8 +388,15 @@ fn build_client(settings: &scm_settings::ScmSettings, catalog: CatalogHandle) ->
     Ok(builder.build()?)
 }
 
-/// Builds the parameters of a CLI call: `--json`, then `--param`s, then `--folder`.
-fn call_params(catalog: &Catalog, family: Family, call: &CallArgs) -> Result<Value> {
+/// Builds the parameters of a CLI call: `--json`, then `--param`s, then `--folder`. When
+/// none of `folder`, `snippet`, `device` is given and the operation takes a `folder`, the
+/// configured default folder (`SCM_FOLDER` or the profile's `folder`), if any, is used.
+fn call_params(
+    catalog: &Catalog,
+    family: Family,
+    call: &CallArgs,
+    default_folder: Option<&str>,
+) -> Result<Value> {
     let mut params = match &call.json {
         Some(text) => {
             match serde_json::from_str::<Value>(text).context("--json is not valid JSON")? {
@@ -382,7 +435,26 @@ fn call_params(catalog: &Catalog, family: Family, call: &CallArgs) -> Result<Val
     if let Some(folder) = &call.folder {
         params.insert("folder".into(), Value::String(folder.clone()));
     }
+    if let (Some(op), Some(folder)) = (op, default_folder) {
+        fill_folder(op, &mut params, folder);
+    }
     Ok(Value::Object(params))
+}
+
+/// Adds `folder` when the operation takes one and none of `folder`, `snippet`, `device` is
+/// given.
+fn fill_folder(op: &panops_scm::Operation, params: &mut Map<String, Value>, folder: &str) {
+    let has_container = ["folder", "snippet", "device"]
+        .iter()
+        .any(|k| params.contains_key(*k));
+    let takes_folder = op.param("folder").is_some()
+        || op
+            .body
+            .as_ref()
+            .is_some_and(|b| b.schema.properties.contains_key("folder"));
+    if !has_container && takes_folder {
+        params.insert("folder".into(), Value::String(folder.to_string()));
+    }
 }
 
 /// The spec type of a parameter or (possibly nested) body field.
@@ -589,6 +661,49 @@ fn constraints(s: &panops_scm::Schema) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_catalog_resource_is_shadowed_by_a_subcommand() {
+        use clap::Subcommand;
+        let cmd = ScmSub::augment_subcommands(clap::Command::new("scm"));
+        let names: Vec<String> = cmd
+            .get_subcommands()
+            .flat_map(|c| {
+                std::iter::once(c.get_name().to_string())
+                    .chain(c.get_all_aliases().map(str::to_string))
+            })
+            .chain(std::iter::once("help".to_string()))
+            .collect();
+        assert!(names.iter().any(|n| n == "wait"), "{names:?}");
+        for r in Catalog::builtin().resources() {
+            assert!(
+                !names.contains(&r.resource),
+                "`panops scm {} ...` would run the built-in subcommand",
+                r.resource
+            );
+        }
+        // `job` in particular goes to the catalog (`job list`, `job get`).
+        assert!(Catalog::builtin().has_resource(Family::SseV1, "job"));
+    }
+
+    #[test]
+    fn default_folder_only_where_the_operation_takes_one() {
+        let catalog = Catalog::builtin();
+        let op = catalog.operation(Family::SseV1, "address", "list").unwrap();
+        let mut p = Map::new();
+        fill_folder(op, &mut p, "Mobile Users");
+        assert_eq!(p.get("folder"), Some(&json!("Mobile Users")));
+        // An explicit container wins.
+        let mut p = Map::new();
+        p.insert("snippet".into(), json!("s1"));
+        fill_folder(op, &mut p, "Mobile Users");
+        assert!(!p.contains_key("folder"));
+        // The sse-v1 get by id takes no folder.
+        let get = catalog.operation(Family::SseV1, "address", "get").unwrap();
+        let mut p = Map::new();
+        fill_folder(get, &mut p, "Mobile Users");
+        assert!(p.is_empty());
+    }
 
     #[test]
     fn insert_dotted_paths() {

@@ -3,11 +3,17 @@
 //! Credentials come from `SCM_CLIENT_ID`, `SCM_CLIENT_SECRET`, `SCM_TSG_ID` or the profile's
 //! `client_id`, `client_secret`, `tsg_id` (the environment wins). The secret never comes from
 //! a flag, so it never shows in the process list.
+//!
+//! Hosts: the API base URL (`--base-url`, `SCM_BASE_URL`, profile `scm_base_url`) and the
+//! token service, given either in full (`--token-url`, `SCM_TOKEN_URL`, profile
+//! `scm_token_url`) or as the auth base URL to which `/oauth2/access_token` is appended
+//! (`--auth-base-url`, `SCM_AUTH_BASE_URL`) — regional tenants and the simulator need both.
+//! The default folder of actions comes from `SCM_FOLDER` or the profile's `folder`.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use panops_client::scm::{Family, ScmCredentials};
+use panops_client::scm::{Family, ScmCredentials, TOKEN_PATH};
 use secrecy::ExposeSecret;
 
 use crate::settings::{self, Env, Profile};
@@ -17,8 +23,10 @@ use crate::settings::{self, Env, Profile};
 pub struct ScmOverrides {
     /// API base URL.
     pub base_url: Option<String>,
-    /// Token endpoint URL.
+    /// Token endpoint URL, in full.
     pub token_url: Option<String>,
+    /// Token service base URL (`/oauth2/access_token` is appended); `token_url` wins.
+    pub auth_base_url: Option<String>,
     /// API family.
     pub family: Option<Family>,
     /// Skip TLS verification.
@@ -36,8 +44,13 @@ pub struct ScmSettings {
     pub credentials: ScmCredentials,
     /// API base URL override (`None`: the family's documented host).
     pub base_url: Option<String>,
-    /// Token endpoint (`None`: `https://auth.apps.paloaltonetworks.com/oauth2/access_token`).
+    /// Token endpoint, in full (`None`:
+    /// `https://auth.apps.paloaltonetworks.com/oauth2/access_token`); an auth base URL is
+    /// resolved into it.
     pub token_url: Option<String>,
+    /// Folder for actions that name none (`SCM_FOLDER`, then the profile's `folder`); `None`
+    /// when not configured. See [`ScmSettings::default_folder`].
+    pub folder: Option<String>,
     /// Default family.
     pub family: Family,
     /// Skip TLS verification.
@@ -46,6 +59,16 @@ pub struct ScmSettings {
     pub ca_file: Option<PathBuf>,
     /// Request timeout in seconds.
     pub timeout_secs: u64,
+}
+
+/// Folder used by actions when neither the action nor the settings name one.
+pub const FALLBACK_FOLDER: &str = "Shared";
+
+impl ScmSettings {
+    /// The folder for an action that names none: the configured one, else `Shared`.
+    pub fn default_folder(&self) -> &str {
+        self.folder.as_deref().unwrap_or(FALLBACK_FOLDER)
+    }
 }
 
 fn parse_family(source: &str, value: &str) -> Result<Family> {
@@ -102,11 +125,20 @@ pub fn resolve_scm(
         .clone()
         .or_else(|| env.get("SCM_BASE_URL"))
         .or(profile.scm_base_url.clone());
+    // In each layer a full token URL beats an auth base URL; a flag beats the environment,
+    // which beats the profile.
+    let from_base = |base: String| format!("{}{TOKEN_PATH}", base.trim_end_matches('/'));
     let token_url = overrides
         .token_url
         .clone()
+        .or_else(|| overrides.auth_base_url.clone().map(from_base))
         .or_else(|| env.get("SCM_TOKEN_URL"))
+        .or_else(|| env.get("SCM_AUTH_BASE_URL").map(from_base))
         .or(profile.scm_token_url.clone());
+    let folder = env
+        .get("SCM_FOLDER")
+        .filter(|f| !f.trim().is_empty())
+        .or(profile.folder.clone());
     for (what, url) in [("base URL", &base_url), ("token URL", &token_url)] {
         if let Some(u) = url
             && !(u.starts_with("https://") || u.starts_with("http://"))
@@ -129,6 +161,7 @@ pub fn resolve_scm(
         credentials: ScmCredentials::new(client_id, client_secret, tsg_id),
         base_url,
         token_url,
+        folder,
         family,
         skip_verify,
         ca_file: overrides.ca_file.clone().or(profile.ca_file),
@@ -179,6 +212,60 @@ mod tests {
         assert_eq!(s.family, Family::V2);
         assert_eq!(s.base_url.as_deref(), Some("http://127.0.0.1:1"));
         assert!(!s.skip_verify);
+    }
+
+    #[test]
+    fn auth_base_url_and_token_url() {
+        let none = Profile::default;
+        let env = MapEnv(vec![("SCM_AUTH_BASE_URL", "https://auth.eu.example/")]);
+        let s = resolve_scm(&ScmOverrides::default(), &env, none()).unwrap();
+        assert_eq!(
+            s.token_url.as_deref(),
+            Some("https://auth.eu.example/oauth2/access_token")
+        );
+        // A full token URL in the same layer wins; a flag beats the environment.
+        let env = MapEnv(vec![
+            ("SCM_AUTH_BASE_URL", "https://auth.eu.example"),
+            ("SCM_TOKEN_URL", "https://tok.example/custom/token"),
+        ]);
+        let s = resolve_scm(&ScmOverrides::default(), &env, none()).unwrap();
+        assert_eq!(
+            s.token_url.as_deref(),
+            Some("https://tok.example/custom/token")
+        );
+        let flags = ScmOverrides {
+            auth_base_url: Some("http://127.0.0.1:9443".into()),
+            ..Default::default()
+        };
+        let s = resolve_scm(&flags, &env, none()).unwrap();
+        assert_eq!(
+            s.token_url.as_deref(),
+            Some("http://127.0.0.1:9443/oauth2/access_token")
+        );
+        let bad = ScmOverrides {
+            auth_base_url: Some("auth.example".into()),
+            ..Default::default()
+        };
+        let e = resolve_scm(&bad, &MapEnv(vec![]), none()).unwrap_err();
+        assert!(e.to_string().contains("token URL"), "{e}");
+    }
+
+    #[test]
+    fn default_folder_from_env_then_profile() {
+        let p = || profile("default_profile='t'\n[profiles.t]\nfolder='Remote Networks'\n");
+        let s = resolve_scm(&ScmOverrides::default(), &MapEnv(vec![]), p()).unwrap();
+        assert_eq!(s.folder.as_deref(), Some("Remote Networks"));
+        assert_eq!(s.default_folder(), "Remote Networks");
+        let env = MapEnv(vec![("SCM_FOLDER", "Mobile Users")]);
+        let s = resolve_scm(&ScmOverrides::default(), &env, p()).unwrap();
+        assert_eq!(s.default_folder(), "Mobile Users");
+        let s = resolve_scm(
+            &ScmOverrides::default(),
+            &MapEnv(vec![]),
+            Profile::default(),
+        )
+        .unwrap();
+        assert_eq!((s.folder.as_deref(), s.default_folder()), (None, "Shared"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! SCM benchmark: create 1,000 addresses then push, against the SCM simulator with 50 ms of
 //! added latency, panops (bounded concurrency, one shared token) side by side with
 //! pan-scm-sdk (sequential, as its users write it); then the number of token requests made by
-//! 64 concurrent workers over 25 minutes of simulated token time.
+//! 64 concurrent workers over 25 minutes of simulated token time (a manual clock advanced in
+//! lockstep, so the count is exact: one per refresh window, 3).
 //!
 //! ```text
 //! cargo run -p panops-client --example scm_bench -- [--count 1000] [--latency-ms 50]
@@ -178,47 +179,48 @@ async fn run_sdk(o: &Options) -> Result<Timing, Box<dyn std::error::Error>> {
     })
 }
 
+/// Simulated minutes the token workers run for.
+const TOKEN_MINUTES: u64 = 25;
+/// Concurrent token workers.
+const TOKEN_WORKERS: usize = 64;
+
 /// 64 workers calling the API through 25 minutes of simulated token time (15-minute tokens,
-/// refreshed 5 minutes early): returns the token requests the simulator saw.
-async fn token_requests_64_workers() -> Result<u64, Box<dyn std::error::Error>> {
+/// refreshed 5 minutes early). The manual clock moves in lockstep with the calls: every
+/// simulated minute all 64 workers call once, then the clock advances a minute, so the count
+/// does not depend on scheduling. Returns the token requests the simulator saw and the
+/// refresh windows the period spans (the ideal count).
+async fn token_requests_64_workers() -> Result<(u64, u64), Box<dyn std::error::Error>> {
     let sim = start_sim(0).await?;
     let clock = Arc::new(ManualClock::new());
+    let lifetime = Duration::from_secs(panops_scm::auth::TOKEN_LIFETIME_SECS);
+    let refresh_before = Duration::from_secs(5 * 60);
     let client = ScmClient::builder(credentials())
         .base_url(sim.base_url())
         .token_url(sim.token_url())
         .clock(clock.clone())
+        .refresh_before(refresh_before)
         .build()?;
-    let mut workers = Vec::new();
-    for w in 0..64 {
-        let client = client.clone();
-        workers.push(tokio::spawn(async move {
-            // Each worker calls once per simulated 30 seconds.
-            for _ in 0..50 {
+    for _minute in 0..=TOKEN_MINUTES {
+        let mut workers = Vec::with_capacity(TOKEN_WORKERS);
+        for _ in 0..TOKEN_WORKERS {
+            let client = client.clone();
+            workers.push(tokio::spawn(async move {
                 client
                     .call(None, "tag", "list", json!({"folder": "Shared", "limit": 1}))
-                    .await?;
-                tokio::time::sleep(Duration::from_millis(2 + (w % 3))).await;
-            }
-            Ok::<(), panops_client::scm::ScmError>(())
-        }));
+                    .await
+            }));
+        }
+        for w in workers {
+            w.await??;
+        }
+        clock.advance(Duration::from_secs(60));
     }
-    let ticker = {
-        let clock = clock.clone();
-        tokio::spawn(async move {
-            // 25 simulated minutes in 50 ticks of 30 s.
-            for _ in 0..50 {
-                tokio::time::sleep(Duration::from_millis(6)).await;
-                clock.advance(Duration::from_secs(30));
-            }
-        })
-    };
-    for w in workers {
-        w.await??;
-    }
-    ticker.await?;
     let n = sim.handle().token_requests();
     sim.shutdown().await;
-    Ok(n)
+    // A token serves (lifetime - refresh margin); a new window opens every that many minutes.
+    let window = (lifetime - refresh_before).as_secs() / 60;
+    let windows = TOKEN_MINUTES / window + 1;
+    Ok((n, windows))
 }
 
 #[tokio::main]
@@ -252,9 +254,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             sdk.create.as_secs_f64() / panops.create.as_secs_f64()
         );
     }
-    let tokens = token_requests_64_workers().await?;
+    let (tokens, windows) = token_requests_64_workers().await?;
     println!(
-        "token requests, 64 workers over 25 simulated minutes (15-min tokens, refreshed 5 min early): {tokens}"
+        "token requests, {TOKEN_WORKERS} workers over {TOKEN_MINUTES} simulated minutes \
+         (15-min tokens, refreshed 5 min early): {tokens} (refresh windows: {windows})"
     );
     Ok(())
 }

@@ -103,16 +103,48 @@ async fn rate_limit_gives_up_after_max_attempts_with_retry_after_in_the_error() 
 }
 
 #[tokio::test]
-async fn server_errors_retried_for_get_only() {
+async fn server_errors_retried_for_idempotent_calls_never_for_post() {
     let sim = start_sim().await;
     let client = client(&sim);
+    let created = client
+        .call(None, "address", "create", address("idem", "10.9.0.1/32"))
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+
+    // GET: retried until it succeeds.
+    sim.handle().clear_requests();
     sim.handle().inject_status(503, 2);
     client
         .call(None, "address", "list", json!({"folder": "Shared"}))
         .await
         .expect("GET is retried after 5xx");
-    assert_eq!(sim.handle().requests().len(), 3);
+    let statuses: Vec<u16> = sim.handle().requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![503, 503, 200]);
 
+    // PUT: retried, and the retry applied the change.
+    sim.handle().clear_requests();
+    sim.handle().inject_status(502, 1);
+    let updated = client
+        .call(
+            None,
+            "address",
+            "update",
+            json!({"id": id, "name": "idem", "ip_netmask": "10.9.0.9/32"}),
+        )
+        .await
+        .expect("PUT is retried after 5xx");
+    assert_eq!(updated["ip_netmask"], "10.9.0.9/32");
+    let recorded = sim.handle().requests();
+    assert_eq!(
+        recorded
+            .iter()
+            .map(|r| (r.method.as_str(), r.status))
+            .collect::<Vec<_>>(),
+        vec![("PUT", 502), ("PUT", 200)]
+    );
+
+    // POST: never retried after a 5xx (a create may have landed).
     sim.handle().clear_requests();
     sim.handle().inject_status(503, 1);
     let err = client
@@ -128,20 +160,85 @@ async fn server_errors_retried_for_get_only() {
     assert_eq!(recorded.len(), 1, "a POST is never retried after a 5xx");
     assert_eq!(recorded[0].method, "POST");
 
-    // PUT and DELETE are not retried either.
+    // DELETE: retried.
     sim.handle().clear_requests();
     sim.handle().inject_status(500, 1);
+    client
+        .call(None, "address", "delete", json!({"id": id}))
+        .await
+        .expect("DELETE is retried after 5xx");
+    let statuses: Vec<u16> = sim.handle().requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![500, 200]);
     let err = client
+        .call(None, "address", "get", json!({"id": id}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "the retried DELETE deleted it");
+
+    // The policy is the request's own: GET, PUT and DELETE are idempotent, POST is not.
+    for (op, params, idempotent) in [
+        ("list", json!({"folder": "Shared"}), true),
+        (
+            "update",
+            json!({"id": id, "name": "x", "fqdn": "x.example"}),
+            true,
+        ),
+        ("delete", json!({"id": id}), true),
+        ("create", address("y", "10.0.0.1/32"), false),
+    ] {
+        let req = client.build_request(None, "address", op, &params).unwrap();
+        assert_eq!(req.is_idempotent(), idempotent, "{op}");
+    }
+}
+
+#[tokio::test]
+async fn delete_whose_answer_was_lost_is_done_when_the_retry_finds_nothing() {
+    let sim = start_sim().await;
+    let client = client(&sim);
+    let created = client
+        .call(None, "address", "create", address("lost", "10.9.1.1/32"))
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    sim.handle().clear_requests();
+    // The first DELETE deletes the object, but its answer is replaced by a 502.
+    sim.handle().inject_status_after_effect(502, 1);
+    let done = client
+        .call(None, "address", "delete", json!({"id": id}))
+        .await
+        .expect("a retry that finds the object gone means the delete happened");
+    assert_eq!(done, Value::Null);
+    let statuses: Vec<u16> = sim.handle().requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![502, 404]);
+    assert!(
+        sim.handle()
+            .with_state(|t| t.candidate.collection("addresses").is_empty())
+    );
+
+    // Without a failure before it, a 404 is an error: the object was never there.
+    let err = client
+        .call(None, "address", "delete", json!({"id": id}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404));
+    assert!(err.to_string().contains("E005"), "{err}");
+
+    // A PUT whose answer was lost is simply retried: the second PUT gives the same state.
+    let created = client
+        .call(None, "address", "create", address("lost2", "10.9.1.2/32"))
+        .await
+        .unwrap();
+    sim.handle().inject_status_after_effect(504, 1);
+    let updated = client
         .call(
             None,
             "address",
-            "delete",
-            json!({"id": "00000000-0000-0000-0000-000000000001"}),
+            "update",
+            json!({"id": created["id"], "name": "lost2", "ip_netmask": "10.9.1.3/32"}),
         )
         .await
-        .unwrap_err();
-    assert_eq!(err.status(), Some(500));
-    assert_eq!(sim.handle().requests().len(), 1);
+        .unwrap();
+    assert_eq!(updated["ip_netmask"], "10.9.1.3/32");
 }
 
 #[tokio::test]
@@ -165,9 +262,7 @@ async fn crud_round_trip_and_api_errors_verbatim() {
     let got = if got.is_array() { got[0].clone() } else { got };
     assert_eq!(got["ip_netmask"], "10.0.0.1/32");
 
-    // The client builds the sse-v1 update as the spec says (no `folder`: the PUT schema has
-    // none), which the simulator currently refuses; the update goes through the v2 family,
-    // which addresses the same objects.
+    // sse-v1 update, as the spec has it: PUT by id, no `folder` (the PUT declares none).
     let sse_update = client
         .build_request(
             None,
@@ -178,21 +273,23 @@ async fn crud_round_trip_and_api_errors_verbatim() {
         .unwrap();
     assert_eq!(sse_update.path, format!("/sse/config/v1/addresses/{id}"));
     assert!(sse_update.body.as_ref().unwrap().get("folder").is_none());
-    client
+    let updated = client
         .call(
-            Some(Family::V2),
+            None,
             "address",
             "update",
-            json!({"id": id, "folder": "Shared", "name": "web1", "ip_netmask": "10.0.0.2/32"}),
+            json!({"id": id, "name": "web1", "ip_netmask": "10.0.0.2/32"}),
         )
         .await
         .unwrap();
+    assert_eq!(updated["ip_netmask"], "10.0.0.2/32");
     let got = client
         .call(None, "address", "get", json!({"id": id}))
         .await
         .unwrap();
     let got = if got.is_array() { got[0].clone() } else { got };
     assert_eq!(got["ip_netmask"], "10.0.0.2/32");
+    assert_eq!(got["folder"], "Shared", "the object stayed in its folder");
 
     // Duplicate name → 409 with the SCM error details verbatim.
     let err = client
@@ -229,6 +326,115 @@ async fn crud_round_trip_and_api_errors_verbatim() {
         .unwrap_err();
     assert_eq!(err.status(), Some(404));
     assert!(err.to_string().contains("E005"), "{err}");
+}
+
+/// The round trip users write: fetch an object, change a field, send it back. The sse-v1
+/// response carries the object's `folder`, which the sse-v1 PUT does not declare; the client
+/// drops it (the id fixes the location) instead of refusing the whole update.
+#[tokio::test]
+async fn sse_v1_update_of_a_fetched_object_round_trips() {
+    let sim = start_sim().await;
+    let client = client(&sim);
+    let created = client
+        .call(
+            None,
+            "address",
+            "create",
+            json!({"folder": "Mobile Users", "name": "rt1", "fqdn": "rt1.example.com", "tag": []}),
+        )
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    let fetched = client
+        .call(None, "address", "get", json!({"id": id}))
+        .await
+        .unwrap();
+    let mut fetched = if fetched.is_array() {
+        fetched[0].clone()
+    } else {
+        fetched
+    };
+    assert_eq!(fetched["folder"], "Mobile Users");
+    fetched["description"] = json!("changed by panops");
+    fetched
+        .as_object_mut()
+        .unwrap()
+        .remove("fqdn")
+        .expect("fqdn was set");
+    fetched["ip_range"] = json!("10.5.0.1-10.5.0.9");
+
+    let req = client
+        .build_request(None, "address", "update", &fetched)
+        .expect("a fetched object is a valid update");
+    let body = req.body.clone().unwrap();
+    assert_eq!(req.method.as_str(), "PUT");
+    assert_eq!(req.path, format!("/sse/config/v1/addresses/{id}"));
+    assert!(body.get("folder").is_none(), "{body}");
+    assert_eq!(body["description"], "changed by panops");
+
+    let updated = client
+        .call(None, "address", "update", fetched.clone())
+        .await
+        .expect("the simulator accepts the sse-v1 update");
+    assert_eq!(updated["ip_range"], "10.5.0.1-10.5.0.9");
+    assert!(updated.get("fqdn").is_none(), "{updated}");
+    let again = client
+        .call(None, "address", "get", json!({"id": id}))
+        .await
+        .unwrap();
+    let again = if again.is_array() {
+        again[0].clone()
+    } else {
+        again
+    };
+    assert_eq!(again["description"], "changed by panops");
+    assert_eq!(again["folder"], "Mobile Users");
+
+    // The v2 PUT declares `folder` in its body: there it is sent.
+    let v2 = client
+        .build_request(Some(Family::V2), "address", "update", &fetched)
+        .unwrap();
+    assert_eq!(v2.body.unwrap()["folder"], "Mobile Users");
+}
+
+#[tokio::test]
+async fn long_errors_details_are_kept_verbatim() {
+    let message = "x".repeat(10_000);
+    let body = format!(
+        r#"{{"_errors":[{{"code":"E003","message":"Invalid Object","details":{{"msg":"{message}"}}}}],"_request_id":"r-1"}}"#
+    );
+    let response: &'static str = Box::leak(
+        format!(
+            "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_boxed_str(),
+    );
+    let base = canned_server(response).await;
+    let client = ScmClient::builder(credentials())
+        .base_url(&base)
+        .auth_base_url(&base)
+        .build()
+        .unwrap();
+    let err = client
+        .call(None, "tag", "list", json!({"folder": "Shared"}))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("API error [400] on tag.list: [{"),
+        "{}",
+        &text[..80]
+    );
+    assert!(
+        text.contains(&message),
+        "the 10,000-character detail is cut"
+    );
+    assert!(text.ends_with(r#"}}]"#), "{}", &text[text.len() - 40..]);
+    match &err {
+        ScmError::Api(api) => assert_eq!(api.request_id.as_deref(), Some("r-1")),
+        other => panic!("expected an API error, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -482,7 +688,7 @@ async fn non_json_success_body_is_a_decode_error_with_the_raw_bytes() {
 }
 
 #[tokio::test]
-async fn transport_errors_retried_for_reads_only() {
+async fn transport_errors_retried_for_idempotent_calls_only() {
     // A server that accepts and immediately closes: every request fails at transport level.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -508,6 +714,24 @@ async fn transport_errors_retried_for_reads_only() {
     assert!(matches!(err, ScmError::Transport { .. }), "{err:?}");
     let reads = accepted.load(std::sync::atomic::Ordering::SeqCst);
     assert!(reads >= 4, "GET attempted 4 times, saw {reads} connections");
+
+    // PUT and DELETE are idempotent: retried as well.
+    for (op, params) in [
+        (
+            "update",
+            json!({"id": "00000000-0000-0000-0000-000000000001", "name": "t", "fqdn": "t.example"}),
+        ),
+        (
+            "delete",
+            json!({"id": "00000000-0000-0000-0000-000000000001"}),
+        ),
+    ] {
+        accepted.store(0, std::sync::atomic::Ordering::SeqCst);
+        let err = client.call(None, "address", op, params).await.unwrap_err();
+        assert!(matches!(err, ScmError::Transport { .. }), "{err:?}");
+        let n = accepted.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(n >= 4, "{op} attempted 4 times, saw {n} connections");
+    }
 
     accepted.store(0, std::sync::atomic::Ordering::SeqCst);
     let err = client

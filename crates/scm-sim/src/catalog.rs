@@ -20,7 +20,7 @@ pub fn from_catalog(catalog: &'static Catalog) -> (RouteTable, Option<Validator>
         .operations()
         .iter()
         .enumerate()
-        .map(|(i, op)| route_for(i, op))
+        .map(|(i, op)| route_for(catalog, i, op))
         .collect();
     let validator: Validator = Arc::new(CatalogValidator(catalog));
     (RouteTable::new(routes), Some(validator))
@@ -42,14 +42,37 @@ impl RequestValidator for CatalogValidator {
 
     fn validate_query(&self, op_index: usize, name: &str, value: &str) -> Option<String> {
         let op = self.0.operations().get(op_index)?;
+        let text = Value::String(value.to_string());
+        // A repeated parameter (`?name=a&name=b`) arrives one value at a time: each is an item.
+        let value = match op.param(name) {
+            Some(p) if p.schema.kind == SchemaKind::Array => Value::Array(vec![text]),
+            _ => text,
+        };
         self.0
-            .validate_param(op, name, &Value::String(value.to_string()))
+            .validate_param(op, name, &value)
             .err()
             .map(|e| e.to_string())
     }
 }
 
-fn route_for(index: usize, op: &Operation) -> RouteDef {
+/// Required read-only fields of a create body other than `id`: the server fills them in.
+fn server_fields(catalog: &Catalog, op: &Operation) -> Vec<(String, Value)> {
+    let Some(body) = op.body.as_ref().filter(|_| op.operation == "create") else {
+        return Vec::new();
+    };
+    body.schema
+        .required
+        .iter()
+        .filter(|name| name.as_str() != "id")
+        .filter_map(|name| {
+            let schema = body.schema.properties.get(name).filter(|p| p.read_only)?;
+            let value = catalog.example_value(schema, name).ok()?;
+            Some((name.clone(), value))
+        })
+        .collect()
+}
+
+fn route_for(catalog: &Catalog, index: usize, op: &Operation) -> RouteDef {
     let bare_array = op
         .success_schema()
         .is_some_and(|s| s.kind == SchemaKind::Array);
@@ -87,7 +110,38 @@ fn route_for(index: usize, op: &Operation) -> RouteDef {
             .map(|p| (p.name.clone(), p.required && p.schema.default.is_none()))
             .collect(),
         key_params,
+        server_fields: server_fields(catalog, op),
+        object_response: op
+            .success_schema()
+            .is_some_and(|s| s.kind == SchemaKind::Object),
+        enveloped: op
+            .success_schema()
+            .is_some_and(|s| s.properties.get("data").is_some()),
+        response_defaults: response_defaults(catalog, op),
+        integer_id: op.object_schema().is_some_and(|s| {
+            s.properties
+                .get("id")
+                .is_some_and(|id| id.kind == SchemaKind::Integer)
+        }),
     }
+}
+
+/// Required properties of the object(s) an operation returns, other than `id`, with an
+/// example value each.
+fn response_defaults(catalog: &Catalog, op: &Operation) -> Vec<(String, Value)> {
+    let Some(schema) = op.object_schema() else {
+        return Vec::new();
+    };
+    schema
+        .required
+        .iter()
+        .filter(|name| name.as_str() != "id")
+        .filter_map(|name| {
+            let p = schema.properties.get(name)?;
+            let value = catalog.example_value(p, name).ok()?;
+            Some((name.clone(), value))
+        })
+        .collect()
 }
 
 fn field_of(e: &ScmError) -> String {

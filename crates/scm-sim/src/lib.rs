@@ -97,9 +97,15 @@ impl ScmSimulator {
             clients: cfg.clients.clone(),
             key,
             clock: time::SimClock::new(),
-            tenant: Mutex::new(TenantState::new()),
+            tenant: Mutex::new(TenantState {
+                integer_id_stems: routes.integer_id_stems(),
+                ..TenantState::new()
+            }),
             faults: Mutex::new(cfg.faults.clone()),
             injected: Mutex::new(Default::default()),
+            injected_after: Mutex::new(Default::default()),
+            in_flight: AtomicU64::new(0),
+            max_in_flight: AtomicU64::new(0),
             token_issued: AtomicU64::new(0),
             token_refused: AtomicU64::new(0),
             token_seq: AtomicU64::new(0),
@@ -262,6 +268,26 @@ impl ScmSimHandle {
         q.extend(std::iter::repeat_n(status, count));
     }
 
+    /// Lets the next `count` API calls take effect, then answers them with `status` instead
+    /// of their result: a response lost between the API and the client (a gateway timing out
+    /// after the backend acted). Calls that fail anyway (an injected fault, a 4xx) do not use
+    /// one up.
+    pub fn inject_status_after_effect(&self, status: u16, count: usize) {
+        let mut q = self.shared.injected_after.lock();
+        q.extend(std::iter::repeat_n(status, count));
+    }
+
+    /// The most API requests that were being served at the same time since start (or since
+    /// [`ScmSimHandle::reset_max_in_flight`]): a client's concurrency as the server sees it.
+    pub fn max_in_flight(&self) -> u64 {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Restarts the high-water mark of [`ScmSimHandle::max_in_flight`].
+    pub fn reset_max_in_flight(&self) {
+        self.shared.max_in_flight.store(0, Ordering::SeqCst);
+    }
+
     /// Makes every token issued so far expired (the next API call with one gets 401).
     pub fn expire_tokens(&self) {
         let next = self.shared.token_seq.load(Ordering::Relaxed);
@@ -301,6 +327,28 @@ impl ScmSimHandle {
     /// Makes the next `n` pushes end in FIN/FAIL (the candidate is not applied).
     pub fn fail_next_pushes(&self, n: u32) {
         self.shared.tenant.lock().fail_next_pushes = n;
+    }
+
+    /// Adds an object as if it had been created through the API, for objects the API itself
+    /// cannot create (onboarded devices, snippet categories, trusts, ...). `stem` is the path
+    /// stem (`devices`, `addresses`, `mobile-agent/agent-profiles`); a `folder`, `snippet` or
+    /// `device` key in `body` places it. Returns the stored object, with its new `id`.
+    pub fn insert_object(
+        &self,
+        stem: &str,
+        body: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<serde_json::Value, ApiError> {
+        let container = ["folder", "snippet", "device"].iter().find_map(|k| {
+            body.get(*k).and_then(|v| v.as_str()).map(|v| match *k {
+                "folder" => Container::Folder(v.to_string()),
+                "snippet" => Container::Snippet(v.to_string()),
+                _ => Container::Device(v.to_string()),
+            })
+        });
+        self.shared
+            .tenant
+            .lock()
+            .create(stem, container, None, body)
     }
 
     /// Runs `f` on the tenant state (read-only).

@@ -46,6 +46,18 @@ pub struct RouteDef {
     /// Required query parameters that key a collection-level update/delete (`name`,
     /// `host_id`, ...), excluding containers and `position`.
     pub key_params: Vec<String>,
+    /// Fields the server assigns on create (required and read-only in the spec, such as an
+    /// auto-tag action's `log_type`), with the value the simulator gives them.
+    pub server_fields: Vec<(String, serde_json::Value)>,
+    /// The declared success body is a JSON object (not an array, not undeclared).
+    pub object_response: bool,
+    /// The declared success body is the `{data, limit, offset, total}` envelope.
+    pub enveloped: bool,
+    /// Required properties of the returned object(s) with a value for when a stored object
+    /// lacks one (the API always reports them; clients may not have sent them).
+    pub response_defaults: Vec<(String, serde_json::Value)>,
+    /// The spec types this resource's `id` as an integer.
+    pub integer_id: bool,
 }
 
 /// The parsed shape of a request path.
@@ -204,6 +216,36 @@ impl RouteTable {
         }
     }
 
+    /// True when an update or delete of this stem's collection is keyed by a required `name`
+    /// query parameter while its create body declares no `name` (a spec gap of
+    /// `mobile-agent/authentication-settings`): the simulator then names created objects.
+    pub fn keyed_by_undeclared_name(&self, stem: &str) -> bool {
+        let of_stem = |r: &&RouteDef| {
+            parse_path(&r.template).is_some_and(|s| s.stem == stem && s.id.is_none())
+        };
+        let keyed = self
+            .routes
+            .iter()
+            .filter(of_stem)
+            .any(|r| r.key_params.iter().any(|k| k == "name"));
+        let declared = self
+            .routes
+            .iter()
+            .filter(of_stem)
+            .filter(|r| r.operation == "create")
+            .any(|r| r.body_props.iter().any(|p| p == "name"));
+        keyed && !declared
+    }
+
+    /// Stems whose objects have integer ids in the spec.
+    pub fn integer_id_stems(&self) -> std::collections::BTreeSet<String> {
+        self.routes
+            .iter()
+            .filter(|r| r.integer_id)
+            .filter_map(|r| parse_path(&r.template).map(|s| s.stem))
+            .collect()
+    }
+
     /// True when some route of this stem (any family) ends in `/{...}:move`.
     pub fn stem_has_move(&self, stem: &str) -> bool {
         self.routes
@@ -307,6 +349,11 @@ mod tests {
             body_is_array: false,
             query_params: Vec::new(),
             key_params: Vec::new(),
+            server_fields: Vec::new(),
+            object_response: true,
+            enveloped: false,
+            response_defaults: Vec::new(),
+            integer_id: false,
         }]);
         assert!(matches!(
             table.lookup("GET", "/config/objects/v1/addresses/1"),

@@ -61,6 +61,12 @@ pub struct Shared {
     pub(crate) tenant: Mutex<TenantState>,
     pub(crate) faults: Mutex<FaultConfig>,
     pub(crate) injected: Mutex<VecDeque<u16>>,
+    /// Statuses that replace the answer of the next API calls *after* they took effect (a
+    /// response lost on the way back: the change landed, the client sees a 5xx).
+    pub(crate) injected_after: Mutex<VecDeque<u16>>,
+    /// API requests being served right now, and the most seen at once.
+    pub(crate) in_flight: AtomicU64,
+    pub(crate) max_in_flight: AtomicU64,
     pub(crate) token_issued: AtomicU64,
     pub(crate) token_refused: AtomicU64,
     pub(crate) token_seq: AtomicU64,
@@ -154,6 +160,11 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
     let req = TokenRequest::parse(auth, &body);
     let refuse = |resp: Response| {
         shared.token_refused.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(
+            "SCM token refused for client_id={} -> {}",
+            req.client_id.as_deref().unwrap_or("-"),
+            resp.status().as_u16()
+        );
         resp
     };
     if req.grant_type.as_deref() != Some("client_credentials") {
@@ -216,6 +227,11 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
     match shared.key.sign(&claims) {
         Ok(token) => {
             shared.token_issued.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(
+                "SCM token issued to client_id={} tsg_id={}",
+                claims.client_id,
+                claims.tsg_id
+            );
             json_response(
                 200,
                 json!({
@@ -284,6 +300,7 @@ async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let _in_flight = InFlight::enter(&shared);
     latency(&shared).await;
     let request_id = format!(
         "sim-{:08x}",
@@ -291,27 +308,57 @@ async fn api(
     );
     let path = uri.path().to_string();
     let query = uri.query().unwrap_or("").to_string();
-    let (status, body, client_id, operation, extra_headers) =
-        match handle_api(&shared, &method, &path, &query, &headers, &body) {
-            Outcome::Ok {
+    let outcome = handle_api(&shared, &method, &path, &query, &headers, &body);
+    // A lost response: the call took effect, the client gets an error status instead.
+    let outcome = match outcome {
+        Outcome::Ok {
+            status,
+            body,
+            client_id,
+            operation,
+        } => match shared.injected_after.lock().pop_front() {
+            Some(lost) => Outcome::Err {
+                error: ApiError::for_status(lost),
+                client_id,
+                operation,
+                retry_after: None,
+            },
+            None => Outcome::Ok {
                 status,
                 body,
                 client_id,
                 operation,
-            } => (status, body, client_id, operation, None),
-            Outcome::Err {
-                error,
-                client_id,
-                operation,
-                retry_after,
-            } => (
-                error.status,
-                Some(error.envelope(&request_id)),
-                client_id,
-                operation,
-                retry_after,
-            ),
-        };
+            },
+        },
+        other => other,
+    };
+    let (status, body, client_id, operation, extra_headers) = match outcome {
+        Outcome::Ok {
+            status,
+            body,
+            client_id,
+            operation,
+        } => (status, body, client_id, operation, None),
+        Outcome::Err {
+            error,
+            client_id,
+            operation,
+            retry_after,
+        } => (
+            error.status,
+            Some(error.envelope(&request_id)),
+            client_id,
+            operation,
+            retry_after,
+        ),
+    };
+    // One line per API call, as the PAN-OS simulator logs; never headers or bodies (tokens,
+    // secrets), and SCM queries carry none.
+    tracing::info!(
+        "SCM {method} {path}{}{query} -> {status} ({})",
+        if query.is_empty() { "" } else { "?" },
+        operation.as_deref().unwrap_or("-")
+    );
     {
         let mut log = shared.log.lock();
         if log.len() >= REQUEST_LOG_LIMIT {
@@ -341,6 +388,23 @@ async fn api(
         resp.headers_mut().insert(http::header::RETRY_AFTER, v);
     }
     resp
+}
+
+/// Counts an API request as in flight until dropped, keeping the high-water mark.
+struct InFlight<'a>(&'a Shared);
+
+impl<'a> InFlight<'a> {
+    fn enter(shared: &'a Shared) -> Self {
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(shared)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 enum Outcome {
@@ -498,12 +562,17 @@ fn handle_api(
         claims: &claims,
     };
     match dispatch(&ctx) {
-        Ok((status, body)) => Outcome::Ok {
-            status,
-            body,
-            client_id,
-            operation,
-        },
+        Ok((status, mut body)) => {
+            if let (Some(route), Some(body)) = (route, body.as_mut()) {
+                complete_response(route, body);
+            }
+            Outcome::Ok {
+                status,
+                body,
+                client_id,
+                operation,
+            }
+        }
         Err(error) => Outcome::Err {
             error,
             client_id,
@@ -514,6 +583,32 @@ fn handle_api(
 }
 
 const CONTAINERS: [&str; 3] = ["folder", "snippet", "device"];
+
+/// Adds the properties the spec says every returned object has, when a stored object lacks
+/// them (a client need not send them; the API always reports them).
+fn complete_response(route: &RouteDef, body: &mut Value) {
+    if route.response_defaults.is_empty() {
+        return;
+    }
+    let fill = |item: &mut Value| {
+        if let Value::Object(map) = item {
+            for (key, value) in &route.response_defaults {
+                map.entry(key.clone()).or_insert_with(|| value.clone());
+            }
+        }
+    };
+    match body {
+        Value::Array(items) => items.iter_mut().for_each(fill),
+        Value::Object(map) if route.enveloped => {
+            if let Some(Value::Array(items)) = map.get_mut("data") {
+                items.iter_mut().for_each(fill);
+            }
+        }
+        // `{data: [job]}` answers of a get declared as an object with `data`.
+        Value::Object(map) if map.get("data").is_some_and(Value::is_array) => {}
+        other => fill(other),
+    }
+}
 
 /// Declared query parameters are validated; required ones must be present. A required
 /// container (folder/snippet/device) is satisfied by any one of the three, and for requests
@@ -901,7 +996,60 @@ fn array_body(ctx: &Ctx<'_>) -> Option<Reply> {
             return Some(Err(ApiError::invalid_object_many(problems)));
         }
     }
-    Some(Ok((ctx.success(200), Some(value))))
+    // Declared to answer with an object (subscribed-tenants): the items are acknowledged.
+    let reply = if route.object_response {
+        json!({})
+    } else {
+        value
+    };
+    Some(Ok((ctx.success(200), Some(reply))))
+}
+
+/// A generated certificate is stored as the certificate the API then lists: the request's
+/// key choice (`algorithm: {rsa_number_of_bits: 2048}`) becomes the certificate's algorithm
+/// name, and it gets a subject, an issuer (itself, or the signing CA) and a validity period.
+fn describe_generated_certificate(body: &mut Map<String, Value>, now_unix: i64) {
+    let Some(Value::Object(algorithm)) = body.get("algorithm") else {
+        return;
+    };
+    let name = if algorithm.contains_key("ecdsa_number_of_bits") {
+        "ECDSA"
+    } else {
+        "RSA"
+    };
+    body.insert("algorithm".into(), Value::String(name.into()));
+    let cn = body
+        .get("common_name")
+        .and_then(Value::as_str)
+        .unwrap_or("panops-sim")
+        .to_string();
+    let subject = format!("/CN={cn}");
+    let issuer = body
+        .get("signed_by")
+        .and_then(Value::as_str)
+        .map(|ca| format!("/CN={ca}"))
+        .unwrap_or_else(|| subject.clone());
+    let days = body
+        .get("day_till_expiration")
+        .and_then(Value::as_i64)
+        .unwrap_or(365);
+    let not_after = now_unix + days * 86_400;
+    for (k, v) in [
+        ("subject", Value::String(subject.clone())),
+        ("subject_int", Value::String(subject)),
+        ("issuer", Value::String(issuer)),
+        (
+            "not_valid_before",
+            Value::String(crate::time::format_rfc3339(now_unix)),
+        ),
+        (
+            "not_valid_after",
+            Value::String(crate::time::format_rfc3339(not_after)),
+        ),
+        ("expiry_epoch", Value::String(not_after.to_string())),
+    ] {
+        body.entry(k).or_insert(v);
+    }
 }
 
 fn is_rule_move(ctx: &Ctx<'_>) -> bool {
@@ -946,6 +1094,7 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             drop(tenant);
             if let Some(name) = &filter.name
                 && !ctx.is_sse()
+                && !ctx.route.is_some_and(|r| r.bare_array)
             {
                 // The v2 API answers a name lookup with the object itself (pan-scm-sdk `fetch`).
                 return items
@@ -977,6 +1126,25 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             }
             ctx.validate(&body)?;
             let rulebase = ctx.rulebase()?;
+            if let Some(route) = ctx.route {
+                for (key, value) in &route.server_fields {
+                    body.entry(key.clone()).or_insert_with(|| value.clone());
+                }
+            }
+            if stem == "certificates" {
+                describe_generated_certificate(&mut body, shared.clock.now_unix());
+            }
+            if !body.contains_key("name") && shared.routes.keyed_by_undeclared_name(stem) {
+                // Updated and deleted by `?name=`, but the spec's body has no `name`: the
+                // object is named after the query's `name`, or else its id, so that a client
+                // can find it in a list and address it.
+                let id_name = ctx
+                    .query
+                    .get("name")
+                    .map(str::to_string)
+                    .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+                body.insert("name".into(), Value::String(id_name));
+            }
             let created = shared
                 .tenant
                 .lock()
@@ -997,31 +1165,81 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
                 )?;
                 return Ok((ctx.success(200), Some(updated)));
             }
-            Ok((
-                ctx.success(200),
-                Some(shared.tenant.lock().put_singleton(stem, body)),
-            ))
+            let mut tenant = shared.tenant.lock();
+            // No key in the query (the v2 mobile-agent PUTs): the body's `name` says which
+            // object of the collection is meant; a stem without objects is a singleton.
+            if let Some(name) = body.get("name").and_then(Value::as_str).map(str::to_string)
+                && !tenant.candidate.collection(stem).is_empty()
+            {
+                let container = ctx.container_from(None)?;
+                let updated =
+                    tenant.update_by_key(stem, "name", &name, container.as_ref(), body)?;
+                return Ok((ctx.success(200), Some(updated)));
+            }
+            Ok((ctx.success(200), Some(tenant.put_singleton(stem, body))))
         }
         (&Method::DELETE, None, None) => {
             let Some((key, value)) = collection_key(ctx) else {
-                // Singleton resources are deleted as a whole.
-                if ctx.route.is_some_and(|r| r.key_params.is_empty()) {
-                    let removed = shared.tenant.lock().delete_singleton(stem);
-                    return Ok((ctx.success(200), Some(removed)));
+                // Singleton resources are deleted as a whole; a collection needs to be told
+                // which object (its `name` is optional in some specs).
+                let mut tenant = shared.tenant.lock();
+                let named = tenant
+                    .candidate
+                    .collection(stem)
+                    .iter()
+                    .any(|o| o.body.contains_key("name"));
+                if ctx.route.is_some_and(|r| r.key_params.is_empty()) && !named {
+                    // Unnamed settings objects (ssl-decryption-settings): the container's go.
+                    let container = ctx.container_from(None)?;
+                    let mut removed = tenant.delete_unnamed(stem, container.as_ref());
+                    let single = tenant.delete_singleton(stem);
+                    if removed.is_empty() {
+                        return Ok((ctx.success(200), Some(single)));
+                    }
+                    let body = if removed.len() == 1 {
+                        removed.pop().unwrap_or(Value::Null)
+                    } else {
+                        Value::Array(removed)
+                    };
+                    return Ok((ctx.success(200), Some(body)));
                 }
                 return Err(ApiError::missing_query("name"));
             };
             let container = ctx.container_from(None)?;
-            let removed =
-                shared
-                    .tenant
-                    .lock()
-                    .delete_by_key(stem, &key, &value, container.as_ref())?;
-            Ok((ctx.success(200), Some(removed)))
+            // A repeated key (`deleteByName?name=a&name=b`) deletes each object, all or none.
+            let values: Vec<&str> = ctx
+                .query
+                .0
+                .iter()
+                .filter(|(k, _)| *k == key)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            let mut tenant = shared.tenant.lock();
+            let before = tenant.clone();
+            let mut removed = Vec::new();
+            for v in if values.is_empty() {
+                vec![value.as_str()]
+            } else {
+                values
+            } {
+                match tenant.delete_by_key(stem, &key, v, container.as_ref()) {
+                    Ok(r) => removed.push(r),
+                    Err(e) => {
+                        *tenant = before;
+                        return Err(e);
+                    }
+                }
+            }
+            let body = if removed.len() == 1 {
+                removed.pop().unwrap_or(Value::Null)
+            } else {
+                Value::Array(removed)
+            };
+            Ok((ctx.success(200), Some(body)))
         }
         (&Method::GET, Some(id), None) => Ok((200, Some(shared.tenant.lock().get(stem, id)?))),
         (&Method::PUT, Some(id), None) => {
-            let body = ctx.json_body()?;
+            let mut body = ctx.json_body()?;
             let mut tenant = shared.tenant.lock();
             // Validate the object as it will be stored: clients send partial bodies without
             // the container (pan-scm-sdk drops `folder` on update).
@@ -1031,6 +1249,24 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             };
             // Only keys the operation's body declares (sse bodies have no container key).
             let props = ctx.route.map(|r| &r.body_props);
+            // A fetched object sent back carries its location, which an sse PUT does not
+            // declare: accepted when it names where the object is; an update cannot move it.
+            for key in CONTAINERS {
+                if props.is_some_and(|p| p.iter().any(|x| x == key)) {
+                    continue;
+                }
+                if let Some(given) = body.remove(key) {
+                    let current = merged.get(key).cloned().unwrap_or(Value::Null);
+                    if given != current {
+                        return Err(ApiError::invalid_object(
+                            key,
+                            &format!(
+                                "is {current} for this object, not {given}: an update cannot move an object"
+                            ),
+                        ));
+                    }
+                }
+            }
             merged.retain(|k, _| {
                 matches!(k.as_str(), "folder" | "snippet" | "device" | "name")
                     && props.is_none_or(|p| p.iter().any(|x| x == k))
@@ -1084,10 +1320,18 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
                 ctx.json_body()?
             };
             ctx.validate(&body)?;
-            Ok((
-                ctx.success(201),
-                Some(json!({"success": true, "action": action})),
-            ))
+            // Declared as a list (snapshot compare/diff): nothing to list without state.
+            let reply = if ctx.route.is_some_and(|r| r.bare_array) {
+                json!([])
+            } else {
+                let mut ack = json!({"success": true, "action": action});
+                // Echo what identifies the request (`shared-snippets:load` returns its id).
+                if let (Value::Object(a), Some(id)) = (&mut ack, body.get("id")) {
+                    a.insert("id".into(), id.clone());
+                }
+                ack
+            };
+            Ok((ctx.success(201), Some(reply)))
         }
         _ => Err(ApiError::method_not_supported(ctx.method.as_str(), stem)),
     }

@@ -270,6 +270,9 @@ pub struct TenantState {
     pub jobs: Vec<Job>,
     /// Fail the next N pushes (fault injection).
     pub fail_next_pushes: u32,
+    /// Stems whose objects the specs give integer ids (setup API trusts, audit logs, ...);
+    /// every other object gets a UUID.
+    pub integer_id_stems: std::collections::BTreeSet<String>,
 }
 
 impl Default for TenantState {
@@ -305,6 +308,7 @@ impl TenantState {
             versions: Vec::new(),
             jobs: Vec::new(),
             fail_next_pushes: 0,
+            integer_id_stems: Default::default(),
         }
     }
 
@@ -520,10 +524,24 @@ impl TenantState {
         {
             return Err(ApiError::name_not_unique(stem, name));
         }
-        let id = uuid::Uuid::new_v4().to_string();
         body.remove("id");
         let mut out = Map::new();
-        out.insert("id".into(), Value::String(id.clone()));
+        let id = if self.integer_id_stems.contains(stem) {
+            let next = self
+                .candidate
+                .collection(stem)
+                .iter()
+                .filter_map(|o| o.id.parse::<u64>().ok())
+                .max()
+                .unwrap_or(0)
+                + 1;
+            out.insert("id".into(), Value::from(next));
+            next.to_string()
+        } else {
+            let id = uuid::Uuid::new_v4().to_string();
+            out.insert("id".into(), Value::String(id.clone()));
+            id
+        };
         out.extend(body);
         for key in ["folder", "snippet", "device"] {
             out.remove(key);
@@ -565,8 +583,12 @@ impl TenantState {
             .collection(stem)
             .iter()
             .position(|o| {
-                o.body.get(key).and_then(Value::as_str) == Some(value)
-                    && (container.is_none() || o.container.as_ref() == container)
+                let matches = o.body.get(key).and_then(Value::as_str) == Some(value)
+                    // `trustids=<id>,<id>`: a list of object ids, not a field.
+                    || (key.ends_with("ids")
+                        && !o.body.contains_key(key)
+                        && value.split(',').any(|v| v.trim() == o.id));
+                matches && (container.is_none() || o.container.as_ref() == container)
             })
             .ok_or_else(|| ApiError::not_found(stem, value))
     }
@@ -624,7 +646,14 @@ impl TenantState {
             return Err(ApiError::name_not_unique(stem, new_name));
         }
         let mut out = Map::new();
-        out.insert("id".into(), Value::String(current.id.clone()));
+        out.insert(
+            "id".into(),
+            current
+                .body
+                .get("id")
+                .cloned()
+                .unwrap_or_else(|| Value::String(current.id.clone())),
+        );
         for (k, v) in body {
             if !matches!(k.as_str(), "id" | "folder" | "snippet" | "device") {
                 out.insert(k, v);
@@ -775,6 +804,20 @@ impl TenantState {
                 .cloned()
                 .unwrap_or_default(),
         )
+    }
+
+    /// Removes the objects of a collection whose objects carry no `name` (settings kept per
+    /// container), in `container` or everywhere; returns them.
+    pub fn delete_unnamed(&mut self, stem: &str, container: Option<&Container>) -> Vec<Value> {
+        let Some(items) = self.candidate.collections.get_mut(stem) else {
+            return Vec::new();
+        };
+        let (gone, kept): (Vec<StoredObject>, Vec<StoredObject>) =
+            std::mem::take(items).into_iter().partition(|o| {
+                o.name().is_none() && (container.is_none() || o.container.as_ref() == container)
+            });
+        *items = kept;
+        gone.into_iter().map(|o| Value::Object(o.body)).collect()
     }
 
     /// Removes a singleton resource, returning what it held.

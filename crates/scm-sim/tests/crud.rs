@@ -76,6 +76,53 @@ async fn round_trip_for_core_resources_v2() {
     }
 }
 
+/// An sse PUT body declares no container; a fetched object sent back carries its own, which
+/// is accepted when it names where the object is, and refused when it would move it.
+#[tokio::test]
+async fn sse_update_accepts_the_fetched_object_but_cannot_move_it() {
+    let sim = start(false).await;
+    let api = Api::new(&sim).await;
+    let created = api
+        .ok(
+            "POST",
+            "/sse/config/v1/addresses?folder=Remote%20Networks",
+            Some(json!({"name": "f1", "ip_netmask": "10.7.0.0/16"})),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let mut fetched = api
+        .ok("GET", &format!("/sse/config/v1/addresses/{id}"), None)
+        .await;
+    assert_eq!(fetched["folder"], "Remote Networks");
+    fetched["ip_netmask"] = json!("10.8.0.0/16");
+    let updated = api
+        .ok(
+            "PUT",
+            &format!("/sse/config/v1/addresses/{id}"),
+            Some(fetched.clone()),
+        )
+        .await;
+    assert_eq!(updated["ip_netmask"], "10.8.0.0/16");
+    assert_eq!(updated["folder"], "Remote Networks");
+
+    fetched["folder"] = json!("Mobile Users");
+    let (status, body) = api
+        .call(
+            "PUT",
+            &format!("/sse/config/v1/addresses/{id}"),
+            Some(fetched),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), ("E003", "Invalid Object"));
+    let detail = &body["_errors"][0]["details"]["errors"][0];
+    assert_eq!(detail["field"], "folder", "{body}");
+    let still = api
+        .ok("GET", &format!("/sse/config/v1/addresses/{id}"), None)
+        .await;
+    assert_eq!(still["folder"], "Remote Networks");
+}
+
 #[tokio::test]
 async fn sse_family_uses_folder_query_and_shares_state() {
     let sim = start(false).await;

@@ -216,7 +216,29 @@ impl Catalog {
     /// Generates a catalog from a directory holding `sse-v1/*.yaml` and/or `v2/*.yaml`
     /// (the layout of the official specs), keeping vendor descriptions for `describe`.
     pub fn from_spec_dir(path: impl AsRef<Path>) -> Result<Catalog, CatalogError> {
-        let ops = generate_from_dir(path.as_ref(), GenerateOptions { descriptions: true })?;
+        let ops = generate_from_dir(
+            path.as_ref(),
+            GenerateOptions {
+                descriptions: true,
+                ..GenerateOptions::default()
+            },
+        )?;
+        Catalog::from_operations(ops)
+    }
+
+    /// Like [`Catalog::facts_from_spec_dir`], also keeping the schemas of error responses
+    /// ([`crate::ResponseSpec::schema`] of 4xx/5xx/`default`), for checking a server's error
+    /// bodies against the specs.
+    pub fn with_error_schemas_from_spec_dir(
+        path: impl AsRef<Path>,
+    ) -> Result<Catalog, CatalogError> {
+        let ops = generate_from_dir(
+            path.as_ref(),
+            GenerateOptions {
+                error_schemas: true,
+                ..GenerateOptions::default()
+            },
+        )?;
         Catalog::from_operations(ops)
     }
 
@@ -226,6 +248,7 @@ impl Catalog {
             path.as_ref(),
             GenerateOptions {
                 descriptions: false,
+                error_schemas: false,
             },
         )?;
         Catalog::from_operations(ops)

@@ -62,6 +62,9 @@ pub struct GenerateOptions {
     /// Keep vendor descriptions and summaries (for run-time use; never for the committed
     /// catalog).
     pub descriptions: bool,
+    /// Keep the JSON schemas of error responses (4xx, 5xx, `default`) too, not only of 2xx
+    /// ones: conformance tests check error bodies with them. The committed catalog has none.
+    pub error_schemas: bool,
 }
 
 /// Parses every `*.yaml`/`*.yml` in `<dir>/sse-v1/` and `<dir>/v2/` into operations.
@@ -674,7 +677,7 @@ fn responses(
     let mut out = Vec::new();
     for (status, r) in map {
         let success = status.starts_with('2');
-        let schema = if success {
+        let schema = if success || ctx.options.error_schemas {
             let r = ctx.deref(r, location)?;
             match json_content(r.get("content")).and_then(|m| m.get("schema")) {
                 Some(s) => Some(root_schema(
@@ -941,6 +944,9 @@ fn fold_choice(
     let mut nested_groups = Vec::new();
     let mut open = false;
     let mut non_key = Vec::new();
+    // Every branch that gives no key, in spec order: the type alternatives when no branch
+    // gives one (`string | object` must keep its object alternative).
+    let mut alternatives = Vec::new();
     for b in branches {
         let btitle = explicit_title(ctx, b, location)?;
         let flat = flatten(ctx, b, location, depth + 1)?;
@@ -989,21 +995,25 @@ fn fold_choice(
         } else if is_object_like(&flat) && flat.variants.is_empty() {
             // `{}` / `{type: object}`: the "none of the keys" alternative.
             group.exactly_one = false;
-            nested_groups.extend(flat.one_of);
+            nested_groups.extend(flat.one_of.clone());
             group.branches.push(OneOfBranch {
                 title: btitle,
                 keys: Vec::new(),
                 required: Vec::new(),
             });
+            let mut alternative = flat;
+            alternative.one_of.clear();
+            alternatives.push(alternative);
         } else {
+            alternatives.push(flat.clone());
             non_key.push(flat);
         }
     }
     let any_keys = group.branches.iter().any(|b| !b.keys.is_empty());
     if !any_keys {
         // Type alternatives (string or object, ...): the value must match one of them.
-        if !non_key.is_empty() || !group.branches.is_empty() {
-            s.variants.extend(non_key);
+        if !non_key.is_empty() {
+            s.variants.extend(alternatives);
         }
         s.one_of.extend(nested_groups);
         return Ok(());

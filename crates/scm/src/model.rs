@@ -256,7 +256,8 @@ pub struct Body {
 pub struct ResponseSpec {
     /// Status code as written in the spec (`200`, `201`, `default`).
     pub status: String,
-    /// JSON schema of the body (kept for 2xx responses only).
+    /// JSON schema of the body (kept for 2xx responses only, except in a catalog built by
+    /// [`crate::Catalog::with_error_schemas_from_spec_dir`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<Schema>,
 }

@@ -11,7 +11,11 @@
 //!   that is also a (writable) body property is sent in both places (e.g. `name` on the
 //!   collection-level PUT of mobile-agent resources).
 //!
-//! A key that is neither a parameter nor a body property is rejected (`unknown parameter`).
+//! A key that is neither a parameter nor a body property is rejected (`unknown parameter`),
+//! with one exception: the location keys `folder`, `snippet` and `device` are dropped when the
+//! operation declares them nowhere (the sse-v1 updates and deletes by id). The API reports an
+//! object's location in every response but fixes it by the id, so a fetched object can be
+//! passed back unchanged, as the read-only `id` can; pan-scm-sdk drops `folder` on update too.
 //! `folder`/`snippet`/`device` query parameters are treated as one "exactly one of" group when
 //! an operation declares more than one of them (the spec's `required` on all three is an
 //! artefact). A required query parameter that has a spec default (e.g. `position: pre`) is
@@ -220,6 +224,25 @@ impl Catalog {
 
         // Body.
         let is_param = |k: &str| op.params.iter().any(|p| p.name == k);
+        let body_declares = |k: &str| {
+            op.body
+                .as_ref()
+                .is_some_and(|b| b.schema.properties.contains_key(k))
+        };
+        // Location keys the operation declares nowhere: reported by the API, fixed by the id.
+        let undeclared_location =
+            |k: &str| CONTAINERS.contains(&k) && !is_param(k) && !body_declares(k);
+        let stripped;
+        let map = if map.keys().any(|k| undeclared_location(k)) {
+            stripped = map
+                .iter()
+                .filter(|(k, _)| !undeclared_location(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<Map<String, Value>>();
+            &stripped
+        } else {
+            map
+        };
         let body = match &op.body {
             None => {
                 if let Some(k) = map.keys().find(|k| !is_param(k)) {
@@ -257,7 +280,20 @@ impl Catalog {
                                 ),
                             });
                         }
-                        Some(b.clone())
+                        Some(match b {
+                            Value::Object(fields)
+                                if fields.keys().any(|k| undeclared_location(k)) =>
+                            {
+                                Value::Object(
+                                    fields
+                                        .iter()
+                                        .filter(|(k, _)| !undeclared_location(k))
+                                        .map(|(k, v)| (k.clone(), v.clone()))
+                                        .collect(),
+                                )
+                            }
+                            other => other.clone(),
+                        })
                     }
                     None => {
                         let mut obj = Map::new();

@@ -83,8 +83,34 @@ fn regenerating_from_specs_gives_the_committed_catalog() {
     assert!(!committed.contains("\"summary\":\""));
 }
 
+/// Compact JSON with object keys sorted at every level.
+fn sorted_json(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            let fields: Vec<String> = keys
+                .into_iter()
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        serde_json::Value::String(k.clone()),
+                        sorted_json(&m[k])
+                    )
+                })
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(sorted_json).collect();
+            format!("[{}]", items.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
 /// One line per operation: synthesised minimal valid parameters → method, path, query and
-/// the top-level body keys. `PANOPS_BLESS=1` rewrites the golden file.
+/// the whole JSON body with its values. `PANOPS_BLESS=1` rewrites the golden file.
 #[test]
 fn golden_requests_for_every_operation() {
     let c = Catalog::builtin();
@@ -101,14 +127,11 @@ fn golden_requests_for_every_operation() {
         };
         match c.build_request(op.family, &op.resource, &op.operation, &params) {
             Ok(req) => {
+                // The whole body, values included, keys sorted so that the line does not
+                // depend on map order.
                 let body = match &req.body {
                     None => String::new(),
-                    Some(serde_json::Value::Object(m)) => {
-                        let mut keys: Vec<&str> = m.keys().map(String::as_str).collect();
-                        keys.sort();
-                        format!(" body{{{}}}", keys.join(","))
-                    }
-                    Some(other) => format!(" body:{}", panops_scm::validate::json_kind(other)),
+                    Some(b) => format!(" body={}", sorted_json(b)),
                 };
                 let _ = writeln!(out, "{name} {} {}{body}", req.method, req.path_and_query());
             }

@@ -17,7 +17,9 @@ use crate::http::{HttpOptions, TlsOptions, build_client};
 use panops_scm::auth::{DEFAULT_AUTH_BASE_URL, TOKEN_PATH};
 use panops_scm::pagination::{DEFAULT_PAGE_LIMIT, ListPage, PREDEFINED_FOLDERS, with_page};
 
-/// Longest raw body kept in a decode error or quoted in an API error.
+/// Longest raw body kept in a decode error, or quoted in an API error whose body is not the
+/// SCM `_errors` envelope (an HTML page from a proxy, say). `_errors` details are always kept
+/// whole: they are what the user needs to fix the request.
 const MAX_QUOTED_BODY: usize = 4096;
 
 /// One `{resource, operation, parameters}` action, as in workflow files.
@@ -293,6 +295,12 @@ impl ScmClient {
     ///
     /// A DELETE (or a 201/204) without body yields `null`; a 200 without body on any other
     /// method is [`ScmError::EmptyResponse`].
+    ///
+    /// Retries: 429 for every call; 5xx and transport errors for idempotent calls only (GET,
+    /// PUT, DELETE — never POST, which creates, moves or pushes). A DELETE whose retry answers
+    /// 404 after a 5xx or a transport error is reported as done (`null`): the first attempt
+    /// most likely deleted the object and only its answer was lost, and the object is gone,
+    /// which is what the caller asked for. A 404 on the first attempt is an error as usual.
     pub async fn call(
         &self,
         family: Option<Family>,
@@ -326,11 +334,14 @@ impl ScmClient {
     ) -> Result<Value, ScmError> {
         let url = format!("{}{}", self.base_url_for(family), request.path);
         let qualified = format!("{resource}.{operation}");
-        // Only reads are retried after a 5xx or a transport error: a write may have landed.
-        let idempotent = request.method == Method::Get;
+        // After a 5xx or a transport error the request may have taken effect: only calls
+        // that give the same result when repeated (GET, PUT, DELETE) are retried.
+        let idempotent = request.is_idempotent();
         let policy = &self.inner.retry;
         let mut attempt: u32 = 0;
         let mut reauthenticated = false;
+        // Whether an earlier attempt may have reached the API and acted (5xx, lost answer).
+        let mut may_have_acted = false;
         loop {
             attempt += 1;
             let token = self.inner.tokens.token().await?;
@@ -353,6 +364,7 @@ impl ScmClient {
                     if idempotent && attempt < policy.max_attempts {
                         let wait = policy.delay(attempt, None);
                         tracing::info!(operation = %qualified, attempt, ?wait, error = %e, "transport error, retrying");
+                        may_have_acted = true;
                         tokio::time::sleep(wait).await;
                         continue;
                     }
@@ -369,6 +381,7 @@ impl ScmClient {
                 Ok(b) => b,
                 Err(e) => {
                     if idempotent && attempt < policy.max_attempts {
+                        may_have_acted = true;
                         tokio::time::sleep(policy.delay(attempt, None)).await;
                         continue;
                     }
@@ -383,18 +396,28 @@ impl ScmClient {
                 attempt -= 1;
                 continue;
             }
-            let retryable = status == 429 || (idempotent && (500..600).contains(&status));
+            let server_error = (500..600).contains(&status);
+            let retryable = status == 429 || (idempotent && server_error);
             if retryable && attempt < policy.max_attempts {
                 let wait = policy.delay(attempt, retry_after);
                 tracing::info!(operation = %qualified, status, attempt, ?wait, "retrying");
+                may_have_acted |= server_error;
                 tokio::time::sleep(wait).await;
                 continue;
+            }
+            if status == 404 && request.method == Method::Delete && may_have_acted {
+                tracing::info!(operation = %qualified, attempt,
+                    "object already gone after a retried failure: the earlier attempt deleted it");
+                return Ok(Value::Null);
             }
             if !(200..300).contains(&status) {
                 let mut err = ScmError::api(status, resource, operation, &body);
                 if let ScmError::Api(api) = &mut err {
                     api.retry_after = retry_after.map(|d| d.as_secs());
-                    truncate(&mut api.details, MAX_QUOTED_BODY);
+                    if api.errors.is_empty() {
+                        // Not an SCM envelope: a proxy's page can be megabytes.
+                        truncate(&mut api.details, MAX_QUOTED_BODY);
+                    }
                 }
                 return Err(err);
             }

@@ -1,8 +1,11 @@
 //! Retry policy: which failures are retried, and how long to wait.
 //!
-//! 429 is retried for every call (the server did not act on it) and honours `Retry-After`;
-//! 5xx and transport errors are retried only for reads (GET), never for create, update,
-//! delete, move or push, where a retry could apply a change twice.
+//! 429 is retried for every call (the server did not act on it) and honours `Retry-After`.
+//! 5xx and transport errors are retried only for idempotent calls — GET, PUT and DELETE
+//! ([`panops_scm::HttpRequest::is_idempotent`]), where repeating the call gives the same end
+//! state — and never for POST (create, move, push, load, import), where a retry could apply a
+//! change twice. A DELETE that answers 404 on such a retry is reported as done (see
+//! [`super::ScmClient::call`]).
 
 use std::time::Duration;
 

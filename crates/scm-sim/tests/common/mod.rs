@@ -1,6 +1,8 @@
 //! Shared helpers for the simulator integration tests.
 #![allow(dead_code)]
 
+pub mod drive;
+
 use std::time::Duration;
 
 use panops_scm_sim::{
