@@ -10,12 +10,10 @@
 use std::time::{Duration, Instant};
 
 use panops_client::panos::{ClientConfig, PanosClient, WaitOptions};
+use panops_panos::catalog::{LocationArgs, Rulebase};
 use panops_panos::commit::Commit;
 use panops_panos::config::{MultiConfig, Where};
-use panops_panos::catalog::{LocationArgs, Rulebase};
-use panops_panos::objects::{
-    Address, AddressGroup, AddressValue, SecurityRule, Tag, TypedObject,
-};
+use panops_panos::objects::{Address, AddressGroup, AddressValue, SecurityRule, Tag, TypedObject};
 use panops_panos::{JobResult, Secret};
 use panops_sim::{SimConfig, SimHandle, Simulator};
 

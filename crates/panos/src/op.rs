@@ -222,7 +222,12 @@ mod tests {
             assert_eq!(cli_to_xml(cli).unwrap(), xml, "{cli}");
         }
         // A bare value needs a word that has no content yet.
-        for bad in ["10.0.0.1", "show jobs id 5 6", r#"show jobs id "5" 6"#, "show <x>"] {
+        for bad in [
+            "10.0.0.1",
+            "show jobs id 5 6",
+            r#"show jobs id "5" 6"#,
+            "show <x>",
+        ] {
             let err = cli_to_xml(bad).unwrap_err().to_string();
             assert!(err.contains("is not a command word"), "{bad}: {err}");
         }

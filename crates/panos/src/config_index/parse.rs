@@ -325,7 +325,10 @@ impl Parser {
         let value = self.text.trim();
         let start = u32::try_from(self.index.texts.len()).map_err(|_| too_large())?;
         let len = u32::try_from(value.len()).map_err(|_| too_large())?;
-        start.checked_add(len).filter(|&e| e < u32::MAX).ok_or_else(too_large)?;
+        start
+            .checked_add(len)
+            .filter(|&e| e < u32::MAX)
+            .ok_or_else(too_large)?;
         self.index.texts.push_str(value);
         Ok(TextRef { start, len })
     }
