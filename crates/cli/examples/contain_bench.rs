@@ -4,8 +4,9 @@
 //! address group holding them, one deny rule at the top of the pre-rulebase, and a commit that is
 //! waited for. Requests are counted by the simulator itself (job polls apart).
 //!
-//! `cargo run --release -p panops-cli --example contain_bench -- [COUNT] [PYTHON]`
-//! (defaults: 10000, target/venv/bin/python). Prints a table and one JSON line.
+//! `cargo run --release -p panops-cli --example contain_bench -- [COUNT] [PYTHON] [ROUNDS]`
+//! (defaults: 10000, target/venv/bin/python, 5). Each round runs both sides on a fresh
+//! simulator; prints medians as a table and one JSON line with every round.
 
 use std::time::{Duration, Instant};
 
@@ -96,19 +97,12 @@ async fn panops_side(
     Ok(start.elapsed().as_secs_f64())
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let n: usize = args
-        .get(1)
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(10_000);
-    let python = args
-        .get(2)
-        .cloned()
-        .unwrap_or_else(|| "target/venv/bin/python".into());
-    // Both clients poll the commit job every 0.5 s; the simulated commit takes 0.2 s.
+/// One round on a fresh simulator: (seconds, requests, job polls) for each side.
+async fn round(
+    n: usize,
+    python: &str,
+) -> Result<((f64, usize, usize), (f64, usize, usize)), Box<dyn std::error::Error>> {
+    // Both clients wait for the commit job; the simulated commit takes 0.2 s.
     let sim =
         Simulator::start(SimConfig::panorama(2).job_duration(Duration::from_millis(200))).await?;
     let handle = sim.handle();
@@ -122,7 +116,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (rs_reqs, rs_polls) = counts(&handle);
 
     handle.clear_requests();
-    let py = tokio::process::Command::new(&python)
+    let py = tokio::process::Command::new(python)
         .args([
             "benches/contain_pan_os_python.py",
             "--host",
@@ -147,9 +141,50 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("no seconds from python")?;
     let _ = std::fs::remove_file(&ca);
     sim.shutdown().await;
+    Ok(((rs_secs, rs_reqs, rs_polls), (py_secs, py_reqs, py_polls)))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args
+        .get(1)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(10_000);
+    let python = args
+        .get(2)
+        .cloned()
+        .unwrap_or_else(|| "target/venv/bin/python".into());
+    let rounds: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(5);
+    // Shared machines are noisy: several rounds, each on a fresh simulator, compared by medians.
+    let (mut rs, mut py) = (Vec::new(), Vec::new());
+    let (mut rs_counts, mut py_counts) = ((0, 0), (0, 0));
+    for _ in 0..rounds.max(1) {
+        let ((rs_secs, rs_reqs, rs_polls), (py_secs, py_reqs, py_polls)) =
+            round(n, &python).await?;
+        rs.push(rs_secs);
+        py.push(py_secs);
+        rs_counts = (rs_reqs, rs_polls);
+        py_counts = (py_reqs, py_polls);
+    }
+    let (rs_reqs, rs_polls) = rs_counts;
+    let (py_reqs, py_polls) = py_counts;
+    let (rs_secs, py_secs) = (median(rs.clone()), median(py.clone()));
 
     println!(
-        "containment of {n} IOC addresses (tag, addresses, group, rule at top, commit + wait)"
+        "containment of {n} IOC addresses (tag, addresses, group, rule at top, commit + wait); median of {} rounds",
+        rs.len()
     );
     println!(
         "{:<16} {:>9} {:>10} {:>10}",
@@ -168,7 +203,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{}",
         serde_json::json!({"count": n, "panops": {"requests": rs_reqs, "job_polls": rs_polls, "seconds": rs_secs},
             "pan_os_python": {"requests": py_reqs, "job_polls": py_polls, "seconds": py_secs},
-            "speedup": py_secs / rs_secs})
+            "speedup": py_secs / rs_secs, "rounds": {"panops": rs, "pan_os_python": py}})
     );
     Ok(())
 }

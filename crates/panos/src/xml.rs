@@ -259,7 +259,72 @@ pub fn escape(text: &str) -> String {
 
 /// Check that `text` is one well-formed XML element (used for pass-through XML).
 pub fn check_well_formed(text: &str) -> Result<(), XmlError> {
-    parse(text.as_bytes()).map(|_| ())
+    // The same rules as `parse`, checked on the event stream without building a tree: bulk
+    // `set` bodies reach megabytes, and a tree of them was most of the cost of staging one.
+    let mut reader = Reader::from_reader(text.as_bytes());
+    reader.config_mut().trim_text(false);
+    reader.config_mut().check_end_names = true;
+    let mut depth = 0usize;
+    let mut seen_root = false;
+    loop {
+        let before = pos(&reader);
+        let event = reader
+            .read_event()
+            .map_err(|e| XmlError(format!("malformed XML at byte {}: {e}", pos(&reader))))?;
+        match event {
+            Event::Start(_) | Event::Empty(_) if depth == 0 && seen_root => {
+                return Err(XmlError("content after the root element".into()));
+            }
+            Event::Start(e) => {
+                check_attributes(&e)?;
+                depth += 1;
+            }
+            Event::Empty(e) => {
+                check_attributes(&e)?;
+                if depth == 0 {
+                    seen_root = true;
+                }
+            }
+            Event::End(_) => {
+                depth = depth
+                    .checked_sub(1)
+                    .ok_or_else(|| XmlError("unbalanced end tag".into()))?;
+                if depth == 0 {
+                    seen_root = true;
+                }
+            }
+            Event::Text(t) => {
+                let text = t
+                    .unescape()
+                    .map_err(|e| XmlError(format!("bad text at byte {before}: {e}")))?;
+                if depth == 0 && !text.trim().is_empty() {
+                    return Err(XmlError("text outside the root element".into()));
+                }
+            }
+            Event::Eof => break,
+            Event::CData(_)
+            | Event::Decl(_)
+            | Event::PI(_)
+            | Event::Comment(_)
+            | Event::DocType(_) => {}
+        }
+    }
+    if depth != 0 {
+        return Err(XmlError("document ended inside an element".into()));
+    }
+    if !seen_root {
+        return Err(XmlError("document has no root element".into()));
+    }
+    Ok(())
+}
+
+fn check_attributes(e: &quick_xml::events::BytesStart<'_>) -> Result<(), XmlError> {
+    for attr in e.attributes() {
+        let attr = attr.map_err(|err| XmlError(format!("bad attribute: {err}")))?;
+        attr.unescape_value()
+            .map_err(|err| XmlError(format!("bad attribute value: {err}")))?;
+    }
+    Ok(())
 }
 
 /// Whether `name` is usable as an XML element name in a command.
@@ -275,6 +340,34 @@ pub fn is_element_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn well_formedness_check_agrees_with_the_parser() {
+        let cases = [
+            "<a/>",
+            "<a><b x='1'>t&amp;</b><c/></a>",
+            "<?xml version='1.0'?><a/>",
+            "<a>",
+            "<a></b>",
+            "</a>",
+            "<a/><b/>",
+            "text",
+            "<a/>tail",
+            "<a x='&bogus;'/>",
+            "<a>&bogus;</a>",
+            "<a x='1' x='2'/>",
+            "",
+            "  <a> <![CDATA[<x>]]> </a>  ",
+            "<a><b></a></b>",
+        ];
+        for case in cases {
+            assert_eq!(
+                check_well_formed(case).is_ok(),
+                parse(case.as_bytes()).is_ok(),
+                "{case:?}"
+            );
+        }
+    }
 
     #[test]
     fn spans_are_exact() {

@@ -321,7 +321,7 @@ pub fn check_namespace_name(
 }
 
 /// A kind family for references.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 enum Family {
     Address,
     Service,
@@ -598,6 +598,31 @@ fn refs_in(container: &Element) -> Vec<Ref> {
     out
 }
 
+/// Names each container defines, per family, built once per container on first use: a commit
+/// of a device group with tens of thousands of objects checks every reference against them, and
+/// a linear scan per reference made that quadratic.
+#[derive(Default)]
+struct Defined<'t> {
+    sets: HashMap<(*const Element, Family), HashSet<&'t str>>,
+}
+
+impl<'t> Defined<'t> {
+    fn defines(&mut self, container: &'t Element, fam: Family, name: &str) -> bool {
+        self.sets
+            .entry((std::ptr::from_ref(container), fam))
+            .or_insert_with(|| {
+                family_kinds(fam)
+                    .iter()
+                    .filter_map(|k| container.child(k))
+                    .flat_map(|kind| kind.children.iter())
+                    .filter(|e| e.name == "entry")
+                    .filter_map(Element::name_attr)
+                    .collect()
+            })
+            .contains(name)
+    }
+}
+
 fn defines(container: &Element, fam: Family, name: &str) -> bool {
     family_kinds(fam).iter().any(|k| {
         container
@@ -740,6 +765,7 @@ fn rename_members(el: &mut Element, fields: &[&str], old: &str, new: &str, depth
 pub fn commit_errors(tree: &Element) -> Vec<String> {
     let all = containers(tree);
     let parents = dg_parents(tree);
+    let mut defined = Defined::default();
     let mut errors = Vec::new();
     for con in all.iter().filter(|c| !c.template) {
         let Some(c) = xpath::get(tree, &con.path) else {
@@ -749,20 +775,27 @@ pub fn commit_errors(tree: &Element) -> Vec<String> {
             .iter()
             .find(|s| s.shared && s.root == con.root)
             .and_then(|s| xpath::get(tree, &s.path));
-        for r in refs_in(c) {
-            if builtin(r.family, &r.name) || defines(c, r.family, &r.name) {
-                continue;
-            }
-            if !con.shared && shared.is_some_and(|s| defines(s, r.family, &r.name)) {
-                continue;
-            }
-            if let Some(dg) = &con.dg
-                && dg_ancestors(&parents, dg).iter().any(|a| {
+        let ancestors: Vec<&Element> = match &con.dg {
+            Some(dg) => dg_ancestors(&parents, dg)
+                .iter()
+                .filter_map(|a| {
                     all.iter()
                         .find(|x| x.dg.as_deref() == Some(a.as_str()))
                         .and_then(|x| xpath::get(tree, &x.path))
-                        .is_some_and(|x| defines(x, r.family, &r.name))
                 })
+                .collect(),
+            None => Vec::new(),
+        };
+        for r in refs_in(c) {
+            if builtin(r.family, &r.name) || defined.defines(c, r.family, &r.name) {
+                continue;
+            }
+            if !con.shared && shared.is_some_and(|s| defined.defines(s, r.family, &r.name)) {
+                continue;
+            }
+            if ancestors
+                .iter()
+                .any(|x| defined.defines(x, r.family, &r.name))
             {
                 continue;
             }
