@@ -5,7 +5,8 @@
 //! a tree of the whole file) and keeps only what automation asks about: addresses, address
 //! groups, services, service groups, tags and security rules, with their location (shared,
 //! vsys, device group + pre/post rulebase). Every string is interned once, records are small
-//! fixed-size structs, and a reverse index answers "where is this name used".
+//! fixed-size structs, and a reverse index answers "where is this name used". Tokenizing and
+//! interning run as a two-stage pipeline on two threads (see `parse.rs`).
 //!
 //! ```
 //! use panops_panos::config_index::{ConfigIndex, IndexLocation};
@@ -53,6 +54,9 @@ pub enum IndexError {
     /// The index passed its 32-bit limits (4 GiB of distinct strings, 4 G records).
     #[error("configuration is too large to index: {0}")]
     TooLarge(&'static str),
+    /// The indexing worker thread stopped without an answer (a bug: please report it).
+    #[error("the indexing worker thread stopped unexpectedly")]
+    Worker,
 }
 
 /// Where an indexed object lives.
@@ -258,8 +262,8 @@ struct RefRec {
 #[derive(Debug, Default)]
 pub struct ConfigIndex {
     strings: Interner,
-    /// Values stored as they come (see [`TextRef`]).
-    texts: String,
+    /// Values stored as they come (see [`TextRef`]); UTF-8, checked when read.
+    texts: Vec<u8>,
     pool: Vec<Sym>,
     locations: Vec<LocKey>,
     addresses: Vec<AddressRec>,
@@ -606,7 +610,9 @@ impl ConfigIndex {
             return None;
         }
         let start = t.start as usize;
-        self.texts.get(start..start + t.len as usize)
+        self.texts
+            .get(start..start + t.len as usize)
+            .and_then(|b| std::str::from_utf8(b).ok())
     }
 
     fn opt(&self, s: Sym) -> Option<&str> {

@@ -275,3 +275,47 @@ mod properties {
         }
     }
 }
+
+/// Many batches cross the hand-off between the tokenizing and the interning stage: every
+/// record (values, members, names) must come out whole, wherever a batch ended.
+#[test]
+fn records_survive_batch_boundaries() {
+    let mut xml = String::from("<config><shared><address>");
+    let n = 30_000;
+    for i in 0..n {
+        xml.push_str(&format!(
+            "<entry name=\"a-{i}\"><ip-netmask>10.{}.{}.{}/32</ip-netmask><tag><member>t-{}</member></tag></entry>",
+            i / 65536,
+            (i / 256) % 256,
+            i % 256,
+            i % 7
+        ));
+    }
+    xml.push_str("</address><address-group><entry name=\"all\"><static>");
+    for i in 0..n {
+        xml.push_str(&format!("<member> a-{i} </member>"));
+    }
+    xml.push_str("</static></entry></address-group></shared></config>");
+    assert!(xml.len() > 2 << 20, "spans several batches: {}", xml.len());
+    let index = ConfigIndex::from_reader(xml.as_bytes()).unwrap();
+    assert_eq!(index.counts().addresses, n);
+    for i in [0, 1, 4_999, 12_345, n - 1] {
+        let a = index
+            .address(&IndexLocation::Shared, &format!("a-{i}"))
+            .unwrap();
+        assert_eq!(
+            a.value,
+            format!("10.{}.{}.{}/32", i / 65536, (i / 256) % 256, i % 256)
+        );
+        assert_eq!(a.tags.to_vec(), [format!("t-{}", i % 7).as_str()]);
+        let users = index.where_used(&format!("a-{i}"));
+        assert_eq!(users.len(), 1, "a-{i}");
+        assert_eq!(users[0].referrer_name, "all");
+    }
+    let group = index.address_group(&IndexLocation::Shared, "all").unwrap();
+    assert_eq!(group.members.len(), n);
+    assert_eq!(
+        group.members.iter().last(),
+        Some(format!("a-{}", n - 1).as_str())
+    );
+}

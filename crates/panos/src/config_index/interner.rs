@@ -77,7 +77,7 @@ impl Interner {
         let Some(&offset) = self.starts.get(sym.0 as usize) else {
             return "";
         };
-        // Only `intern` writes `data`, always from a `&str`: the bytes are UTF-8.
+        // The indexer only interns text it decoded as UTF-8; the check is for safety only.
         std::str::from_utf8(self.entry(offset as usize).1).unwrap_or("")
     }
 
@@ -113,11 +113,16 @@ impl Interner {
     }
 
     /// Interns `s`; `None` when the index would pass 4 GiB of string data.
+    #[cfg(test)]
     pub(crate) fn intern(&mut self, s: &str) -> Option<Sym> {
+        self.intern_bytes(s.as_bytes())
+    }
+
+    /// Interns UTF-8 `bytes` (checked when read back by [`Interner::get`]).
+    pub(crate) fn intern_bytes(&mut self, bytes: &[u8]) -> Option<Sym> {
         if (self.starts.len() + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        let bytes = s.as_bytes();
         let h = hash(bytes);
         let free = match self.probe(bytes, h) {
             Ok(sym) => return Some(sym),
