@@ -765,17 +765,24 @@ fn merge_into(dst: &mut Element, src: Element) {
         dst.text = src.text;
     }
     if src.children.len() > 64 {
-        // bulk path: index existing entries by name once
+        // bulk path: index existing entries by name and members by text once
         let mut index: HashMap<String, usize> = HashMap::new();
+        let mut members: HashSet<String> = HashSet::new();
         for (i, c) in dst.children.iter().enumerate() {
             if c.name == "entry"
                 && let Some(n) = c.name_attr()
             {
                 index.insert(n.to_string(), i);
+            } else if c.name == "member" {
+                members.insert(c.text_str().to_string());
             }
         }
         for c in src.children {
-            if c.name == "entry"
+            if c.name == "member" {
+                if members.insert(c.text_str().to_string()) {
+                    dst.children.push(c);
+                }
+            } else if c.name == "entry"
                 && let Some(n) = c.name_attr().map(str::to_string)
             {
                 match index.get(&n) {
