@@ -47,6 +47,15 @@ pub fn is_usage(err: &anyhow::Error) -> bool {
     })
 }
 
+/// Whether the command ended because standard output was closed under it (a pipe to `head`).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// The exit code for an error that ended the command.
 pub fn code_for(err: &anyhow::Error) -> ExitCode {
     if is_usage(err) {
@@ -74,5 +83,8 @@ mod tests {
         assert!(is_usage(&panos_invalid));
         let other = anyhow::anyhow!("the device said no");
         assert!(!is_usage(&other));
+        let pipe: anyhow::Error = std::io::Error::from(std::io::ErrorKind::BrokenPipe).into();
+        assert!(is_broken_pipe(&pipe.context("writing the output")));
+        assert!(!is_broken_pipe(&other));
     }
 }

@@ -111,6 +111,8 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(code) => code,
+        // `panops action list | head`: the reader left, which is not an error of ours.
+        Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             // One clear sentence first, then the cause chain.
             eprintln!("error: {err:#}");
