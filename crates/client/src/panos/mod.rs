@@ -99,6 +99,17 @@ impl std::fmt::Debug for PanosClient {
     }
 }
 
+/// A key that cannot travel in a header is a setting error, found before anything is sent.
+fn check_key_header(key: &Secret) -> Result<()> {
+    match HeaderValue::from_str(key.expose()) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Error::Config {
+            field: "api_key".into(),
+            reason: "contains characters not allowed in an HTTP header".into(),
+        }),
+    }
+}
+
 fn write_error(e: std::io::Error) -> Error {
     Error::Write {
         what: "exported document",
@@ -299,13 +310,8 @@ impl PanosClient {
     /// Send with retries: transport failures and HTTP 5xx are retried with backoff
     /// for idempotent requests only.
     async fn send(&self, req: &ApiRequest, key: Option<&Secret>) -> Result<RawReply> {
-        if let Some(k) = key
-            && HeaderValue::from_str(k.expose()).is_err()
-        {
-            return Err(Error::Config {
-                field: "api_key".into(),
-                reason: "contains characters not allowed in an HTTP header".into(),
-            });
+        if let Some(k) = key {
+            check_key_header(k)?;
         }
         let policy = &self.inner.config.retry;
         let summary = req.summary();
@@ -701,12 +707,7 @@ impl PanosClient {
         req: &ApiRequest,
         key: &Secret,
     ) -> Result<std::result::Result<reqwest::Response, RawReply>> {
-        if HeaderValue::from_str(key.expose()).is_err() {
-            return Err(Error::Config {
-                field: "api_key".into(),
-                reason: "contains characters not allowed in an HTTP header".into(),
-            });
-        }
+        check_key_header(key)?;
         let policy = &self.inner.config.retry;
         let summary = req.summary();
         let mut attempt = 1;
