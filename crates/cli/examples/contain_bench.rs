@@ -8,6 +8,10 @@
 //! (defaults: 10000, target/venv/bin/python, 5). Each round runs both sides on a fresh
 //! simulator; prints medians as a table and one JSON line with every round.
 
+// The same allocator as the `panops` binary, so the in-process simulator behaves as `panops sim`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::{Duration, Instant};
 
 use panops_client::panos::{ClientConfig, PanosClient, WaitOptions};

@@ -17,6 +17,10 @@ mod xmljson;
 
 use std::process::ExitCode;
 
+// The simulator and large-configuration indexing allocate many small strings and trees.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 use crate::output::Format;
