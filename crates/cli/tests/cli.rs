@@ -41,6 +41,14 @@ impl Sim {
         }
     }
 
+    /// `<entry name='SERIAL'/>` for every managed firewall (device group / stack members).
+    fn device_entries(&self) -> String {
+        self.serials
+            .iter()
+            .map(|s| format!("<entry name='{s}'/>"))
+            .collect()
+    }
+
     fn panops(&self) -> Command {
         let mut cmd = Command::cargo_bin("panops").unwrap();
         cmd.env_clear()
@@ -131,11 +139,7 @@ fn commit_no_wait_returns_job_id_then_job_waits() {
 fn push_reports_every_device_and_target_reaches_a_firewall() {
     let sim = Sim::start(&[]);
     let dg = "/config/devices/entry[@name='localhost.localdomain']/device-group";
-    let members: String = sim
-        .serials
-        .iter()
-        .map(|s| format!("<entry name='{s}'/>"))
-        .collect();
+    let members = sim.device_entries();
     sim.json(&[
         "config",
         "set",
@@ -416,11 +420,7 @@ fn config_edit_delete_clone_move_and_multi() {
 fn push_templates_and_template_stacks() {
     let sim = Sim::start(&[]);
     let root = "/config/devices/entry[@name='localhost.localdomain']";
-    let members: String = sim
-        .serials
-        .iter()
-        .map(|s| format!("<entry name='{s}'/>"))
-        .collect();
+    let members = sim.device_entries();
     sim.json(&[
         "config",
         "set",

@@ -240,14 +240,7 @@ async fn override_replaces_a_template_value_which_stays_underneath() {
 
 #[tokio::test]
 async fn locks_held_by_one_admin_refuse_the_others() {
-    let sim = start(
-        SimConfig::firewall()
-            .admin(AdminAccount::new("alice", "a"))
-            .admin(AdminAccount::new("bob", "b")),
-    )
-    .await;
-    let alice = Client::login(&sim, "alice", "a").await;
-    let bob = Client::login(&sim, "bob", "b").await;
+    let (sim, alice, bob) = firewall_with_alice_and_bob().await;
     let tags = format!("{VSYS}/tag");
     alice
         .op("<request><config-lock><add><comment>editing</comment></add></config-lock></request>")

@@ -1094,14 +1094,7 @@ async fn template_stack_push_and_pkcs12_import() {
 
 #[tokio::test]
 async fn partial_commit_commits_only_that_admins_changes() {
-    let sim = start(
-        SimConfig::firewall()
-            .admin(AdminAccount::new("alice", "a"))
-            .admin(AdminAccount::new("bob", "b")),
-    )
-    .await;
-    let alice = Client::login(&sim, "alice", "a").await;
-    let bob = Client::login(&sim, "bob", "b").await;
+    let (sim, alice, bob) = firewall_with_alice_and_bob().await;
     let tags = format!("{VSYS}/tag");
     alice
         .ok(&[

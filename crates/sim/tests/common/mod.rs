@@ -21,6 +21,20 @@ pub async fn start(cfg: SimConfig) -> RunningSim {
         .expect("simulator starts")
 }
 
+/// A firewall with two more admins, `alice` and `bob`, both logged in: for locks and
+/// per-admin (partial) commits.
+pub async fn firewall_with_alice_and_bob() -> (RunningSim, Client, Client) {
+    let sim = start(
+        SimConfig::firewall()
+            .admin(panops_sim::AdminAccount::new("alice", "a"))
+            .admin(panops_sim::AdminAccount::new("bob", "b")),
+    )
+    .await;
+    let alice = Client::login(&sim, "alice", "a").await;
+    let bob = Client::login(&sim, "bob", "b").await;
+    (sim, alice, bob)
+}
+
 pub async fn post(http: &reqwest::Client, url: &str, params: &[(&str, &str)]) -> (u16, String) {
     let r = http
         .post(format!("{url}/api/"))
