@@ -7,6 +7,11 @@ use panops_panos::{ApiError, DecodeError, Job};
 
 use crate::http::{RetryClass, TransportKind, classify_transport};
 
+/// Appended to a lost answer of a change, which is never resent blindly.
+const MAYBE_APPLIED: &str = "; the change was sent but its answer was lost, so it may have \
+     been applied: check the device before repeating it (`panops config get XPATH` for a \
+     configuration change, `panops op \"show jobs all\"` for a commit or push)";
+
 /// Any client failure.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -45,7 +50,12 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The device could not be reached or the exchange broke off.
-    #[error("{kind} talking to {host} after {attempts} attempt(s): {source}")]
+    #[error(
+        "{kind} talking to {host} after {attempts} attempt(s): {}{}{}",
+        crate::http::transport_detail(.cause),
+        crate::http::transport_hint(*.kind),
+        if *.maybe_applied { MAYBE_APPLIED } else { "" }
+    )]
     Transport {
         /// Device host.
         host: String,
@@ -53,9 +63,13 @@ pub enum Error {
         kind: TransportKind,
         /// Attempts made.
         attempts: u32,
-        /// The underlying error (its text names the URL, which never carries a key).
-        #[source]
-        source: reqwest::Error,
+        /// The underlying error (its text names the URL, which never carries a key). Not
+        /// exposed as the error's `source`: the message already says what it holds, and
+        /// printing the chain would repeat it.
+        cause: reqwest::Error,
+        /// The request was a change (config write, commit, User-ID update) that reached the
+        /// device, but its answer was lost: it may or may not have been applied.
+        maybe_applied: bool,
     },
     /// The device answered with an error.
     #[error(transparent)]

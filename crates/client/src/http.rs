@@ -90,8 +90,16 @@ pub fn build_client(opts: &HttpOptions) -> Result<reqwest::Client, Error> {
 /// Why a transport exchange failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportKind {
-    /// Could not connect (refused, DNS, TLS handshake).
+    /// Could not connect (DNS, unreachable network, TLS handshake broken off).
     Connect,
+    /// The host answered that nothing listens on the port (connection refused).
+    Refused,
+    /// The server's TLS certificate failed verification (unknown issuer, name mismatch,
+    /// expired, …). Retrying cannot help.
+    Certificate,
+    /// The port does not speak TLS (an `https` client talking to a plain-HTTP port).
+    /// Retrying cannot help.
+    NotTls,
     /// Timed out.
     Timeout,
     /// Connection reset or closed mid-exchange, or the body could not be read.
@@ -104,6 +112,9 @@ impl std::fmt::Display for TransportKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Self::Connect => "connection failed",
+            Self::Refused => "connection refused",
+            Self::Certificate => "TLS certificate rejected",
+            Self::NotTls => "TLS handshake failed",
             Self::Timeout => "timed out",
             Self::Interrupted => "connection interrupted",
             Self::Other => "transport error",
@@ -111,8 +122,52 @@ impl std::fmt::Display for TransportKind {
     }
 }
 
+/// The causes below a `reqwest` error, outermost first. `std::io::Error::source` skips
+/// the error it wraps, so a wrapped error is visited explicitly: that is where rustls'
+/// verdicts and the OS error live.
+fn causes<'a>(e: &'a reqwest::Error) -> Vec<&'a (dyn std::error::Error + 'static)> {
+    let mut out: Vec<&(dyn std::error::Error + 'static)> = Vec::new();
+    let mut next = std::error::Error::source(e);
+    while let Some(cause) = next {
+        if out.len() > 16 {
+            break;
+        }
+        out.push(cause);
+        // io errors nest (hyper wraps rustls' InvalidData error in an Other error).
+        let mut wrapper = cause;
+        while let Some(io) = wrapper.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && out.len() <= 16
+        {
+            let inner: &(dyn std::error::Error + 'static) = inner;
+            out.push(inner);
+            wrapper = inner;
+        }
+        next = wrapper.source();
+    }
+    out
+}
+
 /// Classify a `reqwest` error.
 pub fn transport_kind(e: &reqwest::Error) -> TransportKind {
+    for cause in causes(e) {
+        if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
+            return match tls {
+                rustls::Error::InvalidCertificate(_)
+                | rustls::Error::NoCertificatesPresented
+                | rustls::Error::UnsupportedNameType => TransportKind::Certificate,
+                rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+                    TransportKind::NotTls
+                }
+                _ => TransportKind::Connect,
+            };
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return TransportKind::Refused;
+        }
+    }
     if e.is_timeout() {
         TransportKind::Timeout
     } else if e.is_connect() {
@@ -121,6 +176,53 @@ pub fn transport_kind(e: &reqwest::Error) -> TransportKind {
         TransportKind::Interrupted
     } else {
         TransportKind::Other
+    }
+}
+
+/// What went wrong under a `reqwest` error, without the URL (the error message names
+/// the host already) and without the repetitions of its wrapping layers: each cause's
+/// text is kept once, and one that only restates the next (`client error (Connect)`) is
+/// dropped.
+pub fn transport_detail(e: &reqwest::Error) -> String {
+    let texts: Vec<String> = causes(e).iter().map(|c| c.to_string()).collect();
+    let mut kept: Vec<&str> = Vec::new();
+    for (i, t) in texts.iter().enumerate() {
+        let t = t.trim();
+        let generic = t.starts_with("client error (") || t.is_empty();
+        let restated = texts[i + 1..].iter().any(|later| later.contains(t))
+            || kept.iter().any(|k| k.contains(t));
+        if !generic && !restated {
+            kept.push(t);
+        }
+    }
+    if kept.is_empty() {
+        // Nothing below: reqwest's own text, minus the URL it carries.
+        let mut top = e.to_string();
+        if let Some(i) = top.find(" for url (") {
+            top.truncate(i);
+        }
+        return top;
+    }
+    kept.join(": ")
+}
+
+/// What the user can do about a transport failure of this kind, as one sentence
+/// (empty when there is nothing specific to say).
+pub fn transport_hint(kind: TransportKind) -> &'static str {
+    match kind {
+        TransportKind::Certificate => {
+            "; trust the device's CA with --ca-file FILE (or a profile's ca_file), or for a lab \
+             device only, turn verification off with --skip-verify-certificate \
+             (PANOS_SKIP_VERIFY_CERTIFICATE=true)"
+        }
+        TransportKind::NotTls => {
+            "; the port does not speak TLS: if it serves plain HTTP (a simulator started with \
+             --plain), set PANOS_PROTOCOL=http (or --protocol http)"
+        }
+        TransportKind::Refused => {
+            "; nothing listens on that port: check the host and the port (--port or PANOS_PORT)"
+        }
+        _ => "",
     }
 }
 
@@ -139,10 +241,16 @@ pub enum RetryClass {
 /// Classify a transport error.
 pub fn classify_transport(kind: TransportKind) -> RetryClass {
     match kind {
-        TransportKind::Connect | TransportKind::Timeout | TransportKind::Interrupted => {
-            RetryClass::Transient
+        // A refused connection is retried: a device that reboots or restarts its
+        // management server refuses for a few seconds.
+        TransportKind::Connect
+        | TransportKind::Refused
+        | TransportKind::Timeout
+        | TransportKind::Interrupted => RetryClass::Transient,
+        // A certificate verdict or a port without TLS gives the same answer every time.
+        TransportKind::Certificate | TransportKind::NotTls | TransportKind::Other => {
+            RetryClass::Permanent
         }
-        TransportKind::Other => RetryClass::Permanent,
     }
 }
 
@@ -244,7 +352,8 @@ impl Redactor {
 
     /// Scrub `text`: every known secret becomes `***`, and so does the value of
     /// `key=`, `password=`, `passphrase=`, `client_secret=` and `token=` parameters
-    /// and the content of `<key>`/`<password>` elements.
+    /// and the content of secret-bearing elements (`<key>`, `<password>`, `<passphrase>`,
+    /// `<private-key>`, `<phash>`).
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for s in &self.secrets {
@@ -255,10 +364,7 @@ impl Redactor {
         for p in SECRET_PARAMS {
             out = redact_param(&out, p);
         }
-        for tag in ["key", "password"] {
-            out = redact_element(&out, tag);
-        }
-        out
+        panops_panos::secret::redact_xml_secrets(&out)
     }
 }
 
@@ -282,29 +388,6 @@ fn redact_param(text: &str, name: &str) -> String {
                 out.push_str("***");
             }
             rest = &rest[end..];
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn redact_element(text: &str, tag: &str) -> String {
-    let open = format!("<{tag}>");
-    let close = format!("</{tag}>");
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find(&open) {
-        out.push_str(&rest[..i + open.len()]);
-        rest = &rest[i + open.len()..];
-        match rest.find(&close) {
-            Some(j) => {
-                out.push_str("***");
-                rest = &rest[j..];
-            }
-            None => {
-                out.push_str("***");
-                rest = "";
-            }
         }
     }
     out.push_str(rest);

@@ -138,7 +138,9 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "PAN-OS API error (HTTP {}", self.http_status)?;
         if let Some(code) = self.code {
-            write!(f, ", code {code} {}", code_name(code))?;
+            write!(f, ", code {code}: {}", self.label())?;
+        } else if let Some(label) = self.specific_label() {
+            write!(f, ": {label}")?;
         }
         f.write_str(")")?;
         if self.messages.is_empty() {
@@ -173,7 +175,38 @@ pub fn code_name(code: u32) -> &'static str {
     }
 }
 
+/// The text that replaces "Key Expired: <key> has expired." (the device echoes the key).
+pub const KEY_EXPIRED_TEXT: &str = "the API key has expired: generate a new one with `panops \
+     keygen` (commands given a user name and password do it themselves)";
+
 impl ApiError {
+    /// What the error is, in a few words: what the messages say when they are
+    /// recognised, else the documented name of the code. The device reuses codes (13
+    /// answers a held lock and a busy commit as well as a missing object), so the
+    /// messages win.
+    pub fn label(&self) -> &'static str {
+        self.specific_label()
+            .unwrap_or_else(|| self.code.map_or("error", code_name))
+    }
+
+    fn specific_label(&self) -> Option<&'static str> {
+        if self.is_key_expired() {
+            Some("API key expired")
+        } else if self.is_locked() {
+            Some("configuration locked")
+        } else if self.is_commit_in_progress() {
+            Some("commit in progress")
+        } else if self.is_sync_in_progress() {
+            Some("HA sync in progress")
+        } else if self.is_session_timeout() {
+            Some("session timed out")
+        } else if self.code.is_none() && self.is_invalid_credentials() {
+            Some("invalid credentials")
+        } else {
+            None
+        }
+    }
+
     fn any_message(&self, pred: impl Fn(&str) -> bool) -> bool {
         self.messages.iter().any(|m| pred(m))
             || self
@@ -219,13 +252,14 @@ impl ApiError {
 
     /// The API key has expired (HTTP 400 "Key Expired: … has expired.").
     pub fn is_key_expired(&self) -> bool {
-        self.any_message(|m| m.contains("Key Expired"))
+        self.any_message(|m| m.contains("Key Expired") || m == KEY_EXPIRED_TEXT)
     }
 
     /// The object is not there (codes 7/13, "No such node", "Object doesn't exist",
     /// "Object not found").
     pub fn is_not_found(&self) -> bool {
-        matches!(self.code, Some(7 | 13))
+        self.code == Some(7)
+            || (self.code == Some(13) && !self.is_retryable())
             || self.any_message(|m| {
                 m.contains("No such node")
                     || m.contains("Object doesn't exist")
@@ -283,7 +317,7 @@ mod tests {
         assert!(!err(Some(12), "invalid").is_retryable());
         assert_eq!(
             err(Some(12), "bad").to_string(),
-            "PAN-OS API error (HTTP 200, code 12 invalid object): bad"
+            "PAN-OS API error (HTTP 200, code 12: invalid object): bad"
         );
     }
 

@@ -57,6 +57,36 @@ pub fn sniff_root(doc: &[u8]) -> Option<String> {
     }
 }
 
+/// A well-formed XML document whose root is not `<response>`: what a proxy, captive
+/// portal or SSO login page answers with HTTP 200. Taking it as success would make a
+/// commit "succeed" with no job, so it is a decode error saying what came back.
+fn not_an_envelope(root: &str, body: &[u8]) -> DecodeError {
+    DecodeError::new(
+        format!(
+            "the reply is a <{root}> document, not a PAN-OS <response> envelope, so the host may \
+             not be a PAN-OS management interface (a proxy, captive portal or login page \
+             answering instead?); it begins: {}",
+            body_excerpt(body)
+        ),
+        body,
+    )
+}
+
+/// The first bytes of a body for an error message, on one line, with anything that looks
+/// like a secret-bearing element or attribute value masked.
+pub fn body_excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(160)]);
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut out = crate::secret::redact_xml_secrets(one_line.trim());
+    if body.len() > 160 {
+        out.push('…');
+    }
+    format!("\"{out}\"")
+}
+
 fn parse_code(s: &str) -> Option<u32> {
     s.trim().parse().ok()
 }
@@ -64,10 +94,10 @@ fn parse_code(s: &str) -> Option<u32> {
 /// Replace the key in "Key Expired: <key> has expired." so it cannot leak into
 /// error messages or logs.
 fn scrub(message: String) -> String {
-    if let Some(rest) = message.strip_prefix("Key Expired:")
-        && let Some(end) = rest.find(" has expired")
+    if let Some(rest) = message.trim().strip_prefix("Key Expired:")
+        && rest.contains(" has expired")
     {
-        return format!("Key Expired: ***{}", &rest[end..]);
+        return crate::error::KEY_EXPIRED_TEXT.to_owned();
     }
     message
 }
@@ -205,6 +235,11 @@ impl Response {
     /// error carrying a short text excerpt; a non-XML success body is a decode error.
     pub fn parse(http_status: u16, body: &[u8]) -> Result<Self> {
         match Self::decode(http_status, body) {
+            // A `<response>` root always gets a status in `decode`; anything else on a
+            // success status is some other server's page.
+            Ok(resp) if resp.status.is_none() && http_status < 400 => {
+                Err(Error::Decode(not_an_envelope(&resp.root.name, body)))
+            }
             Ok(resp) => {
                 if resp.is_error() {
                     Err(Error::Api(resp.to_api_error()))
@@ -228,7 +263,17 @@ impl Response {
                     sub_responses: vec![],
                 }))
             }
-            Err(e) => Err(Error::Decode(e)),
+            Err(e) if sniff_root(body).as_deref() == Some("response") => Err(Error::Decode(e)),
+            Err(e) => Err(Error::Decode(DecodeError::new(
+                format!(
+                    "the reply is not a PAN-OS XML answer ({}), so the host may not be a PAN-OS \
+                     management interface (a proxy, captive portal or login page answering \
+                     instead?); it begins: {}",
+                    e.reason,
+                    body_excerpt(body)
+                ),
+                body,
+            ))),
         }
     }
 

@@ -31,7 +31,10 @@ use tracing::{debug, trace, warn};
 
 use crate::{
     error::{Error, Result},
-    http::{self, Redactor, RetryClass, classify_status, classify_transport, transport_kind},
+    http::{
+        self, Redactor, RetryClass, TransportKind, classify_status, classify_transport,
+        transport_kind,
+    },
 };
 
 /// Name of the header that carries the API key.
@@ -194,6 +197,10 @@ impl PanosClient {
                 }
                 Error::Api(a)
             }
+            Error::Decode(mut d) => {
+                d.reason = self.redactor().redact(&d.reason);
+                Error::Decode(d)
+            }
             other => other,
         }
     }
@@ -341,13 +348,18 @@ impl PanosClient {
                 Err(e) => {
                     let kind = transport_kind(&e);
                     debug!(request = %summary, attempt, error = %e, "PAN-OS transport failure");
+                    // A change whose exchange broke off after it was sent is not resent;
+                    // the user must learn that it may have been applied.
+                    let maybe_applied = !req.is_idempotent()
+                        && matches!(kind, TransportKind::Interrupted | TransportKind::Timeout);
                     (
                         classify_transport(kind),
                         Err(Error::Transport {
                             host: self.inner.config.host.clone(),
                             kind,
                             attempts: attempt,
-                            source: e,
+                            cause: e,
+                            maybe_applied,
                         }),
                     )
                 }
@@ -366,7 +378,17 @@ impl PanosClient {
     }
 
     fn parse(&self, reply: &RawReply) -> Result<Response> {
-        Response::parse(reply.status, &reply.body).map_err(|e| self.redact_error(e.into()))
+        Response::parse(reply.status, &reply.body).map_err(|e| {
+            let e = match (e, &reply.content_type) {
+                // What the server said it sent helps tell a login page from a cut reply.
+                (panops_panos::Error::Decode(mut d), Some(ct)) => {
+                    d.reason = format!("{} (HTTP {}, content type {ct})", d.reason, reply.status);
+                    panops_panos::Error::Decode(d)
+                }
+                (e, _) => e,
+            };
+            self.redact_error(e.into())
+        })
     }
 
     /// Send any request (defaults such as `target` applied, key attached) and return
@@ -642,7 +664,8 @@ impl PanosClient {
             host: self.inner.config.host.clone(),
             kind: transport_kind(&e),
             attempts: 1,
-            source: e,
+            cause: e,
+            maybe_applied: false,
         };
         // Look at the first bytes: an envelope is small and is decoded; anything else
         // (the `<config>` document, a file) is passed through chunk by chunk.
@@ -737,7 +760,8 @@ impl PanosClient {
                             host: self.inner.config.host.clone(),
                             kind,
                             attempts: attempt,
-                            source: e,
+                            cause: e,
+                            maybe_applied: false,
                         });
                     }
                     class

@@ -113,9 +113,35 @@ async fn keygen_set_get_commit_and_show() {
 async fn https_verification_is_on_by_default_and_a_ca_bundle_works() {
     let sim = start(SimConfig::firewall()).await;
     assert!(sim.url().starts_with("https://"));
-    let strict = PanosClient::new(builder(&sim).build().unwrap()).unwrap();
-    match strict.keygen().await.unwrap_err() {
-        Error::Transport { .. } => {}
+    let strict = PanosClient::new(
+        builder(&sim)
+            .retry(panops_client::http::RetryPolicy {
+                max_attempts: 4,
+                initial_backoff: Duration::from_millis(5),
+                max_backoff: Duration::from_millis(20),
+            })
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    // A certificate verdict does not change on retry: one attempt, and the fixes named.
+    match strict.version().await.unwrap_err() {
+        err @ Error::Transport { .. } => {
+            let Error::Transport { kind, attempts, .. } = &err else {
+                unreachable!()
+            };
+            assert_eq!(
+                *kind,
+                panops_client::http::TransportKind::Certificate,
+                "{err}"
+            );
+            assert_eq!(*attempts, 1, "{err}");
+            let shown = format!("{:#}", anyhow_like(&err));
+            assert!(shown.contains("certificate"), "{shown}");
+            assert!(shown.contains("--ca-file"), "{shown}");
+            assert!(shown.contains("PANOS_SKIP_VERIFY_CERTIFICATE"), "{shown}");
+            assert!(!shown.contains("error sending request"), "{shown}");
+        }
         other => panic!("self-signed cert must be rejected by default: {other:?}"),
     }
     let pem = sim.ca_pem().expect("sim cert");
@@ -133,6 +159,71 @@ async fn https_verification_is_on_by_default_and_a_ca_bundle_works() {
     )
     .unwrap();
     lax.op("show system info").await.unwrap();
+    sim.shutdown().await;
+}
+
+/// The message as the CLI prints it: the error and every cause below it.
+fn anyhow_like(err: &Error) -> String {
+    let mut out = err.to_string();
+    let mut next = std::error::Error::source(err);
+    while let Some(cause) = next {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    out
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_port_fails_at_once_and_names_the_protocol_setting() {
+    let sim = start(SimConfig::firewall().plain()).await;
+    let client = PanosClient::new(
+        builder(&sim)
+            .protocol(Protocol::Https)
+            .retry(panops_client::http::RetryPolicy {
+                max_attempts: 4,
+                initial_backoff: Duration::from_millis(5),
+                max_backoff: Duration::from_millis(20),
+            })
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let err = client.version().await.unwrap_err();
+    match &err {
+        Error::Transport { kind, attempts, .. } => {
+            assert_eq!(*kind, panops_client::http::TransportKind::NotTls, "{err}");
+            assert_eq!(*attempts, 1, "{err}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let shown = anyhow_like(&err);
+    assert!(shown.contains("PANOS_PROTOCOL=http"), "{shown}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_change_whose_answer_is_lost_says_it_may_have_been_applied() {
+    let sim = start(SimConfig::firewall().plain()).await;
+    let client = PanosClient::new(builder(&sim).build().unwrap()).unwrap();
+    client.api_key().await.unwrap();
+    sim.handle().set_faults(panops_sim::Faults {
+        rate_reset: 1.0,
+        ..panops_sim::Faults::default()
+    });
+    let err = client
+        .config_set("/config/shared/tag", r#"<entry name="t"/>"#)
+        .await
+        .unwrap_err();
+    let shown = anyhow_like(&err);
+    assert!(shown.contains("may have been applied"), "{shown}");
+    assert!(shown.contains("panops config get"), "{shown}");
+    // A read whose answer is lost changed nothing: no such warning.
+    let err = client.op("show system info").await.unwrap_err();
+    assert!(
+        !anyhow_like(&err).contains("may have been applied"),
+        "{err}"
+    );
     sim.shutdown().await;
 }
 

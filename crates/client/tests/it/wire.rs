@@ -20,6 +20,41 @@ use panops_panos::{
 use crate::mock::{self, KEY, OK};
 
 #[tokio::test]
+async fn a_200_page_that_is_not_a_pan_os_answer_fails_every_command() {
+    // A proxy or SSO portal answering 200 with its login page, for every request.
+    let page = r#"<html><head><title>Corporate login</title></head><body>Sign in</body></html>"#;
+    let srv = mock::start(move |_, _| (200, page.to_owned())).await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    let op = client.op("show system info").await.unwrap_err();
+    let get = client.config_get("/config/shared").await.unwrap_err();
+    let set = client
+        .config_set("/config/shared/tag", r#"<entry name="t"/>"#)
+        .await
+        .unwrap_err();
+    let commit = client
+        .commit(&panops_panos::commit::Commit::default())
+        .await;
+    for err in [&op, &get, &set] {
+        match err {
+            Error::Decode(d) => {
+                assert!(d.reason.contains("may not be a PAN-OS"), "{}", d.reason);
+                assert!(d.reason.contains("Corporate login"), "{}", d.reason);
+                assert!(
+                    d.reason.contains("content type application/xml"),
+                    "{}",
+                    d.reason
+                );
+            }
+            other => panic!("must be a decode error: {other:?}"),
+        }
+    }
+    assert!(
+        matches!(commit, Err(Error::Decode(_))),
+        "a commit must not 'succeed' without a job: {commit:?}"
+    );
+}
+
+#[tokio::test]
 async fn key_travels_in_the_header_only() {
     let srv = mock::start(|_, _| (200, OK.to_owned())).await;
     let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
@@ -140,13 +175,24 @@ async fn connect_failures_are_retried_only_when_idempotent() {
         .build()
         .unwrap();
     let client = PanosClient::new(cfg).unwrap();
-    match client.op("show system info").await.unwrap_err() {
+    let err = client.op("show system info").await.unwrap_err();
+    match &err {
         Error::Transport { kind, attempts, .. } => {
-            assert_eq!(kind, TransportKind::Connect);
-            assert_eq!(attempts, 3);
+            assert_eq!(*kind, TransportKind::Refused);
+            // A device restarting its management server refuses for a while: retried.
+            assert_eq!(*attempts, 3);
         }
         other => panic!("{other:?}"),
     }
+    // One sentence, the port setting named, reqwest's wrapper not repeated.
+    let shown = err.to_string();
+    assert!(shown.contains("connection refused"), "{shown}");
+    assert!(shown.contains("PANOS_PORT"), "{shown}");
+    assert!(!shown.contains("error sending request"), "{shown}");
+    assert!(
+        std::error::Error::source(&err).is_none(),
+        "the cause is in the message already"
+    );
     match client
         .config_delete("/config/shared/address")
         .await

@@ -1,4 +1,4 @@
-use panops_panos::{CommitOutcome, Error, JobResult, JobStatus, Response};
+use panops_panos::{ApiError, CommitOutcome, Error, JobResult, JobStatus, Response};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -37,7 +37,10 @@ fn key_expired_does_not_leak_the_key() {
     assert!(e.is_key_expired());
     let shown = format!("{e} {e:?}");
     assert!(!shown.contains("LUFRPTabc"), "{shown}");
-    assert!(shown.contains("Key Expired: *** has expired."), "{shown}");
+    // The key is gone, the sentence is whole.
+    assert!(!shown.contains("***"), "{shown}");
+    assert!(shown.contains("API key expired"), "{shown}");
+    assert!(shown.contains("the API key has expired"), "{shown}");
 }
 
 #[test]
@@ -219,10 +222,80 @@ fn export_root_is_not_a_response() {
         panops_panos::response::sniff_root(&body).as_deref(),
         Some("config")
     );
-    let r = Response::parse(200, &body).unwrap();
+    // `decode` reads any document (exports are streamed past the envelope check)...
+    let r = Response::decode(200, &body).unwrap();
     assert_eq!(r.root_name(), "config");
     assert_eq!(r.status(), None);
     assert!(!r.is_error());
+    // ...but `parse`, which judges an API answer, refuses one that is not an envelope.
+    match Response::parse(200, &body) {
+        Err(Error::Decode(e)) => {
+            assert!(e.reason.contains("<config>"), "{}", e.reason);
+            assert!(e.reason.contains("not a PAN-OS"), "{}", e.reason);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_success_status_with_a_foreign_page_is_a_decode_error() {
+    // A captive portal or SSO page answering 200 in XHTML, with a form that carries a key.
+    let xhtml = br#"<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Sign in</title></head><body><form action="/login?key=LUFRPTsecret">x</form></body></html>"#;
+    match Response::parse(200, xhtml) {
+        Err(Error::Decode(e)) => {
+            assert!(e.reason.contains("<html>"), "{}", e.reason);
+            assert!(
+                e.reason
+                    .contains("may not be a PAN-OS management interface"),
+                "{}",
+                e.reason
+            );
+            assert!(e.reason.contains("Sign in"), "{}", e.reason);
+            assert!(!e.reason.contains("LUFRPTsecret"), "{}", e.reason);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Plain HTML that is not even XML, on 200: also a decode error, with its first bytes.
+    match Response::parse(
+        200,
+        b"<!DOCTYPE html><html><body><p>Proxy login<br></body></html>",
+    ) {
+        Err(Error::Decode(e)) => {
+            assert!(e.reason.contains("not a PAN-OS XML answer"), "{}", e.reason);
+            assert!(e.reason.contains("Proxy login"), "{}", e.reason);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A real envelope still parses.
+    assert!(Response::parse(200, br#"<response status="success"><result/></response>"#).is_ok());
+}
+
+#[test]
+fn code_13_is_labelled_by_what_the_device_said() {
+    let lock = ApiError {
+        http_status: 200,
+        code: Some(13),
+        messages: vec!["Config for scope shared is currently locked by admin2".into()],
+        entry_errors: vec![],
+        sub_responses: vec![],
+    };
+    assert!(lock.to_string().contains("configuration locked"), "{lock}");
+    assert!(!lock.to_string().contains("not found"), "{lock}");
+    assert!(!lock.is_not_found());
+    let busy = ApiError {
+        messages: vec!["Another commit/validate is in progress. Please try again later".into()],
+        ..lock.clone()
+    };
+    assert!(busy.to_string().contains("commit in progress"), "{busy}");
+    let missing = ApiError {
+        messages: vec!["Object not found".into()],
+        ..lock.clone()
+    };
+    assert!(missing.is_not_found());
+    assert!(
+        missing.to_string().contains("object not found"),
+        "{missing}"
+    );
 }
 
 #[test]
