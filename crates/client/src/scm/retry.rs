@@ -72,10 +72,12 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
+    // `Duration::from_secs_f64` panics past u64::MAX seconds ("1e30"): saturate instead;
+    // the caller caps the wait at `max_retry_after` anyway.
     v.parse::<f64>()
         .ok()
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
+        .filter(|s| !s.is_nan() && *s >= 0.0)
+        .map(|s| Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX))
 }
 
 #[cfg(test)]
@@ -88,6 +90,24 @@ mod tests {
         assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
         assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("1e30"), Some(Duration::MAX));
+        assert_eq!(parse_retry_after("inf"), Some(Duration::MAX));
+        assert_eq!(parse_retry_after("NaN"), None);
+        assert_eq!(
+            RetryPolicy::default().delay(1, parse_retry_after("1e30")),
+            RetryPolicy::default().max_retry_after
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_retry_after_header_is_a_bounded_wait(value in "\\PC{0,30}", float in proptest::num::f64::ANY, retry in 0u32..100) {
+            let p = RetryPolicy::default();
+            for v in [value, float.to_string(), format!("{float:e}")] {
+                let wait = p.delay(retry, parse_retry_after(&v));
+                proptest::prop_assert!(wait <= p.max_retry_after.max(p.max_delay));
+            }
+        }
     }
 
     #[test]

@@ -16,6 +16,22 @@ use super::credentials::ScmCredentials;
 
 /// Lifetime assumed when the token service does not say (SCM tokens live 15 minutes).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(panops_scm::auth::TOKEN_LIFETIME_SECS);
+/// Longest lifetime believed from a token service's `expires_in`.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// When a token of `lifetime` fetched at `now` is refreshed: `refresh_before` ahead of its
+/// expiry, or at half its life when it is shorter than that. Saturating, because the
+/// lifetime comes from the network.
+fn refresh_at(now: Duration, lifetime: Duration, refresh_before: Duration) -> Duration {
+    let lifetime = lifetime.min(MAX_LIFETIME);
+    let margin = if lifetime > refresh_before {
+        refresh_before
+    } else {
+        lifetime / 2
+    };
+    now.saturating_add(lifetime.saturating_sub(margin))
+}
+
 /// Longest token-service body quoted in an error.
 const MAX_ERROR_BODY: usize = 1024;
 
@@ -123,17 +139,12 @@ impl TokenManager {
         self.credentials.validate()?;
         let (value, lifetime) = self.fetch().await?;
         let now = self.clock.now();
-        let margin = if lifetime > self.refresh_before {
-            self.refresh_before
-        } else {
-            lifetime / 2
-        };
         let generation = self.fetches.load(Ordering::SeqCst);
         let token = AccessToken { value, generation };
         let mut cached = self.lock_cached();
         *cached = Some(Cached {
             token: token.clone(),
-            refresh_at: now + lifetime - margin,
+            refresh_at: refresh_at(now, lifetime, self.refresh_before),
         });
         Ok(token)
     }
@@ -211,7 +222,8 @@ impl TokenManager {
         let lifetime = if parsed.expires_in == 0 {
             DEFAULT_LIFETIME
         } else {
-            Duration::from_secs(parsed.expires_in)
+            // A token service claiming years is still asked again within a day.
+            Duration::from_secs(parsed.expires_in).min(MAX_LIFETIME)
         };
         let token = parsed.access_token.clone();
         tracing::debug!(expires_in = lifetime.as_secs(), "SCM access token obtained");
@@ -274,6 +286,21 @@ fn truncate(text: &mut String, max: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn refresh_time_never_overflows_and_is_before_expiry(
+            now in proptest::num::u64::ANY,
+            life in proptest::num::u64::ANY,
+            before in 0u64..100_000,
+        ) {
+            let now = Duration::from_millis(now);
+            let life = Duration::from_secs(life);
+            let at = refresh_at(now, life, Duration::from_secs(before));
+            proptest::prop_assert!(at >= now);
+            proptest::prop_assert!(at <= now.saturating_add(life.min(MAX_LIFETIME)));
+        }
+    }
 
     #[test]
     fn token_debug_is_redacted() {
