@@ -186,6 +186,21 @@ pub async fn run_file(cmd: RunCmd, format: Format, flags: &ConnectionFlags) -> R
     } else {
         output::print(format, &Rendered::json(report.to_json()))?;
     }
+    // The JSON on stdout is for machines; the person at the terminal (or the log of a
+    // SOAR runner, which keeps stderr) reads why on stderr.
+    if let Some(f) = &report.failed {
+        let message = f.error["message"].as_str().unwrap_or("failed");
+        let label = f
+            .name
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        if single {
+            eprintln!("error: {}: {message}", f.action);
+        } else {
+            eprintln!("error: step {}{label}, {}: {message}", f.step, f.action);
+        }
+    }
     Ok(match &report.failed {
         None => ExitCode::SUCCESS,
         Some(f) if refused_before_sending(&report, f) => ExitCode::from(2),
@@ -209,7 +224,7 @@ async fn backend_for(profile: Option<&str>, flags: &ConnectionFlags) -> Result<B
     let name = profile
         .map(str::to_string)
         .or_else(|| flags.profile.clone());
-    let file = settings::load_config(settings::config_path(&env).as_deref())?;
+    let file = settings::load_profiles(&env).map_err(crate::exit::as_usage)?;
     let selected = settings::select_profile(file, name.as_deref())?;
     let kind = selected.kind.clone().map(|k| k.to_ascii_lowercase());
     let has_panos = flags.hostname.is_some()

@@ -77,8 +77,13 @@ fn init_logging(verbose: u8, simulating: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PANOPS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // Colour codes only for a person at a terminal, and never when NO_COLOR is set
+    // (https://no-color.org): log files and SOAR runners get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();

@@ -344,7 +344,7 @@ pub fn client_from(s: &PanosSettings) -> Result<PanosClient> {
 /// Resolves settings (profile, environment, flags) into a client.
 pub fn connect(flags: &ConnectionFlags) -> Result<PanosClient> {
     let env = settings::ProcessEnv;
-    let file = settings::load_config(settings::config_path(&env).as_deref()).map_err(as_usage)?;
+    let file = settings::load_profiles(&env).map_err(as_usage)?;
     let profile = settings::select_profile(file, flags.profile.as_deref()).map_err(as_usage)?;
     let stdin_password = if flags.password_stdin {
         let mut pw = String::new();
@@ -647,8 +647,9 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
             template,
             template_vsys,
         } => {
-            let content =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let content = std::fs::read(&file)
+                .with_context(|| format!("cannot read {}", file.display()))
+                .map_err(as_usage)?;
             let category = match kind {
                 ImportKind::Cert => ImportCategory::Certificate,
                 ImportKind::Key => ImportCategory::PrivateKey,
@@ -741,6 +742,9 @@ async fn index(
     use panops_panos::config_index::{ConfigIndex, IndexLocation, Referrer};
 
     // Keep the temporary export alive until the index is built.
+    // A file the user named is input: failing to open or index it is a usage error (2).
+    // An export fetched from the device is the device's: failing on it is a runtime error.
+    let user_file = file.is_some();
     let (path, _tmp) = match (file, client) {
         (Some(f), _) => (f, None),
         (None, Some(client)) => {
@@ -753,10 +757,13 @@ async fn index(
     };
     let started = std::time::Instant::now();
     let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    let reader =
-        std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    let input_error = |e: anyhow::Error| if user_file { as_usage(e) } else { e };
+    let reader = std::fs::File::open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))
+        .map_err(input_error)?;
     let index = ConfigIndex::from_reader(std::io::BufReader::with_capacity(1 << 20, reader))
-        .with_context(|| format!("cannot index {}", path.display()))?;
+        .with_context(|| format!("cannot index {}", path.display()))
+        .map_err(input_error)?;
     let seconds = started.elapsed().as_secs_f64();
     let c = index.counts();
     let location = |l: &IndexLocation<'_>| match l {
@@ -842,10 +849,12 @@ async fn config(client: &PanosClient, cmd: ConfigCmd) -> Result<Rendered> {
             let text = if file.as_os_str() == "-" {
                 read_arg_or_stdin("-")?
             } else {
+                // A missing change file is the user's to fix, found before anything is sent.
                 std::fs::read_to_string(&file)
-                    .with_context(|| format!("cannot read {}", file.display()))?
+                    .with_context(|| format!("cannot read change file {}", file.display()))
+                    .map_err(as_usage)?
             };
-            let batch = parse_multi(&text)?;
+            let batch = parse_multi(&text).map_err(as_usage)?;
             client.multi_config(&batch, false).await?
         }
         ConfigCmd::Index { file, where_used } => {

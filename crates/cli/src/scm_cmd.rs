@@ -507,10 +507,12 @@ fn read_actions(file: &Path) -> Result<Vec<ScmAction>> {
         std::io::read_to_string(std::io::stdin()).context("cannot read actions from stdin")?
     } else {
         std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read action file {}", file.display()))?
+            .with_context(|| format!("cannot read action file {}", file.display()))
+            .map_err(crate::exit::as_usage)?
     };
     let value: Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not valid JSON", file.display()))?;
+        .with_context(|| format!("{} is not valid JSON", file.display()))
+        .map_err(crate::exit::as_usage)?;
     let items = match value {
         Value::Array(items) => items,
         other => vec![other],
@@ -519,13 +521,15 @@ fn read_actions(file: &Path) -> Result<Vec<ScmAction>> {
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            serde_json::from_value::<ScmAction>(item).with_context(|| {
-                format!(
-                    "action #{} in {} must be {{\"resource\", \"operation\", \"parameters\"}}",
-                    i + 1,
-                    file.display()
-                )
-            })
+            serde_json::from_value::<ScmAction>(item)
+                .with_context(|| {
+                    format!(
+                        "action #{} in {} must be {{\"resource\", \"operation\", \"parameters\"}}",
+                        i + 1,
+                        file.display()
+                    )
+                })
+                .map_err(crate::exit::as_usage)
         })
         .collect()
 }

@@ -79,8 +79,7 @@ fn parse_family(source: &str, value: &str) -> Result<Family> {
 /// profile, or `PANOPS_PROFILE`).
 pub fn load(profile_name: Option<&str>, overrides: &ScmOverrides) -> Result<ScmSettings> {
     let env = settings::ProcessEnv;
-    let path = settings::config_path(&env);
-    let file = settings::load_config(path.as_deref())?;
+    let file = settings::load_profiles(&env).map_err(crate::exit::as_usage)?;
     let name = profile_name
         .map(str::to_string)
         .or_else(|| env.get("PANOPS_PROFILE"));

@@ -170,25 +170,90 @@ impl Env for ProcessEnv {
     }
 }
 
-/// Path of the profile file.
+/// Path of the profile file: `PANOPS_CONFIG` (empty means "no profile file"), else the
+/// platform's config directory (`~/.config/panops/config.toml` on Linux).
 pub fn config_path(env: &dyn Env) -> Option<PathBuf> {
     if let Some(p) = env.get("PANOPS_CONFIG") {
-        return Some(PathBuf::from(p));
+        return (!p.is_empty()).then(|| PathBuf::from(p));
     }
     dirs::config_dir().map(|d| d.join("panops").join("config.toml"))
 }
 
+/// Loads the profile file of `env` (see [`config_path`]). The default file may be absent
+/// (an empty configuration); a file named by `PANOPS_CONFIG` must exist, because a
+/// mistyped path would otherwise silently drop every profile.
+pub fn load_profiles(env: &dyn Env) -> Result<ConfigFile> {
+    let explicit = env.get("PANOPS_CONFIG").is_some_and(|p| !p.is_empty());
+    let Some(path) = config_path(env) else {
+        return Ok(ConfigFile::default());
+    };
+    if explicit && !path.exists() {
+        bail!(
+            "PANOPS_CONFIG names {}, which does not exist (unset PANOPS_CONFIG to use the \
+             default profile file, or set it empty to use none)",
+            path.display()
+        );
+    }
+    load_config(Some(&path))
+}
+
 /// Loads the profile file; a missing file is an empty configuration.
+///
+/// A syntax error is reported by file, line and column only: the offending line may
+/// hold a password, key or client secret, so it is never quoted.
 pub fn load_config(path: Option<&Path>) -> Result<ConfigFile> {
     let Some(path) = path else {
         return Ok(ConfigFile::default());
     };
     match std::fs::read_to_string(path) {
-        Ok(text) => toml::from_str(&text)
-            .with_context(|| format!("cannot read profile file {}", path.display())),
+        Ok(text) => toml::from_str(&text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|span| line_column(&text, span.start))
+                .unwrap_or((0, 0));
+            let what = e
+                .message()
+                .lines()
+                .next()
+                .unwrap_or("invalid syntax")
+                .to_owned();
+            anyhow::anyhow!(
+                "cannot read profile file {}: line {line}, column {column}: {}",
+                path.display(),
+                without_quotes(&what)
+            )
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
         Err(e) => Err(e).with_context(|| format!("cannot read profile file {}", path.display())),
     }
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// A parser message with any quoted fragment of the input removed (toml quotes values in
+/// some messages, e.g. "invalid type: string \"hunter2\", expected a boolean").
+fn without_quotes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    for c in message.chars() {
+        match c {
+            '"' => {
+                if !quoted {
+                    out.push_str("(value hidden)");
+                }
+                quoted = !quoted;
+            }
+            _ if !quoted => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Picks the named (or default) profile; naming a missing profile is an error.

@@ -82,7 +82,7 @@ impl Sim {
     fn panops(&self) -> Command {
         let mut cmd = Command::new(BIN);
         cmd.env_clear()
-            .env("PANOPS_CONFIG", "/nonexistent/panops.toml")
+            .env("PANOPS_CONFIG", "")
             .env("PANOS_HOSTNAME", "127.0.0.1")
             .env("PANOS_PORT", &self.port)
             .env("PANOS_PROTOCOL", "http")
@@ -152,8 +152,7 @@ fn step<'a>(report: &'a Value, action: &str) -> &'a Value {
 
 fn panops_offline() -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.env_clear()
-        .env("PANOPS_CONFIG", "/nonexistent/panops.toml");
+    cmd.env_clear().env("PANOPS_CONFIG", "");
     cmd
 }
 
@@ -441,6 +440,10 @@ fn failing_and_malformed_workflows() {
         "{report}"
     );
     assert_eq!(report["not_run"], 1);
+    // The report is on stdout for machines; why it stopped is on stderr, always.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error: step 1, address.get:"), "{stderr}");
+    assert!(stderr.contains("no-such-address"), "{stderr}");
     assert!(
         tag_exists("wf-tag"),
         "the step after the failure did not run"
@@ -506,6 +509,12 @@ fn failing_and_malformed_workflows() {
             .unwrap()
             .contains("does not exist in the running configuration"),
         "{v}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error: config.push:"), "{stderr}");
+    assert!(
+        !stderr.contains('\x1b'),
+        "no colour codes off a terminal: {stderr}"
     );
 }
 

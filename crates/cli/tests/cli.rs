@@ -52,7 +52,7 @@ impl Sim {
     fn panops(&self) -> Command {
         let mut cmd = Command::cargo_bin("panops").unwrap();
         cmd.env_clear()
-            .env("PANOPS_CONFIG", "/nonexistent/panops.toml")
+            .env("PANOPS_CONFIG", "")
             .env("PANOS_HOSTNAME", "127.0.0.1")
             .env("PANOS_PORT", &self.port)
             .env("PANOS_PROTOCOL", "http")
@@ -732,7 +732,7 @@ fn config_index_streams_the_running_config_and_answers_where_used() {
     let out = Command::cargo_bin("panops")
         .unwrap()
         .env_clear()
-        .env("PANOPS_CONFIG", "/nonexistent/panops.toml")
+        .env("PANOPS_CONFIG", "")
         .args([
             "config",
             "index",
@@ -756,7 +756,7 @@ fn config_index_streams_the_running_config_and_answers_where_used() {
         Some(0),
         "{v}"
     );
-    // A file that is not a configuration is a clear error.
+    // A file that is not a configuration is a clear usage error (the user's file, nothing sent).
     let junk = dir.path().join("junk.xml");
     std::fs::write(&junk, "<nope/>").unwrap();
     let out = Command::cargo_bin("panops")
@@ -765,6 +765,178 @@ fn config_index_streams_the_running_config_and_answers_where_used() {
         .args(["config", "index", junk.to_str().unwrap()])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("<config>"));
+}
+
+/// `panops` with only the given connection settings, for commands that fail before (or
+/// without) reaching a device.
+fn panops_at(port: &str) -> Command {
+    let mut cmd = Command::cargo_bin("panops").unwrap();
+    cmd.env_clear()
+        .env("PANOPS_CONFIG", "")
+        .env("PANOS_HOSTNAME", "127.0.0.1")
+        .env("PANOS_PORT", port)
+        .env("PANOS_PROTOCOL", "http")
+        .env("PANOS_API_KEY", "KEY-NEVER-SHOWN");
+    cmd
+}
+
+#[test]
+fn missing_or_malformed_input_files_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let bad_multi = write("bad.multi", "frobnicate /config/shared\n");
+    let bad_xml = write("bad.xml", "<config><devices><entry name=");
+    let bad_actions = write("bad.json", "[{\"resource\": ");
+    // Port 9 (discard) is closed here: a command that sent anything would fail with 1.
+    for args in [
+        vec!["config", "multi", "/nonexistent/changes.txt"],
+        vec!["config", "multi", bad_multi.as_str()],
+        vec!["config", "index", "/nonexistent/running.xml"],
+        vec!["config", "index", bad_xml.as_str()],
+        vec!["import", "cert", "/nonexistent/cert.pem", "--name", "c"],
+        vec!["run", "/nonexistent/workflow.json"],
+        vec!["scm", "run", "/nonexistent/actions.json"],
+        vec!["scm", "run", bad_actions.as_str()],
+    ] {
+        let out = panops_at("9").args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "panops {args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "panops {args:?}: {stderr}");
+        assert!(!stderr.contains("KEY-NEVER-SHOWN"), "{stderr}");
+    }
+}
+
+#[test]
+fn the_profile_file_is_checked_and_never_quoted() {
+    let dir = tempfile::tempdir().unwrap();
+    // A mistyped PANOPS_CONFIG is an error, not a silently empty configuration.
+    let out = panops_at("9")
+        .env("PANOPS_CONFIG", dir.path().join("typo.toml"))
+        .args(["op", "show system info"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("PANOPS_CONFIG") && stderr.contains("typo.toml"),
+        "{stderr}"
+    );
+
+    // A syntax error names file, line and column, never the line (it may hold a secret).
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "[profiles.fw]\nhostname = \"fw.example\"\npassword = \"Sup3r-Secret\" trailing\n",
+    )
+    .unwrap();
+    let out = panops_at("9")
+        .env("PANOPS_CONFIG", &path)
+        .args(["--profile", "fw", "op", "show system info"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("line 3"), "{stderr}");
+    assert!(!stderr.contains("Sup3r-Secret"), "{stderr}");
+    assert!(!stderr.contains("trailing"), "{stderr}");
+}
+
+/// A one-page HTTP server that answers every request with 200 and `body` (what a captive
+/// portal or an SSO proxy in front of the management interface does).
+fn login_page_server(body: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 65536];
+            let _ = stream.read(&mut buf);
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(reply.as_bytes());
+        }
+    });
+    port
+}
+
+#[test]
+fn a_login_page_answering_200_fails_op_config_and_commit() {
+    let port = login_page_server(
+        "<html><head><title>Corporate SSO</title></head><body><p>Please sign in</p></body></html>",
+    );
+    for args in [
+        vec!["op", "show system info"],
+        vec!["config", "get", "/config/shared"],
+        vec!["config", "set", "/config/shared/tag", "<entry name='t'/>"],
+        vec!["commit"],
+    ] {
+        let out = panops_at(&port)
+            .args(&args)
+            .args(["-o", "json"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "panops {args:?} must fail: {stderr}"
+        );
+        assert!(
+            stderr.contains("may not be a PAN-OS management interface"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("text/html"), "{stderr}");
+        assert!(stderr.contains("Corporate SSO"), "{stderr}");
+    }
+}
+
+#[test]
+fn connection_mistakes_get_hints_and_no_colour() {
+    // Nothing listens on port 9: the port setting is named, in one sentence.
+    let out = panops_at("9")
+        .env("NO_COLOR", "1")
+        .args(["-v", "op", "show system info"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("PANOS_PORT"), "{stderr}");
+    assert_eq!(
+        stderr.matches("error sending request").count(),
+        0,
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\x1b'), "no colour codes: {stderr}");
+    // Retries are logged at -v, not by default.
+    assert!(stderr.contains("retrying"), "{stderr}");
+    let quiet = panops_at("9")
+        .args(["op", "show system info"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&quiet.stderr);
+    assert!(!stderr.contains("retrying"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+
+    // https against the plain-HTTP simulator: the protocol setting is named, no retries.
+    let sim = Sim::start(&[]);
+    let out = sim
+        .panops()
+        .env("PANOS_PROTOCOL", "https")
+        .args(["-v", "op", "show system info"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("PANOS_PROTOCOL=http"), "{stderr}");
+    assert!(stderr.contains("after 1 attempt"), "{stderr}");
+    assert!(!stderr.contains("retrying"), "{stderr}");
 }

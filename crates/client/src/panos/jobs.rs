@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use panops_panos::Job;
-use tracing::{debug, warn};
+use tracing::{debug, info};
 
 use super::PanosClient;
 use crate::{
@@ -135,7 +135,7 @@ impl PanosClient {
                 }
                 Err(e) if tolerable(&e) && errors < opts.max_poll_errors => {
                     errors += 1;
-                    warn!(job = id, error = %e, "job poll failed; will retry");
+                    info!(job = id, error = %e, "job poll failed; will retry");
                 }
                 Err(e) => return Err(e),
             }

@@ -27,7 +27,7 @@ use panops_panos::{
     userid::{UidBatch, UidMessage},
 };
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderValue};
-use tracing::{debug, trace, warn};
+use tracing::{debug, info, trace};
 
 use crate::{
     error::{Error, Result},
@@ -371,7 +371,7 @@ impl PanosClient {
                 return outcome;
             }
             let delay = policy.backoff(attempt);
-            warn!(request = %summary, attempt, delay_ms = delay.as_millis() as u64, "retrying PAN-OS request");
+            info!(request = %summary, attempt, delay_ms = delay.as_millis() as u64, "retrying PAN-OS request");
             tokio::time::sleep(delay).await;
             attempt += 1;
         }
@@ -768,7 +768,7 @@ impl PanosClient {
                 }
             };
             let delay = policy.backoff(attempt);
-            warn!(request = %summary, attempt, ?class, delay_ms = delay.as_millis() as u64, "retrying PAN-OS request");
+            info!(request = %summary, attempt, ?class, delay_ms = delay.as_millis() as u64, "retrying PAN-OS request");
             tokio::time::sleep(delay).await;
             attempt += 1;
         }
