@@ -229,6 +229,9 @@ pub fn transport_hint(kind: TransportKind) -> &'static str {
 /// Retry classification of one failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryClass {
+    /// No connection was made (refused, unreachable, DNS): nothing was sent, so even a
+    /// change may be tried again.
+    NotSent,
     /// Connect failure, reset or timeout: the request may or may not have reached
     /// the device.
     Transient,
@@ -243,10 +246,8 @@ pub fn classify_transport(kind: TransportKind) -> RetryClass {
     match kind {
         // A refused connection is retried: a device that reboots or restarts its
         // management server refuses for a few seconds.
-        TransportKind::Connect
-        | TransportKind::Refused
-        | TransportKind::Timeout
-        | TransportKind::Interrupted => RetryClass::Transient,
+        TransportKind::Connect | TransportKind::Refused => RetryClass::NotSent,
+        TransportKind::Timeout | TransportKind::Interrupted => RetryClass::Transient,
         // A certificate verdict or a port without TLS gives the same answer every time.
         TransportKind::Certificate | TransportKind::NotTls | TransportKind::Other => {
             RetryClass::Permanent
@@ -296,7 +297,8 @@ impl RetryPolicy {
     /// retried. Non-idempotent requests (config writes, commits, User-ID updates,
     /// imports) are never retried blindly: the first attempt may have been applied.
     pub fn should_retry(&self, idempotent: bool, class: RetryClass, attempt: u32) -> bool {
-        idempotent && class != RetryClass::Permanent && attempt < self.max_attempts
+        let safe = idempotent || class == RetryClass::NotSent;
+        safe && class != RetryClass::Permanent && attempt < self.max_attempts
     }
 
     /// Delay before retry number `attempt` (1-based): `initial * 2^(attempt-1)`,
@@ -425,6 +427,20 @@ mod tests {
         assert!(!p.should_retry(true, RetryClass::ServerError, 4));
         assert!(!p.should_retry(false, RetryClass::Transient, 1));
         assert!(!p.should_retry(true, RetryClass::Permanent, 1));
+        // Nothing was sent: even a change may be tried again.
+        assert!(p.should_retry(false, RetryClass::NotSent, 1));
+        assert!(!p.should_retry(false, RetryClass::NotSent, 4));
+        for (kind, class) in [
+            (TransportKind::Refused, RetryClass::NotSent),
+            (TransportKind::Connect, RetryClass::NotSent),
+            (TransportKind::Timeout, RetryClass::Transient),
+            (TransportKind::Interrupted, RetryClass::Transient),
+            (TransportKind::Certificate, RetryClass::Permanent),
+            (TransportKind::NotTls, RetryClass::Permanent),
+            (TransportKind::Other, RetryClass::Permanent),
+        ] {
+            assert_eq!(classify_transport(kind), class, "{kind:?}");
+        }
         assert_eq!(classify_status(502), RetryClass::ServerError);
         assert_eq!(classify_status(400), RetryClass::Permanent);
         assert_eq!(

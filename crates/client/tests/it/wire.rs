@@ -156,7 +156,7 @@ async fn config_writes_are_not_retried_on_502() {
 }
 
 #[tokio::test]
-async fn connect_failures_are_retried_only_when_idempotent() {
+async fn refused_connections_are_retried_because_nothing_was_sent() {
     // Bind then drop a listener to get a port with nothing behind it.
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -193,12 +193,21 @@ async fn connect_failures_are_retried_only_when_idempotent() {
         std::error::Error::source(&err).is_none(),
         "the cause is in the message already"
     );
+    // A change is retried too when no connection was made: it never left this host.
+    // (Changes whose exchange broke off after sending are not: see the reset tests.)
     match client
         .config_delete("/config/shared/address")
         .await
         .unwrap_err()
     {
-        Error::Transport { attempts, .. } => assert_eq!(attempts, 1),
+        Error::Transport {
+            attempts,
+            maybe_applied,
+            ..
+        } => {
+            assert_eq!(attempts, 3);
+            assert!(!maybe_applied);
+        }
         other => panic!("{other:?}"),
     }
 }
