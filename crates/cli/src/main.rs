@@ -111,11 +111,20 @@ fn main() -> ExitCode {
             Command::Action { cmd } => action_cmd::run_action(cmd, format, &conn).await,
             Command::Run(cmd) => action_cmd::run_file(cmd, format, &conn).await,
             Command::Demo => demo::run().await.map(|()| ExitCode::SUCCESS),
-            Command::Panos(cmd) => {
-                let rendered = panos_cmd::run(cmd, &conn).await?;
-                output::print(format, &rendered)?;
-                Ok(ExitCode::SUCCESS)
-            }
+            Command::Panos(cmd) => match panos_cmd::run(cmd, &conn).await {
+                Ok(rendered) => {
+                    output::print(format, &rendered)?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(err) => {
+                    // A failed job still has a result a SOAR platform needs (which device
+                    // failed and why): it goes to stdout, the error to stderr, exit 1.
+                    if let Some(rendered) = panos_cmd::failure_rendered(&err) {
+                        output::print(format, &rendered)?;
+                    }
+                    Err(err)
+                }
+            },
         }
     });
     match result {

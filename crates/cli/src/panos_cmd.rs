@@ -481,6 +481,26 @@ fn outcome_rendered(outcome: CommitOutcome) -> Rendered {
     }
 }
 
+/// What a failed command still has to show on stdout: the final state of a job that failed
+/// or did not finish in time (per-device results of a push included).
+pub fn failure_rendered(err: &anyhow::Error) -> Option<Rendered> {
+    err.chain()
+        .find_map(
+            |cause| match cause.downcast_ref::<panops_client::Error>()? {
+                panops_client::Error::JobFailed { job, .. } => Some(job_json(job)),
+                panops_client::Error::JobTimeout {
+                    last: Some(job), ..
+                } => {
+                    let mut v = job_json(job);
+                    v["timed_out"] = json!(true);
+                    Some(v)
+                }
+                _ => None,
+            },
+        )
+        .map(Rendered::json)
+}
+
 fn finished_job(job: Job) -> Result<Rendered> {
     Ok(Rendered::json(job_json(&job)))
 }

@@ -940,3 +940,61 @@ fn connection_mistakes_get_hints_and_no_colour() {
     assert!(stderr.contains("after 1 attempt"), "{stderr}");
     assert!(!stderr.contains("retrying"), "{stderr}");
 }
+
+#[test]
+fn a_failed_commit_or_push_still_prints_its_result_json() {
+    // A Panorama whose running config has a device group, restarted with failing jobs.
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().to_str().unwrap();
+    {
+        let sim = Sim::start(&["--state", state_dir, "--job-ms", "100"]);
+        let dg = format!(
+            "<entry name='dg-fail'><devices>{}</devices></entry>",
+            sim.device_entries()
+        );
+        let xpath = "/config/devices/entry[@name='localhost.localdomain']/device-group";
+        sim.json(&["config", "set", xpath, &dg]);
+        sim.json(&["commit"]);
+        // SIGTERM: the simulator shuts down gracefully and saves its state.
+        let pid = sim.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let mut sim = sim;
+        sim.child.wait().unwrap();
+    }
+    let sim = Sim::start(&[
+        "--state",
+        state_dir,
+        "--job-ms",
+        "100",
+        "--fault-fail-jobs",
+        "2",
+    ]);
+    for args in [
+        vec!["push", "--device-group", "dg-fail"],
+        vec!["commit", "--force"],
+    ] {
+        let out = sim
+            .panops()
+            .args(&args)
+            .args(["-o", "json"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "panops {args:?}: {stderr}");
+        assert!(stderr.starts_with("error: job "), "{stderr}");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "panops {args:?}: stdout must be the job JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        });
+        assert_eq!(v["result"], "FAIL", "{v}");
+        assert!(v["id"].as_u64().is_some(), "{v}");
+    }
+}
