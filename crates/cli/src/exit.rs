@@ -56,6 +56,22 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// One sentence on what to do about `err`, when there is something specific to say.
+pub fn hint_for(err: &anyhow::Error) -> Option<&'static str> {
+    let api = err.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<panops_client::Error>()
+            .and_then(panops_client::Error::as_api)
+            .or_else(|| cause.downcast_ref::<panops_panos::ApiError>())
+    })?;
+    api.is_invalid_credentials().then_some(
+        "the device refused the credentials or this admin's role does not allow the request: \
+         check the user name (--username, PANOS_USERNAME or the profile's username), the \
+         password (--password-stdin, PANOS_PASSWORD or the profile's password) or the API key \
+         (--api-key-file, PANOS_API_KEY or the profile's api_key_file)",
+    )
+}
+
 /// The exit code for an error that ended the command.
 pub fn code_for(err: &anyhow::Error) -> ExitCode {
     if is_usage(err) {

@@ -134,6 +134,9 @@ fn main() -> ExitCode {
         Err(err) => {
             // One clear sentence first, then the cause chain.
             eprintln!("error: {err:#}");
+            if let Some(hint) = exit::hint_for(&err) {
+                eprintln!("hint: {hint}");
+            }
             exit::code_for(&err)
         }
     }

@@ -481,6 +481,40 @@ fn outcome_rendered(outcome: CommitOutcome) -> Rendered {
     }
 }
 
+/// A get/show that matches nothing is a success (code 7) with an empty result: say so on
+/// stderr, where a person looks, and keep stdout the device's answer.
+fn note_if_empty(resp: Response, xpath: &str) -> Response {
+    if resp.is_empty_result() {
+        eprintln!("note: nothing in the configuration matches {xpath} (code 7)");
+    }
+    resp
+}
+
+/// The device refused a push because its device group, template or stack is not in the
+/// running configuration.
+fn is_missing_scope(e: &panops_client::Error) -> bool {
+    e.as_api().is_some_and(|a| {
+        a.messages
+            .iter()
+            .any(|m| m.contains("does not exist in the running configuration"))
+    })
+}
+
+/// Names of the device groups / templates / template stacks (`element`) in Panorama's
+/// running configuration; empty if they cannot be read (the hint is best effort).
+async fn running_names(client: &PanosClient, element: &str) -> Vec<String> {
+    let xpath = format!("/config/devices/entry[@name='localhost.localdomain']/{element}");
+    let Ok(resp) = client.config_show(&xpath).await else {
+        return Vec::new();
+    };
+    resp.result()
+        .into_iter()
+        .flat_map(|r| r.children_named(element))
+        .flat_map(|el| el.children_named("entry"))
+        .filter_map(|e| e.attr("name").map(str::to_owned))
+        .collect()
+}
+
 /// What a failed command still has to show on stdout: the final state of a job that failed
 /// or did not finish in time (per-device results of a push included).
 pub fn failure_rendered(err: &anyhow::Error) -> Option<Rendered> {
@@ -579,6 +613,12 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
             no_wait,
             wait_timeout,
         } => {
+            let scope = match (&device_group, &template, &template_stack) {
+                (Some(n), None, None) => Some(("device-group", "device group", n.clone())),
+                (None, Some(n), None) => Some(("template", "template", n.clone())),
+                (None, None, Some(n)) => Some(("template-stack", "template stack", n.clone())),
+                _ => None,
+            };
             let mut push = match (device_group, template, template_stack) {
                 (Some(dg), None, None) => CommitAll::device_group(dg),
                 (None, Some(t), None) => CommitAll::template(t),
@@ -614,7 +654,23 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
                     *desc = description;
                 }
             }
-            let outcome = client.commit_all(&push).await?;
+            let outcome = match client.commit_all(&push).await {
+                Ok(o) => o,
+                Err(e) if is_missing_scope(&e) && scope.is_some() => {
+                    let (element, label, name) = scope.unwrap_or_default();
+                    let known = running_names(&client, element).await;
+                    let known = if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    };
+                    return Err(anyhow::Error::from(e).context(format!(
+                        "cannot push {label} {name}: Panorama's running configuration has \
+                         no such {label} (it has: {known})"
+                    )));
+                }
+                Err(e) => return Err(e.into()),
+            };
             match (outcome.job_id(), no_wait) {
                 (Some(id), false) => {
                     let job =
@@ -830,8 +886,8 @@ async fn index(
 
 async fn config(client: &PanosClient, cmd: ConfigCmd) -> Result<Rendered> {
     let resp = match cmd {
-        ConfigCmd::Get { xpath } => client.config_get(&xpath).await?,
-        ConfigCmd::Show { xpath } => client.config_show(&xpath).await?,
+        ConfigCmd::Get { xpath } => note_if_empty(client.config_get(&xpath).await?, &xpath),
+        ConfigCmd::Show { xpath } => note_if_empty(client.config_show(&xpath).await?, &xpath),
         ConfigCmd::Set { xpath, element } => {
             client
                 .config_set(&xpath, &read_arg_or_stdin(&element)?)

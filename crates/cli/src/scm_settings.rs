@@ -84,7 +84,34 @@ pub fn load(profile_name: Option<&str>, overrides: &ScmOverrides) -> Result<ScmS
         .map(str::to_string)
         .or_else(|| env.get("PANOPS_PROFILE"));
     let profile = settings::select_profile(file, name.as_deref())?;
-    resolve_scm(overrides, &env, profile)
+    let resolved = resolve_scm(overrides, &env, profile)?;
+    require_credentials(&resolved.credentials)?;
+    Ok(resolved)
+}
+
+/// Names every missing credential part once, with where each comes from, before anything is
+/// sent (a usage error, as on the PAN-OS side).
+fn require_credentials(c: &ScmCredentials) -> Result<()> {
+    let missing: Vec<&str> = [
+        ("SCM_CLIENT_ID", c.client_id.trim().is_empty()),
+        (
+            "SCM_CLIENT_SECRET",
+            c.client_secret.expose_secret().trim().is_empty(),
+        ),
+        ("SCM_TSG_ID", c.tsg_id.trim().is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(name, absent)| absent.then_some(name))
+    .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(anyhow::Error::new(crate::exit::UsageError(format!(
+        "no SCM credentials: set {} in the environment (or client_id / tsg_id in a profile \
+         with kind = \"scm\"; the secret comes from SCM_CLIENT_SECRET or the profile's \
+         client_secret)",
+        missing.join(", ")
+    ))))
 }
 
 /// Resolves SCM settings with flag > environment > profile precedence.

@@ -622,6 +622,69 @@ fn bad_credentials_are_a_clear_error() {
         !err.contains("wrong"),
         "the password must not be echoed: {err}"
     );
+    // Which settings hold the user and password is named.
+    assert!(err.contains("hint: "), "{err}");
+    assert!(
+        err.contains("PANOS_USERNAME") && err.contains("PANOS_PASSWORD"),
+        "{err}"
+    );
+}
+
+#[test]
+fn hints_for_a_missing_device_group_empty_gets_and_missing_scm_credentials() {
+    let sim = Sim::start(&[]);
+    let xpath = "/config/devices/entry[@name='localhost.localdomain']/device-group";
+    sim.json(&["config", "set", xpath, "<entry name='dg-real'/>"]);
+    sim.json(&["commit"]);
+    let out = sim
+        .panops()
+        .args(["push", "--device-group", "dg-typo"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("it has: dg-real"),
+        "the existing groups are listed: {stderr}"
+    );
+
+    let out = sim
+        .panops()
+        .args([
+            "config",
+            "get",
+            "/config/shared/address/entry[@name='nothing-here']",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("nothing in the configuration matches"),
+        "{stderr}"
+    );
+
+    // SCM without credentials: every missing variable named once, a usage error.
+    let out = Command::cargo_bin("panops")
+        .unwrap()
+        .env_clear()
+        .env("PANOPS_CONFIG", "")
+        .env("SCM_TSG_ID", "1234567890")
+        .args(["scm", "address", "list", "--folder", "Shared"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("SCM_CLIENT_ID, SCM_CLIENT_SECRET"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("SCM_TSG_ID").count(),
+        0,
+        "TSG is set: {stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
 #[test]
