@@ -230,6 +230,7 @@ impl From<panops_client::Error> for ActionError {
                 message: e.to_string(),
             },
             E::Decode(d) => Self::decode(d.to_string()),
+            E::TooLarge { .. } => Self::decode(e.to_string()),
             E::JobFailed { id, summary, job } => Self::JobFailed {
                 job_id: id.to_string(),
                 message: summary,

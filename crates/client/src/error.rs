@@ -71,6 +71,19 @@ pub enum Error {
         /// device, but its answer was lost: it may or may not have been applied.
         maybe_applied: bool,
     },
+    /// A reply is larger than [`crate::http::HttpOptions::max_body_bytes`]; nothing of it
+    /// was used.
+    #[error(
+        "the reply from {host} is larger than the {limit}-byte limit for answers held in \
+         memory; raise HttpOptions::max_body_bytes, or stream it (`panops export` writes \
+         exports to disk without a limit)"
+    )]
+    TooLarge {
+        /// Device host.
+        host: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The device answered with an error.
     #[error(transparent)]
     Api(#[from] ApiError),

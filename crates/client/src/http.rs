@@ -34,6 +34,44 @@ pub struct HttpOptions {
     pub use_env_proxy: bool,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// Largest reply body held in memory (default 512 MiB). Exports streamed to a writer
+    /// are not bound by it; anything else past it fails with [`Error::TooLarge`].
+    pub max_body_bytes: usize,
+}
+
+/// Default for [`HttpOptions::max_body_bytes`]: far above any API answer (a 100k-object
+/// Panorama `show config running` is about 150 MB), far below what would exhaust memory.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 512 * 1024 * 1024;
+
+/// Why a bounded body read failed.
+#[derive(Debug)]
+pub enum BodyError {
+    /// The exchange broke off while reading.
+    Transport(reqwest::Error),
+    /// The body is (or says it is) larger than the limit.
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+}
+
+/// Reads a reply body into memory, at most `limit` bytes: a declared `Content-Length` past
+/// the limit fails before reading, a body that grows past it fails as soon as it does.
+pub async fn read_body(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<bytes::Bytes, BodyError> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge { limit });
+    }
+    let mut buf = bytes::BytesMut::new();
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Transport)? {
+        if buf.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge { limit });
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
 }
 
 impl Default for HttpOptions {
@@ -44,6 +82,7 @@ impl Default for HttpOptions {
             connect_timeout: Duration::from_secs(10),
             use_env_proxy: true,
             user_agent: concat!("panops/", env!("CARGO_PKG_VERSION")).to_owned(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }

@@ -74,10 +74,15 @@ fn start_element(
     })
 }
 
+/// Deepest element nesting [`parse`] accepts. Real answers stay far below (a full Panorama
+/// configuration is about 20 deep); the cap keeps a hostile reply from overflowing the stack
+/// of every recursive walk over the tree (conversion, text, drop). Same as the simulator's.
+pub const MAX_DEPTH: usize = 256;
+
 /// Parse a whole document and return its root element.
 ///
 /// Processing instructions, comments and the doctype are skipped. Text outside the
-/// root element must be whitespace.
+/// root element must be whitespace. Nesting deeper than [`MAX_DEPTH`] is an error.
 pub fn parse(doc: &[u8]) -> Result<Element, XmlError> {
     let mut reader = Reader::from_reader(doc);
     reader.config_mut().trim_text(false);
@@ -94,6 +99,12 @@ pub fn parse(doc: &[u8]) -> Result<Element, XmlError> {
             Event::Start(e) => {
                 if root.is_some() {
                     return Err(XmlError("content after the root element".into()));
+                }
+                if stack.len() >= MAX_DEPTH {
+                    return Err(XmlError(format!(
+                        "XML nested deeper than {MAX_DEPTH} elements at byte {before}; no PAN-OS \
+                         answer is that deep"
+                    )));
                 }
                 stack.push(start_element(&e, before, after)?);
             }
@@ -388,6 +399,22 @@ mod tests {
         let b = result.child("b").unwrap();
         assert_eq!(&doc[b.outer.clone()], b"<b/>");
         assert!(b.inner.is_empty());
+    }
+
+    #[test]
+    fn nesting_is_capped_without_overflowing_the_stack() {
+        let ok = format!("{}{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
+        assert!(parse(ok.as_bytes()).is_ok());
+        // A million levels: before the cap this built a tree whose drop overflowed the stack.
+        let deep = format!("<response status=\"success\">{}", "<a>".repeat(1_000_000));
+        let e = parse(deep.as_bytes()).unwrap_err();
+        assert!(e.0.contains("nested deeper than"), "{e}");
+        let deep = format!(
+            "{}{}",
+            "<a>".repeat(MAX_DEPTH + 1),
+            "</a>".repeat(MAX_DEPTH + 1)
+        );
+        assert!(parse(deep.as_bytes()).is_err());
     }
 
     #[test]

@@ -220,6 +220,14 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Largest reply held in memory (default
+    /// [`DEFAULT_MAX_BODY_BYTES`](crate::http::DEFAULT_MAX_BODY_BYTES)); streamed exports
+    /// are not bound by it.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.http.max_body_bytes = limit;
+        self
+    }
+
     /// Connect timeout.
     #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {

@@ -299,13 +299,13 @@ impl PanosClient {
         &self,
         req: &ApiRequest,
         key: Option<&Secret>,
-    ) -> std::result::Result<RawReply, reqwest::Error> {
+    ) -> std::result::Result<RawReply, http::BodyError> {
         let builder = self.request_builder(req, key);
-        let resp = builder.send().await?;
+        let resp = builder.send().await.map_err(http::BodyError::Transport)?;
         let status = resp.status().as_u16();
         let content_type = header_str(&resp, CONTENT_TYPE);
         let content_disposition = header_str(&resp, CONTENT_DISPOSITION);
-        let body = resp.bytes().await?;
+        let body = http::read_body(resp, self.inner.config.http.max_body_bytes).await?;
         Ok(RawReply {
             status,
             content_type,
@@ -345,7 +345,13 @@ impl PanosClient {
                     }
                     (classify_status(reply.status), Ok(reply))
                 }
-                Err(e) => {
+                Err(http::BodyError::TooLarge { limit }) => {
+                    return Err(Error::TooLarge {
+                        host: self.inner.config.host.clone(),
+                        limit,
+                    });
+                }
+                Err(http::BodyError::Transport(e)) => {
                     let kind = transport_kind(&e);
                     debug!(request = %summary, attempt, error = %e, "PAN-OS transport failure");
                     // A change whose exchange broke off after it was sent is not resent;
@@ -684,8 +690,16 @@ impl PanosClient {
         }
         let is_envelope = panops_panos::response::sniff_root(&head).as_deref() == Some("response");
         if is_envelope {
+            // An envelope is decoded in memory, so it is bounded like any other answer.
+            let limit = self.inner.config.http.max_body_bytes;
             while let Some(chunk) = stream.next().await {
                 head.extend_from_slice(&chunk.map_err(transport)?);
+                if head.len() > limit {
+                    return Err(Error::TooLarge {
+                        host: self.inner.config.host.clone(),
+                        limit,
+                    });
+                }
             }
             let reply = RawReply {
                 status,
@@ -744,7 +758,11 @@ impl PanosClient {
                         status,
                         content_type: header_str(&resp, CONTENT_TYPE),
                         content_disposition: header_str(&resp, CONTENT_DISPOSITION),
-                        body: resp.bytes().await.unwrap_or_default(),
+                        // An error answer is small; a huge one is cut to nothing rather
+                        // than held.
+                        body: http::read_body(resp, self.inner.config.http.max_body_bytes)
+                            .await
+                            .unwrap_or_default(),
                     };
                     let class = classify_status(status);
                     if !policy.should_retry(true, class, attempt) {

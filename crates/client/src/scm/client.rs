@@ -199,6 +199,7 @@ impl ScmClientBuilder {
                 retry: self.retry,
                 tokens,
                 catalog,
+                max_body_bytes: self.http.max_body_bytes,
             }),
         })
     }
@@ -212,6 +213,8 @@ struct Inner {
     retry: RetryPolicy,
     tokens: Arc<TokenManager>,
     catalog: CatalogHandle,
+    /// Largest reply held in memory ([`HttpOptions::max_body_bytes`]).
+    max_body_bytes: usize,
 }
 
 /// Client of the Strata Cloud Manager configuration APIs.
@@ -377,9 +380,19 @@ impl ScmClient {
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(parse_retry_after);
-            let body = match response.bytes().await {
+            let body = match crate::http::read_body(response, self.inner.max_body_bytes).await {
                 Ok(b) => b,
-                Err(e) => {
+                Err(crate::http::BodyError::TooLarge { limit }) => {
+                    return Err(ScmError::Transport {
+                        operation: qualified.to_string(),
+                        message: format!(
+                            "the reply is larger than the {limit}-byte limit for answers held \
+                             in memory (HttpOptions::max_body_bytes)"
+                        ),
+                        source: None,
+                    });
+                }
+                Err(crate::http::BodyError::Transport(e)) => {
                     if idempotent && attempt < policy.max_attempts {
                         may_have_acted = true;
                         tokio::time::sleep(policy.delay(attempt, None)).await;

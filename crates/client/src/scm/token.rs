@@ -32,6 +32,9 @@ fn refresh_at(now: Duration, lifetime: Duration, refresh_before: Duration) -> Du
     now.saturating_add(lifetime.saturating_sub(margin))
 }
 
+/// Largest token-service answer read (a real one is about 2 KB).
+const MAX_TOKEN_BODY: usize = 1024 * 1024;
+
 /// Longest token-service body quoted in an error.
 const MAX_ERROR_BODY: usize = 1024;
 
@@ -200,11 +203,16 @@ impl TokenManager {
                 source: Some(Box::new(e.without_url())),
             })?;
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
+        // A token answer is a few kilobytes; anything past this is not one.
+        let body = crate::http::read_body(response, MAX_TOKEN_BODY)
             .await
             .map_err(|e| ScmError::TokenUnavailable {
-                source: Some(Box::new(e.without_url())),
+                source: Some(match e {
+                    crate::http::BodyError::Transport(e) => Box::new(e.without_url()),
+                    crate::http::BodyError::TooLarge { limit } => {
+                        format!("the token service's answer is larger than {limit} bytes").into()
+                    }
+                }),
             })?;
         let parsed = TokenResponse::decode(status, &body).map_err(|e| match e {
             ScmError::TokenFetchFailed { status, body } => {

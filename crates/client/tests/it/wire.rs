@@ -677,3 +677,40 @@ async fn user_id_batches_and_chunked_multi_config_split_as_asked() {
         "in order"
     );
 }
+
+#[tokio::test]
+async fn replies_are_bounded_and_deep_nesting_is_a_decode_error() {
+    // 2 MiB answer against a 1 MiB limit: a clear error, not an allocation without bound.
+    let big = format!(
+        "<response status=\"success\"><result>{}</result></response>",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let srv = mock::start(move |_, _| (200, big.clone())).await;
+    let client = PanosClient::new(
+        srv.builder()
+            .api_key(KEY)
+            .max_body_bytes(1024 * 1024)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    match client.op("show system info").await.unwrap_err() {
+        Error::TooLarge { limit, .. } => assert_eq!(limit, 1024 * 1024),
+        other => panic!("{other:?}"),
+    }
+    // Only one attempt: the answer would be as large the next time.
+    assert_eq!(srv.requests().len(), 1);
+
+    // A closed 100,000-deep reply used to overflow the stack in the tree's drop.
+    let deep = format!(
+        "<response status=\"success\"><result>{}{}</result></response>",
+        "<a>".repeat(100_000),
+        "</a>".repeat(100_000)
+    );
+    let srv = mock::start(move |_, _| (200, deep.clone())).await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    match client.op("show system info").await.unwrap_err() {
+        Error::Decode(d) => assert!(d.reason.contains("nested deeper"), "{}", d.reason),
+        other => panic!("{other:?}"),
+    }
+}
