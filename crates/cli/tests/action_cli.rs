@@ -496,6 +496,21 @@ fn failing_and_malformed_workflows() {
     );
     assert_eq!(out.status.code(), Some(2), "{v}");
     assert_eq!(v["error"]["code"], "invalid_parameter");
+    // An address that is not one is refused here, before the device sees it.
+    let (out, v) = sim.run(
+        sim.panops(),
+        "-",
+        Some(&json!({"resource": "address", "operation": "create", "parameters": {"name": "bad-ip", "ip_netmask": "10.0.0.300"}}).to_string()),
+    );
+    assert_eq!(out.status.code(), Some(2), "{v}");
+    assert_eq!(v["error"]["code"], "invalid_parameter", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("10.0.0.300"),
+        "{v}"
+    );
     // One action the device refuses: exit 1 with the device's message.
     let (out, v) = sim.run(
         sim.panops(),

@@ -400,6 +400,32 @@ fn invalid_parameters_exit_2_naming_the_field_and_send_nothing() {
             ],
             "'limit'",
         ),
+        (
+            vec![
+                "address",
+                "create",
+                "--folder",
+                "Shared",
+                "--param",
+                "name=x",
+                "--param",
+                "ip_netmask=10.0.0.300",
+            ],
+            "'ip_netmask'",
+        ),
+        (
+            vec![
+                "address",
+                "create",
+                "--folder",
+                "Shared",
+                "--param",
+                "name=x",
+                "--param",
+                "ip_range=10.0.0.9-10.0.0.1",
+            ],
+            "'ip_range'",
+        ),
     ] {
         let out = sim.run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));

@@ -286,6 +286,12 @@ pub enum Violation {
         /// All alternatives.
         keys: Vec<String>,
     },
+    /// A string the specs leave free but whose format is known (an address field holding
+    /// something that is not an address).
+    Format {
+        /// What is wrong, with the value and an example of what is accepted.
+        reason: String,
+    },
     /// Matches none of the allowed type alternatives.
     NoVariant {
         /// Rendered value.
@@ -298,6 +304,7 @@ pub enum Violation {
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Violation::Format { reason } => f.write_str(reason),
             Violation::Type { expected, value } => {
                 write!(f, "value {value} is not of type {expected}")
             }

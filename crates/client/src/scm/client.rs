@@ -290,6 +290,7 @@ impl ScmClient {
         params: &Value,
     ) -> Result<BuiltRequest, ScmError> {
         let family = family.unwrap_or(self.inner.family);
+        check_known_formats(params, "")?;
         dispatch::build(&self.inner.catalog, family, resource, operation, params)
     }
 
@@ -311,8 +312,8 @@ impl ScmClient {
         operation: &str,
         params: Value,
     ) -> Result<Value, ScmError> {
+        let request = self.build_request(family, resource, operation, &params)?;
         let family = family.unwrap_or(self.inner.family);
-        let request = dispatch::build(&self.inner.catalog, family, resource, operation, &params)?;
         self.send(family, resource, operation, &request).await
     }
 
@@ -558,6 +559,39 @@ fn transport_error(operation: &str, e: reqwest::Error) -> ScmError {
         operation: operation.to_string(),
         message,
         source: Some(Box::new(e)),
+    }
+}
+
+/// Address fields (`ip_netmask`, `ip_range`, `ip_wildcard`) are bare strings in the SCM
+/// specs, which accept `10.0.0.300`; the same checks as on PAN-OS run before sending, at
+/// any depth of the parameters.
+fn check_known_formats(value: &Value, path: &str) -> Result<(), ScmError> {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                let here = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if let Value::String(text) = v
+                    && let Some(Err(panops_panos::Error::Invalid { reason, .. })) =
+                        panops_panos::validate::known_format(key, &here, text)
+                {
+                    return Err(ScmError::InvalidParameter {
+                        field: here,
+                        violation: panops_scm::error::Violation::Format { reason },
+                    });
+                }
+                check_known_formats(v, &here)?;
+            }
+            Ok(())
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| check_known_formats(v, &format!("{path}[{i}]"))),
+        _ => Ok(()),
     }
 }
 

@@ -630,6 +630,12 @@ impl ObjectKind {
         {
             return Err(self.field_err(path, format!("is {len} characters, at most {max} allowed")));
         }
+        // Address fields are bare strings in the specs; their format is known by name.
+        if let Some(Err(crate::Error::Invalid { reason, .. })) =
+            crate::validate::known_format(&field.name, path, text)
+        {
+            return Err(self.field_err(path, reason));
+        }
         if !field.values.is_empty() && !field.values.iter().any(|v| v == text) {
             return Err(self.field_err(
                 path,
