@@ -52,6 +52,9 @@ pub struct PanosBackend {
     pub(crate) client: PanosClient,
     pub(crate) panorama: bool,
     pub(crate) poll_interval: Duration,
+    /// Device groups seen to exist, so a batch of writes checks each group once.
+    pub(crate) known_device_groups:
+        std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 /// An SCM tenant.
@@ -94,6 +97,7 @@ impl Backend {
             client,
             panorama,
             poll_interval: Duration::from_secs(1),
+            known_device_groups: Default::default(),
         })
     }
 

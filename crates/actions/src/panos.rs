@@ -205,6 +205,9 @@ async fn object_action(
         _ => Plan::Read,
     };
     check_vsys(b, p).await?;
+    if matches!(op, "create" | "update" | "move") {
+        check_device_group(b, p).await?;
+    }
     let client = &b.client;
     if op == "list" {
         let items: Vec<Value> = read_entries(client, kind, &container)
@@ -333,6 +336,55 @@ fn precheck_changes(kind: &ObjectKind, changes: &Value) -> Result<(), ActionErro
 
 /// On a firewall, a vsys other than vsys1 must exist: `set` would otherwise create it on the
 /// fly and a read would quietly find nothing. One `@name` read, only when another vsys is named.
+/// A write into a device group that does not exist would create the group on the way (the
+/// XML API's `set` makes every missing node of the xpath): refuse, naming the groups there
+/// are. A new group is made on purpose with `deviceGroup.create`.
+async fn check_device_group(b: &PanosBackend, p: &Params) -> Result<(), ActionError> {
+    let Some(dg) = opt_str(p, "device_group").filter(|_| b.panorama) else {
+        return Ok(());
+    };
+    let cached = |dg: &str| {
+        b.known_device_groups
+            .lock()
+            .is_ok_and(|known| known.contains(dg))
+    };
+    if cached(dg) {
+        return Ok(());
+    }
+    // The candidate configuration: a group created earlier in the same workflow counts.
+    let resp = b
+        .client
+        .config_get("/config/devices/entry[@name='localhost.localdomain']/device-group/entry/@name")
+        .await?;
+    let known: Vec<String> = resp
+        .result()
+        .map(|r| {
+            r.find_all("entry")
+                .iter()
+                .filter_map(|e| e.attr("name").map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Ok(mut cache) = b.known_device_groups.lock() {
+        cache.extend(known.iter().cloned());
+    }
+    if known.iter().any(|k| k == dg) {
+        return Ok(());
+    }
+    Err(ActionError::invalid(
+        "device_group",
+        format!(
+            "device group {dg:?} does not exist on this Panorama (it has: {}); create it \
+             first with deviceGroup.create",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ),
+    ))
+}
+
 async fn check_vsys(b: &PanosBackend, p: &Params) -> Result<(), ActionError> {
     let Some(vsys) = opt_str(p, "vsys").filter(|v| !b.panorama && *v != "vsys1") else {
         return Ok(());

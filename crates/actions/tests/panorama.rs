@@ -402,6 +402,25 @@ async fn every_object_resource_in_a_device_group_and_shared() {
             "block",
         ),
     ];
+    // A write into a device group that does not exist is refused (PAN-OS would create the
+    // group on the way), naming the field; nothing is created.
+    let e = err(
+        &b,
+        "address",
+        "create",
+        json!({"name": "a", "fqdn": "a.example", "device_group": DG}),
+    )
+    .await;
+    assert_eq!(e["field"], "device_group", "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("deviceGroup.create"),
+        "{e}"
+    );
+    assert_eq!(ok(&b, "deviceGroup", "list", json!({})).await["count"], 0);
+    ok(&b, "deviceGroup", "create", json!({"name": DG})).await;
     for dg in [Some(DG), None] {
         for (resource, create, update, changed) in &cases {
             let mut params = create.clone();
