@@ -34,10 +34,16 @@ use crate::output::Format;
 )]
 struct Cli {
     /// More logging on stderr (-v info, -vv debug, -vvv trace). Secrets are never logged.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Global options")]
     verbose: u8,
     /// Output format (default: table on a terminal, JSON otherwise).
-    #[arg(short, long, value_enum, global = true)]
+    #[arg(
+        short,
+        long,
+        value_enum,
+        global = true,
+        help_heading = "Global options"
+    )]
     output: Option<Format>,
     /// Connection settings.
     #[command(flatten)]

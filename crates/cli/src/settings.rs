@@ -89,7 +89,10 @@ impl std::fmt::Debug for Profile {
 }
 
 /// Connection flags shared by every device command.
+///
+/// Listed under their own heading, after each command's own options.
 #[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Connection options")]
 pub struct ConnectionFlags {
     /// Profile name from the config file (env: PANOPS_PROFILE).
     #[arg(long, global = true, env = "PANOPS_PROFILE")]

@@ -411,3 +411,20 @@ fn state_dir_survives_a_restart_of_the_binary() {
     );
     again.stop();
 }
+
+#[test]
+fn help_lists_a_commands_own_options_first_and_connection_options_apart() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_panops"))
+        .args(["commit", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    let own = help.find("--description").expect("commit's own option");
+    let heading = help
+        .find("Connection options:")
+        .expect("a connection heading");
+    let hostname = help.find("--hostname").expect("connection option");
+    assert!(own < heading && heading < hostname, "{help}");
+    let global = help.find("Global options:").expect("a global heading");
+    assert!(own < global, "{help}");
+}
