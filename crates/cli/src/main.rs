@@ -116,7 +116,13 @@ fn main() -> ExitCode {
             Command::Scm(cmd) => scm_cmd::run_with(cmd, format, &conn).await,
             Command::Action { cmd } => action_cmd::run_action(cmd, format, &conn).await,
             Command::Run(cmd) => action_cmd::run_file(cmd, format, &conn).await,
-            Command::Demo => demo::run().await.map(|()| ExitCode::SUCCESS),
+            Command::Demo => {
+                if cli.output.is_some() {
+                    // The demo narrates a run for a person; it has no machine format.
+                    eprintln!("note: panops demo prints a narrated run; -o is ignored");
+                }
+                demo::run().await.map(|()| ExitCode::SUCCESS)
+            }
             Command::Panos(cmd) => match panos_cmd::run(cmd, &conn).await {
                 Ok(rendered) => {
                     output::print(format, &rendered)?;

@@ -64,15 +64,74 @@ pub fn print(format: Format, rendered: &Rendered) -> Result<()> {
         Format::Yaml => write!(out, "{}", serde_yaml::to_string(&rendered.value)?)?,
         Format::Xml => match &rendered.xml {
             Some(xml) => writeln!(out, "{xml}")?,
-            None => writeln!(out, "{}", serde_json::to_string_pretty(&rendered.value)?)?,
+            None => {
+                // Say so rather than silently answer in another format.
+                eprintln!("note: this command's answer is not XML from the device; printing JSON");
+                writeln!(out, "{}", serde_json::to_string_pretty(&rendered.value)?)?
+            }
         },
         Format::Table => writeln!(out, "{}", table(&rendered.value))?,
     }
     Ok(())
 }
 
-/// Renders a JSON value as a table: arrays of objects become rows, objects become key/value pairs.
+/// The configuration entries of a device answer (`result` holding `…/entry`), as rows with
+/// their fields: `@name` becomes `name`, other attributes lose their `@`.
+fn entry_rows(value: &Value) -> Option<Vec<Value>> {
+    fn find(v: &Value, depth: usize) -> Option<&Value> {
+        let Value::Object(map) = v else { return None };
+        if let Some(e) = map.get("entry") {
+            return Some(e);
+        }
+        if depth == 0 {
+            return None;
+        }
+        // Only descend through single-child wrappers (`result` → `address` → `entry`).
+        let mut children = map.iter().filter(|(k, _)| !k.starts_with('@'));
+        match (children.next(), children.next()) {
+            (Some((_, only)), None) => find(only, depth - 1),
+            _ => None,
+        }
+    }
+    let entries = find(value.as_object()?.get("result")?, 4)?;
+    let list = match entries {
+        Value::Array(items) => items.clone(),
+        one @ Value::Object(_) => vec![one.clone()],
+        _ => return None,
+    };
+    let rows = list
+        .into_iter()
+        .map(|e| match e {
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .filter(|(k, _)| {
+                        !matches!(k.as_str(), "@admin" | "@dirtyId" | "@time" | "@uuid")
+                    })
+                    .map(|(k, v)| (k.trim_start_matches('@').to_string(), flatten_members(v)))
+                    .collect(),
+            ),
+            other => other,
+        })
+        .collect();
+    Some(rows)
+}
+
+/// `{"member": [...]}` → the list itself, so a cell shows `a, b`.
+fn flatten_members(v: Value) -> Value {
+    match v {
+        Value::Object(mut map) if map.len() == 1 && map.contains_key("member") => {
+            map.remove("member").unwrap_or(Value::Null)
+        }
+        other => other,
+    }
+}
+
+/// Renders a JSON value as a table: arrays of objects become rows, objects become key/value
+/// pairs, and a device answer holding configuration entries becomes one row per entry.
 pub fn table(value: &Value) -> String {
+    if let Some(rows) = entry_rows(value) {
+        return table(&Value::Array(rows));
+    }
     match value {
         Value::Array(rows) if rows.iter().all(Value::is_object) && !rows.is_empty() => {
             let mut headers: Vec<String> = Vec::new();
@@ -131,6 +190,43 @@ mod tests {
         let t = table(&json!([{"name": "a", "ip": "1.1.1.1"}, {"name": "b", "tag": ["x", "y"]}]));
         assert!(t.contains("name") && t.contains("ip") && t.contains("tag"));
         assert!(t.contains("x, y"));
+    }
+
+    #[test]
+    fn configuration_entries_are_rows_with_their_fields() {
+        let answer = json!({"status": "success", "code": 19, "result": {"@total-count": "2", "address": {"entry": [
+            {"@name": "web1", "@admin": "admin", "ip-netmask": "10.0.0.1/32", "tag": {"member": ["prod", "dmz"]}},
+            {"@name": "web2", "fqdn": "web2.example"}
+        ]}}});
+        let t = table(&answer);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("name") && l.contains("ip-netmask") && l.contains("fqdn")),
+            "{t}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains("web1")
+                && l.contains("10.0.0.1/32")
+                && l.contains("prod, dmz")),
+            "{t}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("web2") && l.contains("web2.example")),
+            "{t}"
+        );
+        assert!(!t.contains("{\""), "no JSON blob in a cell: {t}");
+        assert!(!t.contains("admin"), "{t}");
+        // One entry (an xpath naming it) is one row too.
+        let one = json!({"status": "success", "result": {"entry": {"@name": "web1", "fqdn": "x"}}});
+        assert!(
+            table(&one)
+                .lines()
+                .any(|l| l.contains("web1") && l.contains('x'))
+        );
     }
 
     #[test]

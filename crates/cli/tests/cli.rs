@@ -752,6 +752,21 @@ fn demo_runs_end_to_end() {
 }
 
 #[test]
+fn output_formats_that_do_not_apply_are_named_not_ignored() {
+    let out = Command::cargo_bin("panops")
+        .unwrap()
+        .env_clear()
+        .env("PANOPS_CONFIG", "")
+        .args(["action", "list", "-o", "xml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not XML") && stderr.contains("printing JSON"), "{stderr}");
+    assert!(serde_json::from_slice::<Value>(&out.stdout).is_ok());
+}
+
+#[test]
 fn config_index_streams_the_running_config_and_answers_where_used() {
     let sim = Sim::start(&["--kind", "firewall"]);
     let vsys = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']";
