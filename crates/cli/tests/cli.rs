@@ -762,7 +762,10 @@ fn output_formats_that_do_not_apply_are_named_not_ignored() {
         .unwrap();
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("not XML") && stderr.contains("printing JSON"), "{stderr}");
+    assert!(
+        stderr.contains("not XML") && stderr.contains("printing JSON"),
+        "{stderr}"
+    );
     assert!(serde_json::from_slice::<Value>(&out.stdout).is_ok());
 }
 

@@ -449,6 +449,13 @@ mod tests {
             "type=keygen&user=admin&password=***&key=***"
         );
         assert_eq!(r.redact("header LUFRPTsecretkey== end"), "header *** end");
+        // Device secrets in logged reply bodies, every occurrence, even cut off.
+        let body = "<entry><phash>$5$abc$def</phash><private-key>-----BEGIN RSA PRIVATE KEY-----MIIE</private-key>\
+                    <passphrase>pp1</passphrase><phash>$5$second</phash><private-key>-----BEGIN";
+        let shown = r.redact(body);
+        for secret in ["$5$abc$def", "MIIE", "pp1", "$5$second", "BEGIN"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
         assert_eq!(
             r.redact("<result><key>abc</key></result>"),
             "<result><key>***</key></result>"

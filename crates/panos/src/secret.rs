@@ -1,30 +1,43 @@
-//! A string that never shows itself in `Debug` or `Display`.
+//! A string that never shows itself in `Debug` or `Display` and is wiped from memory when
+//! dropped.
 
 use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
 
 /// A secret value (API key, password, passphrase).
 ///
 /// `Debug` and `Display` print `***`; the value is only reachable through
-/// [`Secret::expose`], which makes every use greppable.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// [`Secret::expose`], which makes every use greppable. It is the `secrecy` crate's
+/// [`SecretString`] underneath (the type the SCM side uses), so the memory is zeroized on
+/// drop.
+#[derive(Clone)]
+pub struct Secret(SecretString);
 
 impl Secret {
     /// Wrap a secret value.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self(SecretString::from(value.into()))
     }
 
     /// The secret value. Only call this where the value is sent to the device.
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 
     /// Whether the secret is the empty string.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.expose_secret().is_empty()
     }
 }
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -40,13 +53,25 @@ impl fmt::Display for Secret {
 
 impl From<String> for Secret {
     fn from(value: String) -> Self {
-        Self(value)
+        Self(SecretString::from(value))
     }
 }
 
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
-        Self(value.to_owned())
+        Self(SecretString::from(value))
+    }
+}
+
+impl From<SecretString> for Secret {
+    fn from(value: SecretString) -> Self {
+        Self(value)
+    }
+}
+
+impl From<Secret> for SecretString {
+    fn from(value: Secret) -> Self {
+        value.0
     }
 }
 
