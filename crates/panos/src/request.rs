@@ -222,16 +222,11 @@ impl ApiRequest {
     /// The `application/x-www-form-urlencoded` body. Contains secret values in clear:
     /// hand it to the transport only.
     pub fn form_body(&self) -> String {
-        let mut out = String::new();
-        for (i, (k, v)) in self.params.iter().enumerate() {
-            if i > 0 {
-                out.push('&');
-            }
-            form_encode_into(&mut out, k);
-            out.push('=');
-            form_encode_into(&mut out, v.expose());
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.params {
+            form.append_pair(k, v.expose());
         }
-        out
+        form.finish()
     }
 
     /// One-line description for logs: `type`, `action`, `xpath`, `category`,
@@ -262,24 +257,6 @@ impl ApiRequest {
             }
         }
         out
-    }
-}
-
-/// `application/x-www-form-urlencoded` encoding (space as `+`).
-fn form_encode_into(out: &mut String, s: &str) {
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789ABCDEF";
-                out.push('%');
-                out.push(HEX[(b >> 4) as usize] as char);
-                out.push(HEX[(b & 15) as usize] as char);
-            }
-        }
     }
 }
 
