@@ -16,10 +16,20 @@ pub struct SimCmd {
     /// SCM simulator options.
     #[command(flatten)]
     pub scm: ScmSimArgs,
+    /// Write the simulators' self-signed certificates (PEM) to FILE, so clients can verify TLS
+    /// (`--ca-file FILE`, `REQUESTS_CA_BUNDLE=FILE`, `SSL_CERT_FILE=FILE`); the ready line
+    /// then ends with `ca=FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub ca_out: Option<std::path::PathBuf>,
 }
 
 /// Starts the simulators, prints the ready line, and serves until Ctrl-C or SIGTERM.
 pub async fn run(cmd: SimCmd, _verbose: u8) -> Result<ExitCode> {
+    if cmd.ca_out.is_some() && cmd.sim.plain {
+        crate::exit::usage_bail!(
+            "--ca-out needs HTTPS: drop --plain (plain HTTP has no certificate)"
+        );
+    }
     let config = cmd.sim.to_config().context("invalid simulator options")?;
     if config.default_admin {
         eprintln!(
@@ -55,6 +65,16 @@ pub async fn run(cmd: SimCmd, _verbose: u8) -> Result<ExitCode> {
             scm.base_url(),
             scm.token_url()
         ));
+    }
+    if let Some(path) = &cmd.ca_out {
+        // one bundle: the PAN-OS simulator's certificate, then the SCM simulator's
+        let mut bundle = sim.ca_pem().unwrap_or_default();
+        if let Some(pem) = scm.as_ref().and_then(|s| s.ca_pem()) {
+            bundle.push_str(&pem);
+        }
+        std::fs::write(path, bundle)
+            .with_context(|| format!("cannot write --ca-out {}", path.display()))?;
+        line.push_str(&format!(" ca={}", path.display()));
     }
     {
         let mut out = std::io::stdout().lock();

@@ -38,15 +38,14 @@ struct Sim {
 
 impl Sim {
     fn start(args: &[&str]) -> Sim {
+        let job_ms: &[&str] = if args.contains(&"--job-ms") {
+            &[]
+        } else {
+            &["--job-ms", "100"]
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_panops"))
-            .args([
-                "sim",
-                "--plain",
-                "--listen",
-                "127.0.0.1:0",
-                "--job-ms",
-                "100",
-            ])
+            .args(["sim", "--plain", "--listen", "127.0.0.1:0"])
+            .args(job_ms)
             .args(args)
             .env_remove("PANOPS_LOG")
             .env_remove("RUST_LOG")
@@ -156,6 +155,14 @@ impl Sim {
                 return job;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// SIGKILL: no chance to save anything on the way out.
+    fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 
@@ -409,6 +416,251 @@ fn state_dir_survives_a_restart_of_the_binary() {
             && cert.contains("<not-valid-after>Nov  7 18:49:28 2126 GMT</not-valid-after>"),
         "{cert}"
     );
+    again.stop();
+}
+
+fn set_address(sim: &Sim, key: &str, name: &str, ip: &str) {
+    let body = sim.post(
+        &[
+            ("type", "config"),
+            ("action", "set"),
+            ("xpath", &format!("{VSYS}/address")),
+            (
+                "element",
+                &format!("<entry name='{name}'><ip-netmask>{ip}</ip-netmask></entry>"),
+            ),
+        ],
+        &[("X-PAN-KEY", key)],
+    );
+    assert!(body.contains("status=\"success\""), "{body}");
+}
+
+fn show(sim: &Sim, key: &str, action: &str, xpath: &str) -> String {
+    sim.post(
+        &[("type", "config"), ("action", action), ("xpath", xpath)],
+        &[("X-PAN-KEY", key)],
+    )
+}
+
+fn op(sim: &Sim, key: &str, cmd: &str) -> String {
+    sim.post(&[("type", "op"), ("cmd", cmd)], &[("X-PAN-KEY", key)])
+}
+
+#[test]
+fn every_acknowledged_change_survives_kill_9() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().to_str().expect("utf-8 path").to_string();
+    let mut sim = Sim::start(&["--kind", "firewall", "--state", &state]);
+    let key = sim.keygen("admin", "admin");
+    for i in 0..150 {
+        set_address(
+            &sim,
+            &key,
+            &format!("flood-{i}"),
+            &format!("10.9.{}.{}", i / 250, i % 250),
+        );
+    }
+    let fin = sim.commit(&key);
+    assert!(fin.contains("<result>OK</result>"), "{fin}");
+    let job = between(&fin, "<id>", "</id>").expect("job id");
+    for i in 150..200 {
+        set_address(
+            &sim,
+            &key,
+            &format!("flood-{i}"),
+            &format!("10.9.{}.{}", i / 250, i % 250),
+        );
+    }
+    // killed the moment the last write was acknowledged: nothing gets saved on the way out
+    sim.kill9();
+
+    let mut again = Sim::start(&["--kind", "firewall", "--state", &state]);
+    let running = show(&again, &key, "show", &format!("{VSYS}/address"));
+    let candidate = show(&again, &key, "get", &format!("{VSYS}/address"));
+    for i in 0..200 {
+        let entry = format!("name=\"flood-{i}\"");
+        assert!(
+            candidate.contains(&entry),
+            "flood-{i} lost from the candidate"
+        );
+        assert_eq!(
+            running.contains(&entry),
+            i < 150,
+            "flood-{i} in running: {}",
+            i < 150
+        );
+    }
+    let shown = op(
+        &again,
+        &key,
+        &format!("<show><jobs><id>{job}</id></jobs></show>"),
+    );
+    assert!(
+        shown.contains("<result>OK</result>"),
+        "the finished commit job is kept: {shown}"
+    );
+    let pending = op(&again, &key, "<check><pending-changes/></check>");
+    assert!(pending.contains("<result>yes</result>"), "{pending}");
+    again.stop();
+}
+
+#[test]
+fn a_commit_cut_by_kill_9_fails_and_its_candidate_stays_pending() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().to_str().expect("utf-8 path").to_string();
+    let args = ["--kind", "firewall", "--state", &state, "--job-ms", "60000"];
+    let mut sim = Sim::start(&args);
+    let key = sim.keygen("admin", "admin");
+    set_address(&sim, &key, "mid-commit", "10.7.7.7");
+    let body = sim.post(
+        &[("type", "commit"), ("cmd", "<commit/>")],
+        &[("X-PAN-KEY", key.as_str())],
+    );
+    let job = between(&body, "<job>", "</job>").unwrap_or_else(|| panic!("no job: {body}"));
+    sim.kill9();
+
+    let mut again = Sim::start(&["--kind", "firewall", "--state", &state]);
+    let shown = op(
+        &again,
+        &key,
+        &format!("<show><jobs><id>{job}</id></jobs></show>"),
+    );
+    assert!(
+        shown.contains("<status>FIN</status>")
+            && shown.contains("<result>FAIL</result>")
+            && shown.contains("interrupted"),
+        "{shown}"
+    );
+    let running = show(&again, &key, "show", &format!("{VSYS}/address"));
+    assert!(!running.contains("mid-commit"), "{running}");
+    let pending = op(&again, &key, "<check><pending-changes/></check>");
+    assert!(pending.contains("<result>yes</result>"), "{pending}");
+    // and the change can be committed now
+    let fin = again.commit(&key);
+    assert!(fin.contains("<result>OK</result>"), "{fin}");
+    let running = show(&again, &key, "show", &format!("{VSYS}/address"));
+    assert!(running.contains("10.7.7.7"), "{running}");
+    again.stop();
+}
+
+/// `panops sim` that is expected not to start: (exit code, stderr).
+fn sim_refuses(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_panops"))
+        .args(["sim", "--plain", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run panops sim");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("panops sim {args:?} started instead of refusing");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut stderr);
+    }
+    (status.code(), stderr)
+}
+
+#[test]
+fn a_damaged_state_file_is_refused_and_reset_state_keeps_it_aside() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().to_str().expect("utf-8 path").to_string();
+    let mut sim = Sim::start(&["--kind", "firewall", "--state", &state]);
+    let key = sim.keygen("admin", "admin");
+    for i in 0..40 {
+        set_address(&sim, &key, &format!("a-{i}"), "10.1.1.1");
+    }
+    sim.stop();
+    let file = dir.path().join("state.redb");
+    let good = std::fs::read(&file).expect("state file");
+    assert!(good.len() > 4096, "{} bytes", good.len());
+
+    // bit rot in every page in use (free pages are not damage: redb never reads them)
+    let mut flipped = good.clone();
+    for page in flipped.chunks_mut(4096).skip(2) {
+        if page.iter().any(|&b| b != 0) {
+            for b in &mut page[64..192] {
+                *b ^= 0x5a;
+            }
+        }
+    }
+    let damaged: [(&str, Vec<u8>); 3] = [
+        ("truncated", good[..good.len() / 3].to_vec()),
+        ("byte-flipped", flipped),
+        ("empty", Vec::new()),
+    ];
+    for (what, bytes) in damaged {
+        std::fs::write(&file, &bytes).expect("write damaged file");
+        let (code, stderr) = sim_refuses(&["--kind", "firewall", "--state", &state]);
+        assert!(
+            code.is_some_and(|c| c != 0 && c != 101),
+            "{what}: exit {code:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+        assert!(
+            stderr.contains(&file.display().to_string())
+                && stderr.contains("damaged")
+                && stderr.contains("--reset-state"),
+            "{what}: {stderr}"
+        );
+        assert_eq!(
+            std::fs::read(&file).expect("file"),
+            bytes,
+            "{what}: left untouched"
+        );
+    }
+
+    // --reset-state: starts fresh, the damaged file is kept beside it
+    let mut fresh = Sim::start(&["--kind", "firewall", "--state", &state, "--reset-state"]);
+    let key = fresh.keygen("admin", "admin");
+    let addrs = show(&fresh, &key, "get", &format!("{VSYS}/address"));
+    assert!(!addrs.contains("a-1"), "{addrs}");
+    fresh.stop();
+    let aside: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("state.redb.damaged-")
+        })
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn state_is_owner_only_and_keys_differ_between_instances() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state_dir = dir.path().join("state");
+    let state = state_dir.to_str().expect("utf-8 path").to_string();
+    let mut a = Sim::start(&["--kind", "firewall", "--state", &state]);
+    let key_a = a.keygen("admin", "admin");
+    a.stop();
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode(&state_dir), 0o700);
+    assert_eq!(mode(&state_dir.join("state.redb")), 0o600);
+    let mut b = Sim::start(&["--kind", "firewall"]);
+    let key_b = b.keygen("admin", "admin");
+    b.stop();
+    assert_ne!(key_a, key_b, "every simulator derives its own keys");
+    // the persisted salt keeps a key valid across restarts
+    let mut again = Sim::start(&["--kind", "firewall", "--state", &state]);
+    assert_eq!(again.keygen("admin", "admin"), key_a);
     again.stop();
 }
 

@@ -25,11 +25,18 @@ pub fn self_signed(host: &str) -> Result<SelfSigned, ScmSimError> {
     if !host.is_empty() && !names.iter().any(|n| n == host) && host != "0.0.0.0" && host != "::" {
         names.push(host.to_string());
     }
-    let certified = rcgen::generate_simple_self_signed(names)
-        .map_err(|e| tls(format!("certificate generation failed: {e}")))?;
-    let cert_der: CertificateDer<'static> = certified.cert.der().clone();
-    let key_der =
-        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()));
+    let gen_err = |e: rcgen::Error| tls(format!("certificate generation failed: {e}"));
+    let mut params = rcgen::CertificateParams::new(names).map_err(gen_err)?;
+    // a subject of its own: in one CA bundle with the PAN-OS simulator's certificate, a shared
+    // subject would make OpenSSL pick the wrong issuer and fail verification
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "panops SCM simulator");
+    let key_pair = rcgen::KeyPair::generate().map_err(gen_err)?;
+    let cert = params.self_signed(&key_pair).map_err(gen_err)?;
+    let cert_der: CertificateDer<'static> = cert.der().clone();
+    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_pair.serialize_der()));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -39,7 +46,7 @@ pub fn self_signed(host: &str) -> Result<SelfSigned, ScmSimError> {
         .map_err(|e| tls(format!("TLS certificate rejected: {e}")))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(SelfSigned {
-        cert_pem: certified.cert.pem(),
+        cert_pem: cert.pem(),
         server_config: Arc::new(config),
     })
 }

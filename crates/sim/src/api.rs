@@ -134,6 +134,8 @@ pub struct SimState {
     pub next_log_job: u64,
     /// Set when state changed and should be persisted.
     pub changed: bool,
+    /// Incremented by every persisted snapshot, so that writes land in order.
+    pub generation: u64,
     /// The simulator clock (shared with every device).
     pub clock: Clock,
     key_counter: u64,
@@ -194,10 +196,11 @@ impl SimState {
                 PANORAMA_SERIAL.to_string()
             }
         };
-        let mut rng = StdRng::seed_from_u64(cfg.seed);
-        let salt: String = (0..24)
-            .map(|_| rng.gen_range(b'a'..=b'z') as char)
-            .collect();
+        let rng = StdRng::seed_from_u64(cfg.seed);
+        // API keys derive from this salt: per instance and random (the traffic seed is fixed
+        // and would give every simulator the same keys); persisted with `--state`
+        let mut os = rand::rngs::OsRng;
+        let salt: String = (0..24).map(|_| os.gen_range(b'a'..=b'z') as char).collect();
         let mut st = SimState {
             kind: cfg.kind,
             devices,
@@ -214,6 +217,7 @@ impl SimState {
             log_jobs: HashMap::new(),
             next_log_job: 1,
             changed: false,
+            generation: 0,
             clock,
             key_counter: 0,
         };
@@ -441,6 +445,10 @@ impl SimState {
                     }
                 ),
             ));
+        }
+        if writes {
+            // persisted before the reply when `--state` is set (an acknowledged change is kept)
+            self.changed = true;
         }
         let result = match typ {
             "config" => self.config(&serial, &user, req),

@@ -130,9 +130,13 @@ pub struct SimArgs {
     /// Serve plain HTTP instead of HTTPS.
     #[arg(long)]
     pub plain: bool,
-    /// Directory where config, keys, certificates and jobs persist across restarts.
+    /// Directory where config, keys, certificates and jobs persist across restarts; every
+    /// acknowledged change is on disk before its reply.
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
+    /// Start fresh when the state file is damaged (it is kept aside, never deleted).
+    #[arg(long, requires = "state")]
+    pub reset_state: bool,
     /// Added latency per request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub fault_latency_ms: u64,
@@ -196,6 +200,7 @@ impl SimArgs {
             default_admin,
             tls: !self.plain,
             state_dir: self.state.clone(),
+            reset_state: self.reset_state,
             faults: Faults {
                 latency: Duration::from_millis(self.fault_latency_ms.min(600_000)),
                 rate_5xx: rate("--fault-5xx-rate", self.fault_5xx_rate)?,
@@ -228,6 +233,8 @@ pub struct SimConfig {
     pub tls: bool,
     /// Persistence directory.
     pub state_dir: Option<PathBuf>,
+    /// Move a damaged state file aside and start fresh instead of refusing to start.
+    pub reset_state: bool,
     /// Initial faults.
     pub faults: Faults,
     /// API key lifetime.
@@ -248,6 +255,7 @@ impl SimConfig {
             default_admin: true,
             tls: true,
             state_dir: None,
+            reset_state: false,
             faults: Faults::default(),
             key_lifetime: None,
             job_duration: Duration::from_millis(1500),
@@ -303,6 +311,12 @@ impl SimConfig {
     /// Persistence directory.
     pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// Move a damaged state file aside and start fresh.
+    pub fn reset_state(mut self) -> Self {
+        self.reset_state = true;
         self
     }
 

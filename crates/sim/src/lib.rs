@@ -62,6 +62,18 @@ pub enum SimError {
     /// Could not create the TLS certificate or configuration.
     #[error("TLS setup failed: {0}")]
     Tls(String),
+    /// The state file exists but cannot be read back: refuse rather than lose it.
+    #[error(
+        "state file {file} is damaged ({reason}). Restore it from a backup, or start with \
+         --reset-state to begin with a fresh state (the damaged file is kept beside it as \
+         state.redb.damaged-<time>)"
+    )]
+    DamagedState {
+        /// The file.
+        file: String,
+        /// What was wrong with it.
+        reason: String,
+    },
     /// The state directory could not be read or written.
     #[error("state directory {path}: {reason}")]
     State {

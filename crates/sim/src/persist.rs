@@ -21,6 +21,88 @@ const TABLE: TableDefinition<&str, &[u8]> = TableDefinition::new("state");
 pub struct Store {
     dir: PathBuf,
     db: Arc<Database>,
+    /// Generation of the newest snapshot written: writers racing each other never replace a
+    /// newer state with an older one.
+    written: Arc<Mutex<u64>>,
+}
+
+/// Everything that persists, taken under the state lock so that it is one consistent moment.
+pub struct Snapshot {
+    generation: u64,
+    entries: Vec<(String, Vec<u8>)>,
+}
+
+/// Owner-only permissions: the state holds API keys and private keys.
+#[cfg(unix)]
+fn owner_only(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+/// Create `path` (mode 0600 from the start) holding `data`, replacing it atomically.
+fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(&tmp)?;
+    f.write_all(data)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Open the redb file, turning every way a damaged file can fail (including a panic inside
+/// the storage library) into an error that names the file and the way out.
+fn open_db(file: &Path) -> Result<Database, String> {
+    let meta = std::fs::metadata(file).map_err(|e| e.to_string())?;
+    if meta.len() == 0 {
+        return Err("the file is empty".into());
+    }
+    let path = file.to_path_buf();
+    // redb asserts on some damage (a file shorter than its header says); keep its panic
+    // message for the error instead of printing a backtrace at the user
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let opened = std::panic::catch_unwind(move || -> Result<Database, String> {
+        let mut db = Database::create(&path).map_err(|e| e.to_string())?;
+        match db.check_integrity() {
+            Ok(true) => {}
+            Ok(false) => return Err("the integrity check repaired it; refusing to guess".into()),
+            Err(e) => return Err(e.to_string()),
+        }
+        // read every value once: a flipped byte in a page surfaces here, not mid-request
+        let r = db.begin_read().map_err(|e| e.to_string())?;
+        match r.open_table(TABLE) {
+            Ok(t) => {
+                use redb::ReadableTable;
+                for item in t.iter().map_err(|e| e.to_string())? {
+                    let (k, v) = item.map_err(|e| e.to_string())?;
+                    let _ = (k.value().len(), v.value().len());
+                }
+            }
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+        drop(r);
+        Ok(db)
+    });
+    std::panic::set_hook(previous_hook);
+    match opened {
+        Ok(r) => r,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unreadable".into());
+            Err(format!("the storage library could not read it: {what}"))
+        }
+    }
 }
 
 fn err(dir: &Path, e: impl std::fmt::Display) -> SimError {
@@ -31,14 +113,61 @@ fn err(dir: &Path, e: impl std::fmt::Display) -> SimError {
 }
 
 impl Store {
-    /// Create or open `DIR/state.redb`.
-    pub fn open(dir: &Path) -> Result<Store, SimError> {
-        std::fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
-        let db = Database::create(dir.join("state.redb")).map_err(|e| err(dir, e))?;
-        Ok(Store {
+    /// Create or open `DIR/state.redb`. The directory is created 0700 and the files 0600.
+    /// A damaged state file is refused with [`SimError::DamagedState`]; with `reset` it is
+    /// moved aside (never deleted) and a fresh state is started.
+    pub fn open(dir: &Path, reset: bool) -> Result<Store, SimError> {
+        if !dir.exists() {
+            let mut b = std::fs::DirBuilder::new();
+            b.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                b.mode(0o700);
+            }
+            b.create(dir).map_err(|e| err(dir, e))?;
+        }
+        let file = dir.join("state.redb");
+        if !file.exists() {
+            // created 0600 before redb initialises it, so there is no moment it is readable
+            write_private(&file, b"").map_err(|e| err(dir, e))?;
+            let db = Database::create(&file).map_err(|e| err(dir, e))?;
+            return Ok(Self::wrap(dir, db));
+        }
+        match open_db(&file) {
+            Ok(db) => {
+                #[cfg(unix)]
+                owner_only(&file, 0o600).map_err(|e| err(dir, e))?;
+                Ok(Self::wrap(dir, db))
+            }
+            Err(reason) if reset => {
+                let aside = dir.join(format!(
+                    "state.redb.damaged-{}",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+                ));
+                std::fs::rename(&file, &aside).map_err(|e| err(dir, e))?;
+                tracing::warn!(
+                    "state file {} was damaged ({reason}); kept as {} and starting fresh",
+                    file.display(),
+                    aside.display()
+                );
+                write_private(&file, b"").map_err(|e| err(dir, e))?;
+                let db = Database::create(&file).map_err(|e| err(dir, e))?;
+                Ok(Self::wrap(dir, db))
+            }
+            Err(reason) => Err(SimError::DamagedState {
+                file: file.display().to_string(),
+                reason,
+            }),
+        }
+    }
+
+    fn wrap(dir: &Path, db: Database) -> Store {
+        Store {
             dir: dir.to_path_buf(),
             db: Arc::new(db),
-        })
+            written: Arc::new(Mutex::new(0)),
+        }
     }
 
     /// Stored TLS certificate and key (PEM), if any.
@@ -51,14 +180,8 @@ impl Store {
     /// Save the TLS identity.
     pub fn save_tls(&self, cert: &str, key: &str) -> Result<(), SimError> {
         std::fs::write(self.dir.join("tls-cert.pem"), cert).map_err(|e| err(&self.dir, e))?;
-        let kp = self.dir.join("tls-key.pem");
-        std::fs::write(&kp, key).map_err(|e| err(&self.dir, e))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&kp, std::fs::Permissions::from_mode(0o600));
-        }
-        Ok(())
+        // the key file is 0600 from its creation, never briefly world-readable
+        write_private(&self.dir.join("tls-key.pem"), key.as_bytes()).map_err(|e| err(&self.dir, e))
     }
 
     fn get(&self, k: &str) -> Option<Vec<u8>> {
@@ -172,6 +295,18 @@ impl Store {
                         .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
                         .unwrap_or_else(chrono::Utc::now);
                     let now = dev.clock.now();
+                    let interrupted = j["finished"].as_bool() == Some(false);
+                    let mut details = strs(&j["details"]);
+                    if interrupted {
+                        details = vec![format!(
+                            "{} was interrupted: the management server restarted before it finished",
+                            j["kind"].as_str().unwrap_or("Job")
+                        )];
+                        // the candidate it was committing is still pending
+                        if j["kind"].as_str().is_some_and(|k| k.starts_with("Commit")) {
+                            dev.dirty = true;
+                        }
+                    }
                     dev.jobs.insert(
                         id,
                         Job {
@@ -182,8 +317,8 @@ impl Store {
                             start: now.checked_sub(Duration::from_millis(1)).unwrap_or(now),
                             duration: Duration::ZERO,
                             description: j["description"].as_str().unwrap_or("").to_string(),
-                            ok: j["ok"].as_bool().unwrap_or(false),
-                            details: strs(&j["details"]),
+                            ok: !interrupted && j["ok"].as_bool().unwrap_or(false),
+                            details,
                             warnings: strs(&j["warnings"]),
                             devices,
                             dgname: j["dgname"].as_str().map(str::to_string),
@@ -197,12 +332,47 @@ impl Store {
         Ok(())
     }
 
-    /// Snapshot the state under the lock, write it outside.
+    /// Snapshot the state under the lock and write it (durably) outside it.
     pub fn save(&self, sim: &Arc<Mutex<SimState>>) {
-        let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
-        {
+        let snap = {
             let mut st = sim.lock();
             st.tick();
+            st.changed = false;
+            snapshot(&mut st)
+        };
+        if let Err(e) = self.write(&snap) {
+            tracing::error!(dir = %self.dir.display(), "saving simulator state failed: {e}");
+        }
+    }
+
+    /// Write a snapshot in one durable redb transaction; an older snapshot than the one
+    /// already written is skipped.
+    pub fn write(&self, snap: &Snapshot) -> Result<(), String> {
+        let mut written = self.written.lock();
+        if snap.generation <= *written {
+            return Ok(());
+        }
+        let w = self.db.begin_write().map_err(|e| e.to_string())?;
+        {
+            let mut t = w.open_table(TABLE).map_err(|e| e.to_string())?;
+            for (k, v) in &snap.entries {
+                t.insert(k.as_str(), v.as_slice())
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        w.commit().map_err(|e| e.to_string())?;
+        *written = snap.generation;
+        Ok(())
+    }
+}
+
+/// Everything to persist, taken while the caller holds the state lock.
+pub fn snapshot(st: &mut SimState) -> Snapshot {
+    st.generation += 1;
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    {
+        let st = &*st;
+        {
             entries.push(("salt".into(), st.salt.clone().into_bytes()));
             let keys: Vec<Value> = st
                 .keys
@@ -231,14 +401,16 @@ impl Store {
                     "overrides": dev.template.overrides,
                 });
                 entries.push((format!("dev/{s}/meta"), meta.to_string().into_bytes()));
-                let now = dev.clock.now();
                 let jobs: Vec<Value> = dev
                     .jobs
                     .values()
-                    .filter(|j| j.phase(now) == crate::jobs::Phase::Fin)
                     .map(|j| {
+                        // a job whose effect is not applied yet did not happen: after a restart it is
+                        // reported failed, as the device reports a commit cut by a reboot
+                        let finished = j.applied;
                         json!({
                             "id": j.id, "kind": j.kind, "user": j.user, "tenq": j.tenq.timestamp(),
+                            "finished": finished,
                             "description": j.description, "ok": j.ok, "details": j.details,
                             "warnings": j.warnings, "dgname": j.dgname,
                             "devices": j.devices.iter().map(|d| json!({"serial": d.serial, "name": d.name, "ok": d.ok, "errors": d.errors})).collect::<Vec<_>>(),
@@ -251,19 +423,9 @@ impl Store {
                 ));
             }
         }
-        let res = (|| -> Result<(), String> {
-            let w = self.db.begin_write().map_err(|e| e.to_string())?;
-            {
-                let mut t = w.open_table(TABLE).map_err(|e| e.to_string())?;
-                for (k, v) in &entries {
-                    t.insert(k.as_str(), v.as_slice())
-                        .map_err(|e| e.to_string())?;
-                }
-            }
-            w.commit().map_err(|e| e.to_string())
-        })();
-        if let Err(e) = res {
-            tracing::error!(dir = %self.dir.display(), "saving simulator state failed: {e}");
-        }
+    }
+    Snapshot {
+        generation: st.generation,
+        entries,
     }
 }

@@ -92,6 +92,8 @@ impl RunningSim {
 #[derive(Clone)]
 struct AppState {
     sim: Arc<Mutex<SimState>>,
+    /// With `--state`: every acknowledged change is written before its reply.
+    store: Option<persist::Store>,
 }
 
 impl Simulator {
@@ -114,7 +116,7 @@ impl Simulator {
         })?;
 
         let store = match &config.state_dir {
-            Some(dir) => Some(persist::Store::open(dir)?),
+            Some(dir) => Some(persist::Store::open(dir, config.reset_state)?),
             None => None,
         };
         let mut state = SimState::new(&config);
@@ -127,7 +129,7 @@ impl Simulator {
             state.managed.clone()
         };
         let sim = Arc::new(Mutex::new(state));
-        let app = router(sim.clone());
+        let app = router(sim.clone(), store.clone());
         let server = axum_server::Handle::new();
         let fault_sim = sim.clone();
         let (url, ca_pem, task) = if config.tls {
@@ -175,13 +177,26 @@ impl Simulator {
         let saver = store.as_ref().map(|s| {
             let s = s.clone();
             let sim = sim.clone();
+            // jobs finish and User-ID entries expire on the clock, with or without a request:
+            // tick and persist those transitions too
             tokio::spawn(async move {
                 loop {
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    let changed = std::mem::take(&mut sim.lock().changed);
-                    if changed {
-                        s.save(&sim);
-                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    let s = s.clone();
+                    let sim = sim.clone();
+                    let _ = tokio::task::spawn_blocking(move || {
+                        let snap = {
+                            let mut st = sim.lock();
+                            st.tick();
+                            std::mem::take(&mut st.changed).then(|| persist::snapshot(&mut st))
+                        };
+                        if let Some(snap) = snap
+                            && let Err(e) = s.write(&snap)
+                        {
+                            tracing::error!("saving simulator state failed: {e}");
+                        }
+                    })
+                    .await;
                 }
             })
         });
@@ -229,13 +244,13 @@ fn resolve_listen(listen: &str) -> Result<SocketAddr, SimError> {
 }
 
 /// The XML API routes over one simulator state.
-fn router(sim: Arc<Mutex<SimState>>) -> Router {
+fn router(sim: Arc<Mutex<SimState>>, store: Option<persist::Store>) -> Router {
     Router::new()
         .route("/api", axum::routing::any(api))
         .route("/api/", axum::routing::any(api))
         .route("/esp/restapi.esp", axum::routing::any(api))
         .fallback(not_found)
-        .with_state(AppState { sim })
+        .with_state(AppState { sim, store })
 }
 
 type TlsMaterial = (
@@ -249,13 +264,21 @@ fn tls_material(store: Option<&persist::Store>) -> Result<TlsMaterial, SimError>
     let (cert_pem, key_pem) = match store.and_then(|s| s.tls_files()) {
         Some(pair) => pair,
         None => {
-            let ck = rcgen::generate_simple_self_signed(vec![
+            let tls = |e: rcgen::Error| SimError::Tls(e.to_string());
+            let mut params = rcgen::CertificateParams::new(vec![
                 "localhost".to_string(),
                 "127.0.0.1".to_string(),
                 "panops-sim".to_string(),
             ])
-            .map_err(|e| SimError::Tls(e.to_string()))?;
-            let pair = (ck.cert.pem(), ck.key_pair.serialize_pem());
+            .map_err(tls)?;
+            // its own subject, so that it can share a CA bundle with the SCM simulator's
+            params.distinguished_name = rcgen::DistinguishedName::new();
+            params
+                .distinguished_name
+                .push(rcgen::DnType::CommonName, "panops PAN-OS simulator");
+            let key_pair = rcgen::KeyPair::generate().map_err(tls)?;
+            let cert = params.self_signed(&key_pair).map_err(tls)?;
+            let pair = (cert.pem(), key_pair.serialize_pem());
             if let Some(s) = store {
                 s.save_tls(&pair.0, &pair.1)?;
             }
@@ -401,8 +424,34 @@ async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
         Err(resp) => return resp,
     };
     let sim = app.sim.clone();
+    let store = app.store.clone();
     // config trees can be large: run the handler off the async workers
-    let reply = tokio::task::spawn_blocking(move || sim.lock().handle(&decoded)).await;
+    let reply = tokio::task::spawn_blocking(move || {
+        let (reply, snap) = {
+            let mut st = sim.lock();
+            let reply = st.handle(&decoded);
+            let snap = match &store {
+                Some(_) if std::mem::take(&mut st.changed) => Some(persist::snapshot(&mut st)),
+                _ => None,
+            };
+            (reply, snap)
+        };
+        // durable before the reply: what the simulator acknowledged, it keeps
+        if let (Some(store), Some(snap)) = (&store, snap)
+            && let Err(e) = store.write(&snap)
+        {
+            tracing::error!("saving simulator state failed: {e}");
+            return Reply::Xml {
+                http: 500,
+                body: format!(
+                    "<response status=\"error\" code=\"22\"><msg>The change could not be saved: {}</msg></response>",
+                    crate::xml::escape(&e)
+                ),
+            };
+        }
+        reply
+    })
+    .await;
     match reply {
         Ok(Reply::Xml { http, body }) => xml_response(http, body),
         Ok(Reply::Attachment {
@@ -599,7 +648,7 @@ mod proptests {
     /// Send one request through the router; (status, content type, body).
     fn send(req: HttpRequest<Body>) -> (u16, String, String) {
         let f = &*FIXTURE;
-        let app = router(f.sim.clone());
+        let app = router(f.sim.clone(), None);
         f.rt.block_on(async move {
             let resp = app.oneshot(req).await.expect("infallible");
             let status = resp.status().as_u16();

@@ -897,6 +897,16 @@ async fn https_and_persisted_state() {
     .await
     .expect("start");
     assert!(sim.url().starts_with("https://"));
+    #[cfg(unix)]
+    {
+        // the TLS key is private from the moment it exists
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("tls-key.pem"))
+            .expect("tls key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
     let ca = sim.ca_pem().expect("ca");
     let http = reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).expect("pem"))

@@ -57,6 +57,7 @@ class Sim:
         self.url = fields["url"]
         self.kind = fields["kind"]
         self.serials = [s for s in fields.get("serials", "").split(",") if s]
+        self.ca = fields.get("ca")
         self.host = self.url.split("://")[1].rsplit(":", 1)[0]
         self.port = int(self.url.rsplit(":", 1)[1])
 

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 VSYS = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']"
 DG = "/config/devices/entry[@name='localhost.localdomain']/device-group"
 
@@ -97,3 +99,31 @@ def test_user_id_and_log(firewall_sim, panxapi):
     assert '<logs count="10"' in out and "<session_end_reason>" in out
     rc, out = panxapi(firewall_sim, *auth, "--log", "traffic", "--nlogs", "5001", check=False)
     assert rc != 0 and "400" in out
+
+
+def test_pan_python_verifies_the_simulator_certificate(sim_factory, tmp_path):
+    """`panops sim --ca-out FILE`: pan-python with TLS verification on trusts the simulator."""
+    import ssl
+
+    import pan.xapi
+
+    ca = tmp_path / "sim-ca.pem"
+    sim = sim_factory("--kind", "firewall", "--ca-out", str(ca))
+    assert sim.url.startswith("https://")
+    assert sim.ca == str(ca), "the ready line names the written certificate file"
+    assert "BEGIN CERTIFICATE" in ca.read_text()
+    xapi = pan.xapi.PanXapi(
+        hostname=sim.host, port=sim.port, api_username="admin", api_password="admin",
+        cafile=str(ca),
+    )
+    xapi.op(cmd="show system info", cmd_xml=True)
+    assert xapi.status == "success"
+    assert "<hostname>" in xapi.xml_result()
+    # verification really is on: without the certificate the same call is refused
+    strict = pan.xapi.PanXapi(
+        hostname=sim.host, port=sim.port, api_username="admin", api_password="admin",
+        ssl_context=ssl.create_default_context(),
+    )
+    with pytest.raises(pan.xapi.PanXapiError) as refused:
+        strict.op(cmd="show system info", cmd_xml=True)
+    assert "CERTIFICATE_VERIFY_FAILED" in str(refused.value)

@@ -51,8 +51,12 @@ class ScmSim:
     """A running simulator process with its SCM base URL and token URL."""
 
     def __init__(self, *scm_args, tls=False, ca_out=None):
-        panops = None if tls else _panops_has_scm()
-        if panops is not None:
+        panops = _panops_has_scm()
+        if panops is not None and tls:
+            # HTTPS: the simulator writes its certificates for the clients to trust
+            cmd = [str(panops), "sim", "--listen", "127.0.0.1:0",
+                   "--scm-listen", "127.0.0.1:0", "--ca-out", str(ca_out), *scm_args]
+        elif panops is not None:
             cmd = [str(panops), "sim", "--plain", "--listen", "127.0.0.1:0",
                    "--scm-listen", "127.0.0.1:0", *scm_args]
         else:
@@ -76,6 +80,7 @@ class ScmSim:
         fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
         self.base = fields.get("scm") or fields["base"]
         self.token_url = fields["token_url"]
+        self.ca = fields.get("ca")
 
     def _drain(self):
         for line in self.proc.stderr:

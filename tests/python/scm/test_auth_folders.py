@@ -5,7 +5,7 @@ import time
 import pytest
 from scm.exceptions import APIError, NameNotUniqueError, ObjectNotPresentError
 
-from conftest import CLIENT_ID, ScmSim, unique
+from conftest import CLIENT_ID, ScmSim, _panops_has_scm, unique
 
 
 def test_sdk_gets_and_verifies_token(sim, scm):
@@ -47,6 +47,8 @@ def test_https_with_self_signed_certificate(tmp_path, monkeypatch):
     s = ScmSim(tls=True, ca_out=ca)
     try:
         assert s.base.startswith("https://")
+        if _panops_has_scm() is not None:
+            assert s.ca == str(ca), "the ready line names the written certificate file"
         monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT", raising=False)
         # requests (token + API) and urllib (PyJWKClient) both trust the simulator's certificate.
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca))
