@@ -214,7 +214,13 @@ fn matching<'a>(
 /// `start-at`), or their number with `count yes`.
 pub fn show_all(dev: &Device, all: &Element, req: &Request) -> Result<String, ApiError> {
     let vsys = request_vsys(dev, req)?;
-    let f = SessionFilter::parse(all.child("filter"))?;
+    let mut f = SessionFilter::parse(all.child("filter"))?;
+    // `show session all start-at N` pages through the table (also accepted inside the filter)
+    if let Some(s) = all.child("start-at") {
+        let v = s.text_str().trim();
+        let n: usize = parse_num("start-at", v, "a session position (1 or more)")?;
+        f.start_at = n.saturating_sub(1);
+    }
     if f.count {
         let n = matching(dev, &f, vsys.as_deref()).count();
         return Ok(super::ok(&format!("<member>{n}</member>")));
