@@ -114,7 +114,10 @@ impl Error {
                 let h = host.clone();
                 let detail = panops_client::http::transport_detail(cause);
                 match kind {
-                    TransportKind::Refused | TransportKind::Connect => Error::Unreachable {
+                    // a reset before any answer (a management plane restarting) is an outage too
+                    TransportKind::Refused
+                    | TransportKind::Connect
+                    | TransportKind::Interrupted => Error::Unreachable {
                         host: host_of(&h),
                         detail: format!("{kind} ({detail})"),
                     },
@@ -141,6 +144,13 @@ impl Error {
                         .unwrap_or_else(|| api.to_string()),
                 }
             }
+            C::Api(ref api) if api.http_status >= 500 => Error::Timeout {
+                host: host_of(""),
+                detail: format!(
+                    "it answered HTTP {} (management server busy or restarting)",
+                    api.http_status
+                ),
+            },
             other => Error::Device(other.to_string()),
         }
     }

@@ -239,7 +239,10 @@ pub enum Drop {
 /// Decode and authenticate one datagram (sans-IO).
 pub fn decode(bytes: &[u8], secret: &[u8], start_visits: bool) -> Result<(Packet, Decoded), Drop> {
     if bytes.len() < 20 {
-        return Err(Drop::Malformed(format!("{} bytes, less than a header", bytes.len())));
+        return Err(Drop::Malformed(format!(
+            "{} bytes, less than a header",
+            bytes.len()
+        )));
     }
     let declared = u16::from_be_bytes([bytes[2], bytes[3]]) as usize;
     if declared < 20 || declared > MAX_PACKET || declared > bytes.len() {
@@ -288,8 +291,8 @@ pub fn decode(bytes: &[u8], secret: &[u8], start_visits: bool) -> Result<(Packet
         Some(Err(e)) => return Err(Drop::Unusable(format!("User-Name: {e}"))),
         None => None,
     };
-    let visit = Visit::new(&ip.to_string(), user.as_deref())
-        .map_err(|e| Drop::Unusable(e.to_string()))?;
+    let visit =
+        Visit::new(&ip.to_string(), user.as_deref()).map_err(|e| Drop::Unusable(e.to_string()))?;
     if kind != AcctKind::Stop && visit.user.is_none() {
         return Err(Drop::Unusable("a Start needs User-Name".into()));
     }
@@ -375,7 +378,12 @@ impl Queue {
             text.push('\n');
         }
         let tmp = path.with_extension("tmp");
-        let io = |e: std::io::Error| Error::Device(format!("cannot write the queue file {}: {e}", path.display()));
+        let io = |e: std::io::Error| {
+            Error::Device(format!(
+                "cannot write the queue file {}: {e}",
+                path.display()
+            ))
+        };
         {
             use std::io::Write;
             let mut f = std::fs::File::create(&tmp).map_err(io)?;
@@ -516,33 +524,42 @@ impl RadiusListener {
                 return;
             }
         };
-        let key: DedupKey = (peer, packet.get_identifier(), packet.get_authenticator().clone());
-        {
+        let key: DedupKey = (
+            peer,
+            packet.get_identifier(),
+            packet.get_authenticator().clone(),
+        );
+        // decide under the lock, act after it (the guard must not live across an await)
+        let cached: Option<Option<Vec<u8>>> = {
             let mut s = seen.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
             if s.len() > 10_000 {
                 s.retain(|_, v| match v {
-                    Seen::Pending(t) | Seen::Answered(t, _) => now.duration_since(*t) < DEDUP_WINDOW,
+                    Seen::Pending(t) | Seen::Answered(t, _) => {
+                        now.duration_since(*t) < DEDUP_WINDOW
+                    }
                 });
             }
             match s.get(&key) {
                 Some(Seen::Answered(t, resp)) if now.duration_since(*t) < DEDUP_WINDOW => {
-                    Counters::bump(&c.duplicates);
-                    let resp = resp.clone();
-                    drop(s);
-                    if self.socket.send_to(&resp, peer).await.is_ok() {
-                        Counters::bump(&c.responses);
-                    }
-                    return;
+                    Some(Some(resp.clone()))
                 }
-                Some(Seen::Pending(t)) if now.duration_since(*t) < DEDUP_WINDOW => {
-                    // the answer goes out when the action is done
-                    Counters::bump(&c.duplicates);
-                    return;
+                // the answer goes out when the action is done
+                Some(Seen::Pending(t)) if now.duration_since(*t) < DEDUP_WINDOW => Some(None),
+                _ => {
+                    s.insert(key.clone(), Seen::Pending(now));
+                    None
                 }
-                _ => {}
             }
-            s.insert(key.clone(), Seen::Pending(now));
+        };
+        if let Some(resp) = cached {
+            Counters::bump(&c.duplicates);
+            if let Some(resp) = resp
+                && self.socket.send_to(&resp, peer).await.is_ok()
+            {
+                Counters::bump(&c.responses);
+            }
+            return;
         }
         let Some(response) = response_for(&packet) else {
             Counters::bump(&c.malformed);
@@ -559,7 +576,12 @@ impl RadiusListener {
                     AcctKind::Interim => &c.interims,
                 });
                 if tx
-                    .send(Job { key, peer, response, work })
+                    .send(Job {
+                        key,
+                        peer,
+                        response,
+                        work,
+                    })
                     .await
                     .is_err()
                 {
@@ -597,7 +619,10 @@ async fn answer(
         Counters::bump(&c.responses);
     }
     let mut s = seen.lock().unwrap_or_else(|p| p.into_inner());
-    s.insert(key.clone(), Seen::Answered(Instant::now(), response.to_vec()));
+    s.insert(
+        key.clone(),
+        Seen::Answered(Instant::now(), response.to_vec()),
+    );
 }
 
 /// Gathers jobs into batches, acts, answers; drains the outage queue first.
@@ -701,7 +726,10 @@ async fn enqueue_and_answer(
         answer(socket, &j.key, j.peer, &j.response, c, seen).await;
     }
     if !refuse.is_empty() {
-        tracing::warn!(visits = refuse.len(), "outage queue full; not answering (controllers will retransmit)");
+        tracing::warn!(
+            visits = refuse.len(),
+            "outage queue full; not answering (controllers will retransmit)"
+        );
         forget(refuse, seen);
     }
 }
@@ -743,7 +771,12 @@ async fn drain(guest: &Guest, cfg: &RadiusConfig, c: &Counters, queue: &Mutex<Qu
 
 /// Run works in order, as batches in which each IP appears once (so a Start and a Stop of
 /// the same IP keep their order).
-async fn execute(guest: &Guest, cfg: &RadiusConfig, works: &[Work], c: &Counters) -> Vec<VisitReport> {
+async fn execute(
+    guest: &Guest,
+    cfg: &RadiusConfig,
+    works: &[Work],
+    c: &Counters,
+) -> Vec<VisitReport> {
     let mut out: Vec<Option<VisitReport>> = vec![None; works.len()];
     let mut i = 0;
     while i < works.len() {
@@ -776,7 +809,9 @@ async fn execute(guest: &Guest, cfg: &RadiusConfig, works: &[Work], c: &Counters
     }
     out.into_iter()
         .zip(works)
-        .map(|(r, w)| r.unwrap_or_else(|| VisitReport::new("radius", w.ip.to_string(), w.user.clone())))
+        .map(|(r, w)| {
+            r.unwrap_or_else(|| VisitReport::new("radius", w.ip.to_string(), w.user.clone()))
+        })
         .collect()
 }
 
@@ -801,34 +836,85 @@ mod tests {
     #[test]
     fn stop_and_start_decode_to_work() {
         let ip = Ipv4Addr::new(10, 1, 2, 3);
-        let b = request(b"s3cret", rfc2866::ACCT_STATUS_TYPE_STOP, Some(ip), Some("g1"));
+        let b = request(
+            b"s3cret",
+            rfc2866::ACCT_STATUS_TYPE_STOP,
+            Some(ip),
+            Some("g1"),
+        );
         let (_, d) = decode(&b, b"s3cret", true).unwrap();
         assert_eq!(
             d,
-            Decoded::Act(Work { action: Action::End, ip: IpAddr::V4(ip), user: Some("g1".into()) }, AcctKind::Stop)
+            Decoded::Act(
+                Work {
+                    action: Action::End,
+                    ip: IpAddr::V4(ip),
+                    user: Some("g1".into())
+                },
+                AcctKind::Stop
+            )
         );
-        let b = request(b"s3cret", rfc2866::ACCT_STATUS_TYPE_START, Some(ip), Some("g1"));
-        assert!(matches!(decode(&b, b"s3cret", true).unwrap().1, Decoded::Act(Work { action: Action::Start, .. }, AcctKind::Start)));
+        let b = request(
+            b"s3cret",
+            rfc2866::ACCT_STATUS_TYPE_START,
+            Some(ip),
+            Some("g1"),
+        );
+        assert!(matches!(
+            decode(&b, b"s3cret", true).unwrap().1,
+            Decoded::Act(
+                Work {
+                    action: Action::Start,
+                    ..
+                },
+                AcctKind::Start
+            )
+        ));
         assert_eq!(decode(&b, b"s3cret", false).unwrap().1, Decoded::AnswerOnly);
-        let on = request(b"s3cret", rfc2866::ACCT_STATUS_TYPE_ACCOUNTING_ON, None, None);
+        let on = request(
+            b"s3cret",
+            rfc2866::ACCT_STATUS_TYPE_ACCOUNTING_ON,
+            None,
+            None,
+        );
         assert_eq!(decode(&on, b"s3cret", true).unwrap().1, Decoded::AnswerOnly);
     }
 
     #[test]
     fn bad_packets_are_dropped_with_a_reason() {
         let ip = Ipv4Addr::new(10, 1, 2, 3);
-        let good = request(b"s3cret", rfc2866::ACCT_STATUS_TYPE_STOP, Some(ip), Some("g1"));
-        assert_eq!(decode(&good, b"wrong", true).unwrap_err(), Drop::BadAuthenticator);
+        let good = request(
+            b"s3cret",
+            rfc2866::ACCT_STATUS_TYPE_STOP,
+            Some(ip),
+            Some("g1"),
+        );
+        assert_eq!(
+            decode(&good, b"wrong", true).unwrap_err(),
+            Drop::BadAuthenticator
+        );
         // truncated, and a length field that lies in both directions
-        assert!(matches!(decode(&good[..10], b"s3cret", true), Err(Drop::Malformed(_))));
-        assert!(matches!(decode(&good[..good.len() - 3], b"s3cret", true), Err(Drop::Malformed(_))));
+        assert!(matches!(
+            decode(&good[..10], b"s3cret", true),
+            Err(Drop::Malformed(_))
+        ));
+        assert!(matches!(
+            decode(&good[..good.len() - 3], b"s3cret", true),
+            Err(Drop::Malformed(_))
+        ));
         let mut long = good.clone();
         long[2] = 0xff;
-        assert!(matches!(decode(&long, b"s3cret", true), Err(Drop::Malformed(_))));
+        assert!(matches!(
+            decode(&long, b"s3cret", true),
+            Err(Drop::Malformed(_))
+        ));
         let mut short = good.clone();
         short[3] = 10;
         short[2] = 0;
-        assert!(matches!(decode(&short, b"s3cret", true), Err(Drop::Malformed(_))));
+        assert!(matches!(
+            decode(&short, b"s3cret", true),
+            Err(Drop::Malformed(_))
+        ));
         // padding past the declared length is ignored
         let mut padded = good.clone();
         padded.extend_from_slice(&[0, 0, 0]);
@@ -841,18 +927,32 @@ mod tests {
         // an Access-Request is not ours
         let mut access = good.clone();
         access[0] = 1;
-        assert_eq!(decode(&access, b"s3cret", true).unwrap_err(), Drop::Unsupported(1));
+        assert_eq!(
+            decode(&access, b"s3cret", true).unwrap_err(),
+            Drop::Unsupported(1)
+        );
         // a Stop without an IP cannot be acted on
         let no_ip = request(b"s3cret", rfc2866::ACCT_STATUS_TYPE_STOP, None, Some("g1"));
-        assert!(matches!(decode(&no_ip, b"s3cret", true), Err(Drop::Unusable(_))));
+        assert!(matches!(
+            decode(&no_ip, b"s3cret", true),
+            Err(Drop::Unusable(_))
+        ));
         let no_user = request(b"s3cret", rfc2866::ACCT_STATUS_TYPE_START, Some(ip), None);
-        assert!(matches!(decode(&no_user, b"s3cret", true), Err(Drop::Unusable(_))));
+        assert!(matches!(
+            decode(&no_user, b"s3cret", true),
+            Err(Drop::Unusable(_))
+        ));
     }
 
     #[test]
     fn response_authenticator_matches_the_request() {
         let ip = Ipv4Addr::new(10, 1, 2, 3);
-        let b = request(b"s3cret", rfc2866::ACCT_STATUS_TYPE_STOP, Some(ip), Some("g1"));
+        let b = request(
+            b"s3cret",
+            rfc2866::ACCT_STATUS_TYPE_STOP,
+            Some(ip),
+            Some("g1"),
+        );
         let (p, _) = decode(&b, b"s3cret", true).unwrap();
         let resp = response_for(&p).unwrap();
         assert_eq!(resp[0], 5);
@@ -867,7 +967,9 @@ mod tests {
         for len in 0..300usize {
             let bytes: Vec<u8> = (0..len)
                 .map(|_| {
-                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     (seed >> 56) as u8
                 })
                 .collect();
