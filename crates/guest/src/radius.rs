@@ -245,7 +245,7 @@ pub fn decode(bytes: &[u8], secret: &[u8], start_visits: bool) -> Result<(Packet
         )));
     }
     let declared = u16::from_be_bytes([bytes[2], bytes[3]]) as usize;
-    if declared < 20 || declared > MAX_PACKET || declared > bytes.len() {
+    if !(20..=MAX_PACKET).contains(&declared) || declared > bytes.len() {
         return Err(Drop::Malformed(format!(
             "length field says {declared} bytes, datagram has {}",
             bytes.len()
