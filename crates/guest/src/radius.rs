@@ -871,6 +871,23 @@ mod tests {
             )
         ));
         assert_eq!(decode(&b, b"s3cret", false).unwrap().1, Decoded::AnswerOnly);
+        // Interim-Update refreshes the mapping (a login again, renewing the timeout)
+        let b = request(
+            b"s3cret",
+            rfc2866::ACCT_STATUS_TYPE_INTERIM_UPDATE,
+            Some(ip),
+            Some("g1"),
+        );
+        assert!(matches!(
+            decode(&b, b"s3cret", true).unwrap().1,
+            Decoded::Act(
+                Work {
+                    action: Action::Start,
+                    ..
+                },
+                AcctKind::Interim
+            )
+        ));
         let on = request(
             b"s3cret",
             rfc2866::ACCT_STATUS_TYPE_ACCOUNTING_ON,

@@ -452,3 +452,36 @@ async fn each_error_row_has_its_message() {
     );
     tls.shutdown().await;
 }
+
+#[tokio::test]
+async fn slow_replies_time_out_with_their_own_message() {
+    let s = sim(SimConfig::firewall()).await;
+    let fast = guest(&s);
+    fast.start(&visit("10.61.0.1", Some("g")), &StartOptions::default())
+        .await;
+    let slow_client = PanosClient::new(
+        ClientConfig::builder("127.0.0.1")
+            .port(port_of(&s.url()))
+            .protocol(Protocol::Http)
+            .use_env_proxy(false)
+            .timeout(Duration::from_millis(300))
+            .retry(panops_client::http::RetryPolicy::none())
+            .credentials("admin", "admin")
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    slow_client.keygen().await.unwrap();
+    s.handle().set_latency(Duration::from_millis(1500));
+    let r = Guest::new(slow_client, GuestOptions::default())
+        .end(&visit("10.61.0.1", None), &EndOptions::default())
+        .await;
+    assert_eq!(r.error, Some(ErrorKind::Timeout), "{r:?}");
+    assert!(
+        r.message.contains("did not answer in time"),
+        "{}",
+        r.message
+    );
+    s.handle().set_latency(Duration::ZERO);
+    s.shutdown().await;
+}
