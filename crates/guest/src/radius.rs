@@ -206,8 +206,9 @@ pub struct Work {
 /// A decoded, authenticated accounting request: what to do, or just answer.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Decoded {
-    /// Act, then answer.
-    Act(Work, AcctKind),
+    /// Act, then answer. The Acct-Session-Id, when present, recognises a duplicate sent
+    /// with a new identifier (a controller re-sending with an updated Acct-Delay-Time).
+    Act(Work, AcctKind, Option<String>),
     /// Answer without acting (Accounting-On/Off, Start with starts disabled).
     AnswerOnly,
 }
@@ -296,6 +297,10 @@ pub fn decode(bytes: &[u8], secret: &[u8], start_visits: bool) -> Result<(Packet
     if kind != AcctKind::Stop && visit.user.is_none() {
         return Err(Drop::Unusable("a Start needs User-Name".into()));
     }
+    let session = match rfc2866::lookup_acct_session_id(&packet) {
+        Some(Ok(id)) if !id.is_empty() => Some(id),
+        _ => None,
+    };
     let action = if kind == AcctKind::Stop {
         Action::End
     } else {
@@ -310,6 +315,7 @@ pub fn decode(bytes: &[u8], secret: &[u8], start_visits: bool) -> Result<(Packet
                 user: visit.user,
             },
             kind,
+            session,
         ),
     ))
 }
@@ -322,7 +328,13 @@ pub fn response_for(request: &Packet) -> Option<Vec<u8>> {
         .ok()
 }
 
-type DedupKey = (SocketAddr, u8, Vec<u8>);
+/// What identifies a request already handled: the packet itself (a retransmission), or its
+/// accounting session and status (a duplicate re-sent as a new packet).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum DedupKey {
+    Packet(SocketAddr, u8, Vec<u8>),
+    Session(String, u8, IpAddr),
+}
 
 enum Seen {
     Pending(Instant),
@@ -331,6 +343,7 @@ enum Seen {
 
 struct Job {
     key: DedupKey,
+    session_key: Option<DedupKey>,
     peer: SocketAddr,
     response: Vec<u8>,
     work: Work,
@@ -524,7 +537,7 @@ impl RadiusListener {
                 return;
             }
         };
-        let key: DedupKey = (
+        let key = DedupKey::Packet(
             peer,
             packet.get_identifier(),
             packet.get_authenticator().clone(),
@@ -567,9 +580,41 @@ impl RadiusListener {
         };
         match decoded {
             Decoded::AnswerOnly => {
-                answer(&self.socket, &key, peer, &response, c, seen).await;
+                answer(&self.socket, &key, None, peer, &response, c, seen).await;
             }
-            Decoded::Act(work, kind) => {
+            Decoded::Act(work, kind, session) => {
+                // Interim-Updates of one session repeat by design (and a refresh is
+                // idempotent), so only Start and Stop are recognised by session
+                let session_key = session
+                    .filter(|_| kind != AcctKind::Interim)
+                    .map(|id| DedupKey::Session(id, kind as u8, work.ip));
+                if let Some(sk) = &session_key {
+                    let state = {
+                        let mut s = seen.lock().unwrap_or_else(|p| p.into_inner());
+                        let now = Instant::now();
+                        match s.get(sk) {
+                            Some(Seen::Answered(t, _)) if now.duration_since(*t) < DEDUP_WINDOW => {
+                                Some(true)
+                            }
+                            Some(Seen::Pending(t)) if now.duration_since(*t) < DEDUP_WINDOW => {
+                                // not answered yet: let this packet's next retransmission ask again
+                                s.remove(&key);
+                                Some(false)
+                            }
+                            _ => {
+                                s.insert(sk.clone(), Seen::Pending(now));
+                                None
+                            }
+                        }
+                    };
+                    if let Some(done) = state {
+                        Counters::bump(&c.duplicates);
+                        if done {
+                            answer(&self.socket, &key, None, peer, &response, c, seen).await;
+                        }
+                        return;
+                    }
+                }
                 Counters::bump(match kind {
                     AcctKind::Start => &c.starts,
                     AcctKind::Stop => &c.stops,
@@ -578,6 +623,7 @@ impl RadiusListener {
                 if tx
                     .send(Job {
                         key,
+                        session_key,
                         peer,
                         response,
                         work,
@@ -610,6 +656,7 @@ impl Stats {
 async fn answer(
     socket: &UdpSocket,
     key: &DedupKey,
+    session_key: Option<&DedupKey>,
     peer: SocketAddr,
     response: &[u8],
     c: &Counters,
@@ -619,10 +666,11 @@ async fn answer(
         Counters::bump(&c.responses);
     }
     let mut s = seen.lock().unwrap_or_else(|p| p.into_inner());
-    s.insert(
-        key.clone(),
-        Seen::Answered(Instant::now(), response.to_vec()),
-    );
+    let now = Instant::now();
+    s.insert(key.clone(), Seen::Answered(now, response.to_vec()));
+    if let Some(sk) = session_key {
+        s.insert(sk.clone(), Seen::Answered(now, Vec::new()));
+    }
 }
 
 /// Gathers jobs into batches, acts, answers; drains the outage queue first.
@@ -688,7 +736,16 @@ async fn worker(
                 Counters::bump(&c.failed);
                 tracing::warn!(ip = %r.ip, action = r.action, message = %r.message, "RADIUS-driven action failed");
             }
-            answer(&socket, &job.key, job.peer, &job.response, &c, &seen).await;
+            answer(
+                &socket,
+                &job.key,
+                job.session_key.as_ref(),
+                job.peer,
+                &job.response,
+                &c,
+                &seen,
+            )
+            .await;
         }
         if !outage.is_empty() {
             tracing::warn!(visits = outage.len(), "firewall unreachable; queueing");
@@ -723,7 +780,16 @@ async fn enqueue_and_answer(
     drop(q);
     for j in take {
         Counters::bump(&c.queued);
-        answer(socket, &j.key, j.peer, &j.response, c, seen).await;
+        answer(
+            socket,
+            &j.key,
+            j.session_key.as_ref(),
+            j.peer,
+            &j.response,
+            c,
+            seen,
+        )
+        .await;
     }
     if !refuse.is_empty() {
         tracing::warn!(
@@ -739,6 +805,9 @@ fn forget(jobs: &[Job], seen: &std::sync::Mutex<HashMap<DedupKey, Seen>>) {
     let mut s = seen.lock().unwrap_or_else(|p| p.into_inner());
     for j in jobs {
         s.remove(&j.key);
+        if let Some(sk) = &j.session_key {
+            s.remove(sk);
+        }
     }
 }
 
@@ -851,7 +920,8 @@ mod tests {
                     ip: IpAddr::V4(ip),
                     user: Some("g1".into())
                 },
-                AcctKind::Stop
+                AcctKind::Stop,
+                Some("s-1".into())
             )
         );
         let b = request(
@@ -867,7 +937,8 @@ mod tests {
                     action: Action::Start,
                     ..
                 },
-                AcctKind::Start
+                AcctKind::Start,
+                _
             )
         ));
         assert_eq!(decode(&b, b"s3cret", false).unwrap().1, Decoded::AnswerOnly);
@@ -885,7 +956,8 @@ mod tests {
                     action: Action::Start,
                     ..
                 },
-                AcctKind::Interim
+                AcctKind::Interim,
+                _
             )
         ));
         let on = request(

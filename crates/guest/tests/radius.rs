@@ -158,12 +158,20 @@ async fn start_stop_retransmission_and_bad_packets() {
             .await
             .is_some()
     );
+    // a duplicate re-sent as a new packet (new identifier, same accounting session)
+    let resent = acct(SECRET, 42, rfc2866::ACCT_STATUS_TYPE_STOP, ip, "guest-7");
+    assert_ne!(resent, stop);
+    assert!(
+        exchange(&sock, r.addr, &resent, Duration::from_secs(5))
+            .await
+            .is_some()
+    );
     let uid_after = h
         .requests()
         .iter()
         .filter(|q| q.req_type == "user-id")
         .count();
-    assert_eq!(uid_before, uid_after);
+    assert_eq!(uid_before, uid_after, "duplicates are not acted on twice");
 
     // wrong secret: dropped, counted, not acted on, no answer
     h.open_session(None, "10.70.0.2", "203.0.113.10", 6, 443, "vsys1")
@@ -194,10 +202,10 @@ async fn start_stop_retransmission_and_bad_packets() {
     let snap = r.task.await.unwrap();
     assert_eq!(snap.starts, 1);
     assert_eq!(snap.stops, 1);
-    assert_eq!(snap.duplicates, 1);
+    assert_eq!(snap.duplicates, 2);
     assert_eq!(snap.bad_authenticator, 1);
     assert_eq!(snap.malformed, 2);
-    assert_eq!(snap.responses, 3);
+    assert_eq!(snap.responses, 4);
     s.shutdown().await;
 }
 
