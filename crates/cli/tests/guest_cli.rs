@@ -367,3 +367,115 @@ fn tls_failure_names_both_fixes() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+fn radclient(addr: &str, secret: &str, body: &str) -> Output {
+    // a wrong secret is never answered: give up on it quickly
+    let (retries, timeout) = if secret == "not-it" {
+        ("1", "1")
+    } else {
+        ("2", "5")
+    };
+    let mut child = Command::new("radclient")
+        .args(["-r", retries, "-t", timeout, addr, "acct", secret])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn radius_listener_with_radclient() {
+    if Command::new("radclient").arg("-h").output().is_err() {
+        if std::env::var("PANOPS_CI").as_deref() == Ok("1") {
+            panic!("radclient (Debian package freeradius-utils) is required in CI but missing");
+        }
+        eprintln!("note: radclient not installed (apt-get install freeradius-utils); skipping");
+        return;
+    }
+    let sim = Sim::start(&[]);
+    let key = sim.key("admin", "admin");
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, "wifi-secret\n").unwrap();
+    let mut listener = sim
+        .guest(&key)
+        .args(["radius", "--listen", "127.0.0.1:0", "--secret-file"])
+        .arg(&secret_file)
+        .args(["--queue-file"])
+        .arg(dir.path().join("queue.ndjson"))
+        .args(["-o", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(listener.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .expect("listening line")
+        .to_string();
+    assert!(line.contains("listening on udp"), "{line}");
+
+    let out = radclient(
+        &addr,
+        "wifi-secret",
+        "Acct-Status-Type = Start, Framed-IP-Address = 10.84.0.1, User-Name = \"guest-r\", Acct-Session-Id = \"r1\"\n",
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Accounting-Response"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&run(
+        sim.guest(&key),
+        &["end", "--ip", "10.84.0.1", "--dry-run", "-o", "json"],
+    ));
+    assert_eq!(v["mapped_user"], "guest-r", "{v}");
+
+    // the wrong secret gets no answer and changes nothing
+    let out = radclient(
+        &addr,
+        "not-it",
+        "Acct-Status-Type = Stop, Framed-IP-Address = 10.84.0.1, User-Name = \"guest-r\", Acct-Session-Id = \"r1\"\n",
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Accounting-Response"));
+
+    let out = radclient(
+        &addr,
+        "wifi-secret",
+        "Acct-Status-Type = Stop, Framed-IP-Address = 10.84.0.1, User-Name = \"guest-r\", Acct-Session-Id = \"r1\"\n",
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Accounting-Response"));
+    let v = json(&run(
+        sim.guest(&key),
+        &["end", "--ip", "10.84.0.1", "-o", "json"],
+    ));
+    assert_eq!(v["outcome"], "nothing_to_do", "{v}");
+
+    let pid = listener.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = listener.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let stats: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stats["starts"], 1, "{stats}");
+    assert_eq!(stats["stops"], 1, "{stats}");
+    assert!(stats["bad_authenticator"].as_u64().unwrap() >= 1, "{stats}");
+}
