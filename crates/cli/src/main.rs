@@ -7,6 +7,7 @@
 mod action_cmd;
 mod demo;
 mod exit;
+mod guest_cmd;
 mod output;
 mod panos_cmd;
 mod scm_cmd;
@@ -67,6 +68,11 @@ enum Command {
     },
     /// Run one action or a workflow from a JSON file (`-` for standard input).
     Run(action_cmd::RunCmd),
+    /// Guest access: end or start a visit (User-ID, sessions), batches, a RADIUS listener.
+    Guest {
+        #[command(subcommand)]
+        cmd: guest_cmd::GuestCmd,
+    },
     /// PAN-OS and Panorama commands.
     #[command(flatten)]
     Panos(panos_cmd::PanosCmd),
@@ -116,6 +122,7 @@ fn main() -> ExitCode {
             Command::Scm(cmd) => scm_cmd::run_with(cmd, format, &conn).await,
             Command::Action { cmd } => action_cmd::run_action(cmd, format, &conn).await,
             Command::Run(cmd) => action_cmd::run_file(cmd, format, &conn).await,
+            Command::Guest { cmd } => guest_cmd::run(cmd, format, &conn).await,
             Command::Demo => {
                 if cli.output.is_some() {
                     // The demo narrates a run for a person; it has no machine format.

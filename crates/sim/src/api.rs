@@ -384,6 +384,7 @@ impl SimState {
             Err(r) => return r,
         };
         let read_only = self.admin(&user).is_some_and(|a| a.read_only);
+        let user_id_only = self.admin(&user).is_some_and(|a| a.user_id_only);
         // route to the target device
         let serial = match req.get("target").filter(|t| !t.is_empty()) {
             Some(t) if self.kind == DeviceKind::Panorama => {
@@ -438,6 +439,19 @@ impl SimState {
                 16,
                 format!(
                     "Unauthorized request: admin '{user}' has a read-only role and cannot run type={typ}{}",
+                    if action.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" action={action}")
+                    }
+                ),
+            ));
+        }
+        if user_id_only && writes && typ != "user-id" {
+            return Reply::err(&ApiError::new(
+                16,
+                format!(
+                    "Unauthorized request: admin '{user}' has a role with only the User-ID Agent XML API permission and cannot run type={typ}{}",
                     if action.is_empty() {
                         String::new()
                     } else {
@@ -1114,6 +1128,7 @@ impl SimState {
                 "User-ID messages must be sent to a firewall (use target=<serial>)",
             ));
         }
+        ops::check_vsys(dev, &vsys)?;
         let now = dev.clock.now();
         let r = dev.userid.apply(cmd, &vsys, now);
         self.changed = true;

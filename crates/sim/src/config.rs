@@ -33,6 +33,10 @@ pub struct AdminAccount {
     pub password: String,
     /// Read-only admins can read and run show commands only.
     pub read_only: bool,
+    /// A role with only the XML API "User-ID Agent" permission plus show commands: it may
+    /// send uid-messages but not change configuration or clear sessions (the least-privilege
+    /// role of guest agents; the 403 case of `panops guest`).
+    pub user_id_only: bool,
 }
 
 impl std::fmt::Debug for AdminAccount {
@@ -41,6 +45,7 @@ impl std::fmt::Debug for AdminAccount {
             .field("user", &self.user)
             .field("password", &"<redacted>")
             .field("read_only", &self.read_only)
+            .field("user_id_only", &self.user_id_only)
             .finish()
     }
 }
@@ -52,6 +57,15 @@ impl AdminAccount {
             user: user.into(),
             password: password.into(),
             read_only: false,
+            user_id_only: false,
+        }
+    }
+
+    /// An admin whose role allows only User-ID messages and show commands.
+    pub fn user_id_only(user: impl Into<String>, password: impl Into<String>) -> Self {
+        AdminAccount {
+            user_id_only: true,
+            ..AdminAccount::new(user, password)
         }
     }
 
@@ -63,7 +77,7 @@ impl AdminAccount {
         }
     }
 
-    /// Parse `USER:PASSWORD[:read-only]`.
+    /// Parse `USER:PASSWORD[:read-only|:read-write|:user-id]`.
     pub fn parse(spec: &str) -> Result<Self, SimError> {
         let bad = |reason: &str| SimError::InvalidOption {
             option: "--admin",
@@ -71,14 +85,15 @@ impl AdminAccount {
         };
         let (user, rest) = spec
             .split_once(':')
-            .ok_or_else(|| bad("expected USER:PASSWORD[:read-only]"))?;
+            .ok_or_else(|| bad("expected USER:PASSWORD[:read-only|:user-id]"))?;
         if user.is_empty() {
             return Err(bad("the user name is empty"));
         }
-        let (password, read_only) = match rest.rsplit_once(':') {
-            Some((p, "read-only")) => (p, true),
-            Some((p, "read-write")) => (p, false),
-            _ => (rest, false),
+        let (password, read_only, user_id_only) = match rest.rsplit_once(':') {
+            Some((p, "read-only")) => (p, true, false),
+            Some((p, "read-write")) => (p, false, false),
+            Some((p, "user-id")) => (p, false, true),
+            _ => (rest, false, false),
         };
         if password.is_empty() {
             return Err(bad("the password is empty"));
@@ -87,6 +102,7 @@ impl AdminAccount {
             user: user.to_string(),
             password: password.to_string(),
             read_only,
+            user_id_only,
         })
     }
 }
@@ -124,8 +140,8 @@ pub struct SimArgs {
     /// Listen address; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8443")]
     pub listen: String,
-    /// Administrator `USER:PASSWORD[:read-only]` (repeatable; default admin:admin).
-    #[arg(long = "admin", value_name = "USER:PASSWORD[:read-only]")]
+    /// Administrator `USER:PASSWORD[:read-only|:user-id]` (repeatable; default admin:admin).
+    #[arg(long = "admin", value_name = "USER:PASSWORD[:read-only|:user-id]")]
     pub admins: Vec<String>,
     /// Serve plain HTTP instead of HTTPS.
     #[arg(long)]

@@ -196,6 +196,50 @@ impl SimHandle {
             .unwrap_or(0)
     }
 
+    /// Open a long-lived session from `src` (a visitor browsing) on a firewall (`None`: the
+    /// primary device) and return its id; `proto` is the IP protocol number.
+    pub fn open_session(
+        &self,
+        serial: Option<&str>,
+        src: &str,
+        dst: &str,
+        proto: u8,
+        dport: u16,
+        vsys: &str,
+    ) -> Option<u64> {
+        let mut st = self.state.lock();
+        let serial = serial
+            .map(str::to_string)
+            .unwrap_or_else(|| st.primary.clone());
+        st.devices
+            .get_mut(&serial)
+            .map(|d| d.traffic.open(src, dst, proto, dport, vsys))
+    }
+
+    /// Number of active sessions whose source is `src` on a firewall.
+    pub fn sessions_from(&self, serial: Option<&str>, src: &str) -> usize {
+        let st = self.state.lock();
+        let serial = serial
+            .map(str::to_string)
+            .unwrap_or_else(|| st.primary.clone());
+        st.devices
+            .get(&serial)
+            .map(|d| d.traffic.sessions.values().filter(|s| s.src == src).count())
+            .unwrap_or(0)
+    }
+
+    /// The User-ID mapping of `ip` on a firewall: (user, vsys).
+    pub fn mapping(&self, serial: Option<&str>, ip: &str) -> Option<(String, String)> {
+        let st = self.state.lock();
+        let serial = serial
+            .map(str::to_string)
+            .unwrap_or_else(|| st.primary.clone());
+        st.devices
+            .get(&serial)
+            .and_then(|d| d.userid.mappings.get(ip))
+            .map(|m| (m.user.clone(), m.vsys.clone()))
+    }
+
     /// Connect or disconnect a managed firewall from Panorama: a disconnected firewall is
     /// absent from `show devices connected`, refuses `target=` requests and fails pushes.
     pub fn set_connected(&self, serial: &str, connected: bool) -> Result<(), String> {

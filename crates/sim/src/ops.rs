@@ -10,6 +10,9 @@ use crate::userid;
 use crate::xml::{self, Element};
 use crate::xpath::XPath;
 
+mod guest;
+pub use guest::check_vsys;
+
 /// PAN-OS version the simulator reports.
 pub const SW_VERSION: &str = "11.1.2";
 
@@ -101,8 +104,8 @@ pub fn run(
         )),
         ["show", "running", "resource-monitor"] => Ok(ok(&resource_monitor(dev))),
         ["show", "jobs", ..] => show_jobs(dev, el, now),
-        ["show", "session", ..] => show_session(dev, el),
-        ["clear", "session", ..] => clear_session(dev, el),
+        ["show", "session", ..] => show_session(dev, el, req),
+        ["clear", "session", ..] => guest::clear(dev, el, req),
         ["show", "counter", "interface"] => Ok(ok(&interface_counters(dev))),
         ["show", "counter", ..] => Ok(ok(&counters(dev, el))),
         ["show", "interface", ..] => show_interface(dev, el),
@@ -112,7 +115,7 @@ pub fn run(
         ["show", "high-availability", ..] => Ok(ok(&crate::ha::state(dev))),
         ["request", "high-availability", ..] => crate::ha::request(dev, el).map(|m| ok(&m)),
         ["request", "license", "info"] | ["show", "license", ..] => Ok(ok(&licenses(dev))),
-        ["show", "user", ..] => show_user(dev, el),
+        ["show", "user", ..] => show_user(dev, el, req),
         ["show", "object", ..] => show_object(dev, el),
         ["show", "config", ..] => show_config(dev, el),
         ["show", "sslmgr-store", ..] => Ok(ok_text(&crate::certs::sslmgr_text(dev))),
@@ -324,47 +327,12 @@ fn show_jobs(dev: &mut Device, el: &Element, now: Instant) -> Result<String, Api
     Err(unknown(el))
 }
 
-fn proto_name(p: u8) -> &'static str {
-    match p {
-        6 => "6",
-        17 => "17",
-        _ => "1",
-    }
-}
-
-fn session_matches(s: &Session, filter: Option<&Element>) -> bool {
-    let Some(f) = filter else {
-        return true;
-    };
-    for c in &f.children {
-        let v = c.text_str();
-        let ok = match c.name.as_str() {
-            "source" => s.src == v,
-            "destination" => s.dst == v,
-            "application" => s.app == v,
-            "destination-port" => s.dport.to_string() == v,
-            "source-port" => s.sport.to_string() == v,
-            "protocol" => proto_name(s.proto) == v,
-            "rule" => s.rule == v,
-            "from" => s.from == v,
-            "to" => s.to == v,
-            "state" => v.eq_ignore_ascii_case("active"),
-            "count" | "min-kb" | "type" | "vsys" | "vsys-name" => true,
-            _ => false,
-        };
-        if !ok {
-            return false;
-        }
-    }
-    true
-}
-
 fn session_entry(s: &Session) -> String {
     let start = chrono::DateTime::from_timestamp(s.start as i64, 0)
         .map(|d| d.format("%a %b %e %H:%M:%S %Y").to_string())
         .unwrap_or_default();
     format!(
-        "<entry><idx>{id}</idx><vsys>vsys1</vsys><vsys-idx>1</vsys-idx><application>{app}</application><state>ACTIVE</state><type>FLOW</type><source>{src}</source><sport>{sport}</sport><dst>{dst}</dst><dport>{dport}</dport><xsource>{src}</xsource><xsport>{sport}</xsport><xdst>{dst}</xdst><xdport>{dport}</xdport><proto>{proto}</proto><from>{from}</from><to>{to}</to><ingress>ethernet1/2</ingress><egress>ethernet1/1</egress><security-rule>{rule}</security-rule><nat>False</nat><srcnat>False</srcnat><dstnat>False</dstnat><proxy>False</proxy><decrypt-mirror>False</decrypt-mirror><start-time>{start}</start-time><total-byte-count>{bytes}</total-byte-count><flags> </flags></entry>",
+        "<entry><idx>{id}</idx><vsys>{vsys}</vsys><vsys-idx>{vsys_idx}</vsys-idx><application>{app}</application><state>ACTIVE</state><type>FLOW</type><source>{src}</source><sport>{sport}</sport><dst>{dst}</dst><dport>{dport}</dport><xsource>{src}</xsource><xsport>{sport}</xsport><xdst>{dst}</xdst><xdport>{dport}</xdport><proto>{proto}</proto><from>{from}</from><to>{to}</to><ingress>ethernet1/2</ingress><egress>ethernet1/1</egress><security-rule>{rule}</security-rule><nat>False</nat><srcnat>False</srcnat><dstnat>False</dstnat><proxy>False</proxy><decrypt-mirror>False</decrypt-mirror><start-time>{start}</start-time><total-byte-count>{bytes}</total-byte-count><flags> </flags></entry>",
         id = s.id,
         app = s.app,
         src = s.src,
@@ -376,17 +344,27 @@ fn session_entry(s: &Session) -> String {
         to = s.to,
         rule = xml::escape(&s.rule),
         bytes = s.bytes,
+        vsys = xml::escape(&s.vsys),
+        vsys_idx = s
+            .vsys
+            .trim_start_matches("vsys")
+            .parse::<u32>()
+            .unwrap_or(1),
     )
 }
 
-fn show_session(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
+fn show_session(dev: &mut Device, el: &Element, req: &Request) -> Result<String, ApiError> {
     let sess = el.child("session").ok_or_else(|| unknown(el))?;
     if sess.child("info").is_some() {
         let t = &dev.traffic;
         let n = t.sessions.len();
         let tcp = t.sessions.values().filter(|s| s.proto == 6).count();
         let udp = t.sessions.values().filter(|s| s.proto == 17).count();
-        let icmp = n - tcp - udp;
+        let icmp = t
+            .sessions
+            .values()
+            .filter(|s| s.proto == 1 || s.proto == 58)
+            .count();
         let pps = t.rates.first().copied().unwrap_or(0);
         return Ok(ok(&format!(
             "<tmo-5gcdelete>15</tmo-5gcdelete><tmo-sctpshutdown>60</tmo-sctpshutdown><tcp-nonsyn-rej>True</tcp-nonsyn-rej><tmo-tcpinit>5</tmo-tcpinit><tmo-tcp>3600</tmo-tcp><tmo-udp>30</tmo-udp><tmo-icmp>6</tmo-icmp><tmo-tcphandshake>10</tmo-tcphandshake><num-max>256000</num-max><num-active>{n}</num-active><num-tcp>{tcp}</num-tcp><num-udp>{udp}</num-udp><num-icmp>{icmp}</num-icmp><num-gtpc>0</num-gtpc><num-gtpu-active>0</num-gtpu-active><num-sctp-assoc>0</num-sctp-assoc><num-sctp-sess>0</num-sctp-sess><num-installed>{inst}</num-installed><num-mcast>0</num-mcast><num-bcast>0</num-bcast><cps>{cps}</cps><pps>{pps}</pps><kbps>{kbps}</kbps><vardata-rate>0</vardata-rate><dis-def>60</dis-def><dis-tcp>90</dis-tcp><dis-udp>60</dis-udp><age-scan-thresh>80</age-scan-thresh><age-scan-tmo>10</age-scan-tmo><age-scan-ssf>8</age-scan-ssf><run-tc>True</run-tc><max-pending-mcast>0</max-pending-mcast><hw-offload>False</hw-offload><oor-action>drop</oor-action><strict-checksum>True</strict-checksum><ipv6-fw>True</ipv6-fw><icmp-unreachable-rate>200</icmp-unreachable-rate>",
@@ -403,53 +381,7 @@ fn show_session(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
         };
     }
     if let Some(all) = sess.child("all") {
-        let filter = all.child("filter");
-        let count = filter
-            .and_then(|f| f.child("count"))
-            .is_some_and(|c| c.text_str() == "yes");
-        let matched: Vec<&Session> = dev
-            .traffic
-            .sessions
-            .values()
-            .filter(|s| session_matches(s, filter))
-            .collect();
-        if count {
-            return Ok(ok(&format!("<member>{}</member>", matched.len())));
-        }
-        let body: String = matched
-            .iter()
-            .take(1024)
-            .map(|s| session_entry(s))
-            .collect();
-        return Ok(ok(&body));
-    }
-    Err(unknown(el))
-}
-
-fn clear_session(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
-    let sess = el.child("session").ok_or_else(|| unknown(el))?;
-    if let Some(id) = sess.child("id") {
-        let n: u64 = id.text_str().trim_matches('"').parse().unwrap_or(0);
-        return if dev.traffic.clear(n) {
-            Ok(ok(&format!("<member>session {n} cleared</member>")))
-        } else {
-            Err(ApiError::new(17, format!("session {n} not found")))
-        };
-    }
-    if let Some(all) = sess.child("all") {
-        let filter = all.child("filter");
-        let ids: Vec<u64> = dev
-            .traffic
-            .sessions
-            .values()
-            .filter(|s| session_matches(s, filter))
-            .map(|s| s.id)
-            .collect();
-        let n = ids.len();
-        for id in ids {
-            dev.traffic.clear(id);
-        }
-        return Ok(ok(&format!("<member>{n} sessions cleared</member>")));
+        return guest::show_all(dev, all, req);
     }
     Err(unknown(el))
 }
@@ -700,15 +632,32 @@ fn licenses(dev: &Device) -> String {
     s
 }
 
-fn show_user(dev: &mut Device, el: &Element) -> Result<String, ApiError> {
+fn show_user(dev: &mut Device, el: &Element, req: &Request) -> Result<String, ApiError> {
     let u = el.child("user").ok_or_else(|| unknown(el))?;
     let now = dev.clock.now();
     if let Some(m) = u.child("ip-user-mapping").or(u.child("ip-user-mapping-mp")) {
-        let ip = m.find_text("ip").map(str::to_string);
+        let ip = match m.find_text("ip") {
+            Some(i) => Some(i.trim().parse::<std::net::IpAddr>().map_err(|_| {
+                ApiError::new(
+                    17,
+                    format!("show user ip-user-mapping ip: '{i}' is not a valid IP address"),
+                )
+            })?),
+            None if m.child("all").is_some() => None,
+            None => return Err(unknown(el)),
+        };
+        // the vsys= parameter scopes the listing, as on a multi-vsys firewall
+        let vsys = req.get("vsys").filter(|v| !v.is_empty());
+        if let Some(v) = vsys {
+            check_vsys(dev, v)?;
+        }
         let mut body = String::new();
         let mut n = 0;
         for (addr, map) in &dev.userid.mappings {
-            if ip.as_ref().is_some_and(|i| i != addr) {
+            if ip.is_some_and(|i| addr.parse::<std::net::IpAddr>().ok() != Some(i)) {
+                continue;
+            }
+            if vsys.is_some_and(|v| v != map.vsys) {
                 continue;
             }
             n += 1;

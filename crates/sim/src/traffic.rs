@@ -39,6 +39,8 @@ pub struct Session {
     pub packets: u64,
     /// Planned lifetime in seconds.
     pub life: u64,
+    /// Virtual system the session belongs to.
+    pub vsys: String,
 }
 
 const APPS: &[(&str, u8, u16)] = &[
@@ -257,6 +259,7 @@ impl Traffic {
             bytes: self.rng.gen_range(60..5000),
             packets: self.rng.gen_range(1..10),
             life: self.rng.gen_range(5..300),
+            vsys: "vsys1".into(),
         };
         self.counters[2] += 1;
         self.counters[4] += 1;
@@ -331,6 +334,56 @@ impl Traffic {
         if self.ended.len() > 5000 {
             self.ended.drain(..1000);
         }
+    }
+
+    /// Open a long-lived session (a visitor browsing) and return its id. `proto` is the IP
+    /// protocol number; the application follows from protocol and port.
+    pub fn open(&mut self, src: &str, dst: &str, proto: u8, dport: u16, vsys: &str) -> u64 {
+        let app = APPS
+            .iter()
+            .find(|(_, p, port)| *p == proto && (*port == dport || proto == 1))
+            .map(|(a, _, _)| *a)
+            .unwrap_or(match proto {
+                6 => "incomplete",
+                17 => "unknown-udp",
+                _ => "unknown-p2p",
+            });
+        let id = self.next_id;
+        self.next_id += 1;
+        self.created += 1;
+        self.counters[2] += 1;
+        self.counters[4] += 1;
+        let sport = if proto == 6 || proto == 17 {
+            self.rng.gen_range(1024..65000)
+        } else {
+            0
+        };
+        self.sessions.insert(
+            id,
+            Session {
+                id,
+                app,
+                proto,
+                src: src.to_string(),
+                sport,
+                dst: dst.to_string(),
+                dport,
+                from: "trust",
+                to: "untrust",
+                rule: self
+                    .rules
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "intrazone-default".into()),
+                start: self.clock.unix(),
+                bytes: 0,
+                packets: 0,
+                // a day: the visitor keeps browsing until the session is cleared
+                life: 86_400,
+                vsys: vsys.to_string(),
+            },
+        );
+        id
     }
 
     /// Clear one session; true if it existed.

@@ -78,14 +78,32 @@ impl UserIdState {
                     for e in sect.children.iter().filter(|c| c.name == "entry") {
                         let (Some(user), Some(ip)) = (e.attr("name"), e.attr("ip")) else {
                             errs.children
-                                .push(err_entry(e, "ip", "entry requires name and ip"));
+                                .push(entry_error(e, "entry requires name and ip"));
                             continue;
                         };
-                        // minutes; clamp absurd values (a year is more than any real timeout)
-                        let timeout_min: u64 =
-                            e.attr("timeout").and_then(|t| t.parse().ok()).unwrap_or(45);
+                        if user.trim().is_empty() {
+                            errs.children.push(entry_error(e, "user name is empty"));
+                            continue;
+                        }
+                        let Some(ip) = canonical_ip(ip) else {
+                            errs.children
+                                .push(entry_error(e, &format!("Invalid IP address {ip}")));
+                            continue;
+                        };
+                        // minutes; omitted means the device default (45 min)
+                        let timeout_min: u64 = match e.attr("timeout") {
+                            None => 45,
+                            Some(t) => match t.trim().parse() {
+                                Ok(t) => t,
+                                Err(_) => {
+                                    errs.children
+                                        .push(entry_error(e, &format!("Invalid timeout {t}")));
+                                    continue;
+                                }
+                            },
+                        };
                         self.mappings.insert(
-                            ip.to_string(),
+                            ip,
                             Mapping {
                                 user: user.to_string(),
                                 expires: (timeout_min > 0)
@@ -99,12 +117,23 @@ impl UserIdState {
                 "logout" => {
                     for e in sect.children.iter().filter(|c| c.name == "entry") {
                         let Some(ip) = e.attr("ip") else {
+                            errs.children.push(entry_error(e, "entry requires ip"));
+                            continue;
+                        };
+                        let Some(ip) = canonical_ip(ip) else {
+                            errs.children
+                                .push(entry_error(e, &format!("Invalid IP address {ip}")));
                             continue;
                         };
                         let user = e.attr("name").unwrap_or("");
-                        match self.mappings.get(ip) {
-                            Some(m) if user.is_empty() || m.user.eq_ignore_ascii_case(user) => {
-                                self.mappings.remove(ip);
+                        // a logout removes the mapping only when user (if given) and vsys
+                        // match; a mapping that is already gone is not an error (idempotent)
+                        match self.mappings.get(&ip) {
+                            Some(m)
+                                if m.vsys == vsys
+                                    && (user.is_empty() || m.user.eq_ignore_ascii_case(user)) =>
+                            {
+                                self.mappings.remove(&ip);
                             }
                             _ => {}
                         }
@@ -114,6 +143,7 @@ impl UserIdState {
                     let reg = sect.name == "register";
                     for e in sect.children.iter().filter(|c| c.name == "entry") {
                         let Some(ip) = e.attr("ip") else {
+                            errs.children.push(entry_error(e, "entry requires ip"));
                             continue;
                         };
                         let members: Vec<&Element> = e
@@ -163,6 +193,7 @@ impl UserIdState {
                     let reg = sect.name == "register-user";
                     for e in sect.children.iter().filter(|c| c.name == "entry") {
                         let Some(user) = e.attr("user") else {
+                            errs.children.push(entry_error(e, "entry requires user"));
                             continue;
                         };
                         let members: Vec<&Element> = e
@@ -207,6 +238,7 @@ impl UserIdState {
                 "groups" => {
                     for g in sect.children.iter().filter(|c| c.name == "entry") {
                         let Some(name) = g.attr("name") else {
+                            errs.children.push(entry_error(g, "entry requires name"));
                             continue;
                         };
                         let members: Vec<String> = g
@@ -260,6 +292,26 @@ impl UserIdState {
 fn expiry(now: Instant, secs: u64) -> Instant {
     now.checked_add(Duration::from_secs(secs.min(365 * 86_400)))
         .unwrap_or(now)
+}
+
+/// The IP in the form the device stores it (so `2001:DB8::1` and `2001:db8:0::1` are one
+/// mapping); `None` when it is not an IP address.
+fn canonical_ip(ip: &str) -> Option<String> {
+    ip.trim()
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .map(|a| a.to_string())
+}
+
+/// An error entry echoing the entry's attributes, as the device reports unusable entries.
+fn entry_error(e: &Element, message: &str) -> Element {
+    let mut out = Element::new("entry");
+    for (k, v) in &e.attrs {
+        if k != "message" {
+            out = out.with_attr(k, v);
+        }
+    }
+    out.with_attr("message", message)
 }
 
 fn err_entry(e: &Element, key: &str, message: &str) -> Element {
