@@ -17,5 +17,10 @@
 //! assert_eq!(out.value("panos_session_table_utilization_ratio", &[]), Some(0.25));
 //! ```
 
+pub mod cache;
 pub mod collectors;
 pub mod metrics;
+pub mod own;
+pub mod scheduler;
+pub mod server;
+pub mod targets;

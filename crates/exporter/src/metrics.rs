@@ -76,7 +76,9 @@ impl Families {
 
     /// Add a gauge sample.
     pub fn gauge(&mut self, name: &str, help: &str, labels: Labels, value: f64) {
-        self.family(name, help, Kind::Gauge).series.push((labels, value));
+        self.family(name, help, Kind::Gauge)
+            .series
+            .push((labels, value));
     }
 
     /// Add a counter sample (`name` without `_total`).
@@ -203,7 +205,13 @@ fn escape_value(v: &str) -> String {
 /// Label names are ours, but make sure a typo can never break the exposition.
 fn sanitize_name(k: &str) -> String {
     k.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -218,7 +226,10 @@ mod tests {
         f.gauge("panos_g", "g", labels([("a", "1")]), 1.5);
         f.gauge("panos_g", "g", labels([("a", "1")]), 9.0);
         let text = f.encode();
-        assert!(text.contains("panos_x_total{a=\"q\\\"b\\\\c\\nd\"} 5"), "{text}");
+        assert!(
+            text.contains("panos_x_total{a=\"q\\\"b\\\\c\\nd\"} 5"),
+            "{text}"
+        );
         assert!(text.contains("panos_g{a=\"1\"} 1.5"), "{text}");
         assert!(!text.contains(" 9.0"), "duplicate series kept: {text}");
         assert!(text.ends_with("# EOF\n"));

@@ -26,10 +26,17 @@ const STATES: &[&str] = &[
 fn parse(result: &Element, _ctx: &ParseContext, out: &mut Families) -> Result<(), ParseError> {
     // no peers: an empty <result/>
     if let Some(e) = result.elements().find(|e| e.name != "entry") {
-        return Err(ParseError(format!("expected peer <entry> elements, got <{}>", e.name)));
+        return Err(ParseError(format!(
+            "expected peer <entry> elements, got <{}>",
+            e.name
+        )));
     }
     for e in result.children_named("entry") {
-        let Some(peer) = e.attr("peer").map(str::to_owned).or_else(|| text(e, "peer")) else {
+        let Some(peer) = e
+            .attr("peer")
+            .map(str::to_owned)
+            .or_else(|| text(e, "peer"))
+        else {
             continue;
         };
         let vr = e.attr("vr").unwrap_or("default");
@@ -40,7 +47,11 @@ fn parse(result: &Element, _ctx: &ParseContext, out: &mut Families) -> Result<()
             "panos_bgp_peer_up",
             "1 when the BGP session is Established.",
             l.clone(),
-            if status.eq_ignore_ascii_case("established") { 1.0 } else { 0.0 },
+            if status.eq_ignore_ascii_case("established") {
+                1.0
+            } else {
+                0.0
+            },
         );
         out.state(
             "panos_bgp_peer_state",
@@ -71,7 +82,11 @@ fn parse(result: &Element, _ctx: &ParseContext, out: &mut Families) -> Result<()
         if let Some(v) = opt_num(e, "status-flap-counts") {
             out.counter("panos_bgp_peer_flaps", "Session flaps.", l.clone(), v);
         }
-        for pc in e.path("prefix-counter").into_iter().flat_map(|p| p.children_named("entry")) {
+        for pc in e
+            .path("prefix-counter")
+            .into_iter()
+            .flat_map(|p| p.children_named("entry"))
+        {
             let afi = pc.attr("afi-safi").unwrap_or("");
             let mut la = l.clone();
             la.push(("afi_safi".into(), afi.to_owned()));
@@ -100,15 +115,30 @@ mod tests {
     fn parses_peers() {
         let xml = "<entry peer=\"isp-a\" vr=\"default\"><peer-group>upstream</peer-group><remote-as>65001</remote-as><status>Established</status><status-duration>3600</status-duration><peer-address>192.0.2.1:179</peer-address><status-flap-counts>2</status-flap-counts><prefix-counter><entry afi-safi=\"bgpAfiIpv4-unicast\"><incoming-total>10</incoming-total><incoming-accepted>9</incoming-accepted><outgoing-advertised>4</outgoing-advertised></entry></prefix-counter></entry><entry peer=\"isp-b\" vr=\"default\"><status>Active</status></entry>";
         let f = parse_fixture(&COLLECTOR, xml).unwrap();
-        assert_eq!(f.value("panos_bgp_peer_up", &[("peer", "isp-a")]), Some(1.0));
-        assert_eq!(f.value("panos_bgp_peer_up", &[("peer", "isp-b")]), Some(0.0));
         assert_eq!(
-            f.value("panos_bgp_peer_state", &[("peer", "isp-b"), ("state", "active")]),
+            f.value("panos_bgp_peer_up", &[("peer", "isp-a")]),
             Some(1.0)
         );
-        assert_eq!(f.value("panos_bgp_peer_flaps", &[("peer", "isp-a")]), Some(2.0));
         assert_eq!(
-            f.value("panos_bgp_peer_prefixes", &[("direction", "received_accepted")]),
+            f.value("panos_bgp_peer_up", &[("peer", "isp-b")]),
+            Some(0.0)
+        );
+        assert_eq!(
+            f.value(
+                "panos_bgp_peer_state",
+                &[("peer", "isp-b"), ("state", "active")]
+            ),
+            Some(1.0)
+        );
+        assert_eq!(
+            f.value("panos_bgp_peer_flaps", &[("peer", "isp-a")]),
+            Some(2.0)
+        );
+        assert_eq!(
+            f.value(
+                "panos_bgp_peer_prefixes",
+                &[("direction", "received_accepted")]
+            ),
             Some(9.0)
         );
     }

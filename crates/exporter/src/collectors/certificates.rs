@@ -57,7 +57,11 @@ pub(crate) fn records(text: &str) -> Vec<CertRecord> {
 /// `db-exp-date: 310301183543Z (Mar  1 18:35:43 2031 GMT)` → Unix seconds.
 pub(crate) fn parse_asn1_time(v: &str) -> Option<i64> {
     let t = v.split_whitespace().next()?.trim_end_matches('Z');
-    let fmt = if t.len() == 14 { "%Y%m%d%H%M%S" } else { "%y%m%d%H%M%S" };
+    let fmt = if t.len() == 14 {
+        "%Y%m%d%H%M%S"
+    } else {
+        "%y%m%d%H%M%S"
+    };
     chrono::NaiveDateTime::parse_from_str(t, fmt)
         .ok()
         .map(|d| d.and_utc().timestamp())
@@ -75,12 +79,17 @@ fn common_name(subject: &str) -> String {
 
 fn parse(result: &Element, _ctx: &ParseContext, out: &mut Families) -> Result<(), ParseError> {
     if let Some(e) = result.elements().next() {
-        return Err(ParseError(format!("expected text, got the element <{}>", e.name)));
+        return Err(ParseError(format!(
+            "expected text, got the element <{}>",
+            e.name
+        )));
     }
     let text = result_text(result);
     let recs = records(&text);
     if recs.is_empty() && !text.trim().is_empty() {
-        return Err(ParseError("no `key: value` certificate records in the reply".into()));
+        return Err(ParseError(
+            "no `key: value` certificate records in the reply".into(),
+        ));
     }
     for r in recs {
         let Some(name) = r.get("db-name").filter(|n| !n.is_empty()) else {
@@ -136,19 +145,30 @@ mod tests {
         assert_eq!(
             f.value(
                 "panos_certificate_not_after_timestamp_seconds",
-                &[("name", "web-cert"), ("subject_cn", "www.example.com"), ("scope", "shared")]
+                &[
+                    ("name", "web-cert"),
+                    ("subject_cn", "www.example.com"),
+                    ("scope", "shared")
+                ]
             ),
             Some(1_930_156_543.0)
         );
         assert_eq!(
             f.value(
                 "panos_certificate_not_after_timestamp_seconds",
-                &[("name", "old"), ("scope", "vsys1"), ("subject_cn", "old.example")]
+                &[
+                    ("name", "old"),
+                    ("scope", "vsys1"),
+                    ("subject_cn", "old.example")
+                ]
             ),
             Some(1_577_836_800.0)
         );
         assert_eq!(
-            f.value("panos_certificate_status", &[("name", "old"), ("state", "expired")]),
+            f.value(
+                "panos_certificate_status",
+                &[("name", "old"), ("state", "expired")]
+            ),
             Some(1.0)
         );
         // the quote in the issuer survives into a valid exposition

@@ -53,7 +53,10 @@ impl Default for CounterFilter {
 impl CounterFilter {
     fn wants(&self, name: &str, severity: &str) -> bool {
         self.names.iter().any(|n| n == name)
-            || self.severities.iter().any(|s| s.eq_ignore_ascii_case(severity))
+            || self
+                .severities
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(severity))
     }
 }
 
@@ -97,7 +100,13 @@ mod tests {
         let f = parse_fixture(&COLLECTOR, xml).unwrap();
         let c = f.get("panos_global_counter").unwrap();
         assert_eq!(c.series.len(), 3);
-        assert_eq!(f.value("panos_global_counter", &[("name", "flow_ignored_thing")]), None);
-        assert!(f.encode().contains("panos_global_counter_total{name=\"session_allocated\""));
+        assert_eq!(
+            f.value("panos_global_counter", &[("name", "flow_ignored_thing")]),
+            None
+        );
+        assert!(
+            f.encode()
+                .contains("panos_global_counter_total{name=\"session_allocated\"")
+        );
     }
 }

@@ -48,10 +48,9 @@ fn parse(result: &Element, _ctx: &ParseContext, out: &mut Families) -> Result<()
                 .into_iter()
                 .flat_map(|l| l.children_named("entry"))
             {
-                let (Some(core), Some(v)) = (
-                    text(e, "coreid"),
-                    text(e, "value").and_then(|v| newest(&v)),
-                ) else {
+                let (Some(core), Some(v)) =
+                    (text(e, "coreid"), text(e, "value").and_then(|v| newest(&v)))
+                else {
                     continue;
                 };
                 out.gauge(
@@ -67,15 +66,16 @@ fn parse(result: &Element, _ctx: &ParseContext, out: &mut Families) -> Result<()
             .into_iter()
             .flat_map(|l| l.children_named("entry"))
         {
-            let (Some(n), Some(v)) = (
-                text(e, "name"),
-                text(e, "value").and_then(|v| newest(&v)),
-            ) else {
+            let (Some(n), Some(v)) = (text(e, "name"), text(e, "value").and_then(|v| newest(&v)))
+            else {
                 continue;
             };
             // "session (average)" → resource="session", stat="average"
             let (res, stat) = match n.split_once('(') {
-                Some((r, s)) => (r.trim().to_owned(), s.trim_end_matches(')').trim().to_owned()),
+                Some((r, s)) => (
+                    r.trim().to_owned(),
+                    s.trim_end_matches(')').trim().to_owned(),
+                ),
                 None => (n.trim().to_owned(), "average".to_owned()),
             };
             out.gauge(
@@ -91,7 +91,9 @@ fn parse(result: &Element, _ctx: &ParseContext, out: &mut Families) -> Result<()
         }
     }
     if out.get("panos_dp_cpu_ratio").is_none() {
-        return Err(ParseError("no cpu-load-average entries in the reply".into()));
+        return Err(ParseError(
+            "no cpu-load-average entries in the reply".into(),
+        ));
     }
     Ok(())
 }
@@ -105,8 +107,14 @@ mod tests {
     fn parses_cores_and_resources() {
         let xml = "<resource-monitor><data-processors><dp0><minute><cpu-load-average><entry><coreid>0</coreid><value>7</value></entry><entry><coreid>1</coreid><value>12,3,4</value></entry></cpu-load-average><cpu-load-maximum><entry><coreid>0</coreid><value>20</value></entry></cpu-load-maximum><resource-utilization><entry><name>session (average)</name><value>5</value></entry><entry><name>packet buffer (maximum)</name><value>2</value></entry></resource-utilization></minute></dp0></data-processors></resource-monitor>";
         let f = parse_fixture(&COLLECTOR, xml).unwrap();
-        assert_eq!(f.value("panos_dp_cpu_ratio", &[("dp", "dp0"), ("core", "1")]), Some(0.12));
-        assert_eq!(f.value("panos_dp_cpu_max_ratio", &[("core", "0")]), Some(0.20));
+        assert_eq!(
+            f.value("panos_dp_cpu_ratio", &[("dp", "dp0"), ("core", "1")]),
+            Some(0.12)
+        );
+        assert_eq!(
+            f.value("panos_dp_cpu_max_ratio", &[("core", "0")]),
+            Some(0.20)
+        );
         assert_eq!(
             f.value(
                 "panos_dp_resource_utilization_ratio",

@@ -70,7 +70,10 @@ mod tests {
     fn parses_df() {
         let df = "<![CDATA[Filesystem      Size  Used Avail Use% Mounted on\n/dev/root        12G  5.1G  6.2G  46% /\n/dev/sda8        48G   11G   35G  24% /opt/panlogs\n]]>";
         let f = parse_fixture(&COLLECTOR, df).unwrap();
-        assert_eq!(f.value("panos_disk_used_ratio", &[("mount", "/")]), Some(0.46));
+        assert_eq!(
+            f.value("panos_disk_used_ratio", &[("mount", "/")]),
+            Some(0.46)
+        );
         assert_eq!(
             f.value("panos_disk_size_bytes", &[("mount", "/opt/panlogs")]),
             Some(48.0 * 1024f64.powi(3))

@@ -104,8 +104,17 @@ mod tests {
     fn parses_all_parts() {
         let xml = "<thermal><Slot1><entry><slot>1</slot><description>Temperature @ CPU</description><alarm>False</alarm><DegreesC>48.5</DegreesC></entry></Slot1></thermal><fan><Slot1><entry><slot>1</slot><description>Fan #1 RPM</description><alarm>True</alarm><RPMs>0</RPMs></entry></Slot1></fan><power><Slot1><entry><slot>1</slot><description>Power: 12V</description><alarm>False</alarm><Volts>11.9</Volts></entry></Slot1></power><power-supply><Slot1><entry><slot>1</slot><description>Power Supply #2 (right)</description><alarm>True</alarm><Inserted>False</Inserted></entry></Slot1></power-supply>";
         let f = parse_fixture(&COLLECTOR, xml).unwrap();
-        assert_eq!(f.value("panos_temperature_celsius", &[("sensor", "Temperature @ CPU")]), Some(48.5));
-        assert_eq!(f.value("panos_environment_alarm", &[("component", "fan")]), Some(1.0));
+        assert_eq!(
+            f.value(
+                "panos_temperature_celsius",
+                &[("sensor", "Temperature @ CPU")]
+            ),
+            Some(48.5)
+        );
+        assert_eq!(
+            f.value("panos_environment_alarm", &[("component", "fan")]),
+            Some(1.0)
+        );
         assert_eq!(f.value("panos_power_supply_present", &[]), Some(0.0));
         assert_eq!(f.value("panos_voltage_volts", &[]), Some(11.9));
     }

@@ -16,10 +16,14 @@ pub const COLLECTOR: Collector = Collector {
 
 fn parse(result: &Element, _ctx: &ParseContext, out: &mut Families) -> Result<(), ParseError> {
     if result.child("TotalCurrentUsers").is_none() && result.child("Gateway").is_none() {
-        return Err(ParseError("neither <Gateway> nor <TotalCurrentUsers> in the reply".into()));
+        return Err(ParseError(
+            "neither <Gateway> nor <TotalCurrentUsers> in the reply".into(),
+        ));
     }
     for g in result.children_named("Gateway") {
-        let Some(name) = text(g, "name") else { continue };
+        let Some(name) = text(g, "name") else {
+            continue;
+        };
         for (el, kind) in [("CurrentUsers", "current"), ("PreviousUsers", "previous")] {
             if let Some(v) = opt_num(g, el) {
                 out.gauge(
@@ -52,7 +56,10 @@ mod tests {
         let xml = "<Gateway><name>gp-gw</name><CurrentUsers>3</CurrentUsers><PreviousUsers>12</PreviousUsers></Gateway><TotalCurrentUsers>3</TotalCurrentUsers><TotalPreviousUsers>12</TotalPreviousUsers>";
         let f = parse_fixture(&COLLECTOR, xml).unwrap();
         assert_eq!(
-            f.value("panos_globalprotect_gateway_users", &[("gateway", "gp-gw"), ("kind", "previous")]),
+            f.value(
+                "panos_globalprotect_gateway_users",
+                &[("gateway", "gp-gw"), ("kind", "previous")]
+            ),
             Some(12.0)
         );
         assert_eq!(f.value("panos_globalprotect_users", &[]), Some(3.0));

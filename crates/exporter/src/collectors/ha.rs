@@ -64,7 +64,11 @@ fn parse(result: &Element, _ctx: &ParseContext, out: &mut Families) -> Result<()
             "panos_ha_config_synced",
             "1 when the running configuration is synchronised with the peer.",
             vec![],
-            if s.eq_ignore_ascii_case("synchronized") { 1.0 } else { 0.0 },
+            if s.eq_ignore_ascii_case("synchronized") {
+                1.0
+            } else {
+                0.0
+            },
         );
     }
     if let Some(mode) = text(g, "mode").or_else(|| text(g, "local-info/mode")) {
@@ -98,9 +102,18 @@ mod tests {
     fn parses_firewall_pair() {
         let xml = "<enabled>yes</enabled><group><mode>Active-Passive</mode><local-info><state>active</state></local-info><peer-info><state>passive</state><conn-status>up</conn-status><conn-ha1><conn-status>up</conn-status></conn-ha1><conn-ha2><conn-status>down</conn-status></conn-ha2></peer-info><running-sync>not synchronized</running-sync></group>";
         let f = parse_fixture(&COLLECTOR, xml).unwrap();
-        assert_eq!(f.value("panos_ha_local_state", &[("state", "active")]), Some(1.0));
-        assert_eq!(f.value("panos_ha_local_state", &[("state", "passive")]), Some(0.0));
-        assert_eq!(f.value("panos_ha_peer_state", &[("state", "passive")]), Some(1.0));
+        assert_eq!(
+            f.value("panos_ha_local_state", &[("state", "active")]),
+            Some(1.0)
+        );
+        assert_eq!(
+            f.value("panos_ha_local_state", &[("state", "passive")]),
+            Some(0.0)
+        );
+        assert_eq!(
+            f.value("panos_ha_peer_state", &[("state", "passive")]),
+            Some(1.0)
+        );
         assert_eq!(f.value("panos_ha_config_synced", &[]), Some(0.0));
         assert_eq!(f.value("panos_ha_link_up", &[("link", "ha2")]), Some(0.0));
         assert_eq!(f.value("panos_ha_link_up", &[("link", "ha1")]), Some(1.0));

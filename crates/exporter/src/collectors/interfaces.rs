@@ -38,7 +38,11 @@ fn named<'a>(list: Option<&'a Element>) -> Vec<(String, &'a Element)> {
         .collect()
 }
 
-fn parse_state(result: &Element, _ctx: &ParseContext, out: &mut Families) -> Result<(), ParseError> {
+fn parse_state(
+    result: &Element,
+    _ctx: &ParseContext,
+    out: &mut Families,
+) -> Result<(), ParseError> {
     let hw = result
         .child("hw")
         .ok_or_else(|| ParseError("<hw> missing".into()))?;
@@ -49,7 +53,11 @@ fn parse_state(result: &Element, _ctx: &ParseContext, out: &mut Families) -> Res
             "panos_interface_up",
             "1 when the link is up.",
             l.clone(),
-            if state.eq_ignore_ascii_case("up") { 1.0 } else { 0.0 },
+            if state.eq_ignore_ascii_case("up") {
+                1.0
+            } else {
+                0.0
+            },
         );
         // speed in Mb/s; "[n/a]", "auto" or "ukn" when unknown
         if let Some(mbps) = text(e, "speed").and_then(|s| number(&s)) {
@@ -93,10 +101,18 @@ fn parse_counters(
         for (el, metric, help) in [
             ("ibytes", "panos_interface_rx_bytes", "Bytes received."),
             ("obytes", "panos_interface_tx_bytes", "Bytes sent."),
-            ("ipackets", "panos_interface_rx_packets", "Packets received."),
+            (
+                "ipackets",
+                "panos_interface_rx_packets",
+                "Packets received.",
+            ),
             ("opackets", "panos_interface_tx_packets", "Packets sent."),
             ("ierrors", "panos_interface_rx_errors", "Receive errors."),
-            ("idrops", "panos_interface_rx_drops", "Packets dropped on receive."),
+            (
+                "idrops",
+                "panos_interface_rx_drops",
+                "Packets dropped on receive.",
+            ),
         ] {
             if let Some(v) = opt_num(e, el) {
                 out.counter(metric, help, l.clone(), v);
@@ -127,13 +143,28 @@ mod tests {
         let f = parse_fixture(&STATE, xml).unwrap();
         let up = f.get("panos_interface_up").unwrap();
         assert_eq!(up.series.len(), 2);
-        assert_eq!(f.value("panos_interface_up", &[("interface", "ethernet1/2")]), Some(0.0));
         assert_eq!(
-            f.value("panos_interface_speed_bits_per_second", &[("interface", "ethernet1/1")]),
+            f.value("panos_interface_up", &[("interface", "ethernet1/2")]),
+            Some(0.0)
+        );
+        assert_eq!(
+            f.value(
+                "panos_interface_speed_bits_per_second",
+                &[("interface", "ethernet1/1")]
+            ),
             Some(1e10)
         );
-        assert!(f.value("panos_interface_speed_bits_per_second", &[("interface", "ethernet1/2")]).is_none());
-        assert_eq!(f.value("panos_interface_info", &[("zone", "untrust")]), Some(1.0));
+        assert!(
+            f.value(
+                "panos_interface_speed_bits_per_second",
+                &[("interface", "ethernet1/2")]
+            )
+            .is_none()
+        );
+        assert_eq!(
+            f.value("panos_interface_info", &[("zone", "untrust")]),
+            Some(1.0)
+        );
     }
 
     #[test]

@@ -30,7 +30,12 @@ fn parse(result: &Element, ctx: &ParseContext, out: &mut Families) -> Result<(),
             (None, Some(t)) => f64::from(u8::from(t <= ctx.now)),
             (None, None) => 0.0,
         };
-        out.gauge("panos_license_expired", "1 when the licence has expired.", l.clone(), expired);
+        out.gauge(
+            "panos_license_expired",
+            "1 when the licence has expired.",
+            l.clone(),
+            expired,
+        );
         match at {
             Some(t) => out.gauge(
                 "panos_license_expiry_timestamp_seconds",
@@ -70,12 +75,21 @@ mod tests {
         let xml = "<licenses><entry><feature>Threat Prevention</feature><expires>November 01, 2027</expires><expired>no</expired></entry><entry><feature>PA-VM</feature><expires>Never</expires><expired>no</expired></entry><entry><feature>GlobalProtect Gateway</feature><expires>Nov 1, 2025</expires><expired>yes</expired></entry></licenses>";
         let f = parse_fixture(&COLLECTOR, xml).unwrap();
         assert_eq!(
-            f.value("panos_license_expiry_timestamp_seconds", &[("feature", "Threat Prevention")]),
+            f.value(
+                "panos_license_expiry_timestamp_seconds",
+                &[("feature", "Threat Prevention")]
+            ),
             Some(1_825_027_200.0)
         );
-        assert_eq!(f.value("panos_license_perpetual", &[("feature", "PA-VM")]), Some(1.0));
         assert_eq!(
-            f.value("panos_license_expired", &[("feature", "GlobalProtect Gateway")]),
+            f.value("panos_license_perpetual", &[("feature", "PA-VM")]),
+            Some(1.0)
+        );
+        assert_eq!(
+            f.value(
+                "panos_license_expired",
+                &[("feature", "GlobalProtect Gateway")]
+            ),
             Some(1.0)
         );
     }

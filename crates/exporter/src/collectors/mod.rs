@@ -131,7 +131,9 @@ impl Collector {
 
 /// Trimmed text of the element at `path` below `el`.
 pub(crate) fn text(el: &Element, path: &str) -> Option<String> {
-    el.path(path).map(|e| e.deep_text()).filter(|t| !t.is_empty())
+    el.path(path)
+        .map(|e| e.deep_text())
+        .filter(|t| !t.is_empty())
 }
 
 /// Required child text.

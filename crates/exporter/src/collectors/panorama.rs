@@ -84,7 +84,10 @@ fn parse(result: &Element, _ctx: &ParseContext, out: &mut Families) -> Result<()
             ]),
             if d.connected { 1.0 } else { 0.0 },
         );
-        for (kind, v) in [("device_group", d.policy_in_sync), ("template", d.template_in_sync)] {
+        for (kind, v) in [
+            ("device_group", d.policy_in_sync),
+            ("template", d.template_in_sync),
+        ] {
             if let Some(v) = v {
                 out.gauge(
                     "panos_panorama_device_in_sync",
@@ -107,17 +110,29 @@ mod tests {
     fn parses_devices() {
         let xml = "<devices><entry name=\"007\"><serial>007</serial><connected>yes</connected><hostname>fw-a</hostname><vsys><entry name=\"vsys1\"><shared-policy-status>In Sync</shared-policy-status></entry></vsys></entry><entry name=\"008\"><serial>008</serial><connected>no</connected><hostname>fw-b</hostname><vsys><entry name=\"vsys1\"><shared-policy-status>Out of Sync</shared-policy-status></entry></vsys><template-status>In Sync</template-status></entry></devices>";
         let f = parse_fixture(&COLLECTOR, xml).unwrap();
-        assert_eq!(f.value("panos_panorama_device_connected", &[("serial", "008")]), Some(0.0));
         assert_eq!(
-            f.value("panos_panorama_device_in_sync", &[("serial", "007"), ("kind", "device_group")]),
-            Some(1.0)
-        );
-        assert_eq!(
-            f.value("panos_panorama_device_in_sync", &[("serial", "008"), ("kind", "device_group")]),
+            f.value("panos_panorama_device_connected", &[("serial", "008")]),
             Some(0.0)
         );
         assert_eq!(
-            f.value("panos_panorama_device_in_sync", &[("serial", "008"), ("kind", "template")]),
+            f.value(
+                "panos_panorama_device_in_sync",
+                &[("serial", "007"), ("kind", "device_group")]
+            ),
+            Some(1.0)
+        );
+        assert_eq!(
+            f.value(
+                "panos_panorama_device_in_sync",
+                &[("serial", "008"), ("kind", "device_group")]
+            ),
+            Some(0.0)
+        );
+        assert_eq!(
+            f.value(
+                "panos_panorama_device_in_sync",
+                &[("serial", "008"), ("kind", "template")]
+            ),
             Some(1.0)
         );
     }

@@ -133,8 +133,14 @@ mod tests {
     fn parses_top_header_kib() {
         let top = "<![CDATA[top - 10:00:00 up 3 days,  1:02,  0 users,  load average: 0.52, 0.40, 0.31\nTasks: 151 total\n%Cpu(s):  5.0 us,  1.2 sy,  0.0 ni, 93.0 id,  0.3 wa,  0.0 hi,  0.5 si,  0.0 st\nKiB Mem :  6677904 total,   831792 free,  4201148 used,  1644964 buff/cache\nKiB Swap:  1000 total,  900 free,  100 used.  1776536 avail Mem\n]]>";
         let f = parse_fixture(&COLLECTOR, top).unwrap();
-        assert_eq!(f.value("panos_mgmt_load_average", &[("window", "5m")]), Some(0.40));
-        assert_eq!(f.value("panos_mgmt_cpu_ratio", &[("mode", "idle")]), Some(0.93));
+        assert_eq!(
+            f.value("panos_mgmt_load_average", &[("window", "5m")]),
+            Some(0.40)
+        );
+        assert_eq!(
+            f.value("panos_mgmt_cpu_ratio", &[("mode", "idle")]),
+            Some(0.93)
+        );
         assert_eq!(
             f.value("panos_mgmt_memory_bytes", &[("state", "total")]),
             Some(6_677_904.0 * 1024.0)
@@ -143,7 +149,10 @@ mod tests {
             f.value("panos_mgmt_memory_bytes", &[("state", "available")]),
             Some(1_776_536.0 * 1024.0)
         );
-        assert_eq!(f.value("panos_mgmt_swap_bytes", &[("state", "used")]), Some(102_400.0));
+        assert_eq!(
+            f.value("panos_mgmt_swap_bytes", &[("state", "used")]),
+            Some(102_400.0)
+        );
     }
 
     #[test]

@@ -87,12 +87,21 @@ mod tests {
     fn parses_session_info() {
         let xml = "<num-max>256000</num-max><num-active>64000</num-active><num-tcp>60000</num-tcp><num-udp>3900</num-udp><num-icmp>100</num-icmp><num-installed>123456</num-installed><cps>12</cps><pps>3400</pps><kbps>20000</kbps>";
         let f = parse_fixture(&COLLECTOR, xml).unwrap();
-        assert_eq!(f.value("panos_session_table_utilization_ratio", &[]), Some(0.25));
+        assert_eq!(
+            f.value("panos_session_table_utilization_ratio", &[]),
+            Some(0.25)
+        );
         assert_eq!(
             f.value("panos_sessions_active_by_protocol", &[("protocol", "udp")]),
             Some(3900.0)
         );
-        assert_eq!(f.value("panos_throughput_bits_per_second", &[]), Some(20_000_000.0));
-        assert_eq!(f.get("panos_sessions_installed").unwrap().kind, crate::metrics::Kind::Counter);
+        assert_eq!(
+            f.value("panos_throughput_bits_per_second", &[]),
+            Some(20_000_000.0)
+        );
+        assert_eq!(
+            f.get("panos_sessions_installed").unwrap().kind,
+            crate::metrics::Kind::Counter
+        );
     }
 }

@@ -78,7 +78,11 @@ fn parse(result: &Element, _ctx: &ParseContext, out: &mut Families) -> Result<()
             "panos_device_certificate_valid",
             "1 when the device certificate status is Valid.",
             vec![],
-            if s.eq_ignore_ascii_case("valid") { 1.0 } else { 0.0 },
+            if s.eq_ignore_ascii_case("valid") {
+                1.0
+            } else {
+                0.0
+            },
         );
     }
     Ok(())
@@ -138,7 +142,10 @@ mod tests {
     fn parses_identity_uptime_and_content() {
         let f = parse_fixture(&COLLECTOR, INFO).unwrap();
         assert_eq!(
-            f.value("panos_system_info", &[("model", "PA-440"), ("serial", "012345678901")]),
+            f.value(
+                "panos_system_info",
+                &[("model", "PA-440"), ("serial", "012345678901")]
+            ),
             Some(1.0)
         );
         assert_eq!(
@@ -146,19 +153,31 @@ mod tests {
             Some(2.0 * 86400.0 + 3.0 * 3600.0 + 245.0)
         );
         assert_eq!(
-            f.value("panos_content_release_timestamp_seconds", &[("package", "app")]),
+            f.value(
+                "panos_content_release_timestamp_seconds",
+                &[("package", "app")]
+            ),
             Some(1_793_534_400.0)
         );
         // +0100 is an hour before the same wall time in UTC
         assert_eq!(
-            f.value("panos_content_release_timestamp_seconds", &[("package", "antivirus")]),
+            f.value(
+                "panos_content_release_timestamp_seconds",
+                &[("package", "antivirus")]
+            ),
             Some(1_795_161_600.0 - 3600.0)
         );
         // an empty release date gives a version but no timestamp
-        assert!(f.value("panos_content_version_info", &[("package", "threat")]).is_some());
         assert!(
-            f.value("panos_content_release_timestamp_seconds", &[("package", "threat")])
-                .is_none()
+            f.value("panos_content_version_info", &[("package", "threat")])
+                .is_some()
+        );
+        assert!(
+            f.value(
+                "panos_content_release_timestamp_seconds",
+                &[("package", "threat")]
+            )
+            .is_none()
         );
     }
 

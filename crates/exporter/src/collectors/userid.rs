@@ -56,7 +56,10 @@ pub(crate) fn agents(text: &str) -> Vec<Agent> {
 
 fn parse(result: &Element, _ctx: &ParseContext, out: &mut Families) -> Result<(), ParseError> {
     if let Some(e) = result.elements().next() {
-        return Err(ParseError(format!("expected text, got the element <{}>", e.name)));
+        return Err(ParseError(format!(
+            "expected text, got the element <{}>",
+            e.name
+        )));
     }
     let text = result_text(result);
     let list = agents(&text);
@@ -102,10 +105,16 @@ mod tests {
         let text = "<![CDATA[Agent: dc1-agent(vsys: vsys1) Host: 10.0.0.50(10.0.0.50):5007\n\tStatus                                            : conn:idle\n\tVersion                                           : 0x6\nAgent: dc2-agent(vsys: vsys1) Host: 10.0.0.51(10.0.0.51):5007\n\tStatus                                            : non-conn:idle\n]]>";
         let f = parse_fixture(&COLLECTOR, text).unwrap();
         assert_eq!(
-            f.value("panos_userid_agent_connected", &[("agent", "dc1-agent"), ("host", "10.0.0.50")]),
+            f.value(
+                "panos_userid_agent_connected",
+                &[("agent", "dc1-agent"), ("host", "10.0.0.50")]
+            ),
             Some(1.0)
         );
-        assert_eq!(f.value("panos_userid_agent_connected", &[("agent", "dc2-agent")]), Some(0.0));
+        assert_eq!(
+            f.value("panos_userid_agent_connected", &[("agent", "dc2-agent")]),
+            Some(0.0)
+        );
         assert_eq!(f.value("panos_userid_agents_connected", &[]), Some(1.0));
     }
 }
