@@ -18,6 +18,7 @@
 //! ```
 
 pub mod cache;
+pub mod check;
 pub mod collectors;
 pub mod metrics;
 pub mod own;
