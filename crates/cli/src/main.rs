@@ -7,6 +7,7 @@
 mod action_cmd;
 mod demo;
 mod exit;
+mod exporter_cmd;
 mod output;
 mod panos_cmd;
 mod scm_cmd;
@@ -67,6 +68,10 @@ enum Command {
     },
     /// Run one action or a workflow from a JSON file (`-` for standard input).
     Run(action_cmd::RunCmd),
+    /// Prometheus exporter for firewalls and Panorama estates (serves /probe from a cache).
+    Exporter(exporter_cmd::ExporterCmd),
+    /// Nagios / Icinga plugin: check one thing, print `STATUS - text | perfdata`, exit 0-3.
+    Check(exporter_cmd::CheckCmd),
     /// PAN-OS and Panorama commands.
     #[command(flatten)]
     Panos(panos_cmd::PanosCmd),
@@ -116,6 +121,8 @@ fn main() -> ExitCode {
             Command::Scm(cmd) => scm_cmd::run_with(cmd, format, &conn).await,
             Command::Action { cmd } => action_cmd::run_action(cmd, format, &conn).await,
             Command::Run(cmd) => action_cmd::run_file(cmd, format, &conn).await,
+            Command::Exporter(cmd) => exporter_cmd::run_exporter(cmd, &conn).await,
+            Command::Check(cmd) => exporter_cmd::run_check(cmd, &conn).await,
             Command::Demo => {
                 if cli.output.is_some() {
                     // The demo narrates a run for a person; it has no machine format.

@@ -574,17 +574,17 @@ pub fn evaluate(mode: &Mode, f: &Families, warn: &Range, crit: &Range, now: i64)
                 .collect();
             items.sort_by(|a, b| a.1.total_cmp(&b.1));
             for (n, d) in &items {
-                perfs.push(perf(n.clone(), d.floor(), "", true));
+                perfs.push(perf(n.clone(), d.trunc(), "", true));
             }
             match items.first() {
                 Some((n, d)) => {
                     let word = if *d < 0.0 {
-                        format!("{n} expired {:.0} days ago", -d)
+                        format!("{n} expired {} days ago", (-d).trunc())
                     } else {
-                        format!("{n} expires in {:.0} days", d.floor())
+                        format!("{n} expires in {} days", d.trunc())
                     };
                     (
-                        Some(d.floor()),
+                        Some(d.trunc()),
                         format!("{word} ({} {})", items.len(), mode.name),
                     )
                 }
@@ -873,6 +873,8 @@ pub async fn run(t: &CheckTarget, mode: &Mode, warn: &Range, crit: &Range) -> Ou
             api_key_file: Some(cache.clone()),
             username: None,
             password_file: None,
+            password: None,
+            api_key: None,
             ..t.config.clone()
         };
         let client = match cfg

@@ -166,6 +166,12 @@ pub struct TargetConfig {
     /// Per-collector settings for this target (over the file-wide ones).
     #[serde(default)]
     pub collectors: BTreeMap<String, CollectorSetting>,
+    /// An API key given on the command line or in the environment (never in the file).
+    #[serde(skip)]
+    pub api_key: Option<Secret>,
+    /// A password given on standard input or in the environment (never in the file).
+    #[serde(skip)]
+    pub password: Option<Secret>,
 }
 
 /// The whole file.
@@ -254,8 +260,10 @@ impl TargetsFile {
                     "must be a host name or address, without scheme or path",
                 ));
             }
-            match (&t.api_key_file, &t.username, &t.password_file) {
-                (Some(_), None, None) | (None, Some(_), Some(_)) => {}
+            let key = t.api_key_file.is_some() || t.api_key.is_some();
+            let pw = t.password_file.is_some() || t.password.is_some();
+            match (key, &t.username, pw) {
+                (true, None, false) | (false, Some(_), true) => {}
                 _ => {
                     return Err(invalid(
                         &t.name,
@@ -424,8 +432,12 @@ impl TargetConfig {
         if let Some(ca) = &self.ca_file {
             b = b.ca_bundle(ca.clone());
         }
-        if let Some(f) = &self.api_key_file {
+        if let Some(k) = &self.api_key {
+            b = b.api_key(k.clone());
+        } else if let Some(f) = &self.api_key_file {
             b = b.api_key(read_secret(&self.name, "api_key_file", f)?);
+        } else if let (Some(u), Some(p)) = (&self.username, &self.password) {
+            b = b.credentials(u.clone(), p.clone());
         } else if let (Some(u), Some(f)) = (&self.username, &self.password_file) {
             b = b.credentials(u.clone(), read_secret(&self.name, "password_file", f)?);
         }
