@@ -107,9 +107,16 @@ fn single_target(
         insecure_skip_verify: s.skip_verify,
         api_key_file: None,
         username,
-        password_file: if password.is_none() { password_file } else { None },
+        password_file: if password.is_none() {
+            password_file
+        } else {
+            None
+        },
         labels: Default::default(),
-        timeout_secs: Some(s.timeout_secs.max(panops_exporter::targets::MIN_TIMEOUT_SECS)),
+        timeout_secs: Some(
+            s.timeout_secs
+                .max(panops_exporter::targets::MIN_TIMEOUT_SECS),
+        ),
         pool: None,
         collectors: Default::default(),
         api_key,
@@ -132,7 +139,11 @@ pub async fn run_exporter(cmd: ExporterCmd, flags: &ConnectionFlags) -> Result<E
             } else {
                 TargetKind::Firewall
             };
-            Source::Single(Box::new(single_target(flags, cmd.password_file.clone(), kind)?))
+            Source::Single(Box::new(single_target(
+                flags,
+                cmd.password_file.clone(),
+                kind,
+            )?))
         }
     };
     let ex = Exporter::start(source).map_err(|e| as_usage(e.into()))?;
@@ -153,7 +164,13 @@ fn default_key_cache(t: &TargetConfig) -> Option<PathBuf> {
     let user = t.username.as_deref()?;
     let safe = |s: &str| -> String {
         s.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect()
     };
     dirs::cache_dir().map(|d| {
@@ -175,7 +192,11 @@ pub async fn run_check(cmd: CheckCmd, flags: &ConnectionFlags) -> Result<ExitCod
     let Some(mode) = check::mode(&cmd.mode) else {
         let names: Vec<&str> = check::MODES.iter().map(|m| m.name).collect();
         return finish(
-            Outcome::unknown(format!("unknown mode {:?}; modes: {}", cmd.mode, names.join(", "))),
+            Outcome::unknown(format!(
+                "unknown mode {:?}; modes: {}",
+                cmd.mode,
+                names.join(", ")
+            )),
             &cmd.mode,
         );
     };
@@ -194,7 +215,10 @@ pub async fn run_check(cmd: CheckCmd, flags: &ConnectionFlags) -> Result<ExitCod
                     .cloned()
                     .with_context(|| format!("no target {name:?} in {}", path.display()))?,
                 (None, [one]) => one.clone(),
-                (None, _) => usage_bail!("{} has several targets: pick one with --target NAME", path.display()),
+                (None, _) => usage_bail!(
+                    "{} has several targets: pick one with --target NAME",
+                    path.display()
+                ),
             };
             Ok((t, f.defaults.clone(), None))
         })(),

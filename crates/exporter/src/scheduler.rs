@@ -195,7 +195,7 @@ async fn panorama_discovery(
     client: PanosClient,
     permits: Arc<Semaphore>,
 ) {
-    let every = Duration::from_secs(file.defaults.discovery_interval_secs.max(5));
+    let every = Duration::from_secs(file.defaults.discovery_interval_secs.max(1));
     let schedule = file.schedule(&target, false);
     let mut running: BTreeMap<String, JoinHandle<()>> = BTreeMap::new();
     let base = target_labels(&target);
