@@ -152,7 +152,7 @@ impl Monitor {
         Monitor {
             bgp: vec![
                 peer("isp-a", 64501, "198.51.100.1", true, 120),
-                peer("isp-b", 64502, "198.51.100.9", false, 0),
+                peer("isp-b", 64502, "198.51.100.9", false, 80),
             ],
             tunnels: vec![Tunnel {
                 id: 1,
