@@ -4,7 +4,7 @@ use std::{io::Read, path::PathBuf, process::ExitCode, time::Duration};
 
 use anyhow::{Context, Result};
 use panops_exporter::{
-    check::{self, CheckTarget, Outcome, Status},
+    check::{self, CheckTarget, Outcome},
     server::{self, Exporter, Source},
     targets::{Defaults, TargetConfig, TargetKind, TargetsFile},
 };
@@ -245,6 +245,5 @@ pub async fn run_check(cmd: CheckCmd, flags: &ConnectionFlags) -> Result<ExitCod
     )
     .await
     .unwrap_or_else(|_| Outcome::unknown("the check did not finish in time"));
-    let _ = Status::Ok;
     finish(outcome, mode.name)
 }

@@ -33,7 +33,6 @@ pub struct OwnMetrics {
     pub reloads: Family<Labels, Counter>,
     cpu: Gauge<f64, AtomicU64>,
     rss: Gauge,
-    start: Gauge<f64, AtomicU64>,
 }
 
 impl std::fmt::Debug for OwnMetrics {
@@ -124,7 +123,6 @@ impl OwnMetrics {
             reloads,
             cpu,
             rss,
-            start,
         }
     }
 
@@ -134,7 +132,6 @@ impl OwnMetrics {
             self.cpu.set(cpu);
             self.rss.set(rss as i64);
         }
-        let _ = &self.start;
         let mut out = String::new();
         let _ = encode(&mut out, &self.registry);
         out

@@ -39,26 +39,24 @@ pub fn classify(e: &panops_client::Error) -> CollectError {
         }
         E::TooLarge { .. } => ErrorKind::TooLarge,
         E::Decode(_) => ErrorKind::Decode,
-        E::Api(a) if a.is_invalid_credentials() && a.code != Some(16) => {
-            if a.messages
-                .iter()
-                .any(|m| m.contains("Invalid Credential") || m.contains("Invalid credentials"))
-                || a.http_status == 403 && a.code.is_none()
+        E::Api(a) => {
+            let says = |p: &str| a.messages.iter().any(|m| m.contains(p));
+            if says("Invalid Credential")
+                || says("Invalid credentials")
+                || a.is_key_expired()
+                || (a.http_status == 403 && a.code.is_none())
             {
                 ErrorKind::Auth
-            } else {
+            } else if a.code == Some(16)
+                || a.http_status == 403
+                || says("not authorized")
+                || says("Unauthorized")
+            {
                 ErrorKind::Permission
+            } else {
+                ErrorKind::Api
             }
         }
-        E::Api(a)
-            if a.code == Some(16)
-                || a.messages
-                    .iter()
-                    .any(|m| m.contains("not authorized") || m.contains("Unauthorized")) =>
-        {
-            ErrorKind::Permission
-        }
-        E::Api(_) => ErrorKind::Api,
         _ => ErrorKind::Api,
     };
     CollectError {

@@ -29,7 +29,7 @@ pub const COUNTERS: Collector = Collector {
 
 /// Entries with a non-empty, not yet seen `<name>` (a PA-5450 once reported empty names,
 /// which other exporters turned into duplicate series and a failed scrape).
-fn named<'a>(list: Option<&'a Element>) -> Vec<(String, &'a Element)> {
+fn named(list: Option<&Element>) -> Vec<(String, &Element)> {
     let mut seen = HashSet::new();
     list.into_iter()
         .flat_map(|l| l.children_named("entry"))

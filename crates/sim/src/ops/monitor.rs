@@ -378,7 +378,7 @@ fn environmentals(dev: &Device, el: &Element) -> Result<String, ApiError> {
     let full = super::environmentals(dev);
     let mut doc = xml::parse(&format!("<r>{full}</r>"))
         .map_err(|e| ApiError::new(13, format!("environmentals: {e}")))?;
-    apply_alarms(&dev_monitor(dev), &mut doc);
+    apply_alarms(&dev.monitor, &mut doc);
     let part = el
         .find("system/environmentals")
         .and_then(|e| e.children.first())
@@ -395,10 +395,6 @@ fn environmentals(dev: &Device, el: &Element) -> Result<String, ApiError> {
         Some(_) => return Err(unknown(el)),
     };
     Ok(ok(&body))
-}
-
-fn dev_monitor(dev: &Device) -> &Monitor {
-    &dev.monitor
 }
 
 /// Fan and power-supply faults set through the control endpoint.
