@@ -143,14 +143,15 @@ async fn bgp_peers_by_name_flaps_grow_and_summary_follows() {
     );
     let summary = c.op("<show><routing><summary/></routing></show>").await;
     assert!(
-        summary.contains("<bgp><total>0</total></bgp>"),
+        summary.contains("<BGP-Routes><total>0</total>")
+            && summary.contains("<peer-count>2</peer-count><peer-established>0</peer-established>"),
         "no established peer, no BGP routes: {summary}"
     );
     h.monitor_control(&serde_json::json!({"bgp_peer": {"name": "isp-b", "established": true}}))
         .unwrap();
     let summary = c.op("<show><routing><summary/></routing></show>").await;
     assert!(
-        !summary.contains("<bgp><total>0</total></bgp>"),
+        summary.contains("<BGP-Routes><total>80</total>"),
         "{summary}"
     );
     sim.shutdown().await;

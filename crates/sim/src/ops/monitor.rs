@@ -504,8 +504,19 @@ fn routing_summary(dev: &Device) -> String {
         .map(|p| p.prefixes_in)
         .sum();
     let total = unicast as u64 + bgp;
+    let peers = dev.monitor.bgp.len();
+    let established = dev.monitor.bgp.iter().filter(|p| p.established).count();
+    let routes = |tag: &str, n: u64| {
+        format!("<{tag}><total>{n}</total><active>{n}</active><limit>5000</limit></{tag}>")
+    };
     format!(
-        "<entry virtual-router=\"default\"><route-table><unicast><total>{total}</total><limit>5000</limit><active>{total}</active></unicast><multicast><total>0</total><limit>250</limit><active>0</active></multicast></route-table><static><total>{stat}</total></static><connect><total>{connect}</total></connect><bgp><total>{bgp}</total></bgp><ospf><total>0</total></ospf><rip><total>0</total></rip></entry>"
+        "<entry virtual-router=\"default\">{}{}{}{}{}{}<bgp><router-id>198.51.100.2</router-id><local-as>64500</local-as><peer-count>{peers}</peer-count><peer-established>{established}</peer-established></bgp></entry>",
+        routes("All-Routes", total),
+        routes("Static-Routes", stat as u64),
+        routes("Connect-Routes", connect as u64),
+        routes("BGP-Routes", bgp),
+        routes("OSPF-Routes", 0),
+        routes("RIP-Routes", 0),
     )
 }
 
@@ -645,17 +656,64 @@ fn userid_agents(dev: &Device, el: &Element) -> Result<String, ApiError> {
                 format!("User-ID agent {which} does not exist"),
             ));
         }
-        let mut s = String::new();
-        for x in sel {
-            s.push_str(&format!(
-                "Agent: {n}(vsys: vsys1) Host: {h}({h}):{p}\n\tStatus                                            : {st}\n\tVersion                                           : 0x6\n\tnum of connection tried                           : 1\n\tconnection details:\n\t\tlast heard time                           : {heard}\n\tNumber of IP-user mappings                        : {maps}\n",
-                n = x.name,
-                h = x.host,
-                p = x.port,
-                st = if x.connected { "conn:idle" } else { "non-conn:idle" },
-                heard = dev.clock.utc().format("%Y-%m-%d %H:%M:%S"),
-                maps = if x.connected { dev.userid.mappings.len() } else { 0 },
-            ));
+        // The device prints one block per agent, blocks separated by a blank line, with the
+        // last-heard age on the 21st line (check_paloalto reads it there).
+        let blocks: Vec<String> = sel
+            .iter()
+            .map(|x| {
+                let maps = if x.connected {
+                    dev.userid.mappings.len()
+                } else {
+                    0
+                };
+                let lines = [
+                    format!(
+                        "Agent: {}(vsys: vsys1) Host: {h}({h}):{}",
+                        x.name,
+                        x.port,
+                        h = x.host
+                    ),
+                    field(
+                        "Status",
+                        if x.connected {
+                            "conn:idle"
+                        } else {
+                            "non-conn:idle"
+                        },
+                    ),
+                    field("Version", "0x6"),
+                    field("SSL config:", "Default certificates"),
+                    field("num of connection tried", "1"),
+                    field("connection details", ""),
+                    field(
+                        "last connection time",
+                        &dev.clock.utc().format("%Y/%m/%d %H:%M:%S").to_string(),
+                    ),
+                    field("Number of groups", "0"),
+                    field("Number of users", &maps.to_string()),
+                    field("Number of IP-user mappings", &maps.to_string()),
+                    field("Number of ip-tag mappings", "0"),
+                    field("Number of user-tag mappings", "0"),
+                    field("Number of HIP reports", "0"),
+                    field("Number of quarantined devices", "0"),
+                    field("Received IP-user mappings", &maps.to_string()),
+                    field("Received ip-tag mappings", "0"),
+                    field("Received user-tag mappings", "0"),
+                    field("Job ID", "0"),
+                    field("Queue", "0"),
+                    field("Queue high water mark", "0"),
+                    field(
+                        "Last heard(seconds ago)",
+                        if x.connected { "2" } else { "86400" },
+                    ),
+                    field("Connection failures", if x.connected { "0" } else { "3" }),
+                ];
+                lines.join("\n")
+            })
+            .collect();
+        let mut s = blocks.join("\n\n");
+        if !s.is_empty() {
+            s.push('\n');
         }
         if s.is_empty() {
             s.push_str("No agent configured.\n");
@@ -678,6 +736,11 @@ fn userid_agents(dev: &Device, el: &Element) -> Result<String, ApiError> {
         return Ok(ok(&s));
     }
     Err(unknown(el))
+}
+
+/// One `\tName    : value` line of the agent state text.
+fn field(name: &str, value: &str) -> String {
+    format!("\t{name:<50}: {value}")
 }
 
 /// The configured certificates plus the factory ones, in the device's text form.
