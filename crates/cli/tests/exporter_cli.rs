@@ -257,3 +257,57 @@ fn exporter_refuses_a_bad_targets_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("timeout_secs") && err.contains("fw"), "{err}");
 }
+
+#[test]
+fn exporter_reloads_its_targets_on_sighup() {
+    let (_sim, port) = sim();
+    let dir = tempfile::tempdir().unwrap();
+    let pwf = dir.path().join("pw");
+    std::fs::write(&pwf, "m0n\n").unwrap();
+    let target = |name: &str| {
+        format!(
+            "  - {{ name: {name}, host: 127.0.0.1, port: {port}, protocol: http, username: monitor, password_file: {} }}\n",
+            pwf.display()
+        )
+    };
+    let file = dir.path().join("targets.yaml");
+    std::fs::write(&file, format!("targets:\n{}", target("one"))).unwrap();
+    let mut child = Command::cargo_bin("panops")
+        .unwrap()
+        .env_clear()
+        .env("PANOPS_CONFIG", "")
+        .args(["exporter", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _guard = Proc(child);
+    let addr = line
+        .trim()
+        .strip_prefix("panops exporter listening on http://")
+        .unwrap_or_else(|| panic!("listen line: {line}"))
+        .to_string();
+    assert_eq!(http_get(&addr, "/probe?target=one").0, 200);
+    assert_eq!(http_get(&addr, "/probe?target=two").0, 404);
+    std::fs::write(
+        &file,
+        format!("targets:\n{}{}", target("one"), target("two")),
+    )
+    .unwrap();
+    let st = Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let start = Instant::now();
+    while http_get(&addr, "/probe?target=two").0 != 200 {
+        assert!(start.elapsed() < Duration::from_secs(10), "not reloaded");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

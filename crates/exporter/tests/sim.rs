@@ -318,6 +318,7 @@ async fn one_failing_command_fails_only_its_collector() {
     h.fail_op("show vpn flow", "error").unwrap();
     h.fail_op("show session info", "garbage").unwrap();
     h.fail_op("show system environmentals", "huge").unwrap();
+    h.fail_op("show user user-id-agent", "denied").unwrap();
     h.monitor_control(&serde_json::json!({"op_fault": {"command": "show high-availability", "kind": "slow", "ms": 1500}}))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -350,9 +351,10 @@ async fn one_failing_command_fails_only_its_collector() {
     assert_eq!(kind("ipsec"), Some(ErrorKind::Api));
     assert_eq!(kind("sessions"), Some(ErrorKind::Shape));
     assert_eq!(kind("environment"), Some(ErrorKind::TooLarge));
+    assert_eq!(kind("userid"), Some(ErrorKind::Permission));
     assert_eq!(kind("ha"), None, "slow is not failed");
     for (n, c) in &st.collectors {
-        if !["ipsec", "sessions", "environment"].contains(n) {
+        if !["ipsec", "sessions", "environment", "userid"].contains(n) {
             assert!(c.success, "{n} failed: {:?}", c.error);
         }
     }

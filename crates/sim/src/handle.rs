@@ -228,7 +228,8 @@ impl SimHandle {
     }
 
     /// Make op commands starting with `command` (CLI words, e.g. `show vpn flow`) fail:
-    /// `kind` is `error`, `garbage` (unknown shape), `huge` (a 10 MB reply) or `slow` (2 s).
+    /// `kind` is `error`, `garbage` (unknown shape), `denied` (role lacks the permission),
+    /// `huge` (a 10 MB reply) or `slow` (2 s).
     pub fn fail_op(&self, command: &str, kind: &str) -> Result<String, String> {
         self.monitor_control(&serde_json::json!({"op_fault": {"command": command, "kind": kind}}))
     }

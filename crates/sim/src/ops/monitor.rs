@@ -226,6 +226,8 @@ pub enum OpFaultKind {
     Error,
     /// Answer with a well-formed reply of an unknown shape.
     Garbage,
+    /// Refuse as for an admin whose role lacks the permission (code 16).
+    Denied,
     /// Answer with a valid reply padded to this many bytes.
     Huge(usize),
     /// Answer after this delay (the rest of the device is not held up).
@@ -269,6 +271,13 @@ pub fn apply_fault(faults: &[OpFault], el: &Element) -> Option<Result<String, Ap
         OpFaultKind::Error => Err(ApiError::new(
             13,
             format!("{}: injected failure", cli_words(el)),
+        )),
+        OpFaultKind::Denied => Err(ApiError::new(
+            16,
+            format!(
+                "Unauthorized request: the admin role does not allow {}",
+                cli_words(el)
+            ),
         )),
         OpFaultKind::Garbage => Ok(ok(
             "<unexpected-shape><surprise>1</surprise></unexpected-shape>",
@@ -815,7 +824,7 @@ pub fn set_bgp_peer(dev: &mut Device, name: &str, established: bool) -> Result<(
 ///  "gateway": {"name": "gp-gateway", "users": 5},
 ///  "fan_alarm": 1,                           // fan index in alarm, null clears
 ///  "power_supply_removed": 2,                // PSU index removed, null clears
-///  "op_fault": {"command": "show vpn flow", "kind": "error|garbage|huge|slow", "bytes": 10485760, "ms": 2000},
+///  "op_fault": {"command": "show vpn flow", "kind": "error|garbage|denied|huge|slow", "bytes": 10485760, "ms": 2000},
 ///  "clear_op_faults": true}
 /// ```
 pub fn control(st: &mut SimState, body: &Value) -> Result<String, String> {
@@ -839,6 +848,7 @@ pub fn control(st: &mut SimState, body: &Value) -> Result<String, String> {
         let kind = match f.get("kind").and_then(Value::as_str) {
             Some("error") => OpFaultKind::Error,
             Some("garbage") => OpFaultKind::Garbage,
+            Some("denied") => OpFaultKind::Denied,
             Some("huge") => OpFaultKind::Huge(
                 f.get("bytes")
                     .and_then(Value::as_u64)
@@ -851,7 +861,9 @@ pub fn control(st: &mut SimState, body: &Value) -> Result<String, String> {
                     .unwrap_or(2000)
                     .min(600_000),
             )),
-            _ => return Err("op_fault.kind: expected error, garbage, huge or slow".into()),
+            _ => {
+                return Err("op_fault.kind: expected error, garbage, denied, huge or slow".into());
+            }
         };
         st.op_faults.retain(|x| x.command != command);
         done.push(format!("op fault on {command}"));
