@@ -88,6 +88,16 @@ pub async fn collect(
     Ok(out)
 }
 
+/// A task that is aborted when its handle is dropped: the firewall loops a Panorama's
+/// discovery started end with it (a plain `JoinHandle` would leave them running).
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Shared pieces every device loop needs.
 #[derive(Clone)]
 struct Ctx {
@@ -195,7 +205,7 @@ async fn panorama_discovery(
 ) {
     let every = Duration::from_secs(file.defaults.discovery_interval_secs.max(1));
     let schedule = file.schedule(&target, false);
-    let mut running: BTreeMap<String, JoinHandle<()>> = BTreeMap::new();
+    let mut running: BTreeMap<String, AbortOnDrop> = BTreeMap::new();
     let base = target_labels(&target);
     loop {
         let listed = {
@@ -225,13 +235,13 @@ async fn panorama_discovery(
                     info!(panorama = %target.name, serial = %serial, "collecting firewall through Panorama");
                     running.insert(
                         serial.clone(),
-                        tokio::spawn(device_loop(
+                        AbortOnDrop(tokio::spawn(device_loop(
                             ctx.clone(),
                             serial.clone(),
                             fw,
                             Arc::clone(&permits),
                             schedule.clone(),
-                        )),
+                        ))),
                     );
                 }
                 let gone: Vec<String> = running
@@ -240,9 +250,8 @@ async fn panorama_discovery(
                     .cloned()
                     .collect();
                 for s in gone {
-                    if let Some(h) = running.remove(&s) {
-                        h.abort();
-                    }
+                    // dropping the handle stops that firewall's loop
+                    running.remove(&s);
                     let why = format!(
                         "firewall {s} is no longer listed as connected by Panorama {}",
                         target.name

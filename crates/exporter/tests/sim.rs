@@ -635,3 +635,40 @@ fn grafana_dashboard_is_json_over_exported_metrics() {
         }
     }
 }
+
+#[tokio::test]
+async fn reload_stops_the_old_collection_tasks() {
+    let pano = sim(SimConfig::panorama(2)).await;
+    let serials = pano.serials();
+    let dir = tempfile::tempdir().unwrap();
+    let creds = password_creds(dir.path());
+    let path = write_targets(
+        dir.path(),
+        &entries(&[entry("pano", "panorama", &pano, &creds)]),
+        "",
+    );
+    let ex = Exporter::start(Source::File(path)).unwrap();
+    for s in &serials {
+        collected(&ex, s, firewall_collectors()).await;
+    }
+    for _ in 0..3 {
+        ex.reload().unwrap();
+    }
+    for s in &serials {
+        collected(&ex, s, firewall_collectors()).await;
+    }
+    // settle, then count: one set of loops collects every collector about once a second
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    pano.handle().clear_requests();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let reqs = pano.handle().requests();
+    let sessions = reqs
+        .iter()
+        .filter(|r| r.target == serials[0] && r.cmd.contains("<session><info/>"))
+        .count();
+    assert!(
+        (2..=4).contains(&sessions),
+        "{sessions} session requests in 3 s at a 1 s interval"
+    );
+    pano.shutdown().await;
+}
