@@ -203,6 +203,7 @@ async fn every_firewall_collector_works_with_a_read_only_admin() {
         "panos_ipsec_tunnel_up",
         "panos_globalprotect_gateway_users",
         "panos_userid_agent_connected",
+        "panos_userid_mappings",
         "panos_collector_last_success_timestamp_seconds",
     ] {
         assert!(

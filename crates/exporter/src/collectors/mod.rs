@@ -108,6 +108,7 @@ pub const ALL: &[Collector] = &[
     vpn::COLLECTOR,
     globalprotect::COLLECTOR,
     userid::COLLECTOR,
+    userid::MAPPINGS,
     panorama::COLLECTOR,
 ];
 

@@ -118,3 +118,52 @@ mod tests {
         assert_eq!(f.value("panos_userid_agents_connected", &[]), Some(1.0));
     }
 }
+
+/// IP-user mappings on the firewall.
+pub const MAPPINGS: Collector = Collector {
+    name: "userid_mappings",
+    command: "<show><user><ip-user-mapping><all><option>count</option></all></ip-user-mapping></user></show>",
+    tier: Tier::Fast,
+    applies: Applies::Firewall,
+    parse: parse_mappings,
+};
+
+fn parse_mappings(
+    result: &Element,
+    _ctx: &ParseContext,
+    out: &mut Families,
+) -> Result<(), ParseError> {
+    // `<count>N</count>`; some releases print `Total: N` as text
+    let n = match result.child("count") {
+        Some(c) => super::number(&c.deep_text()),
+        None if result.elements().next().is_none() => result_text(result)
+            .split("Total:")
+            .nth(1)
+            .and_then(|t| t.split_whitespace().next())
+            .and_then(super::number),
+        None => None,
+    }
+    .ok_or_else(|| ParseError("no <count> of IP-user mappings in the reply".into()))?;
+    out.gauge(
+        "panos_userid_mappings",
+        "IP-user mappings known to the firewall.",
+        vec![],
+        n,
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod mapping_tests {
+    use super::*;
+    use crate::collectors::parse_fixture;
+
+    #[test]
+    fn parses_count_forms() {
+        let f = parse_fixture(&MAPPINGS, "<count>42</count>").unwrap();
+        assert_eq!(f.value("panos_userid_mappings", &[]), Some(42.0));
+        let f = parse_fixture(&MAPPINGS, "<![CDATA[\nTotal: 7 mappings\n]]>").unwrap();
+        assert_eq!(f.value("panos_userid_mappings", &[]), Some(7.0));
+        assert!(parse_fixture(&MAPPINGS, "<![CDATA[nothing]]>").is_err());
+    }
+}
