@@ -186,17 +186,37 @@ fn http_get(addr: &str, path: &str) -> (u16, String) {
     (code, body)
 }
 
+fn keygen(port: &str) -> String {
+    let addr = format!("127.0.0.1:{port}");
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    let body = "type=keygen&user=monitor&password=m0n";
+    write!(
+        s,
+        "POST /api/ HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).unwrap();
+    buf.split("<key>")
+        .nth(1)
+        .and_then(|k| k.split("</key>").next())
+        .unwrap_or_else(|| panic!("no key: {buf}"))
+        .to_string()
+}
+
 #[test]
 fn exporter_single_target_mode() {
     let (_sim, port) = sim();
     let dir = tempfile::tempdir().unwrap();
     let pwf = dir.path().join("pw");
     std::fs::write(&pwf, "m0n\n").unwrap();
+    let log = dir.path().join("stderr.log");
     let mut child = Command::cargo_bin("panops")
         .unwrap()
         .env_clear()
         .env("PANOPS_CONFIG", "")
-        .args(["exporter", "--listen", "127.0.0.1:0"])
+        .args(["-vvv", "exporter", "--listen", "127.0.0.1:0"])
         .args([
             "--hostname",
             "127.0.0.1",
@@ -208,14 +228,14 @@ fn exporter_single_target_mode() {
         .args(["--username", "monitor", "--password-file"])
         .arg(&pwf)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let _guard = Proc(child);
+    let guard = Proc(child);
     let addr = line
         .trim()
         .strip_prefix("panops exporter listening on http://")
@@ -234,6 +254,20 @@ fn exporter_single_target_mode() {
     assert!(body.contains("panos_system_info"), "{body}");
     let (code, _) = http_get(&addr, "/probe?target=other");
     assert_eq!(code, 404);
+    drop(guard);
+    // trace logging shows requests and bodies, never the password or the key
+    let key = keygen(&port);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("PAN-OS request"),
+        "trace log is there: {}",
+        &text[..text.len().min(500)]
+    );
+    assert!(
+        !text.contains("m0n\n") && !text.contains("password=m0n"),
+        "password in the log"
+    );
+    assert!(!text.contains(&key), "API key in the log");
 }
 
 #[test]
