@@ -248,7 +248,7 @@ fn exporter_single_target_mode() {
     }
     let (code, body) = http_get(&addr, "/probe");
     assert_eq!(code, 200);
-    assert!(body.contains("panos_up 1"), "{body}");
+    assert!(body.contains("\npanos_up 1"), "{body}");
     let (code, body) = http_get(&addr, "/probe?target=127.0.0.1");
     assert_eq!(code, 200, "the hostname names the single target");
     assert!(body.contains("panos_system_info"), "{body}");

@@ -160,6 +160,24 @@ impl Cache {
         }
     }
 
+    /// The device is unreachable: every other collector is marked failed (its data kept,
+    /// its staleness visible) until it runs again after the backoff.
+    pub fn mark_backoff(&self, key: &str, failed: &str, why: &str) {
+        if let Some(d) = self.devices.read().get(key) {
+            let mut s = d.lock();
+            for (name, c) in s.collectors.iter_mut() {
+                if *name != failed {
+                    c.success = false;
+                    c.error = Some(CollectError {
+                        kind: ErrorKind::Backoff,
+                        message: why.to_owned(),
+                    });
+                }
+            }
+            s.rendered = None;
+        }
+    }
+
     /// Record the outcome of one collection.
     pub fn record(
         &self,

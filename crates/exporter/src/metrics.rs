@@ -150,6 +150,26 @@ impl Families {
             // A device can report the same entry twice (PA-5450 empty interface names):
             // keep the first, as a duplicate series makes the whole exposition invalid.
             let mut seen = std::collections::HashSet::new();
+            // a family of one series without labels is a plain metric: `name 1`, not `name{} 1`
+            if let [(l, v)] = f.series.as_slice()
+                && l.is_empty()
+            {
+                match f.kind {
+                    Kind::Gauge => {
+                        let g = Gauge::<f64, AtomicU64>::default();
+                        g.set(*v);
+                        registry.register(f.name.clone(), f.help.clone(), g);
+                    }
+                    Kind::Counter => {
+                        let c = Counter::<f64, AtomicU64>::default();
+                        if v.is_finite() && *v >= 0.0 {
+                            c.inc_by(*v);
+                        }
+                        registry.register(f.name.clone(), f.help.clone(), c);
+                    }
+                }
+                continue;
+            }
             match f.kind {
                 Kind::Gauge => {
                     let fam = Family::<Labels, Gauge<f64, AtomicU64>>::default();
@@ -233,6 +253,13 @@ mod tests {
         assert!(text.contains("panos_g{a=\"1\"} 1.5"), "{text}");
         assert!(!text.contains(" 9.0"), "duplicate series kept: {text}");
         assert!(text.ends_with("# EOF\n"));
+        let mut one = Families::new();
+        one.gauge("panos_up", "1 when up", vec![], 1.0);
+        one.counter("panos_n", "n", vec![], 3.0);
+        let text = one.encode();
+        assert!(text.contains("\npanos_up 1.0\n"), "{text}");
+        assert!(text.contains("\npanos_n_total 3.0\n"), "{text}");
+        assert!(!text.contains("{}"), "{text}");
     }
 
     #[test]

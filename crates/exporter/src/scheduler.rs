@@ -192,7 +192,17 @@ async fn device_loop(
                 }
             }
         }
+        let backoff = match &result {
+            Err(e) if e.kind.is_target_down() => Some(format!(
+                "not collected while {key} is unreachable ({}); next attempt after the backoff",
+                e.kind.as_str()
+            )),
+            _ => None,
+        };
         ctx.cache.record(&key, name, elapsed, result);
+        if let Some(why) = backoff {
+            ctx.cache.mark_backoff(&key, name, &why);
+        }
     }
 }
 

@@ -375,7 +375,7 @@ async fn one_failing_command_fails_only_its_collector() {
         text.contains("panos_collector_error{collector=\"environment\",kind=\"too_large\"} 1"),
         "{text}"
     );
-    assert!(text.contains("panos_up 1"), "{text}");
+    assert!(text.contains("\npanos_up 1"), "{text}");
     check_with_parser(&text);
     let page = http
         .get(format!("{url}/"))
@@ -468,6 +468,33 @@ async fn unreachable_and_wrong_key_targets_do_not_stall_others() {
             .collectors
             .values()
             .all(|c| c.success)
+    );
+    // a firewall that goes away: panos_up drops, its other collectors show the backoff
+    let fw2 = sim(SimConfig::firewall()).await;
+    let (h2, p2) = host_port(&fw2.url());
+    let mut list2 = list.clone();
+    list2.push(("fw2".into(), "firewall".into(), h2, p2, creds.clone()));
+    write_targets(dir.path(), &entries(&list2), "");
+    ex.reload().unwrap();
+    collected(&ex, "fw2", firewall_collectors()).await;
+    assert!(ex.cache().render("fw2").unwrap().contains("\npanos_up 1"));
+    fw2.shutdown().await;
+    wait_for("fw2 to be seen down", || {
+        ex.cache()
+            .render("fw2")
+            .is_some_and(|t| t.contains("\npanos_up 0"))
+    })
+    .await;
+    let st = ex.cache().status("fw2").unwrap();
+    assert!(st.collectors.values().all(|c| !c.success));
+    assert!(st.collectors.values().any(|c| {
+        c.error
+            .as_ref()
+            .is_some_and(|e| e.kind == ErrorKind::Backoff)
+    }));
+    assert!(
+        st.collectors.values().all(|c| c.last_success.is_some()),
+        "old data and its age are kept"
     );
     let url = serve(Arc::clone(&ex)).await;
     let http = reqwest::Client::new();
