@@ -8,6 +8,7 @@ mod action_cmd;
 mod demo;
 mod exit;
 mod guest_cmd;
+mod exporter_cmd;
 mod output;
 mod panos_cmd;
 mod scm_cmd;
@@ -73,6 +74,10 @@ enum Command {
         #[command(subcommand)]
         cmd: guest_cmd::GuestCmd,
     },
+    /// Prometheus exporter for firewalls and Panorama estates (serves /probe from a cache).
+    Exporter(exporter_cmd::ExporterCmd),
+    /// Nagios / Icinga plugin: check one thing, print `STATUS - text | perfdata`, exit 0-3.
+    Check(exporter_cmd::CheckCmd),
     /// PAN-OS and Panorama commands.
     #[command(flatten)]
     Panos(panos_cmd::PanosCmd),
@@ -123,6 +128,8 @@ fn main() -> ExitCode {
             Command::Action { cmd } => action_cmd::run_action(cmd, format, &conn).await,
             Command::Run(cmd) => action_cmd::run_file(cmd, format, &conn).await,
             Command::Guest { cmd } => guest_cmd::run(cmd, format, &conn).await,
+            Command::Exporter(cmd) => exporter_cmd::run_exporter(cmd, &conn).await,
+            Command::Check(cmd) => exporter_cmd::run_check(cmd, &conn).await,
             Command::Demo => {
                 if cli.output.is_some() {
                     // The demo narrates a run for a person; it has no machine format.

@@ -120,6 +120,8 @@ pub struct SimState {
     pub salt: String,
     /// Faults.
     pub faults: Faults,
+    /// Per-op-command faults (monitoring tests).
+    pub op_faults: Vec<crate::ops::monitor::OpFault>,
     /// Key lifetime.
     pub key_lifetime: Option<Duration>,
     /// Commit job duration.
@@ -210,6 +212,7 @@ impl SimState {
             keys: HashMap::new(),
             salt,
             faults: cfg.faults.clone(),
+            op_faults: Vec::new(),
             key_lifetime: cfg.key_lifetime,
             job_duration: cfg.job_duration,
             requests: Vec::new(),

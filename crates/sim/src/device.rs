@@ -155,6 +155,8 @@ pub struct Device {
     pub ha_suspended: bool,
     /// When the licences were activated (simulator clock at start); their dates follow it.
     pub licensed: chrono::DateTime<chrono::Utc>,
+    /// Monitoring state (BGP peers, tunnels, GlobalProtect, User-ID agents, certificates).
+    pub monitor: crate::ops::monitor::Monitor,
 }
 
 /// The `time` annotation of candidate nodes (cosmetic; real time is good enough).
@@ -238,6 +240,7 @@ impl Device {
             template: TemplateLayer::default(),
             ha_suspended: false,
             licensed: clock.utc(),
+            monitor: crate::ops::monitor::Monitor::factory(panorama, clock.now()),
         }
     }
 

@@ -263,3 +263,23 @@ impl SimHandle {
         }
     }
 }
+
+impl SimHandle {
+    /// Steer the monitoring state with a control document (the body of
+    /// `POST /sim/monitor`; see `ops::monitor::control` for the fields).
+    pub fn monitor_control(&self, doc: &serde_json::Value) -> Result<String, String> {
+        crate::ops::monitor::control(&mut self.state.lock(), doc)
+    }
+
+    /// Make op commands starting with `command` (CLI words, e.g. `show vpn flow`) fail:
+    /// `kind` is `error`, `garbage` (unknown shape), `denied` (role lacks the permission),
+    /// `huge` (a 10 MB reply) or `slow` (2 s).
+    pub fn fail_op(&self, command: &str, kind: &str) -> Result<String, String> {
+        self.monitor_control(&serde_json::json!({"op_fault": {"command": command, "kind": kind}}))
+    }
+
+    /// Remove every per-command fault.
+    pub fn clear_op_faults(&self) {
+        self.state.lock().op_faults.clear();
+    }
+}

@@ -12,6 +12,7 @@ use crate::xpath::XPath;
 
 mod guest;
 pub use guest::check_vsys;
+pub mod monitor;
 
 /// PAN-OS version the simulator reports.
 pub const SW_VERSION: &str = "11.1.2";
@@ -71,6 +72,9 @@ pub fn run(
     el: &Element,
     req: &Request,
 ) -> Result<String, ApiError> {
+    if let Some(reply) = monitor::apply_fault(&st.op_faults, el) {
+        return reply;
+    }
     let w = words(el);
     let now = st.clock.now();
     let w2: Vec<&str> = w.iter().take(3).copied().collect();
@@ -95,6 +99,9 @@ pub fn run(
         .devices
         .get_mut(serial)
         .ok_or_else(|| ApiError::new(17, "unknown device"))?;
+    if let Some(reply) = monitor::run(dev, el) {
+        return reply;
+    }
     match w2.as_slice() {
         ["show", "system", "info"] => Ok(ok(&system_info(dev))),
         ["show", "system", "resources"] => Ok(ok_text(&resources(dev))),

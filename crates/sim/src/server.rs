@@ -249,6 +249,7 @@ fn router(sim: Arc<Mutex<SimState>>, store: Option<persist::Store>) -> Router {
         .route("/api", axum::routing::any(api))
         .route("/api/", axum::routing::any(api))
         .route("/esp/restapi.esp", axum::routing::any(api))
+        .route("/sim/monitor", axum::routing::post(monitor_control))
         .fallback(not_found)
         .with_state(AppState { sim, store })
 }
@@ -367,6 +368,21 @@ impl tower::Service<SocketAddr> for MakeFaultSvc {
     }
 }
 
+/// `POST /sim/monitor`: steer the monitoring state (see [`crate::ops::monitor::control`]).
+async fn monitor_control(State(app): State<AppState>, body: axum::body::Bytes) -> Response {
+    let doc: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return (StatusCode::BAD_REQUEST, format!("body is not JSON: {e}\n")).into_response();
+        }
+    };
+    let r = crate::ops::monitor::control(&mut app.sim.lock(), &doc);
+    match r {
+        Ok(done) => (StatusCode::OK, format!("{done}\n")).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+    }
+}
+
 async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -423,6 +439,14 @@ async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
         Ok(r) => r,
         Err(resp) => return resp,
     };
+    // a slow op-command fault delays this answer only, not the whole device
+    let slow = decoded.get("cmd").and_then(|cmd| {
+        let st = app.sim.lock();
+        crate::ops::monitor::slow_delay(&st.op_faults, cmd)
+    });
+    if let Some(d) = slow {
+        tokio::time::sleep(d).await;
+    }
     let sim = app.sim.clone();
     let store = app.store.clone();
     // config trees can be large: run the handler off the async workers
