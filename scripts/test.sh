@@ -18,6 +18,16 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   echo "$want" > "$stamp"
 fi
 
+step "PostgreSQL for the process-store tests (crates/store, run as the postgres user)"
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "note: PostgreSQL not installed; the PostgreSQL store tests will skip"
+  fi
+fi
+export PANOPS_CI="${PANOPS_CI:-${CI:+1}}"
+
 step "cargo fmt --check"
 cargo fmt --all --check
 
