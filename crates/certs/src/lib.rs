@@ -9,4 +9,5 @@
 //! assert!(key_accepted(&KeyKind::Rsa(1024)).is_err());
 //! ```
 
+pub mod deploy;
 pub mod material;
