@@ -10,4 +10,5 @@
 //! ```
 
 pub mod deploy;
+pub mod inventory;
 pub mod material;
