@@ -5,6 +5,7 @@
 //! used only here; the libraries return typed errors.
 
 mod action_cmd;
+mod cert_cmd;
 mod demo;
 mod exit;
 mod output;
@@ -67,6 +68,8 @@ enum Command {
     },
     /// Run one action or a workflow from a JSON file (`-` for standard input).
     Run(action_cmd::RunCmd),
+    /// Certificates: inventory, deploy through Panorama with automatic rollback, processes.
+    Cert(cert_cmd::CertCmd),
     /// PAN-OS and Panorama commands.
     #[command(flatten)]
     Panos(panos_cmd::PanosCmd),
@@ -116,6 +119,7 @@ fn main() -> ExitCode {
             Command::Scm(cmd) => scm_cmd::run_with(cmd, format, &conn).await,
             Command::Action { cmd } => action_cmd::run_action(cmd, format, &conn).await,
             Command::Run(cmd) => action_cmd::run_file(cmd, format, &conn).await,
+            Command::Cert(cmd) => cert_cmd::run(cmd, format, &conn).await,
             Command::Demo => {
                 if cli.output.is_some() {
                     // The demo narrates a run for a person; it has no machine format.

@@ -448,7 +448,21 @@ impl Store {
                 .execute(&pool)
                 .await?;
         }
-        MIGRATOR.run(&pool).await?;
+        // two panops starting on a new SQLite file race to migrate it (SQLite migrations take
+        // no lock): the loser's transaction is rolled back, and on retry it finds the
+        // migration applied
+        let mut attempt = 0;
+        loop {
+            match MIGRATOR.run(&pool).await {
+                Ok(()) => break,
+                Err(e) if attempt < 5 && backend == Backend::Sqlite => {
+                    attempt += 1;
+                    let _ = e;
+                    tokio_sleep(100 * attempt).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         let owner = format!(
             "{}:{}:{}",
             hostname(),
@@ -794,6 +808,10 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+async fn tokio_sleep(ms: u64) {
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
 
 /// Whether an owner tag `host:pid:uuid` names a process on this host that no longer exists.
