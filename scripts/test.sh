@@ -23,7 +23,17 @@ command -v radclient >/dev/null || { apt-get update -qq && apt-get install -y -q
 step "Monitoring tools (promtool checks the exporter's alert rules)"
 # CI is a fresh Debian machine run as root: install promtool from Debian's prometheus package.
 command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
-# Tests that need a tool (promtool, the Python OpenMetrics parser) fail instead of skipping.
+step "PostgreSQL for the process-store tests (crates/store, run as the postgres user)"
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "note: PostgreSQL not installed; the PostgreSQL store tests will skip"
+  fi
+fi
+
+# Tests that need a tool (promtool, radclient, PostgreSQL, the Python OpenMetrics parser) fail
+# instead of skipping: this script installs them all.
 export PANOPS_CI=1
 
 step "cargo fmt --check"

@@ -5,6 +5,7 @@
 //! used only here; the libraries return typed errors.
 
 mod action_cmd;
+mod cert_cmd;
 mod demo;
 mod exit;
 mod guest_cmd;
@@ -78,6 +79,8 @@ enum Command {
     Exporter(exporter_cmd::ExporterCmd),
     /// Nagios / Icinga plugin: check one thing, print `STATUS - text | perfdata`, exit 0-3.
     Check(exporter_cmd::CheckCmd),
+    /// Certificates: inventory, deploy through Panorama with automatic rollback, processes.
+    Cert(cert_cmd::CertCmd),
     /// PAN-OS and Panorama commands.
     #[command(flatten)]
     Panos(panos_cmd::PanosCmd),
@@ -130,6 +133,7 @@ fn main() -> ExitCode {
             Command::Guest { cmd } => guest_cmd::run(cmd, format, &conn).await,
             Command::Exporter(cmd) => exporter_cmd::run_exporter(cmd, &conn).await,
             Command::Check(cmd) => exporter_cmd::run_check(cmd, &conn).await,
+            Command::Cert(cmd) => cert_cmd::run(cmd, format, &conn).await,
             Command::Demo => {
                 if cli.output.is_some() {
                     // The demo narrates a run for a person; it has no machine format.

@@ -311,9 +311,15 @@ impl SimState {
                     // template values go to the template layer too, so that local
                     // overrides stay on top and a deleted override restores them
                     Some(c) => {
-                        device::deep_merge(&mut fw.template.config, c);
-                        template::merge_push(&mut fw.running, c, &fw.template.overrides);
-                        template::merge_push(&mut fw.candidate, c, &fw.template.overrides);
+                        // the firewall receives its whole template stack; what the previous
+                        // push brought and this one no longer has is removed
+                        let full =
+                            device_template_config(&plan.pano, serial).unwrap_or_else(|| c.clone());
+                        let old = std::mem::replace(&mut fw.template.config, full.clone());
+                        template::remove_stale(&mut fw.running, &old, &full);
+                        template::remove_stale(&mut fw.candidate, &old, &full);
+                        template::merge_push(&mut fw.running, &full, &fw.template.overrides);
+                        template::merge_push(&mut fw.candidate, &full, &fw.template.overrides);
                     }
                     None => {
                         apply_push(&mut fw.running, &plan);
@@ -1186,6 +1192,30 @@ fn apply_push(tree: &mut Element, plan: &PushPlan) {
             }
         }
     }
+}
+
+/// The template configuration a firewall gets from Panorama: every template stack that lists
+/// it as a device, merged (`None` when it is in no stack).
+fn device_template_config(pano: &Element, serial: &str) -> Option<Element> {
+    let tpl_root = format!("{LOCALHOST}/template");
+    let stack_root = format!("{LOCALHOST}/template-stack");
+    let x = XPath::parse(&format!("{stack_root}/entry")).ok()?;
+    let mut out = Element::new("config");
+    let mut any = false;
+    for p in x.select(pano) {
+        let Some(stack) = crate::xpath::get(pano, &p) else {
+            continue;
+        };
+        if stack
+            .child("devices")
+            .is_some_and(|d| d.entry_child(serial).is_some())
+            && let Some(name) = stack.name_attr()
+        {
+            push_stack(&mut out, pano, &tpl_root, &stack_root, name);
+            any = true;
+        }
+    }
+    any.then_some(out)
 }
 
 /// The `<config>` a template or template-stack push merges into a firewall.

@@ -152,10 +152,19 @@ fn parse_upload(data: &[u8], format: &str, passphrase: &str) -> Result<Upload, S
         let pem = pem.map_err(|e| format!("Failed to read PEM data: {e}"))?;
         match pem.label.as_str() {
             "CERTIFICATE" => up.certs.push(pem.contents),
-            l if l.ends_with("PRIVATE KEY") => {
-                if l.starts_with("ENCRYPTED") && passphrase.is_empty() {
+            "ENCRYPTED PRIVATE KEY" => {
+                if passphrase.is_empty() {
                     return Err("private key is encrypted: a passphrase is required".into());
                 }
+                // decrypted for real, so a wrong passphrase is refused as on the device
+                let enc = pkcs8::EncryptedPrivateKeyInfo::try_from(pem.contents.as_slice())
+                    .map_err(|e| format!("Failed to read the encrypted private key: {e}"))?;
+                let plain = enc.decrypt(passphrase).map_err(|_| {
+                    "Failed to decrypt the private key: wrong passphrase".to_string()
+                })?;
+                up.key = Some(plain.as_bytes().to_vec());
+            }
+            l if l.ends_with("PRIVATE KEY") => {
                 up.key = Some(pem.contents);
             }
             _ => {}
@@ -209,6 +218,16 @@ pub fn import(
         .get("category")
         .ok_or_else(|| ApiError::bad_request("Missing parameter \"category\""))?
         .to_string();
+    if st.faults.fail_imports > 0 {
+        st.faults.fail_imports -= 1;
+        return Err(ApiError::new(
+            17,
+            format!(
+                "Import of {} failed. simulated failure injected by fail_next_imports",
+                req.get("certificate-name").unwrap_or("")
+            ),
+        ));
+    }
     let Some((_, data)) = &req.file else {
         return Err(ApiError::bad_request(
             "Missing file: upload it as multipart/form-data field \"file\"",

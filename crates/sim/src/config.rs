@@ -123,6 +123,9 @@ pub struct Faults {
     /// The next N config writes or commits are refused with "Configuration is locked by
     /// <LOCK_FAULT_OWNER>", as when another administrator holds a lock.
     pub locked: u32,
+    /// The next N certificate / key imports are refused (code 17), as when the device
+    /// rejects the file.
+    pub fail_imports: u32,
 }
 
 /// The administrator named in injected lock errors ([`Faults::locked`]).
@@ -224,6 +227,7 @@ impl SimArgs {
                 commit_busy: self.fault_commit_busy,
                 fail_jobs: self.fault_fail_jobs,
                 locked: self.fault_locked,
+                fail_imports: 0,
             },
             key_lifetime: self.key_lifetime_secs.map(Duration::from_secs),
             job_duration: Duration::from_millis(self.job_ms.min(3_600_000)),

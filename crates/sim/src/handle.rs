@@ -99,6 +99,11 @@ impl SimHandle {
         self.state.lock().faults.locked = n;
     }
 
+    /// The next `n` certificate / key imports are refused (code 17).
+    pub fn fail_next_imports(&self, n: u32) {
+        self.state.lock().faults.fail_imports = n;
+    }
+
     /// The next `n` commit / commit-all jobs end with FAIL.
     pub fn fail_next_jobs(&self, n: u32) {
         self.state.lock().faults.fail_jobs = n;

@@ -255,6 +255,28 @@ pub fn apply_write_layered(
     }
 }
 
+fn same_node(a: &Element, b: &Element) -> bool {
+    a.name == b.name
+        && a.name_attr() == b.name_attr()
+        && (a.name != "member" || a.text_str() == b.text_str())
+}
+
+/// Remove from a firewall tree what an earlier template push (`old`) put there and the new
+/// push (`new`) no longer has: a template push replaces the template's values on the device,
+/// so a certificate or member deleted in the template goes away on the firewall too.
+pub fn remove_stale(tree: &mut Element, old: &Element, new: &Element) {
+    for o in &old.children {
+        match new.children.iter().find(|n| same_node(n, o)) {
+            Some(n) => {
+                if let Some(t) = tree.children.iter_mut().find(|t| same_node(t, o)) {
+                    remove_stale(t, o, n);
+                }
+            }
+            None => tree.children.retain(|t| !same_node(t, o)),
+        }
+    }
+}
+
 /// Merge a template push into a firewall tree, keeping local overrides on top.
 pub fn merge_push(tree: &mut Element, pushed: &Element, overrides: &BTreeSet<String>) {
     let mut kept: Vec<(XPath, Element)> = Vec::new();

@@ -1,0 +1,217 @@
+//! Deploy through a simulated Panorama with two firewalls, and rollback: for a fault at each
+//! step, Panorama's running and candidate configs and every firewall's running config are
+//! byte-identical (canonical serialisation) to before.
+
+mod support;
+
+use panops_certs::deploy::{DeployError, Deployer, Mode};
+use panops_certs::material::parse_pem_bundle;
+use panops_store::{ProcessState, StepState};
+use support::*;
+
+#[tokio::test]
+async fn replace_deploy_then_manual_rollback() {
+    let e = estate().await;
+    let before = state(&e);
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let b = bundle("www.example.com");
+    let done = d.deploy(&b, &req(Mode::Replace)).await.expect("deploy");
+    assert_eq!(done.state, ProcessState::Succeeded);
+    assert_ne!(before, state(&e), "the deployment changed the configs");
+    let name = done.snapshot.new_cert.clone();
+    for s in &e.serials {
+        let prof = fw_text(
+            &e,
+            s,
+            "/config/shared/ssl-tls-service-profile/entry[@name='P1']/certificate",
+        )
+        .expect("profile");
+        assert!(prof.contains(&name), "{prof}");
+        assert!(
+            fw_text(&e, s, "/config/shared/certificate/entry[@name='old-cert']").is_none(),
+            "superseded certificate deleted on {s}"
+        );
+        let rule = fw_text(
+            &e,
+            s,
+            &format!("{LH}/vsys/entry[@name='vsys1']/rulebase/decryption/rules/entry[@name='R1']"),
+        )
+        .expect("rule");
+        assert!(
+            rule.contains(&name) && rule.contains("other-cert") && !rule.contains("old-cert"),
+            "{rule}"
+        );
+    }
+    let p = e
+        .store
+        .get(&done.process)
+        .await
+        .expect("get")
+        .expect("process");
+    let names: Vec<&str> = p.steps.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "lock", "import", "bind", "commit", "push", "verify", "cleanup"
+        ]
+    );
+    assert!(p.steps.iter().all(|s| s.state == StepState::Ok));
+    assert!(
+        !p.steps[3].outcome.job_ids.is_empty(),
+        "commit job id recorded"
+    );
+    let verify = &p.steps[5];
+    assert_eq!(verify.outcome.results.len(), 2);
+
+    // manual rollback later: everything back, byte for byte
+    let rb = d.rollback(&done.process, false).await.expect("rollback");
+    assert_same(&before, &state(&e));
+    let r = e
+        .store
+        .get(&rb)
+        .await
+        .expect("get")
+        .expect("rollback process");
+    assert_eq!(r.parent_id.as_deref(), Some(done.process.as_str()));
+    assert_eq!(r.kind, "rollback");
+    let orig = e.store.get(&done.process).await.expect("get").expect("p");
+    assert_eq!(orig.state, ProcessState::RolledBack);
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn manual_rollback_refuses_when_changed_unless_forced() {
+    let e = estate().await;
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let mut r = req(Mode::Append);
+    r.skip_push = true;
+    let done = d
+        .deploy(&bundle("a.example.com"), &r)
+        .await
+        .expect("deploy");
+    assert_eq!(done.state, ProcessState::Stopped);
+    // someone re-points P1 meanwhile
+    e.client
+        .config_edit(
+            &format!("{LH}/template/entry[@name='T1']/config/shared/ssl-tls-service-profile/entry[@name='P1']/certificate"),
+            "<certificate>old-cert</certificate>",
+        )
+        .await
+        .expect("edit");
+    let err = d.rollback(&done.process, false).await.expect_err("refused");
+    let DeployError::Changed { diff, .. } = &err else {
+        panic!("{err}");
+    };
+    assert!(diff.contains("ssl-tls-service-profile P1"), "{diff}");
+    d.rollback(&done.process, true)
+        .await
+        .expect("forced rollback");
+    e.sim.shutdown().await;
+}
+
+async fn fault_case(inject: impl FnOnce(&Estate), failed_step: &str) {
+    let e = estate().await;
+    let before = state(&e);
+    inject(&e);
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let err = d
+        .deploy(&bundle("www.example.com"), &req(Mode::Replace))
+        .await
+        .expect_err("deploy fails");
+    let DeployError::RolledBack { process, step, .. } = &err else {
+        panic!("expected a rolled-back deployment, got: {err}");
+    };
+    assert_eq!(step, failed_step, "{err}");
+    assert_same(&before, &state(&e));
+    let p = e.store.get(process).await.expect("get").expect("p");
+    assert_eq!(p.state, ProcessState::RolledBack);
+    let failed = p
+        .steps
+        .iter()
+        .find(|s| s.state == StepState::Failed)
+        .expect("failed step");
+    assert_eq!(failed.name, failed_step);
+    assert!(failed.outcome.error.is_some());
+    assert!(
+        p.steps
+            .iter()
+            .any(|s| s.name == "rollback-restore" && s.state == StepState::Ok)
+    );
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn fault_import_refused() {
+    fault_case(|e| e.sim.handle().fail_next_imports(1), "import").await;
+}
+
+#[tokio::test]
+async fn fault_bind_refused() {
+    // the first config write after the import is refused as locked by another admin
+    fault_case(|e| e.sim.handle().fail_next_locked(1), "bind").await;
+}
+
+#[tokio::test]
+async fn fault_commit_fails() {
+    fault_case(|e| e.sim.handle().fail_next_jobs(1), "commit").await;
+}
+
+#[tokio::test]
+async fn fault_push_fails_on_one_firewall() {
+    fault_case(
+        |e| {
+            e.sim
+                .handle()
+                .set_connected(&e.serials[1], false)
+                .expect("disconnect")
+        },
+        "push",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_anything_is_sent() {
+    let e = estate().await;
+    let before = state(&e);
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let mut r = req(Mode::Append);
+    r.replace_cert = None;
+    r.decryption_rules = vec!["no-such-rule".into()];
+    let err = d
+        .deploy(&bundle("x.example.com"), &r)
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("decryption rule no-such-rule does not exist in device group DG1"),
+        "{err}"
+    );
+    let mut r = req(Mode::Append);
+    r.template = "nope".into();
+    let err = d
+        .deploy(&bundle("x.example.com"), &r)
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().starts_with("--template:"), "{err}");
+    // key of another certificate
+    let (c, _) = cert("x.example.com");
+    let (_, k) = cert("y.example.com");
+    let b = parse_pem_bundle(c.as_bytes(), k.as_bytes(), None, None).expect("parse");
+    let err = d.deploy(&b, &req(Mode::Append)).await.expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("--key: the private key does not match"),
+        "{err}"
+    );
+    assert_same(&before, &state(&e));
+    assert!(
+        e.store
+            .list(&Default::default())
+            .await
+            .expect("list")
+            .is_empty(),
+        "no process for a refused plan"
+    );
+    e.sim.shutdown().await;
+}

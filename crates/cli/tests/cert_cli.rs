@@ -1,0 +1,373 @@
+//! `panops cert` end to end: the real binary against an in-process simulated Panorama with two
+//! firewalls; deploy (dry run, real), processes, inventory, rollback, a failed deployment, and
+//! a deployment killed with SIGKILL mid-commit that `panops cert recover` rolls back.
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use assert_cmd::cargo::CommandCargoExt;
+use panops_client::panos::{ClientConfig, PanosClient, Protocol, WaitOptions};
+use panops_sim::{RunningSim, SimConfig, Simulator};
+use serde_json::Value;
+
+const LH: &str = "/config/devices/entry[@name='localhost.localdomain']";
+
+struct Env {
+    sim: RunningSim,
+    port: String,
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn db(&self) -> String {
+        format!("sqlite:{}", self.dir.path().join("p.db").display())
+    }
+    fn panops(&self) -> Command {
+        let mut cmd = Command::cargo_bin("panops").expect("binary");
+        cmd.env_clear()
+            .env("PANOPS_CONFIG", "")
+            .env("PANOPS_DB", self.db())
+            .env("PANOS_HOSTNAME", "127.0.0.1")
+            .env("PANOS_PORT", &self.port)
+            .env("PANOS_PROTOCOL", "http")
+            .env("PANOS_USERNAME", "admin")
+            .env("PANOS_PASSWORD", "admin");
+        cmd
+    }
+    async fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = self.panops();
+        cmd.args(args).args(["-o", "json"]);
+        tokio::task::spawn_blocking(move || cmd.output().expect("run panops"))
+            .await
+            .expect("join")
+    }
+    fn file(&self, name: &str, body: &str) -> String {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, body).expect("write");
+        p.display().to_string()
+    }
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+fn cert(cn: &str) -> (String, String) {
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut p = rcgen::CertificateParams::new(vec![cn.to_string()]).expect("params");
+    p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+    let c = p.self_signed(&key).expect("cert");
+    (c.pem(), key.serialize_pem())
+}
+
+async fn env() -> Env {
+    let sim = Simulator::start(
+        SimConfig::panorama(2)
+            .plain()
+            .listen("127.0.0.1:0")
+            .job_duration(Duration::from_millis(30)),
+    )
+    .await
+    .expect("sim");
+    let port = sim
+        .url()
+        .rsplit(':')
+        .next()
+        .expect("port")
+        .trim_end_matches('/')
+        .to_string();
+    let h = sim.handle();
+    let devs: String = h
+        .serials()
+        .iter()
+        .map(|s| format!("<entry name=\"{s}\"/>"))
+        .collect();
+    h.seed_config(None, &format!("{LH}/template"), "<entry name=\"T1\"><config><shared><ssl-tls-service-profile><entry name=\"P1\"/></ssl-tls-service-profile></shared></config></entry>").expect("t");
+    h.seed_config(None, &format!("{LH}/template-stack"), &format!("<entry name=\"S1\"><templates><member>T1</member></templates><devices>{devs}</devices></entry>")).expect("s");
+    h.seed_config(None, &format!("{LH}/device-group"), &format!("<entry name=\"DG1\"><devices>{devs}</devices><pre-rulebase><decryption><rules><entry name=\"R1\"><action>decrypt</action><type><ssl-inbound-inspection><certificates/></ssl-inbound-inspection></type></entry></rules></decryption></pre-rulebase></entry>")).expect("dg");
+    let client = PanosClient::new(
+        ClientConfig::builder("127.0.0.1")
+            .port(port.parse().expect("port"))
+            .protocol(Protocol::Http)
+            .use_env_proxy(false)
+            .credentials("admin", "admin")
+            .build()
+            .expect("cfg"),
+    )
+    .expect("client");
+    let (c, k) = cert("old.example.com");
+    let mut imp = panops_panos::import::Import::new(
+        panops_panos::import::ImportCategory::Keypair,
+        "old-cert",
+        panops_panos::import::ImportFormat::Pem,
+        "old.pem",
+        format!("{c}{k}").into_bytes(),
+    );
+    imp.target_tpl = Some("T1".into());
+    imp.passphrase = Some("unused".into());
+    client.import(&imp).await.expect("import");
+    client
+        .config_set(&format!("{LH}/template/entry[@name='T1']/config/shared/ssl-tls-service-profile/entry[@name='P1']"), "<certificate>old-cert</certificate>")
+        .await
+        .expect("bind");
+    client
+        .config_edit(&format!("{LH}/device-group/entry[@name='DG1']/pre-rulebase/decryption/rules/entry[@name='R1']/type/ssl-inbound-inspection/certificates"), "<certificates><member>old-cert</member></certificates>")
+        .await
+        .expect("bind rule");
+    let w = || WaitOptions::default().interval(Duration::from_millis(20));
+    client
+        .commit_and_wait(&Default::default(), w())
+        .await
+        .expect("commit");
+    for p in [
+        panops_panos::commit::CommitAll::device_group("DG1"),
+        panops_panos::commit::CommitAll::template_stack("S1"),
+    ] {
+        client.commit_all_and_wait(&p, w()).await.expect("push");
+    }
+    Env {
+        sim,
+        port,
+        dir: tempfile::tempdir().expect("dir"),
+    }
+}
+
+fn snapshot(e: &Env) -> Vec<String> {
+    let h = e.sim.handle();
+    let canon = |x: Option<String>| {
+        panops_certs::deploy::canonical(
+            &panops_panos::xml::parse(x.expect("cfg").as_bytes()).expect("xml"),
+        )
+    };
+    let mut v = vec![
+        canon(h.config_xml(None, true, "/config")),
+        canon(h.config_xml(None, false, "/config")),
+    ];
+    for s in h.serials() {
+        v.push(canon(h.config_xml(Some(&s), true, "/config")));
+    }
+    v
+}
+
+const POLL: [&str; 2] = ["--poll-ms", "20"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_processes_inventory_rollback() {
+    let e = env().await;
+    let before = snapshot(&e);
+    let (c, k) = cert("www.example.com");
+    let cf = e.file("c.pem", &c);
+    let kf = e.file("k.pem", &k);
+    let deploy = |extra: &'static [&'static str]| {
+        let mut a = vec![
+            "cert",
+            "deploy",
+            "--cert",
+            &cf,
+            "--key",
+            &kf,
+            "--template",
+            "T1",
+            "--device-group",
+            "DG1",
+            "--replace-cert",
+            "old-cert",
+            "--mode",
+            "replace",
+        ];
+        a.extend(POLL);
+        a.extend(extra);
+        a.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    let args = deploy(&["--dry-run"]);
+    let o = e
+        .run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let plan = json(&o);
+    assert_eq!(plan["dry_run"], true);
+    let lines: Vec<String> = plan["plan"]
+        .as_array()
+        .expect("plan")
+        .iter()
+        .map(|l| l.as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        lines[0].starts_with("import certificate www.example.c_"),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("ssl-tls-service-profile P1 certificate old-cert ->")),
+        "{lines:?}"
+    );
+    assert_eq!(before, snapshot(&e), "a dry run changes nothing");
+
+    let args = deploy(&[]);
+    let o = e
+        .run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let done = json(&o);
+    assert_eq!(done["state"], "succeeded");
+    let id = done["process"].as_str().expect("id").to_string();
+
+    let o = e.run(&["cert", "processes"]).await;
+    let list = json(&o);
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!(list[0]["id"], id.as_str());
+    let o = e.run(&["cert", "process", &id]).await;
+    let p = json(&o);
+    let steps: Vec<&str> = p["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| s["name"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "lock", "import", "bind", "commit", "push", "verify", "cleanup"
+        ]
+    );
+    assert_eq!(
+        p["steps"][5]["results"].as_array().map(Vec::len),
+        Some(2),
+        "{p}"
+    );
+
+    let o = e.run(&["cert", "inventory"]).await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "all valid: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let rows = json(&o);
+    let name = done["certificate"].as_str().expect("name");
+    assert!(
+        rows.as_array()
+            .expect("rows")
+            .iter()
+            .any(|r| r["certificate"] == name
+                && r["used_by"] == "decryption-inbound"
+                && r["scope"] == "firewall")
+    );
+
+    let o = e.run(&["cert", "rollback", &id, "--poll-ms", "20"]).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(before, snapshot(&e), "rolled back byte for byte");
+    let o = e
+        .run(&["cert", "processes", "--state", "rolled-back"])
+        .await;
+    assert_eq!(json(&o)[0]["id"], id.as_str());
+
+    // a failed commit: exit 3, rolled back, recorded
+    e.sim.handle().fail_next_jobs(1);
+    let o = e
+        .run(&deploy(&[]).iter().map(String::as_str).collect::<Vec<_>>())
+        .await;
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("step commit failed") && err.contains("rolled back"),
+        "{err}"
+    );
+    assert_eq!(before, snapshot(&e));
+
+    // bad input: exit 2, names the field, nothing sent
+    let (_, other_key) = cert("other");
+    let okf = e.file("other.key", &other_key);
+    let o = e
+        .run(&[
+            "cert",
+            "deploy",
+            "--cert",
+            &cf,
+            "--key",
+            &okf,
+            "--template",
+            "T1",
+            "--ssl-tls-profile",
+            "P1",
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--key: the private key does not match"));
+    e.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_deployment_is_rolled_back_on_recover() {
+    let e = env().await;
+    let before = snapshot(&e);
+    let (c, k) = cert("kill.example.com");
+    let cf = e.file("c.pem", &c);
+    let kf = e.file("k.pem", &k);
+    // commits take long enough to kill the deployment while it waits for one
+    e.sim.handle().set_job_duration(Duration::from_secs(3));
+    let mut cmd = e.panops();
+    cmd.args([
+        "cert",
+        "deploy",
+        "--cert",
+        &cf,
+        "--key",
+        &kf,
+        "--template",
+        "T1",
+        "--ssl-tls-profile",
+        "P1",
+        "--poll-ms",
+        "50",
+    ])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("spawn");
+    let store = panops_store::Store::open(&e.db()).await.expect("store");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let list = store.list(&Default::default()).await.expect("list");
+        if let Some(p) = list.first()
+            && let Some(full) = store.get(&p.id).await.expect("get")
+            && full
+                .steps
+                .iter()
+                .any(|s| s.name == "commit" && !s.outcome.job_ids.is_empty())
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "deployment never reached its commit"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+    e.sim.handle().set_job_duration(Duration::from_millis(30));
+    let o = e.run(&["cert", "recover", "--poll-ms", "20"]).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = json(&o);
+    assert_eq!(r[0]["rolled_back"], true, "{r}");
+    // the killed commit job still finished on Panorama; the rollback committed the undo
+    // on top, so Panorama is back where it was
+    assert_eq!(before, snapshot(&e), "interrupted deployment rolled back");
+    let o = e
+        .run(&["cert", "processes", "--state", "rolled-back"])
+        .await;
+    assert_eq!(json(&o).as_array().map(Vec::len), Some(1));
+    e.sim.shutdown().await;
+}
