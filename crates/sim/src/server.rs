@@ -303,6 +303,29 @@ fn tls_material(store: Option<&persist::Store>) -> Result<TlsMaterial, SimError>
     Ok((cert_pem, key_pem, cert_der, key_der))
 }
 
+/// RFC 2046 lets a boundary hold `/`, `=`, `?` and other characters a MIME token cannot,
+/// which clients must then quote; pan-python's `import_file` does not, so multer's strict
+/// parser rejects it. Quote an unquoted boundary (returns `None` when nothing to change).
+fn quote_boundary(content_type: &str) -> Option<String> {
+    let lower = content_type.to_ascii_lowercase();
+    let at = lower.find("boundary=")? + "boundary=".len();
+    let rest = &content_type[at..];
+    if rest.starts_with('"') {
+        return None;
+    }
+    let end = rest.find(';').unwrap_or(rest.len());
+    let boundary = rest[..end].trim_end();
+    // RFC 2046 bchars: 1 to 70 characters, no quote or backslash to escape
+    if boundary.is_empty() || boundary.len() > 70 || boundary.contains(['"', '\\']) {
+        return None;
+    }
+    Some(format!(
+        "{}\"{boundary}\"{}",
+        &content_type[..at],
+        &rest[end..]
+    ))
+}
+
 /// Serves the router, except that an injected reset closes the connection before any
 /// response is written (hyper drops the connection when the service fails).
 #[derive(Clone)]
@@ -534,7 +557,16 @@ async fn decode(req: HttpRequest<Body>) -> Result<Request, Response> {
         .unwrap_or("")
         .to_ascii_lowercase();
     if ctype.starts_with("multipart/form-data") {
-        let (parts, body) = req.into_parts();
+        let (mut parts, body) = req.into_parts();
+        if let Some(fixed) = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(quote_boundary)
+            .and_then(|v| header::HeaderValue::from_str(&v).ok())
+        {
+            parts.headers.insert(header::CONTENT_TYPE, fixed);
+        }
         let limited = Body::new(http_body_util_limited(body));
         let req = HttpRequest::from_parts(parts, limited);
         let mut mp = match Multipart::from_request(req, &()).await {
@@ -901,5 +933,45 @@ mod proptests {
         let (s, _, b) = send(req);
         assert_eq!(s, 200, "{b}");
         assert!(b.contains("Successfully imported intact"), "{b}");
+    }
+
+    #[test]
+    fn unquoted_boundaries_with_rfc_2046_characters_are_accepted() {
+        // pan-python's import_file sends email.generator's `===============N==` unquoted
+        for (n, boundary, quoted) in [
+            (1, "===============8213641395958377049==", false),
+            (2, "abc/def=ghi?x", false),
+            (3, "with space/and=", true),
+        ] {
+            let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.pem\"\r\n\r\n").into_bytes();
+            body.extend_from_slice(CERT_PEM.as_bytes());
+            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+            let ctype = if quoted {
+                format!("multipart/form-data; boundary=\"{boundary}\"")
+            } else {
+                format!("multipart/form-data; boundary={boundary}")
+            };
+            let req = HttpRequest::post(format!(
+                "/api/?type=import&category=certificate&certificate-name=b{n}&format=pem"
+            ))
+            .header(header::CONTENT_TYPE, ctype)
+            .header("x-pan-key", key())
+            .body(Body::from(body))
+            .expect("request");
+            let (s, _, b) = send(req);
+            assert_eq!(s, 200, "{boundary}: {b}");
+            assert!(
+                b.contains(&format!("Successfully imported b{n}")),
+                "{boundary}: {b}"
+            );
+        }
+        assert_eq!(
+            quote_boundary("multipart/form-data; boundary=\"x/y\""),
+            None
+        );
+        assert_eq!(
+            quote_boundary("multipart/form-data; boundary=a=b; charset=utf-8").as_deref(),
+            Some("multipart/form-data; boundary=\"a=b\"; charset=utf-8")
+        );
     }
 }
