@@ -590,6 +590,14 @@ impl SimState {
         }
         let dev = self.dev(serial)?;
         match action {
+            "show" if creq.xpath.is_empty() => {
+                // as on the device: `show` with no xpath is the whole running configuration
+                let whole = ConfigReq {
+                    xpath: "/config".into(),
+                    ..creq
+                };
+                device::config_read(dev, &whole, true)
+            }
             "get" | "show" => {
                 if creq.xpath.is_empty() {
                     return Err(ApiError::bad_request("Missing parameter \"xpath\""));
@@ -656,6 +664,9 @@ impl SimState {
                         }
                     }
                 }
+                if dev.panorama {
+                    check_membership(&work)?;
+                }
                 dev.candidate = work;
                 dev.template = work_layer;
                 dev.pending.extend(replay);
@@ -671,6 +682,10 @@ impl SimState {
                 }
                 check_config_lock(dev, user)?;
                 let panorama = dev.panorama;
+                // Panorama's own rule: one device group and one template stack per firewall.
+                // Only writes that can add a device there pay for the check (and its copy).
+                let membership = panorama && touches_membership(&creq);
+                let before = membership.then(|| dev.candidate.clone());
                 template::apply_write_layered(
                     &mut dev.candidate,
                     &mut dev.template,
@@ -678,6 +693,12 @@ impl SimState {
                     user,
                     panorama,
                 )?;
+                if let Some(before) = before
+                    && let Err(e) = check_membership(&dev.candidate)
+                {
+                    dev.candidate = before;
+                    return Err(e);
+                }
                 dev.touched(user, a, &creq.xpath);
                 dev.pending.push((user.to_string(), creq));
                 self.changed = true;
@@ -1562,4 +1583,63 @@ mod proptests {
             }
         }
     }
+}
+
+/// Whether a config write may add a firewall to a device group or template stack.
+fn touches_membership(req: &ConfigReq) -> bool {
+    let xp = &req.xpath;
+    let Some(at) = xp.rfind("/device-group").max(xp.rfind("/template-stack")) else {
+        return false;
+    };
+    req.action == "clone"
+        || xp[at..].contains("/devices")
+        || req
+            .element
+            .as_deref()
+            .is_some_and(|e| e.contains("<devices"))
+}
+
+/// A firewall belongs to one device group and one template stack only, as Panorama enforces.
+fn check_membership(tree: &xml::Element) -> Result<(), ApiError> {
+    let Some(local) = tree
+        .find("devices")
+        .and_then(|d| d.entry_child("localhost.localdomain"))
+    else {
+        return Ok(());
+    };
+    for (container, what) in [
+        ("device-group", "device group"),
+        ("template-stack", "template stack"),
+    ] {
+        let mut seen: HashMap<&str, &str> = HashMap::new();
+        for group in local
+            .child(container)
+            .map(|c| c.children.as_slice())
+            .unwrap_or(&[])
+        {
+            let Some(name) = group.name_attr() else {
+                continue;
+            };
+            for dev in group
+                .child("devices")
+                .map(|d| d.children.as_slice())
+                .unwrap_or(&[])
+            {
+                let Some(serial) = dev.name_attr() else {
+                    continue;
+                };
+                if let Some(other) = seen.insert(serial, name)
+                    && other != name
+                {
+                    return Err(ApiError::new(
+                        12,
+                        format!(
+                            "{container} -> {name} -> devices -> {serial}: device {serial} already belongs to {what} '{other}'; a firewall can be in one {what} only"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }

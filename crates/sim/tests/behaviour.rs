@@ -1114,3 +1114,103 @@ async fn listens_on_a_host_name() {
         .expect_err("needs a port");
     assert!(e.to_string().contains("--listen"), "{e}");
 }
+
+#[tokio::test]
+async fn a_firewall_belongs_to_one_device_group_and_one_template_stack() {
+    let sim = start(SimConfig::panorama(2)).await;
+    let admin = Client::login(&sim, "admin", "admin").await;
+    let serial = sim.serials()[0].clone();
+    let other = sim.serials()[1].clone();
+    let dg = format!("{LH}/device-group");
+    admin
+        .set(
+            &dg,
+            &format!("<entry name='dg-a'><devices><entry name='{serial}'/></devices></entry>"),
+        )
+        .await;
+    // a second group with the same firewall: refused, naming both groups; nothing stored
+    let refused = admin
+        .fails(&[
+            ("type", "config"),
+            ("action", "set"),
+            ("xpath", &dg),
+            (
+                "element",
+                &format!("<entry name='dg-b'><devices><entry name='{serial}'/></devices></entry>"),
+            ),
+        ])
+        .await;
+    assert!(
+        refused.contains("code=\"12\"") && refused.contains(&serial) && refused.contains("'dg-a'"),
+        "{refused}"
+    );
+    assert!(!admin.get(&dg).await.contains("dg-b"));
+    // the same through the group's devices node, and through multi-config
+    admin.set(&dg, "<entry name='dg-b'/>").await;
+    admin
+        .fails(&[
+            ("type", "config"),
+            ("action", "set"),
+            ("xpath", &format!("{dg}/entry[@name='dg-b']/devices")),
+            ("element", &format!("<entry name='{serial}'/>")),
+        ])
+        .await;
+    let multi = format!(
+        "<multi-configure-request><set id='1' xpath=\"{dg}/entry[@name='dg-b']/devices\"><entry name='{other}'/></set><set id='2' xpath=\"{dg}/entry[@name='dg-b']/devices\"><entry name='{serial}'/></set></multi-configure-request>"
+    );
+    admin
+        .fails(&[
+            ("type", "config"),
+            ("action", "multi-config"),
+            ("element", &multi),
+        ])
+        .await;
+    let groups = admin.get(&dg).await;
+    assert!(
+        !groups.contains(&other),
+        "the failed multi-config left nothing: {groups}"
+    );
+    // a firewall in no group can join one
+    admin
+        .set(
+            &format!("{dg}/entry[@name='dg-b']/devices"),
+            &format!("<entry name='{other}'/>"),
+        )
+        .await;
+
+    let ts = format!("{LH}/template-stack");
+    admin
+        .set(
+            &ts,
+            &format!("<entry name='ts-a'><devices><entry name='{serial}'/></devices></entry>"),
+        )
+        .await;
+    let refused = admin
+        .fails(&[
+            ("type", "config"),
+            ("action", "set"),
+            ("xpath", &ts),
+            (
+                "element",
+                &format!("<entry name='ts-b'><devices><entry name='{serial}'/></devices></entry>"),
+            ),
+        ])
+        .await;
+    assert!(refused.contains("template stack 'ts-a'"), "{refused}");
+}
+
+#[tokio::test]
+async fn show_without_xpath_is_the_whole_running_configuration() {
+    let sim = start(SimConfig::firewall()).await;
+    let admin = Client::login(&sim, "admin", "admin").await;
+    let whole = admin.ok(&[("type", "config"), ("action", "show")]).await;
+    assert!(
+        whole.contains("<config version=")
+            && whole.contains("<mgt-config>")
+            && whole.contains("<devices>"),
+        "{}",
+        &whole[..whole.len().min(400)]
+    );
+    // get (the candidate) still needs an xpath, as on the device
+    admin.fails(&[("type", "config"), ("action", "get")]).await;
+}
