@@ -1494,6 +1494,65 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Whether a config write may add a firewall to a device group or template stack.
+fn touches_membership(req: &ConfigReq) -> bool {
+    let xp = &req.xpath;
+    let Some(at) = xp.rfind("/device-group").max(xp.rfind("/template-stack")) else {
+        return false;
+    };
+    req.action == "clone"
+        || xp[at..].contains("/devices")
+        || req
+            .element
+            .as_deref()
+            .is_some_and(|e| e.contains("<devices"))
+}
+
+/// A firewall belongs to one device group and one template stack only, as Panorama enforces.
+fn check_membership(tree: &xml::Element) -> Result<(), ApiError> {
+    let Some(local) = tree
+        .find("devices")
+        .and_then(|d| d.entry_child("localhost.localdomain"))
+    else {
+        return Ok(());
+    };
+    for (container, what) in [
+        ("device-group", "device group"),
+        ("template-stack", "template stack"),
+    ] {
+        let mut seen: HashMap<&str, &str> = HashMap::new();
+        for group in local
+            .child(container)
+            .map(|c| c.children.as_slice())
+            .unwrap_or(&[])
+        {
+            let Some(name) = group.name_attr() else {
+                continue;
+            };
+            for dev in group
+                .child("devices")
+                .map(|d| d.children.as_slice())
+                .unwrap_or(&[])
+            {
+                let Some(serial) = dev.name_attr() else {
+                    continue;
+                };
+                if let Some(other) = seen.insert(serial, name)
+                    && other != name
+                {
+                    return Err(ApiError::new(
+                        12,
+                        format!(
+                            "{container} -> {name} -> devices -> {serial}: device {serial} already belongs to {what} '{other}'; a firewall can be in one {what} only"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod proptests {
     use super::*;
@@ -1583,63 +1642,4 @@ mod proptests {
             }
         }
     }
-}
-
-/// Whether a config write may add a firewall to a device group or template stack.
-fn touches_membership(req: &ConfigReq) -> bool {
-    let xp = &req.xpath;
-    let Some(at) = xp.rfind("/device-group").max(xp.rfind("/template-stack")) else {
-        return false;
-    };
-    req.action == "clone"
-        || xp[at..].contains("/devices")
-        || req
-            .element
-            .as_deref()
-            .is_some_and(|e| e.contains("<devices"))
-}
-
-/// A firewall belongs to one device group and one template stack only, as Panorama enforces.
-fn check_membership(tree: &xml::Element) -> Result<(), ApiError> {
-    let Some(local) = tree
-        .find("devices")
-        .and_then(|d| d.entry_child("localhost.localdomain"))
-    else {
-        return Ok(());
-    };
-    for (container, what) in [
-        ("device-group", "device group"),
-        ("template-stack", "template stack"),
-    ] {
-        let mut seen: HashMap<&str, &str> = HashMap::new();
-        for group in local
-            .child(container)
-            .map(|c| c.children.as_slice())
-            .unwrap_or(&[])
-        {
-            let Some(name) = group.name_attr() else {
-                continue;
-            };
-            for dev in group
-                .child("devices")
-                .map(|d| d.children.as_slice())
-                .unwrap_or(&[])
-            {
-                let Some(serial) = dev.name_attr() else {
-                    continue;
-                };
-                if let Some(other) = seen.insert(serial, name)
-                    && other != name
-                {
-                    return Err(ApiError::new(
-                        12,
-                        format!(
-                            "{container} -> {name} -> devices -> {serial}: device {serial} already belongs to {what} '{other}'; a firewall can be in one {what} only"
-                        ),
-                    ));
-                }
-            }
-        }
-    }
-    Ok(())
 }
