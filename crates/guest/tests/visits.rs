@@ -232,6 +232,14 @@ async fn a_batch_shares_reads_and_batches_logouts() {
         .count();
     assert_eq!(uid, n.div_ceil(1000), "{uid} uid-messages");
     assert_eq!(mapping_reads, 2);
+    let session_reads = recorded
+        .iter()
+        .filter(|r| r.cmd.contains("<session>"))
+        .count();
+    assert!(
+        session_reads <= 3,
+        "{session_reads} session reads: info and one page or two"
+    );
     assert_eq!(
         recorded.len() as u64,
         report.requests,
@@ -483,5 +491,43 @@ async fn slow_replies_time_out_with_their_own_message() {
         r.message
     );
     s.handle().set_latency(Duration::ZERO);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_large_session_table_is_not_listed_for_a_small_batch() {
+    let s = sim(SimConfig::firewall()).await;
+    let h = s.handle();
+    let g = guest(&s);
+    let visits: Vec<Visit> = (1..=12)
+        .map(|i| visit(&format!("10.45.0.{i}"), Some(&format!("v{i}"))))
+        .collect();
+    g.start_many(&visits, &StartOptions::default()).await;
+    // 20 pages of other people's sessions: more pages than visits
+    for i in 0..20_000u32 {
+        h.open_session(
+            None,
+            &format!("172.16.{}.{}", i / 250, i % 250 + 1),
+            "203.0.113.10",
+            6,
+            443,
+            "vsys1",
+        );
+    }
+    h.open_session(None, "10.45.0.3", "203.0.113.10", 6, 443, "vsys1");
+    h.clear_requests();
+    let reports = g.end_many(&visits, &clearing()).await;
+    assert!(
+        reports.iter().all(|r| r.outcome == Outcome::Ended),
+        "{reports:?}"
+    );
+    assert_eq!(reports[2].sessions_cleared, Some(1));
+    let pages = h
+        .requests()
+        .iter()
+        .filter(|r| r.cmd.starts_with("<show><session><all") && !r.cmd.contains("<count>"))
+        .count();
+    assert_eq!(pages, 0, "counted per visit instead of listing 20 pages");
+    assert!(h.session_count(None) >= 20_000);
     s.shutdown().await;
 }
