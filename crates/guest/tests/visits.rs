@@ -531,3 +531,54 @@ async fn a_large_session_table_is_not_listed_for_a_small_batch() {
     assert!(h.session_count(None) >= 20_000);
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn firewall_env_with_a_private_ca_and_a_key_file() {
+    let tls = Simulator::start(SimConfig::firewall().listen("127.0.0.1:0"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, tls.ca_pem().expect("TLS simulator has a CA")).unwrap();
+    let port = port_of(&tls.url());
+    let keygen = PanosClient::new(
+        ClientConfig::builder("127.0.0.1")
+            .port(port)
+            .use_env_proxy(false)
+            .ca_bundle(&ca)
+            .credentials("admin", "admin")
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let key = keygen.keygen().await.unwrap();
+    let key_file = dir.path().join("key");
+    std::fs::write(&key_file, format!("{}\n", key.expose())).unwrap();
+    let vars = [
+        ("FIREWALL_ADAPTER", "palo-alto".to_string()),
+        ("FIREWALL_HOST", format!("127.0.0.1:{port}")),
+        ("FIREWALL_API_KEY_FILE", key_file.display().to_string()),
+        ("FIREWALL_CA_FILE", ca.display().to_string()),
+    ];
+    let env = panops_guest::FirewallEnv::from_env(|n| {
+        vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    assert!(!format!("{env:?}").contains(key.expose()));
+    let g = Guest::new(
+        env.client(Duration::from_secs(10)).unwrap(),
+        GuestOptions::default(),
+    );
+    let st = g
+        .start(
+            &visit("10.62.0.1", Some("tls-guest")),
+            &StartOptions::default(),
+        )
+        .await;
+    assert_eq!(st.outcome, Outcome::Started, "{st:?}");
+    let end = g
+        .end(&visit("10.62.0.1", None), &EndOptions::default())
+        .await;
+    assert_eq!(end.outcome, Outcome::Ended, "{end:?}");
+    tls.shutdown().await;
+}
