@@ -582,3 +582,37 @@ async fn firewall_env_with_a_private_ca_and_a_key_file() {
     assert_eq!(end.outcome, Outcome::Ended, "{end:?}");
     tls.shutdown().await;
 }
+
+#[tokio::test]
+async fn concurrency_towards_the_firewall_is_bounded() {
+    let s = sim(SimConfig::firewall()).await;
+    let h = s.handle();
+    let g = Guest::new(
+        client_as(&s.url(), "admin", "admin", None, None),
+        GuestOptions {
+            concurrency: 3,
+            ..Default::default()
+        },
+    );
+    let visits: Vec<Visit> = (1..=24)
+        .map(|i| visit(&format!("10.46.0.{i}"), Some(&format!("c{i}"))))
+        .collect();
+    g.start_many(&visits, &StartOptions::default()).await;
+    for v in &visits {
+        h.open_session(None, &v.ip.to_string(), "203.0.113.10", 6, 443, "vsys1");
+    }
+    h.set_latency(Duration::from_millis(20));
+    h.clear_requests();
+    let reports = g.end_many(&visits, &clearing()).await;
+    h.set_latency(Duration::ZERO);
+    assert!(
+        reports.iter().all(|r| r.outcome == Outcome::Ended),
+        "{reports:?}"
+    );
+    let max = h.max_in_flight();
+    assert!(
+        (2..=3).contains(&max),
+        "{max} requests in flight at once, limit 3"
+    );
+    s.shutdown().await;
+}
