@@ -26,7 +26,7 @@ pub enum GuestCmd {
     /// End a visit: log the visitor's User-ID mapping out, optionally clear their sessions,
     /// verify. Already over: success, nothing done. Exit codes: 0 done, 1 device refused or
     /// verification failed, 2 bad input, 3 unreachable, 4 permission, 5 TLS, 6 timeout,
-    /// 7 the IP belongs to another user.
+    /// 7 the IP belongs to another user, 8 no mapping (with --require-mapping).
     End(EndArgs),
     /// Start a visit: map the IP to the user (and register a tag for a dynamic address group).
     Start(StartArgs),
@@ -57,6 +57,10 @@ pub struct EndArgs {
     /// Only show what would be done.
     #[arg(long)]
     dry_run: bool,
+    /// Exit 8 when the IP has no User-ID mapping (default: success, the visit is over).
+    /// For agents that must notice RADIUS accounting or IP tracking being broken.
+    #[arg(long)]
+    require_mapping: bool,
     /// Most requests in flight to the firewall.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
@@ -283,7 +287,12 @@ pub async fn run(cmd: GuestCmd, format: Format, conn: &ConnectionFlags) -> Resul
             let visit = Visit::new(ip, a.user.as_deref()).map_err(|e| as_usage(e.into()))?;
             let guest = connect(conn, a.concurrency as usize)?;
             let r = guest.end(&visit, &opts).await;
-            print_one(format, &r)
+            let code = print_one(format, &r)?;
+            if a.require_mapping && !r.failed() && r.mapped_user.is_none() {
+                eprintln!("error: {}", r.message);
+                return Ok(ExitCode::from(8));
+            }
+            Ok(code)
         }
         GuestCmd::Start(a) => {
             let visit = Visit::new(&a.ip, Some(&a.user)).map_err(|e| as_usage(e.into()))?;

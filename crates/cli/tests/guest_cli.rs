@@ -169,6 +169,13 @@ fn start_end_and_end_again_with_agent_variables() {
         "{text}"
     );
     assert!(!text.contains(&key) && !String::from_utf8_lossy(&out.stderr).contains(&key));
+    // the same, for an agent that must notice a missing mapping
+    let out = run(
+        sim.guest(&key),
+        &["end", "--ip", "10.80.0.1", "--require-mapping"],
+    );
+    assert_eq!(out.status.code(), Some(8));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RADIUS accounting is not configured"));
 }
 
 #[test]

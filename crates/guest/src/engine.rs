@@ -212,13 +212,24 @@ impl Guest {
     }
 
     /// Active sessions from each of `ips`: a count query per IP for a few, a paged listing
-    /// of the session table for many.
+    /// of the session table for many (when the table has fewer pages than there are IPs).
     pub async fn sessions(&self, ips: &[IpAddr]) -> Result<HashMap<IpAddr, usize>, Error> {
         let mut out: HashMap<IpAddr, usize> = ips.iter().map(|ip| (*ip, 0)).collect();
         if ips.is_empty() {
             return Ok(out);
         }
-        if ips.len() <= self.opts.per_ip_reads {
+        // many visits: list the table, unless it is so large that its pages outnumber the
+        // visits (a busy firewall holds 100,000s of sessions): then count per visit
+        let per_ip = ips.len() <= self.opts.per_ip_reads || {
+            let info = self.op("<show><session><info/></session></show>").await?;
+            let active = info
+                .result()
+                .and_then(|r| r.child_text("num-active"))
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(usize::MAX);
+            active.div_ceil(SESSION_PAGE) > ips.len()
+        };
+        if per_ip {
             let futs = ips.iter().map(|ip| async move {
                 let r = self
                     .op(&format!("<show><session><all><filter><source>{ip}</source><count>yes</count></filter></all></session></show>"))

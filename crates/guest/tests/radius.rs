@@ -406,3 +406,84 @@ async fn radclient_as_the_controller() {
     r.task.await.unwrap();
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_queue_left_by_a_previous_run_is_drained_and_a_full_queue_is_not_answered() {
+    let s = sim().await;
+    let h = s.handle();
+    let g = guest(&s);
+    for (ip, u) in [
+        ("10.74.0.1", "p1"),
+        ("10.74.0.2", "p2"),
+        ("10.74.0.3", "p3"),
+    ] {
+        g.start(
+            &panops_guest::Visit::new(ip, Some(u)).unwrap(),
+            &Default::default(),
+        )
+        .await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let qfile = dir.path().join("queue.ndjson");
+    std::fs::write(
+        &qfile,
+        "{\"action\":\"end\",\"ip\":\"10.74.0.1\",\"user\":\"p1\"}\n",
+    )
+    .unwrap();
+    let mut cfg = RadiusConfig::new(SECRET.to_vec());
+    cfg.queue_file = Some(qfile.clone());
+    cfg.queue_limit = 1;
+    cfg.retry_interval = Duration::from_millis(200);
+    let r = listen(g, cfg).await;
+    eventually("the previous run's queued end applied", || {
+        h.mapping(None, "10.74.0.1").is_none()
+    })
+    .await;
+
+    // outage with room for one: the first Stop is queued and answered, the second is not
+    h.set_faults(Faults {
+        rate_reset: 1.0,
+        ..Default::default()
+    });
+    let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let first = acct(
+        SECRET,
+        1,
+        rfc2866::ACCT_STATUS_TYPE_STOP,
+        Ipv4Addr::new(10, 74, 0, 2),
+        "p2",
+    );
+    assert!(
+        exchange(&sock, r.addr, &first, Duration::from_secs(20))
+            .await
+            .is_some()
+    );
+    let second = acct(
+        SECRET,
+        2,
+        rfc2866::ACCT_STATUS_TYPE_STOP,
+        Ipv4Addr::new(10, 74, 0, 3),
+        "p3",
+    );
+    assert!(
+        exchange(&sock, r.addr, &second, Duration::from_secs(3))
+            .await
+            .is_none(),
+        "queue full: no answer, the controller retries"
+    );
+    h.set_faults(Faults::default());
+    eventually("queued Stop applied", || {
+        h.mapping(None, "10.74.0.2").is_none()
+    })
+    .await;
+    // the controller's retransmission is handled afresh once there is room
+    assert!(
+        exchange(&sock, r.addr, &second, Duration::from_secs(10))
+            .await
+            .is_some()
+    );
+    assert!(h.mapping(None, "10.74.0.3").is_none());
+    let _ = r.stop.send(());
+    r.task.await.unwrap();
+    s.shutdown().await;
+}

@@ -232,6 +232,14 @@ async fn a_batch_shares_reads_and_batches_logouts() {
         .count();
     assert_eq!(uid, n.div_ceil(1000), "{uid} uid-messages");
     assert_eq!(mapping_reads, 2);
+    let session_reads = recorded
+        .iter()
+        .filter(|r| r.cmd.contains("<session>"))
+        .count();
+    assert!(
+        session_reads <= 3,
+        "{session_reads} session reads: info and one page or two"
+    );
     assert_eq!(
         recorded.len() as u64,
         report.requests,
@@ -483,5 +491,128 @@ async fn slow_replies_time_out_with_their_own_message() {
         r.message
     );
     s.handle().set_latency(Duration::ZERO);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_large_session_table_is_not_listed_for_a_small_batch() {
+    let s = sim(SimConfig::firewall()).await;
+    let h = s.handle();
+    let g = guest(&s);
+    let visits: Vec<Visit> = (1..=12)
+        .map(|i| visit(&format!("10.45.0.{i}"), Some(&format!("v{i}"))))
+        .collect();
+    g.start_many(&visits, &StartOptions::default()).await;
+    // 20 pages of other people's sessions: more pages than visits
+    for i in 0..20_000u32 {
+        h.open_session(
+            None,
+            &format!("172.16.{}.{}", i / 250, i % 250 + 1),
+            "203.0.113.10",
+            6,
+            443,
+            "vsys1",
+        );
+    }
+    h.open_session(None, "10.45.0.3", "203.0.113.10", 6, 443, "vsys1");
+    h.clear_requests();
+    let reports = g.end_many(&visits, &clearing()).await;
+    assert!(
+        reports.iter().all(|r| r.outcome == Outcome::Ended),
+        "{reports:?}"
+    );
+    assert_eq!(reports[2].sessions_cleared, Some(1));
+    let pages = h
+        .requests()
+        .iter()
+        .filter(|r| r.cmd.starts_with("<show><session><all") && !r.cmd.contains("<count>"))
+        .count();
+    assert_eq!(pages, 0, "counted per visit instead of listing 20 pages");
+    assert!(h.session_count(None) >= 20_000);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn firewall_env_with_a_private_ca_and_a_key_file() {
+    let tls = Simulator::start(SimConfig::firewall().listen("127.0.0.1:0"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, tls.ca_pem().expect("TLS simulator has a CA")).unwrap();
+    let port = port_of(&tls.url());
+    let keygen = PanosClient::new(
+        ClientConfig::builder("127.0.0.1")
+            .port(port)
+            .use_env_proxy(false)
+            .ca_bundle(&ca)
+            .credentials("admin", "admin")
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let key = keygen.keygen().await.unwrap();
+    let key_file = dir.path().join("key");
+    std::fs::write(&key_file, format!("{}\n", key.expose())).unwrap();
+    let vars = [
+        ("FIREWALL_ADAPTER", "palo-alto".to_string()),
+        ("FIREWALL_HOST", format!("127.0.0.1:{port}")),
+        ("FIREWALL_API_KEY_FILE", key_file.display().to_string()),
+        ("FIREWALL_CA_FILE", ca.display().to_string()),
+    ];
+    let env = panops_guest::FirewallEnv::from_env(|n| {
+        vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    assert!(!format!("{env:?}").contains(key.expose()));
+    let g = Guest::new(
+        env.client(Duration::from_secs(10)).unwrap(),
+        GuestOptions::default(),
+    );
+    let st = g
+        .start(
+            &visit("10.62.0.1", Some("tls-guest")),
+            &StartOptions::default(),
+        )
+        .await;
+    assert_eq!(st.outcome, Outcome::Started, "{st:?}");
+    let end = g
+        .end(&visit("10.62.0.1", None), &EndOptions::default())
+        .await;
+    assert_eq!(end.outcome, Outcome::Ended, "{end:?}");
+    tls.shutdown().await;
+}
+
+#[tokio::test]
+async fn concurrency_towards_the_firewall_is_bounded() {
+    let s = sim(SimConfig::firewall()).await;
+    let h = s.handle();
+    let g = Guest::new(
+        client_as(&s.url(), "admin", "admin", None, None),
+        GuestOptions {
+            concurrency: 3,
+            ..Default::default()
+        },
+    );
+    let visits: Vec<Visit> = (1..=24)
+        .map(|i| visit(&format!("10.46.0.{i}"), Some(&format!("c{i}"))))
+        .collect();
+    g.start_many(&visits, &StartOptions::default()).await;
+    for v in &visits {
+        h.open_session(None, &v.ip.to_string(), "203.0.113.10", 6, 443, "vsys1");
+    }
+    h.set_latency(Duration::from_millis(20));
+    h.clear_requests();
+    let reports = g.end_many(&visits, &clearing()).await;
+    h.set_latency(Duration::ZERO);
+    assert!(
+        reports.iter().all(|r| r.outcome == Outcome::Ended),
+        "{reports:?}"
+    );
+    let max = h.max_in_flight();
+    assert!(
+        (2..=3).contains(&max),
+        "{max} requests in flight at once, limit 3"
+    );
     s.shutdown().await;
 }

@@ -128,6 +128,9 @@ pub struct SimState {
     pub job_duration: Duration,
     /// Received requests (secrets removed).
     pub requests: Vec<RecordedRequest>,
+    /// Requests being served right now, and the most seen at once (clients promising
+    /// bounded concurrency are checked against it).
+    pub in_flight: (usize, usize),
     /// RNG for fault rates.
     pub rng: StdRng,
     /// Log query jobs.
@@ -216,6 +219,7 @@ impl SimState {
             key_lifetime: cfg.key_lifetime,
             job_duration: cfg.job_duration,
             requests: Vec::new(),
+            in_flight: (0, 0),
             rng,
             log_jobs: HashMap::new(),
             next_log_job: 1,

@@ -361,6 +361,9 @@ mod tests {
     fn admin_spec() {
         let a = AdminAccount::parse("ro:pw:read-only").unwrap();
         assert!(a.read_only);
+        let a = AdminAccount::parse("agent:pw:user-id").unwrap();
+        assert!(a.user_id_only && !a.read_only);
+        assert_eq!(a.password, "pw");
         let a = AdminAccount::parse("u:p:w").unwrap();
         assert_eq!(a.password, "p:w");
         assert!(AdminAccount::parse("nopass").is_err());

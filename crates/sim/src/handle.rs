@@ -68,9 +68,16 @@ impl SimHandle {
         self.state.lock().requests.clone()
     }
 
-    /// Forget recorded requests.
+    /// Forget recorded requests (and the concurrency high-water mark).
     pub fn clear_requests(&self) {
-        self.state.lock().requests.clear();
+        let mut st = self.state.lock();
+        st.requests.clear();
+        st.in_flight.1 = st.in_flight.0;
+    }
+
+    /// The most API requests served at the same time since start or [`Self::clear_requests`].
+    pub fn max_in_flight(&self) -> usize {
+        self.state.lock().in_flight.1
     }
 
     /// Replace the fault settings.

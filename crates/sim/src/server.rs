@@ -353,6 +353,7 @@ impl tower::Service<HttpRequest<hyper::body::Incoming>> for FaultSvc {
             r > 0.0 && st.rng.gen_bool(r.min(1.0))
         };
         let router = self.router.clone();
+        let sim = self.sim.clone();
         Box::pin(async move {
             if reset {
                 tracing::warn!("fault: resetting the connection");
@@ -361,8 +362,18 @@ impl tower::Service<HttpRequest<hyper::body::Incoming>> for FaultSvc {
                     "injected connection reset",
                 ));
             }
+            {
+                let mut st = sim.lock();
+                st.in_flight.0 += 1;
+                st.in_flight.1 = st.in_flight.1.max(st.in_flight.0);
+            }
             use tower::ServiceExt;
-            match router.oneshot(req).await {
+            let r = router.oneshot(req).await;
+            {
+                let mut st = sim.lock();
+                st.in_flight.0 = st.in_flight.0.saturating_sub(1);
+            }
+            match r {
                 Ok(r) => Ok(r),
                 Err(never) => match never {},
             }

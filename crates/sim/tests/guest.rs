@@ -358,3 +358,44 @@ async fn through_panorama_with_target() {
     assert!(refused.contains("target"), "{refused}");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_session_table_pages_by_start_at() {
+    let sim = start(SimConfig::firewall()).await;
+    let c = Client::login(&sim, "admin", "admin").await;
+    let h = sim.handle();
+    let before = h.session_count(None);
+    for i in 0..1100u32 {
+        h.open_session(
+            None,
+            &format!("10.9.5.{}", i % 200 + 1),
+            "203.0.113.10",
+            6,
+            443,
+            "vsys1",
+        )
+        .unwrap();
+    }
+    let total = before + 1100;
+    let first = c.op("<show><session><all/></session></show>").await;
+    assert_eq!(entries(&first).len(), 1024);
+    let rest = c
+        .op("<show><session><all><start-at>1025</start-at></all></session></show>")
+        .await;
+    assert!(
+        entries(&rest).len() + 1024 >= total - 5 && !entries(&rest).is_empty(),
+        "{} + 1024 of {total}",
+        entries(&rest).len()
+    );
+    let bad = c
+        .fails(&[
+            ("type", "op"),
+            (
+                "cmd",
+                "<show><session><all><start-at>x</start-at></all></session></show>",
+            ),
+        ])
+        .await;
+    assert!(bad.contains("start-at"), "{bad}");
+    sim.shutdown().await;
+}
