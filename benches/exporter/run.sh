@@ -100,9 +100,11 @@ print(f"exporter peak RSS: {int(hwm) / 1024:.1f} MiB for {targets} targets -> {i
 PY
 
 first=$(echo "$serials" | cut -d, -f1)
-echo "/probe under 50 concurrent scrapers (firewalls behind Panorama, from cache):"
+echo "/probe under 50 concurrent scrapers, each scraping every 100 ms (500 scrapes/s):"
+"$load" "$exp" 50 100 "$serials" 100
+"$load" "$exp" 50 100 "$first,fw,panorama" 100
+echo "/probe, 50 scrapers in a closed loop (saturates the CPU: throughput, latency is queueing):"
 "$load" "$exp" 50 200 "$serials"
-"$load" "$exp" 50 200 "$first,fw,panorama"
 
 # panops check vs check_paloalto on the same firewall, same checks, same key
 key=$(curl -sk -X POST "https://127.0.0.1:$fw_port/api/" -d type=keygen -d user=monitor -d password=m0n | sed -n 's/.*<key>\(.*\)<\/key>.*/\1/p')

@@ -7,6 +7,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
+use bytes::Bytes;
 use parking_lot::{Mutex, RwLock};
 
 use crate::metrics::{Families, Labels, labels};
@@ -99,7 +100,7 @@ pub struct DeviceStatus {
     pub collectors: BTreeMap<&'static str, CollectorStatus>,
     /// Set when the device is no longer collected (gone from Panorama).
     pub gone: Option<String>,
-    rendered: Option<Arc<String>>,
+    rendered: Option<Bytes>,
 }
 
 /// The cache, keyed by what `/probe?target=` takes (target name, or serial behind Panorama).
@@ -229,16 +230,23 @@ impl Cache {
         self.devices.read().get(key).map(|d| d.lock().clone())
     }
 
-    /// The exposition of a device, encoded once per change and shared by all scrapes.
-    pub fn render(&self, key: &str) -> Option<Arc<String>> {
+    /// The exposition of a device, encoded once per change and shared by all scrapes
+    /// (a scrape clones a reference-counted buffer; nothing is copied or re-encoded).
+    pub fn render(&self, key: &str) -> Option<Bytes> {
         let d = self.devices.read().get(key).cloned()?;
         let mut s = d.lock();
         if let Some(r) = &s.rendered {
-            return Some(Arc::clone(r));
+            return Some(r.clone());
         }
-        let text = Arc::new(exposition(&s).encode());
-        s.rendered = Some(Arc::clone(&text));
+        let text = Bytes::from(exposition(&s).encode());
+        s.rendered = Some(text.clone());
         Some(text)
+    }
+
+    /// [`render`](Self::render) as text.
+    pub fn render_string(&self, key: &str) -> Option<String> {
+        self.render(key)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
     }
 }
 
@@ -307,8 +315,9 @@ mod tests {
         f.gauge("panos_sessions_active", "a", vec![], 5.0);
         c.record("fw", "sessions", Duration::from_millis(3), Ok(f));
         let first = c.render("fw").unwrap();
-        assert!(
-            Arc::ptr_eq(&first, &c.render("fw").unwrap()),
+        assert_eq!(
+            first.as_ptr(),
+            c.render("fw").unwrap().as_ptr(),
             "cached between changes"
         );
         c.record(
@@ -320,7 +329,7 @@ mod tests {
                 message: "x".into(),
             }),
         );
-        let text = c.render("fw").unwrap();
+        let text = c.render_string("fw").unwrap();
         assert!(
             text.contains("panos_sessions_active{site=\"hq\"} 5"),
             "{text}"
@@ -336,6 +345,6 @@ mod tests {
         );
         assert!(text.contains("panos_up{site=\"hq\"} 0"), "{text}");
         c.mark_gone("fw", "gone");
-        assert!(c.render("fw").unwrap().contains("kind=\"gone\""));
+        assert!(c.render_string("fw").unwrap().contains("kind=\"gone\""));
     }
 }

@@ -192,12 +192,9 @@ async fn probe(State(ex): State<Arc<Exporter>>, Query(q): Query<ProbeQuery>) -> 
     let t0 = Instant::now();
     let r = match ex.resolve(q.target.as_deref()) {
         Ok(key) => match ex.cache.render(&key) {
-            Some(text) => (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, OPENMETRICS)],
-                text.as_str().to_owned(),
-            )
-                .into_response(),
+            Some(text) => {
+                (StatusCode::OK, [(header::CONTENT_TYPE, OPENMETRICS)], text).into_response()
+            }
             None => (StatusCode::NOT_FOUND, "target vanished\n").into_response(),
         },
         Err((code, msg)) => (

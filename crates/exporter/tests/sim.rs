@@ -178,7 +178,7 @@ async fn every_firewall_collector_works_with_a_read_only_admin() {
         .map(|(n, c)| format!("{n}: {:?}", c.error))
         .collect();
     assert!(failed.is_empty(), "failed collectors: {failed:#?}");
-    let text = ex.cache().render("fw").unwrap();
+    let text = ex.cache().render_string("fw").unwrap();
     for family in [
         "panos_system_info",
         "panos_content_release_timestamp_seconds",
@@ -275,7 +275,7 @@ async fn panorama_discovers_firewalls_and_notices_one_leaving() {
         );
     }
     collected(&ex, "pano", 3).await;
-    let text = ex.cache().render("pano").unwrap();
+    let text = ex.cache().render_string("pano").unwrap();
     assert!(text.contains("panos_panorama_device_connected"), "{text}");
     // the firewall data came through Panorama with target=<serial>
     let reqs = pano.handle().requests();
@@ -290,7 +290,7 @@ async fn panorama_discovers_firewalls_and_notices_one_leaving() {
         1,
         "one credential for the estate"
     );
-    let fw_text = ex.cache().render(&serials[0]).unwrap();
+    let fw_text = ex.cache().render_string(&serials[0]).unwrap();
     assert!(fw_text.contains("panorama=\"pano\""), "{fw_text}");
 
     pano.handle().set_connected(&serials[1], false).unwrap();
@@ -300,7 +300,7 @@ async fn panorama_discovers_firewalls_and_notices_one_leaving() {
             .is_some_and(|s| s.gone.is_some())
     })
     .await;
-    let gone = ex.cache().render(&serials[1]).unwrap();
+    let gone = ex.cache().render_string(&serials[1]).unwrap();
     assert!(gone.contains("panos_up{panorama=\"pano\"} 0"), "{gone}");
     assert!(gone.contains("kind=\"gone\""), "{gone}");
     // the others keep going
@@ -477,11 +477,16 @@ async fn unreachable_and_wrong_key_targets_do_not_stall_others() {
     write_targets(dir.path(), &entries(&list2), "");
     ex.reload().unwrap();
     collected(&ex, "fw2", firewall_collectors()).await;
-    assert!(ex.cache().render("fw2").unwrap().contains("\npanos_up 1"));
+    assert!(
+        ex.cache()
+            .render_string("fw2")
+            .unwrap()
+            .contains("\npanos_up 1")
+    );
     fw2.shutdown().await;
     wait_for("fw2 to be seen down", || {
         ex.cache()
-            .render("fw2")
+            .render_string("fw2")
             .is_some_and(|t| t.contains("\npanos_up 0"))
     })
     .await;
