@@ -23,6 +23,9 @@ use serde::{Deserialize, Serialize};
 use crate::material::{self, Bundle, MaterialError, PANORAMA_NAME_MAX};
 
 const LH: &str = "/config/devices/entry[@name='localhost.localdomain']";
+/// A process of another host whose heartbeat is older than this is taken as dead.
+const STALE_MS: i64 = 600_000;
+
 const FW_VSYS1: &str =
     "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']";
 
@@ -700,7 +703,7 @@ impl Deployer {
         bundle: &Bundle,
         req: &DeployRequest,
     ) -> Result<Deployed, DeployError> {
-        let snap = self.plan(bundle, req).await?;
+        let mut snap = self.plan(bundle, req).await?;
         let id = self
             .store
             .create(
@@ -710,6 +713,30 @@ impl Deployer {
                     .snapshot(serde_json::to_value(&snap).unwrap_or_default()),
             )
             .await?;
+        if self.wait_turn(&id).await? {
+            // another deployment ran meanwhile: plan again from what it left
+            match self.plan(bundle, req).await {
+                Ok(s) => {
+                    snap = s;
+                    self.store
+                        .set_snapshot(&id, &serde_json::to_value(&snap).unwrap_or_default())
+                        .await?;
+                    self.store
+                        .set_plan(&id, &serde_json::json!({ "changes": snap.plan_lines() }))
+                        .await?;
+                }
+                Err(e) => {
+                    self.store
+                        .finish(
+                            &id,
+                            ProcessState::RolledBack,
+                            Some(&format!("plan after waiting: {e}; nothing was changed")),
+                        )
+                        .await?;
+                    return Err(e);
+                }
+            }
+        }
         let mut committed = false;
         match self
             .run_steps(&id, bundle, req, &snap, &mut committed)
@@ -885,6 +912,47 @@ impl Deployer {
         }
         self.release_lock(&snap.admin).await;
         Ok(ProcessState::Succeeded)
+    }
+
+    /// Wait until no other live deployment or rollback against this Panorama is ahead of
+    /// `id` in the store (bounded by the lock wait). Returns whether it had to wait.
+    async fn wait_turn(&self, id: &str) -> Result<bool, DeployError> {
+        let deadline = tokio::time::Instant::now() + self.timing.lock_wait;
+        let mut waited = false;
+        loop {
+            let ahead = self.store.ahead_of(id, &self.target, STALE_MS).await?;
+            if ahead.is_empty() {
+                return Ok(waited);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let msg = format!(
+                    "another process against this Panorama is still running: {} (waited {}s)",
+                    ahead
+                        .iter()
+                        .map(|p| p.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    self.timing.lock_wait.as_secs()
+                );
+                self.store
+                    .finish(
+                        id,
+                        ProcessState::RolledBack,
+                        Some(&format!("{msg}; nothing was changed")),
+                    )
+                    .await?;
+                return Err(invalid("lock", msg));
+            }
+            if !waited {
+                tracing::warn!(
+                    "waiting for process {} against this Panorama to finish",
+                    ahead[0].id
+                );
+            }
+            waited = true;
+            self.store.heartbeat(id).await?;
+            tokio::time::sleep(self.timing.poll.min(Duration::from_secs(2))).await;
+        }
     }
 
     async fn acquire_lock(&self, id: &str) -> Result<(), String> {
@@ -1517,6 +1585,7 @@ impl Deployer {
                     .snapshot(p.snapshot.clone()),
             )
             .await?;
+        self.wait_turn(&id).await?;
         let pushed = self.pushed_devices(process_id, &snap).await?;
         match self.rollback_steps(&id, &snap, committed, &pushed).await {
             Ok(()) => {
