@@ -23,6 +23,9 @@ use serde::{Deserialize, Serialize};
 use crate::material::{self, Bundle, MaterialError, PANORAMA_NAME_MAX};
 
 const LH: &str = "/config/devices/entry[@name='localhost.localdomain']";
+/// Firewalls verified at once.
+const VERIFY_CONCURRENCY: usize = 8;
+
 /// A process of another host whose heartbeat is older than this is taken as dead.
 const STALE_MS: i64 = 600_000;
 
@@ -1200,21 +1203,30 @@ impl Deployer {
         devices: &[String],
         restored: bool,
     ) -> Result<StepOutcome, (String, StepOutcome)> {
+        use futures::StreamExt;
         let mut out = StepOutcome::default();
-        for serial in devices {
-            let started = std::time::Instant::now();
-            let problems = self.verify_one(snap, serial, restored).await;
-            let ms = started.elapsed().as_millis();
-            out.results.push(DeviceResult {
-                device: serial.clone(),
-                ok: problems.is_empty(),
-                message: if problems.is_empty() {
-                    format!("verified in {ms} ms")
-                } else {
-                    problems.join("; ")
-                },
-            });
-        }
+        // a few firewalls at a time: Panorama proxies each target= request, and its
+        // management plane is the bottleneck, not the firewalls
+        let mut results: Vec<DeviceResult> = futures::stream::iter(devices)
+            .map(|serial| async move {
+                let started = std::time::Instant::now();
+                let problems = self.verify_one(snap, serial, restored).await;
+                let ms = started.elapsed().as_millis();
+                DeviceResult {
+                    device: serial.clone(),
+                    ok: problems.is_empty(),
+                    message: if problems.is_empty() {
+                        format!("verified in {ms} ms")
+                    } else {
+                        problems.join("; ")
+                    },
+                }
+            })
+            .buffer_unordered(VERIFY_CONCURRENCY)
+            .collect()
+            .await;
+        results.sort_by(|a, b| a.device.cmp(&b.device));
+        out.results = results;
         let bad: Vec<String> = out
             .results
             .iter()
