@@ -706,11 +706,21 @@ impl Deployer {
         bundle: &Bundle,
         req: &DeployRequest,
     ) -> Result<Deployed, DeployError> {
+        self.deploy_kind("deploy", bundle, req).await
+    }
+
+    /// [`Deployer::deploy`] recorded as a process of `kind` (`deploy`, `renew`).
+    pub async fn deploy_kind(
+        &self,
+        kind: &str,
+        bundle: &Bundle,
+        req: &DeployRequest,
+    ) -> Result<Deployed, DeployError> {
         let mut snap = self.plan(bundle, req).await?;
         let id = self
             .store
             .create(
-                NewProcess::new("deploy", &self.target)
+                NewProcess::new(kind, &self.target)
                     .devices(snap.devices.clone())
                     .plan(serde_json::json!({ "changes": snap.plan_lines() }))
                     .snapshot(serde_json::to_value(&snap).unwrap_or_default()),
