@@ -891,34 +891,57 @@ impl Deployer {
             return Ok(ProcessState::Stopped);
         }
         *committed = true;
-        self.step(id, "commit", |seq| self.commit(id, seq, &snap.admin))
+        self.step(id, "commit", |seq| self.commit(id, seq, &snap.admin, false))
             .await?;
         if req.skip_push {
             self.skip(id, "push", "skipped: --skip-push").await?;
             self.release_lock(&snap.admin).await;
             return Ok(ProcessState::Stopped);
         }
-        self.step(id, "push", |seq| self.push(id, seq, snap, None))
+        self.step(id, "push", |seq| self.push(id, seq, snap, None, false))
             .await?;
         self.step(id, "verify", |_| self.verify(snap, &snap.devices, false))
             .await?;
         if !snap.superseded.is_empty() {
             self.step(id, "cleanup", |seq| async move {
+                let mut kept = Vec::new();
+                let mut deleted = 0;
                 for s in &snap.superseded {
-                    self.client
+                    match self
+                        .client
                         .config_delete(&cert_xpath(&snap.template, &s.name))
                         .await
-                        .map_err(|e| {
-                            (
+                    {
+                        Ok(_) => deleted += 1,
+                        // still referenced by something this deployment did not rebind: the
+                        // device refuses (code 10), and the certificate stays
+                        Err(e) if e.as_api().and_then(|a| a.code) == Some(10) => {
+                            kept.push(format!(
+                                "{} kept: {}",
+                                s.name,
+                                self.client.redact(&e.to_string())
+                            ));
+                        }
+                        Err(e) => {
+                            return Err((
                                 format!("delete of superseded certificate {}: {e}", s.name),
                                 StepOutcome::default(),
-                            )
-                        })?;
+                            ));
+                        }
+                    }
                 }
-                let mut out = self.commit(id, seq, &snap.admin).await?;
-                let p = self.push(id, seq, snap, None).await?;
+                let note = (!kept.is_empty()).then(|| kept.join("; "));
+                if deleted == 0 {
+                    return Ok(StepOutcome {
+                        note,
+                        ..Default::default()
+                    });
+                }
+                let mut out = self.commit(id, seq, &snap.admin, false).await?;
+                let p = self.push(id, seq, snap, None, false).await?;
                 out.job_ids.extend(p.job_ids);
                 out.results = p.results;
+                out.note = note;
                 Ok(out)
             })
             .await?;
@@ -1065,11 +1088,18 @@ impl Deployer {
         Ok(())
     }
 
-    fn wait(&self) -> WaitOptions<'static> {
+    /// Job wait options. A rollback waits longer: its jobs queue behind the one that timed
+    /// out, which the device still finishes.
+    fn wait(&self, rollback: bool) -> WaitOptions<'static> {
+        let timeout = if rollback {
+            self.timing.job_timeout.saturating_mul(4)
+        } else {
+            self.timing.job_timeout
+        };
         WaitOptions::default()
             .interval(self.timing.poll)
             .first_interval(self.timing.poll.min(Duration::from_millis(100)))
-            .timeout(self.timing.job_timeout)
+            .timeout(timeout)
     }
 
     async fn commit(
@@ -1077,6 +1107,7 @@ impl Deployer {
         id: &str,
         seq: i64,
         admin: &str,
+        rollback: bool,
     ) -> Result<StepOutcome, (String, StepOutcome)> {
         let c = Commit {
             description: Some(format!("panops cert {id}")),
@@ -1096,7 +1127,7 @@ impl Deployer {
             out.job_ids.push(job_id.to_string());
             let _ = self.store.add_job_id(id, seq, &job_id.to_string()).await;
             self.client
-                .wait_job(job_id, self.wait())
+                .wait_job(job_id, self.wait(rollback))
                 .await
                 .map_err(|e| (format!("commit job {job_id}: {e}"), out.clone()))?;
             out.results.push(DeviceResult {
@@ -1117,6 +1148,7 @@ impl Deployer {
         seq: i64,
         snap: &Snapshot,
         only: Option<&[String]>,
+        rollback: bool,
     ) -> Result<StepOutcome, (String, StepOutcome)> {
         let mut out = StepOutcome::default();
         for t in &snap.push {
@@ -1161,7 +1193,7 @@ impl Deployer {
             };
             out.job_ids.push(job_id.to_string());
             let _ = self.store.add_job_id(id, seq, &job_id.to_string()).await;
-            match self.client.wait_job(job_id, self.wait()).await {
+            match self.client.wait_job(job_id, self.wait(rollback)).await {
                 Ok(job) => {
                     for d in job.devices {
                         out.results.push(DeviceResult {
@@ -1414,7 +1446,7 @@ impl Deployer {
             return Ok(());
         }
         self.step(id, "rollback-commit", |seq| {
-            self.commit(id, seq, &snap.admin)
+            self.commit(id, seq, &snap.admin, true)
         })
         .await?;
         if pushed.is_empty() {
@@ -1423,7 +1455,7 @@ impl Deployer {
         // only the firewalls that received the deployment get the rollback pushed: one that
         // was disconnected never changed, and pushing to it would fail the rollback too
         self.step(id, "rollback-push", |seq| {
-            self.push(id, seq, snap, Some(pushed))
+            self.push(id, seq, snap, Some(pushed), true)
         })
         .await?;
         self.step(id, "rollback-verify", |_| self.verify(snap, pushed, true))

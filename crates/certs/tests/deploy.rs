@@ -242,7 +242,7 @@ async fn two_deployments_at_once_do_not_interleave() {
     }
     let pa = e.store.get(&da.process).await.expect("get").expect("a");
     let pb = e.store.get(&db.process).await.expect("get").expect("b");
-    let (first, second) = if pa.created_at <= pb.created_at {
+    let (first, second) = if (pa.created_at, &pa.id) <= (pb.created_at, &pb.id) {
         (pa, pb)
     } else {
         (pb, pa)
@@ -299,5 +299,62 @@ async fn fault_verify_finds_local_override() {
         "{reason}"
     );
     assert_same(&before, &state(&e));
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn fault_commit_times_out() {
+    let e = estate().await;
+    let before = state(&e);
+    // a slow Panorama: the commit job outlasts the deployment's patience
+    e.sim
+        .handle()
+        .set_job_duration(std::time::Duration::from_millis(1500));
+    let mut t = timing();
+    t.job_timeout = std::time::Duration::from_millis(600);
+    let d = Deployer::new(e.client.clone(), e.store.clone(), t);
+    let err = d
+        .deploy(&bundle("slow.example.com"), &req(Mode::Replace))
+        .await
+        .expect_err("times out");
+    let DeployError::RolledBack { step, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(step, "commit", "{err}");
+    assert_same(&before, &state(&e));
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn superseded_certificate_still_referenced_is_kept() {
+    let e = estate().await;
+    // a certificate profile of the template trusts old-cert: it cannot be deleted
+    e.client
+        .config_set(
+            &format!("{LH}/template/entry[@name='T1']/config/shared/certificate-profile"),
+            "<entry name=\"CP\"><CA><entry name=\"old-cert\"/></CA></entry>",
+        )
+        .await
+        .expect("profile");
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let done = d
+        .deploy(&bundle("k.example.com"), &req(Mode::Replace))
+        .await
+        .expect("deploy");
+    assert_eq!(done.state, ProcessState::Succeeded);
+    let p = e.store.get(&done.process).await.expect("get").expect("p");
+    let cleanup = p
+        .steps
+        .iter()
+        .find(|s| s.name == "cleanup")
+        .expect("cleanup");
+    assert!(
+        cleanup
+            .outcome
+            .note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("old-cert kept:")),
+        "{cleanup:?}"
+    );
     e.sim.shutdown().await;
 }
