@@ -394,6 +394,33 @@ fn first_result(r: &panops_panos::response::Response) -> Option<Element> {
     r.result().and_then(|res| res.elements().next().cloned())
 }
 
+/// Keeps a process's heartbeat fresh while it runs (jobs can take many minutes), so other
+/// panops instances sharing the store do not take it for dead; stops when dropped.
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Heartbeat {
+    fn start(store: &Store, id: &str) -> Self {
+        let store = store.clone();
+        let id = id.to_string();
+        Self(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(HEARTBEAT_EVERY).await;
+                if store.heartbeat(&id).await.is_err() {
+                    tracing::warn!("cannot record the heartbeat of process {id}");
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(30);
+
 struct Failure {
     step: String,
     reason: String,
@@ -726,6 +753,7 @@ impl Deployer {
                     .snapshot(serde_json::to_value(&snap).unwrap_or_default()),
             )
             .await?;
+        let _heartbeat = Heartbeat::start(&self.store, &id);
         if self.wait_turn(&id).await? {
             // another deployment ran meanwhile: plan again from what it left
             match self.plan(bundle, req).await {
@@ -1639,6 +1667,7 @@ impl Deployer {
                     .snapshot(p.snapshot.clone()),
             )
             .await?;
+        let _heartbeat = Heartbeat::start(&self.store, &id);
         self.wait_turn(&id).await?;
         let pushed = self.pushed_devices(process_id, &snap).await?;
         match self.rollback_steps(&id, &snap, committed, &pushed).await {
@@ -1703,6 +1732,7 @@ impl Deployer {
                     Some("interrupted; rolled back on recovery"),
                 )
                 .await?;
+            let _heartbeat = Heartbeat::start(&self.store, &p.id);
             let pushed = self.pushed_devices(&p.id, &snap).await?;
             match self.rollback_steps(&p.id, &snap, committed, &pushed).await {
                 Ok(()) => {
