@@ -23,6 +23,12 @@ use serde::{Deserialize, Serialize};
 use crate::material::{self, Bundle, MaterialError, PANORAMA_NAME_MAX};
 
 const LH: &str = "/config/devices/entry[@name='localhost.localdomain']";
+/// Firewalls verified at once.
+const VERIFY_CONCURRENCY: usize = 8;
+
+/// A process of another host whose heartbeat is older than this is taken as dead.
+const STALE_MS: i64 = 600_000;
+
 const FW_VSYS1: &str =
     "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']";
 
@@ -388,6 +394,33 @@ fn first_result(r: &panops_panos::response::Response) -> Option<Element> {
     r.result().and_then(|res| res.elements().next().cloned())
 }
 
+/// Keeps a process's heartbeat fresh while it runs (jobs can take many minutes), so other
+/// panops instances sharing the store do not take it for dead; stops when dropped.
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Heartbeat {
+    fn start(store: &Store, id: &str) -> Self {
+        let store = store.clone();
+        let id = id.to_string();
+        Self(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(HEARTBEAT_EVERY).await;
+                if store.heartbeat(&id).await.is_err() {
+                    tracing::warn!("cannot record the heartbeat of process {id}");
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(30);
+
 struct Failure {
     step: String,
     reason: String,
@@ -700,16 +733,51 @@ impl Deployer {
         bundle: &Bundle,
         req: &DeployRequest,
     ) -> Result<Deployed, DeployError> {
-        let snap = self.plan(bundle, req).await?;
+        self.deploy_kind("deploy", bundle, req).await
+    }
+
+    /// [`Deployer::deploy`] recorded as a process of `kind` (`deploy`, `renew`).
+    pub async fn deploy_kind(
+        &self,
+        kind: &str,
+        bundle: &Bundle,
+        req: &DeployRequest,
+    ) -> Result<Deployed, DeployError> {
+        let mut snap = self.plan(bundle, req).await?;
         let id = self
             .store
             .create(
-                NewProcess::new("deploy", &self.target)
+                NewProcess::new(kind, &self.target)
                     .devices(snap.devices.clone())
                     .plan(serde_json::json!({ "changes": snap.plan_lines() }))
                     .snapshot(serde_json::to_value(&snap).unwrap_or_default()),
             )
             .await?;
+        let _heartbeat = Heartbeat::start(&self.store, &id);
+        if self.wait_turn(&id).await? {
+            // another deployment ran meanwhile: plan again from what it left
+            match self.plan(bundle, req).await {
+                Ok(s) => {
+                    snap = s;
+                    self.store
+                        .set_snapshot(&id, &serde_json::to_value(&snap).unwrap_or_default())
+                        .await?;
+                    self.store
+                        .set_plan(&id, &serde_json::json!({ "changes": snap.plan_lines() }))
+                        .await?;
+                }
+                Err(e) => {
+                    self.store
+                        .finish(
+                            &id,
+                            ProcessState::RolledBack,
+                            Some(&format!("plan after waiting: {e}; nothing was changed")),
+                        )
+                        .await?;
+                    return Err(e);
+                }
+            }
+        }
         let mut committed = false;
         match self
             .run_steps(&id, bundle, req, &snap, &mut committed)
@@ -851,40 +919,104 @@ impl Deployer {
             return Ok(ProcessState::Stopped);
         }
         *committed = true;
-        self.step(id, "commit", |seq| self.commit(id, seq, &snap.admin))
+        self.step(id, "commit", |seq| self.commit(id, seq, &snap.admin, false))
             .await?;
         if req.skip_push {
             self.skip(id, "push", "skipped: --skip-push").await?;
             self.release_lock(&snap.admin).await;
             return Ok(ProcessState::Stopped);
         }
-        self.step(id, "push", |seq| self.push(id, seq, snap, None))
+        self.step(id, "push", |seq| self.push(id, seq, snap, None, false))
             .await?;
         self.step(id, "verify", |_| self.verify(snap, &snap.devices, false))
             .await?;
         if !snap.superseded.is_empty() {
             self.step(id, "cleanup", |seq| async move {
+                let mut kept = Vec::new();
+                let mut deleted = 0;
                 for s in &snap.superseded {
-                    self.client
+                    match self
+                        .client
                         .config_delete(&cert_xpath(&snap.template, &s.name))
                         .await
-                        .map_err(|e| {
-                            (
+                    {
+                        Ok(_) => deleted += 1,
+                        // still referenced by something this deployment did not rebind: the
+                        // device refuses (code 10), and the certificate stays
+                        Err(e) if e.as_api().and_then(|a| a.code) == Some(10) => {
+                            kept.push(format!(
+                                "{} kept: {}",
+                                s.name,
+                                self.client.redact(&e.to_string())
+                            ));
+                        }
+                        Err(e) => {
+                            return Err((
                                 format!("delete of superseded certificate {}: {e}", s.name),
                                 StepOutcome::default(),
-                            )
-                        })?;
+                            ));
+                        }
+                    }
                 }
-                let mut out = self.commit(id, seq, &snap.admin).await?;
-                let p = self.push(id, seq, snap, None).await?;
+                let note = (!kept.is_empty()).then(|| kept.join("; "));
+                if deleted == 0 {
+                    return Ok(StepOutcome {
+                        note,
+                        ..Default::default()
+                    });
+                }
+                let mut out = self.commit(id, seq, &snap.admin, false).await?;
+                let p = self.push(id, seq, snap, None, false).await?;
                 out.job_ids.extend(p.job_ids);
                 out.results = p.results;
+                out.note = note;
                 Ok(out)
             })
             .await?;
         }
         self.release_lock(&snap.admin).await;
         Ok(ProcessState::Succeeded)
+    }
+
+    /// Wait until no other live deployment or rollback against this Panorama is ahead of
+    /// `id` in the store (bounded by the lock wait). Returns whether it had to wait.
+    async fn wait_turn(&self, id: &str) -> Result<bool, DeployError> {
+        let deadline = tokio::time::Instant::now() + self.timing.lock_wait;
+        let mut waited = false;
+        loop {
+            let ahead = self.store.ahead_of(id, &self.target, STALE_MS).await?;
+            if ahead.is_empty() {
+                return Ok(waited);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let msg = format!(
+                    "another process against this Panorama is still running: {} (waited {}s)",
+                    ahead
+                        .iter()
+                        .map(|p| p.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    self.timing.lock_wait.as_secs()
+                );
+                self.store
+                    .finish(
+                        id,
+                        ProcessState::RolledBack,
+                        Some(&format!("{msg}; nothing was changed")),
+                    )
+                    .await?;
+                return Err(invalid("lock", msg));
+            }
+            if !waited {
+                tracing::warn!(
+                    "waiting for process {} against this Panorama to finish",
+                    ahead[0].id
+                );
+            }
+            waited = true;
+            self.store.heartbeat(id).await?;
+            tokio::time::sleep(self.timing.poll.min(Duration::from_secs(2))).await;
+        }
     }
 
     async fn acquire_lock(&self, id: &str) -> Result<(), String> {
@@ -984,11 +1116,18 @@ impl Deployer {
         Ok(())
     }
 
-    fn wait(&self) -> WaitOptions<'static> {
+    /// Job wait options. A rollback waits longer: its jobs queue behind the one that timed
+    /// out, which the device still finishes.
+    fn wait(&self, rollback: bool) -> WaitOptions<'static> {
+        let timeout = if rollback {
+            self.timing.job_timeout.saturating_mul(4)
+        } else {
+            self.timing.job_timeout
+        };
         WaitOptions::default()
             .interval(self.timing.poll)
             .first_interval(self.timing.poll.min(Duration::from_millis(100)))
-            .timeout(self.timing.job_timeout)
+            .timeout(timeout)
     }
 
     async fn commit(
@@ -996,6 +1135,7 @@ impl Deployer {
         id: &str,
         seq: i64,
         admin: &str,
+        rollback: bool,
     ) -> Result<StepOutcome, (String, StepOutcome)> {
         let c = Commit {
             description: Some(format!("panops cert {id}")),
@@ -1015,7 +1155,7 @@ impl Deployer {
             out.job_ids.push(job_id.to_string());
             let _ = self.store.add_job_id(id, seq, &job_id.to_string()).await;
             self.client
-                .wait_job(job_id, self.wait())
+                .wait_job(job_id, self.wait(rollback))
                 .await
                 .map_err(|e| (format!("commit job {job_id}: {e}"), out.clone()))?;
             out.results.push(DeviceResult {
@@ -1036,6 +1176,7 @@ impl Deployer {
         seq: i64,
         snap: &Snapshot,
         only: Option<&[String]>,
+        rollback: bool,
     ) -> Result<StepOutcome, (String, StepOutcome)> {
         let mut out = StepOutcome::default();
         for t in &snap.push {
@@ -1080,7 +1221,7 @@ impl Deployer {
             };
             out.job_ids.push(job_id.to_string());
             let _ = self.store.add_job_id(id, seq, &job_id.to_string()).await;
-            match self.client.wait_job(job_id, self.wait()).await {
+            match self.client.wait_job(job_id, self.wait(rollback)).await {
                 Ok(job) => {
                     for d in job.devices {
                         out.results.push(DeviceResult {
@@ -1132,21 +1273,30 @@ impl Deployer {
         devices: &[String],
         restored: bool,
     ) -> Result<StepOutcome, (String, StepOutcome)> {
+        use futures::StreamExt;
         let mut out = StepOutcome::default();
-        for serial in devices {
-            let started = std::time::Instant::now();
-            let problems = self.verify_one(snap, serial, restored).await;
-            let ms = started.elapsed().as_millis();
-            out.results.push(DeviceResult {
-                device: serial.clone(),
-                ok: problems.is_empty(),
-                message: if problems.is_empty() {
-                    format!("verified in {ms} ms")
-                } else {
-                    problems.join("; ")
-                },
-            });
-        }
+        // a few firewalls at a time: Panorama proxies each target= request, and its
+        // management plane is the bottleneck, not the firewalls
+        let mut results: Vec<DeviceResult> = futures::stream::iter(devices)
+            .map(|serial| async move {
+                let started = std::time::Instant::now();
+                let problems = self.verify_one(snap, serial, restored).await;
+                let ms = started.elapsed().as_millis();
+                DeviceResult {
+                    device: serial.clone(),
+                    ok: problems.is_empty(),
+                    message: if problems.is_empty() {
+                        format!("verified in {ms} ms")
+                    } else {
+                        problems.join("; ")
+                    },
+                }
+            })
+            .buffer_unordered(VERIFY_CONCURRENCY)
+            .collect()
+            .await;
+        results.sort_by(|a, b| a.device.cmp(&b.device));
+        out.results = results;
         let bad: Vec<String> = out
             .results
             .iter()
@@ -1324,7 +1474,7 @@ impl Deployer {
             return Ok(());
         }
         self.step(id, "rollback-commit", |seq| {
-            self.commit(id, seq, &snap.admin)
+            self.commit(id, seq, &snap.admin, true)
         })
         .await?;
         if pushed.is_empty() {
@@ -1333,7 +1483,7 @@ impl Deployer {
         // only the firewalls that received the deployment get the rollback pushed: one that
         // was disconnected never changed, and pushing to it would fail the rollback too
         self.step(id, "rollback-push", |seq| {
-            self.push(id, seq, snap, Some(pushed))
+            self.push(id, seq, snap, Some(pushed), true)
         })
         .await?;
         self.step(id, "rollback-verify", |_| self.verify(snap, pushed, true))
@@ -1517,6 +1667,8 @@ impl Deployer {
                     .snapshot(p.snapshot.clone()),
             )
             .await?;
+        let _heartbeat = Heartbeat::start(&self.store, &id);
+        self.wait_turn(&id).await?;
         let pushed = self.pushed_devices(process_id, &snap).await?;
         match self.rollback_steps(&id, &snap, committed, &pushed).await {
             Ok(()) => {
@@ -1580,6 +1732,7 @@ impl Deployer {
                     Some("interrupted; rolled back on recovery"),
                 )
                 .await?;
+            let _heartbeat = Heartbeat::start(&self.store, &p.id);
             let pushed = self.pushed_devices(&p.id, &snap).await?;
             match self.rollback_steps(&p.id, &snap, committed, &pushed).await {
                 Ok(()) => {

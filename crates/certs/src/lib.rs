@@ -12,3 +12,4 @@
 pub mod deploy;
 pub mod inventory;
 pub mod material;
+pub mod renew;

@@ -215,3 +215,146 @@ async fn bad_input_is_refused_before_anything_is_sent() {
     );
     e.sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn two_deployments_at_once_do_not_interleave() {
+    let e = estate().await;
+    let a = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let b = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let mut r = req(Mode::Append);
+    r.replace_cert = None;
+    r.decryption_rules = vec!["R1".into()];
+    let (ba, bb) = (bundle("a.example.com"), bundle("b.example.com"));
+    let (ra, rb) = tokio::join!(a.deploy(&ba, &r), b.deploy(&bb, &r));
+    let (da, db) = (ra.expect("first"), rb.expect("second"));
+    // the one that went second planned from what the first left: both certificates stay
+    for s in &e.serials {
+        let rule = fw_text(
+            &e,
+            s,
+            &format!("{LH}/vsys/entry[@name='vsys1']/rulebase/decryption/rules/entry[@name='R1']"),
+        )
+        .expect("rule");
+        assert!(
+            rule.contains(&da.snapshot.new_cert) && rule.contains(&db.snapshot.new_cert),
+            "{rule}"
+        );
+    }
+    let pa = e.store.get(&da.process).await.expect("get").expect("a");
+    let pb = e.store.get(&db.process).await.expect("get").expect("b");
+    let (first, second) = if (pa.created_at, &pa.id) <= (pb.created_at, &pb.id) {
+        (pa, pb)
+    } else {
+        (pb, pa)
+    };
+    let first_end = first
+        .steps
+        .iter()
+        .filter_map(|s| s.ended_at)
+        .max()
+        .expect("end");
+    let second_start = second
+        .steps
+        .iter()
+        .map(|s| s.started_at)
+        .min()
+        .expect("start");
+    assert!(second_start >= first_end, "steps interleaved");
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn fault_verify_finds_local_override() {
+    let e = estate().await;
+    // a firewall admin overrode the template's profile locally: the push cannot change it
+    let fw = e.client.with_target(&e.serials[0]).expect("target");
+    fw.config_override(
+        "/config/shared/ssl-tls-service-profile/entry[@name='P1']",
+        "<certificate>old-cert</certificate>",
+    )
+    .await
+    .expect("override");
+    fw.commit_and_wait(
+        &Default::default(),
+        panops_client::panos::WaitOptions::default().interval(std::time::Duration::from_millis(20)),
+    )
+    .await
+    .expect("local commit");
+    let before = state(&e);
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let mut r = req(Mode::Append);
+    r.replace_cert = None;
+    r.ssl_tls_profiles = vec!["P1".into()];
+    let err = d
+        .deploy(&bundle("v.example.com"), &r)
+        .await
+        .expect_err("verify fails");
+    let DeployError::RolledBack { step, reason, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(step, "verify");
+    assert!(
+        reason.contains(&e.serials[0])
+            && reason.contains("ssl-tls-service-profile P1 uses old-cert"),
+        "{reason}"
+    );
+    assert_same(&before, &state(&e));
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn fault_commit_times_out() {
+    let e = estate().await;
+    let before = state(&e);
+    // a slow Panorama: the commit job outlasts the deployment's patience
+    e.sim
+        .handle()
+        .set_job_duration(std::time::Duration::from_millis(1500));
+    let mut t = timing();
+    t.job_timeout = std::time::Duration::from_millis(600);
+    let d = Deployer::new(e.client.clone(), e.store.clone(), t);
+    let err = d
+        .deploy(&bundle("slow.example.com"), &req(Mode::Replace))
+        .await
+        .expect_err("times out");
+    let DeployError::RolledBack { step, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(step, "commit", "{err}");
+    assert_same(&before, &state(&e));
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn superseded_certificate_still_referenced_is_kept() {
+    let e = estate().await;
+    // a certificate profile of the template trusts old-cert: it cannot be deleted
+    e.client
+        .config_set(
+            &format!("{LH}/template/entry[@name='T1']/config/shared/certificate-profile"),
+            "<entry name=\"CP\"><CA><entry name=\"old-cert\"/></CA></entry>",
+        )
+        .await
+        .expect("profile");
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let done = d
+        .deploy(&bundle("k.example.com"), &req(Mode::Replace))
+        .await
+        .expect("deploy");
+    assert_eq!(done.state, ProcessState::Succeeded);
+    let p = e.store.get(&done.process).await.expect("get").expect("p");
+    let cleanup = p
+        .steps
+        .iter()
+        .find(|s| s.name == "cleanup")
+        .expect("cleanup");
+    assert!(
+        cleanup
+            .outcome
+            .note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("old-cert kept:")),
+        "{cleanup:?}"
+    );
+    e.sim.shutdown().await;
+}

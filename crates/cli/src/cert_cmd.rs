@@ -42,6 +42,32 @@ enum CertSub {
     },
     /// Deploy a certificate through Panorama; rolled back automatically on any failure.
     Deploy(Box<DeployArgs>),
+    /// Renew expiring certificates of a template from a certificate directory.
+    Renew {
+        /// Directory of replacement certificates (NAME.pem + NAME.key, or certbot's live/DOMAIN/).
+        #[arg(long)]
+        source_dir: PathBuf,
+        /// Template whose certificates are renewed.
+        #[arg(long)]
+        template: String,
+        /// Device group whose decryption rules use them.
+        #[arg(long)]
+        device_group: Option<String>,
+        /// Days before not-after that count as expiring.
+        #[arg(long, default_value_t = 30)]
+        warn_days: i64,
+        /// append or replace (default replace: the renewed certificate takes the old one's place).
+        #[arg(long, value_enum, default_value = "replace")]
+        mode: ModeArg,
+        /// Panorama admin of the API key (default: --username / PANOS_USERNAME).
+        #[arg(long, env = "PANOPS_CERT_ADMIN")]
+        admin: Option<String>,
+        /// Run as a service: renew every N seconds, forever.
+        #[arg(long)]
+        schedule: Option<u64>,
+        #[command(flatten)]
+        timing: TimingArgs,
+    },
     /// Roll a recorded deployment back (restore bindings, delete its certificate, commit, push).
     Rollback {
         /// The deployment's process id.
@@ -434,6 +460,66 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => finish_err(e),
+            }
+        }
+        CertSub::Renew {
+            source_dir,
+            template,
+            device_group,
+            warn_days,
+            mode,
+            admin,
+            schedule,
+            timing,
+        } => {
+            let admin = admin
+                .or(conn.username.clone())
+                .or(std::env::var("PANOS_USERNAME").ok())
+                .ok_or_else(|| {
+                    as_usage(anyhow::anyhow!(
+                        "--admin: the Panorama admin of the API key is needed"
+                    ))
+                })?;
+            if !source_dir.is_dir() {
+                return Err(as_usage(anyhow::anyhow!(
+                    "--source-dir: {} is not a directory",
+                    source_dir.display()
+                )));
+            }
+            let client = crate::panos_cmd::connect(conn)?;
+            let store = open_store(&cmd.db).await?;
+            let d = Deployer::new(client.clone(), store, timing.timing());
+            let mode = match mode {
+                ModeArg::Append => Mode::Append,
+                ModeArg::Replace => Mode::Replace,
+            };
+            loop {
+                report_recovered(&d).await?;
+                let now = chrono::Utc::now().timestamp();
+                let (rows, _) = panops_certs::inventory::collect(&client, now, warn_days).await?;
+                let done = panops_certs::renew::renew_from_dir(
+                    &d,
+                    &rows,
+                    &source_dir,
+                    &template,
+                    device_group.as_deref(),
+                    mode,
+                    &admin,
+                    now,
+                )
+                .await;
+                let failed = done
+                    .iter()
+                    .any(|r| r.outcome != "deployed" && r.outcome != "no-replacement");
+                output::print(format, &Rendered::json(serde_json::to_value(&done)?))?;
+                let Some(every) = schedule else {
+                    return Ok(if failed {
+                        ExitCode::from(3)
+                    } else {
+                        ExitCode::SUCCESS
+                    });
+                };
+                tokio::time::sleep(Duration::from_secs(every.max(1))).await;
             }
         }
         CertSub::Rollback { id, force, timing } => {

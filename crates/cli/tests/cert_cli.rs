@@ -371,3 +371,49 @@ async fn killed_deployment_is_rolled_back_on_recover() {
     assert_eq!(json(&o).as_array().map(Vec::len), Some(1));
     e.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renew_from_directory() {
+    let e = env().await;
+    let src = e.dir.path().join("certs");
+    std::fs::create_dir_all(&src).expect("mkdir");
+    let (c, k) = cert("old.example.com");
+    std::fs::write(src.join("old.example.com.pem"), c).expect("w");
+    std::fs::write(src.join("old.example.com.key"), k).expect("w");
+    let src_s = src.display().to_string();
+    // rcgen certificates run to 4096: a window of a million days makes the old one expiring
+    let o = e
+        .run(&[
+            "cert",
+            "renew",
+            "--source-dir",
+            &src_s,
+            "--template",
+            "T1",
+            "--device-group",
+            "DG1",
+            "--warn-days",
+            "1000000",
+            "--poll-ms",
+            "20",
+        ])
+        .await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = json(&o);
+    assert_eq!(r[0]["certificate"], "old-cert", "{r}");
+    assert_eq!(r[0]["outcome"], "deployed", "{r}");
+    let o = e.run(&["cert", "processes"]).await;
+    assert_eq!(json(&o)[0]["kind"], "renew");
+    let o = e
+        .run(&[
+            "cert",
+            "renew",
+            "--source-dir",
+            "/nonexistent",
+            "--template",
+            "T1",
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(2));
+    e.sim.shutdown().await;
+}

@@ -470,3 +470,39 @@ fn pem_serial(pem: &str) -> Option<String> {
     let p = Pem::iter_from_buffer(pem.as_bytes()).next()?.ok()?;
     cert_info(&p.contents).ok().map(|i| i.serial_hex)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encrypted_key(pass: &str) -> (Vec<u8>, String) {
+        use pkcs8::der::pem::LineEnding;
+        let key = rcgen::KeyPair::generate().unwrap();
+        let der = key.serialize_der();
+        let info = pkcs8::PrivateKeyInfo::try_from(der.as_slice()).unwrap();
+        let params = pkcs8::pkcs5::pbes2::Parameters::pbkdf2_sha256_aes256cbc(
+            1024,
+            b"0123456789abcdef",
+            b"fedcba9876543210",
+        )
+        .unwrap();
+        let enc = info.encrypt_with_params(params, pass.as_bytes()).unwrap();
+        (
+            der,
+            enc.to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF)
+                .unwrap()
+                .to_string(),
+        )
+    }
+
+    #[test]
+    fn encrypted_key_is_decrypted_and_a_wrong_passphrase_refused() {
+        let (der, pem) = encrypted_key("right");
+        let up = parse_upload(pem.as_bytes(), "pem", "right").unwrap();
+        assert_eq!(up.key.as_deref(), Some(der.as_slice()));
+        let e = parse_upload(pem.as_bytes(), "pem", "wrong").err().unwrap();
+        assert!(e.contains("wrong passphrase"), "{e}");
+        let e = parse_upload(pem.as_bytes(), "pem", "").err().unwrap();
+        assert!(e.contains("passphrase is required"), "{e}");
+    }
+}

@@ -307,6 +307,24 @@ pub fn merge_push(tree: &mut Element, pushed: &Element, overrides: &BTreeSet<Str
 mod tests {
     use super::*;
 
+    #[test]
+    fn remove_stale_drops_what_the_new_push_no_longer_has() {
+        let old = xml::parse("<config><shared><certificate><entry name='a'/><entry name='b'/></certificate><p><member>x</member><member>y</member></p></shared></config>").unwrap();
+        let new = xml::parse("<config><shared><certificate><entry name='b'/></certificate><p><member>y</member></p></shared></config>").unwrap();
+        let mut tree = xml::parse("<config><shared><certificate><entry name='a'/><entry name='b'/><entry name='local'/></certificate><p><member>x</member><member>y</member></p></shared><mine/></config>").unwrap();
+        remove_stale(&mut tree, &old, &new);
+        let s = tree.to_xml();
+        assert!(!s.contains("name=\"a\""), "{s}");
+        assert!(
+            s.contains("name=\"b\"") && s.contains("name=\"local\"") && s.contains("<mine"),
+            "{s}"
+        );
+        assert!(
+            !s.contains("<member>x</member>") && s.contains("<member>y</member>"),
+            "{s}"
+        );
+    }
+
     const SYS: &str = "/config/devices/entry[@name='localhost.localdomain']/deviceconfig/system";
 
     fn setup() -> (Element, TemplateLayer) {

@@ -559,6 +559,57 @@ impl Store {
         self.touch(id).await
     }
 
+    /// Replace the plan.
+    pub async fn set_plan(&self, id: &str, plan: &serde_json::Value) -> Result<(), StoreError> {
+        sqlx::query("UPDATE processes SET plan = $1 WHERE id = $2")
+            .bind(plan.to_string())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        self.touch(id).await
+    }
+
+    /// Active processes against `target` that are ahead of `id` in the queue (created
+    /// earlier, or at the same millisecond with a smaller id) and whose owner is alive.
+    /// A deployment waits until this is empty, so two deployments to one Panorama never
+    /// interleave, even from several panops instances sharing a PostgreSQL store.
+    pub async fn ahead_of(
+        &self,
+        id: &str,
+        target: &str,
+        stale_ms: i64,
+    ) -> Result<Vec<Process>, StoreError> {
+        let me = self
+            .get(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        let rows = sqlx::query(&format!(
+            "{SELECT_PROCESS} WHERE target = $1 AND (state = $2 OR state = $3) AND id <> $4 \
+             AND (created_at < $5 OR (created_at = $6 AND id < $7)) ORDER BY created_at"
+        ))
+        .bind(target)
+        .bind(ProcessState::Running.as_str())
+        .bind(ProcessState::RollingBack.as_str())
+        .bind(id)
+        .bind(me.created_at)
+        .bind(me.created_at)
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let host = hostname();
+        let now = now_ms();
+        let mut out = Vec::new();
+        for r in rows {
+            let p = decode_process(&r)?;
+            // a dead owner's process is for recovery, not a reason to wait forever
+            if owner_gone(&p.owner, &host) || now - p.heartbeat_at > stale_ms {
+                continue;
+            }
+            out.push(p);
+        }
+        Ok(out)
+    }
+
     /// Change the state of a process that is still active (e.g. to `rolling-back`).
     pub async fn set_state(
         &self,
