@@ -171,8 +171,8 @@ impl ScmSimConfig {
     }
 }
 
-/// `panops sim` flags for the SCM simulator.
-#[derive(clap::Args, Debug, Clone)]
+/// `panops sim` flags for the SCM simulator. Its `Debug` masks the client secrets.
+#[derive(clap::Args, Clone)]
 pub struct ScmSimArgs {
     /// Serve the SCM API and its OAuth2 token service on HOST:PORT (port 0 = free port).
     #[arg(long = "scm-listen", value_name = "HOST:PORT")]
@@ -181,6 +181,10 @@ pub struct ScmSimArgs {
     /// documented test account, announced on stderr).
     #[arg(long = "scm-client", value_name = "CLIENT_ID:CLIENT_SECRET:TSG_ID")]
     pub scm_client: Vec<String>,
+    /// File of service accounts, one `CLIENT_ID:CLIENT_SECRET:TSG_ID` per line (`#` comments),
+    /// so that no secret needs the command line.
+    #[arg(long = "scm-client-file", value_name = "FILE")]
+    pub scm_client_file: Option<std::path::PathBuf>,
     /// Latency added to every SCM response, in milliseconds.
     #[arg(long = "scm-fault-latency-ms", value_name = "N", default_value_t = 0)]
     pub scm_fault_latency_ms: u64,
@@ -205,11 +209,35 @@ impl Default for ScmSimArgs {
         Self {
             scm_listen: None,
             scm_client: Vec::new(),
+            scm_client_file: None,
             scm_fault_latency_ms: 0,
             scm_fault_429_rate: 0.0,
             scm_fault_5xx_rate: 0.0,
             scm_token_lifetime_secs: 900,
         }
+    }
+}
+
+impl std::fmt::Debug for ScmSimArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // CLIENT_ID:CLIENT_SECRET:TSG_ID -> CLIENT_ID:***:TSG_ID
+        let clients: Vec<String> = self
+            .scm_client
+            .iter()
+            .map(|c| {
+                // the secret may hold ':'; the client id is before the first, the TSG after the last
+                let id = c.split(':').next().unwrap_or("");
+                match c.rsplit_once(':') {
+                    Some((_, tsg)) if c.matches(':').count() >= 2 => format!("{id}:***:{tsg}"),
+                    _ => format!("{id}:***"),
+                }
+            })
+            .collect();
+        f.debug_struct("ScmSimArgs")
+            .field("scm_listen", &self.scm_listen)
+            .field("scm_client", &clients)
+            .field("scm_client_file", &self.scm_client_file)
+            .finish_non_exhaustive()
     }
 }
 
@@ -220,8 +248,19 @@ impl ScmSimArgs {
             return Ok(None);
         };
         let addr = parse_listen(listen)?;
-        let clients = self
-            .scm_client
+        let mut specs = self.scm_client.clone();
+        if let Some(path) = &self.scm_client_file {
+            let text = std::fs::read_to_string(path).map_err(|e| ScmSimError::InvalidClient {
+                reason: format!("--scm-client-file: cannot read {}: {e}", path.display()),
+            })?;
+            specs.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(str::to_string),
+            );
+        }
+        let clients = specs
             .iter()
             .map(|c| ClientCredential::parse(c))
             .collect::<Result<Vec<_>, _>>()?;
@@ -286,10 +325,31 @@ mod tests {
     }
 
     #[test]
+    fn args_debug_masks_secrets_and_client_file_adds_accounts() {
+        let dir = std::env::temp_dir().join(format!("scm-clients-{}", std::process::id()));
+        std::fs::write(&dir, "# accounts\nfile@1.iam:f:ile-secret:42\n").unwrap();
+        let args = ScmSimArgs {
+            scm_listen: Some("127.0.0.1:0".into()),
+            scm_client: vec!["svc@1.iam:se:cret:1234".into()],
+            scm_client_file: Some(dir.clone()),
+            ..ScmSimArgs::default()
+        };
+        let dbg = format!("{args:?}");
+        assert!(!dbg.contains("se:cret") && !dbg.contains("cret"), "{dbg}");
+        assert!(dbg.contains("svc@1.iam:***:1234"), "{dbg}");
+        let cfg = args.to_config(false).unwrap().unwrap();
+        let dbg = format!("{cfg:?}");
+        assert!(!dbg.contains("ile-secret"), "{dbg}");
+        assert!(dbg.contains("file@1.iam"), "{dbg}");
+        let _ = std::fs::remove_file(&dir);
+    }
+
+    #[test]
     fn args_build_config() {
         let args = ScmSimArgs {
             scm_listen: Some("127.0.0.1:0".into()),
             scm_client: vec!["a:b:1".into()],
+            scm_client_file: None,
             scm_fault_latency_ms: 50,
             scm_fault_429_rate: 0.5,
             scm_fault_5xx_rate: 0.0,

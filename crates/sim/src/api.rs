@@ -17,8 +17,8 @@ use crate::xml::{self, Element};
 use crate::xpath::XPath;
 use crate::{certs, logs, ops, template, userid, validate};
 
-/// A decoded API request.
-#[derive(Debug, Clone, Default)]
+/// A decoded API request. Its `Debug` masks keys, passwords and Basic credentials.
+#[derive(Clone, Default)]
 pub struct Request {
     /// HTTP method.
     pub method: String,
@@ -30,6 +30,30 @@ pub struct Request {
     pub basic: Option<(String, String)>,
     /// Uploaded file (multipart `file`): (filename, bytes).
     pub file: Option<(String, Vec<u8>)>,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: Vec<(&str, String)> = self
+            .params
+            .iter()
+            .map(|(k, v)| {
+                let shown = if matches!(k.as_str(), "key" | "password" | "passphrase") {
+                    "***".to_string()
+                } else {
+                    crate::handle::mask_secrets(v)
+                };
+                (k.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("params", &params)
+            .field("header_key", &self.header_key.as_ref().map(|_| "***"))
+            .field("basic", &self.basic.as_ref().map(|(u, _)| (u, "***")))
+            .field("file", &self.file.as_ref().map(|(n, b)| (n, b.len())))
+            .finish()
+    }
 }
 
 impl Request {

@@ -131,8 +131,8 @@ pub struct Faults {
 /// The administrator named in injected lock errors ([`Faults::locked`]).
 pub const LOCK_FAULT_OWNER: &str = "other-admin";
 
-/// Command-line arguments of `panops sim`.
-#[derive(clap::Args, Debug, Clone)]
+/// Command-line arguments of `panops sim`. Its `Debug` masks the admins' passwords.
+#[derive(clap::Args, Clone)]
 pub struct SimArgs {
     /// Device to simulate.
     #[arg(long, value_enum, default_value = "panorama")]
@@ -146,6 +146,10 @@ pub struct SimArgs {
     /// Administrator `USER:PASSWORD[:read-only|:user-id]` (repeatable; default admin:admin).
     #[arg(long = "admin", value_name = "USER:PASSWORD[:read-only|:user-id]")]
     pub admins: Vec<String>,
+    /// File of administrators, one `USER:PASSWORD[:read-only|:user-id]` per line (`#`
+    /// comments), so that no password needs the command line (where `ps` shows it).
+    #[arg(long = "admin-file", value_name = "FILE")]
+    pub admin_file: Option<PathBuf>,
     /// Serve plain HTTP instead of HTTPS.
     #[arg(long)]
     pub plain: bool,
@@ -182,6 +186,38 @@ pub struct SimArgs {
     pub job_ms: u64,
 }
 
+impl std::fmt::Debug for SimArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // USER:PASSWORD[:role] -> USER:***[:role]
+        let admins: Vec<String> = self
+            .admins
+            .iter()
+            .map(|a| {
+                // the password may hold ':'; only a known role after the last one is shown
+                let user = a.split(':').next().unwrap_or("");
+                match a.rsplit_once(':') {
+                    Some((_, role))
+                        if matches!(role, "read-only" | "user-id")
+                            && a.matches(':').count() >= 2 =>
+                    {
+                        format!("{user}:***:{role}")
+                    }
+                    _ => format!("{user}:***"),
+                }
+            })
+            .collect();
+        f.debug_struct("SimArgs")
+            .field("kind", &self.kind)
+            .field("firewalls", &self.firewalls)
+            .field("listen", &self.listen)
+            .field("admins", &admins)
+            .field("admin_file", &self.admin_file)
+            .field("plain", &self.plain)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
 impl SimArgs {
     /// Validate the arguments and build a [`SimConfig`].
     pub fn to_config(&self) -> Result<SimConfig, SimError> {
@@ -201,8 +237,20 @@ impl SimArgs {
                 reason: format!("{} is more than 1000", self.firewalls),
             });
         }
-        let admins = self
-            .admins
+        let mut specs: Vec<String> = self.admins.clone();
+        if let Some(path) = &self.admin_file {
+            let text = std::fs::read_to_string(path).map_err(|e| SimError::InvalidOption {
+                option: "--admin-file",
+                reason: format!("cannot read {}: {e}", path.display()),
+            })?;
+            specs.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(str::to_string),
+            );
+        }
+        let admins = specs
             .iter()
             .map(|a| AdminAccount::parse(a))
             .collect::<Result<Vec<_>, _>>()?;
@@ -368,5 +416,49 @@ mod tests {
         assert_eq!(a.password, "p:w");
         assert!(AdminAccount::parse("nopass").is_err());
         assert!(!format!("{a:?}").contains("p:w"));
+    }
+
+    #[test]
+    fn args_debug_masks_every_password_and_admin_file_adds_accounts() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            sim: SimArgs,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("admins");
+        std::fs::write(
+            &file,
+            "# lab admins\nfromfile:s3cr3t-f\n\nro:s3cr3t-r:read-only\n",
+        )
+        .unwrap();
+        let cli = Cli::try_parse_from([
+            "sim",
+            "--admin",
+            "u:s3cr3t:w",
+            "--admin",
+            "agent:s3cr3t-a:user-id",
+            "--admin-file",
+            file.to_str().unwrap(),
+        ])
+        .unwrap();
+        let dbg = format!("{:?}", cli.sim);
+        assert!(!dbg.contains("s3cr3t") && !dbg.contains(":w\""), "{dbg}");
+        assert!(dbg.contains("agent:***:user-id"), "{dbg}");
+        let cfg = cli.sim.to_config().unwrap();
+        let users: Vec<&str> = cfg.admins.iter().map(|a| a.user.as_str()).collect();
+        assert_eq!(users, ["u", "agent", "fromfile", "ro"]);
+        assert!(cfg.admins[3].read_only);
+        let missing = Cli::try_parse_from(["sim", "--admin-file", "/nonexistent/admins"])
+            .unwrap()
+            .sim
+            .to_config()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            missing.contains("--admin-file") && missing.contains("/nonexistent/admins"),
+            "{missing}"
+        );
     }
 }

@@ -21,7 +21,8 @@ pub struct RecordedRequest {
     pub action: String,
     /// `xpath` parameter.
     pub xpath: String,
-    /// `cmd` parameter (truncated to 4 kB; `<password>` contents masked).
+    /// `cmd` parameter (truncated to 4 kB; every `<password>`, `<passphrase>`, `<key>`,
+    /// `<phash>` and `<private-key>` masked).
     pub cmd: String,
     /// `target` parameter.
     pub target: String,
@@ -32,12 +33,8 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     pub(crate) fn from_request(req: &Request, status: u16) -> Self {
         let g = |k: &str| req.get(k).unwrap_or("").to_string();
-        let mut cmd: String = g("cmd").chars().take(4096).collect();
-        if let Some(start) = cmd.find("<password>")
-            && let Some(end) = cmd[start..].find("</password>")
-        {
-            cmd.replace_range(start + 10..start + end, "******");
-        }
+        let cut: String = g("cmd").chars().take(4096).collect();
+        let cmd = mask_secrets(&cut);
         RecordedRequest {
             method: req.method.clone(),
             req_type: g("type"),
@@ -293,5 +290,57 @@ impl SimHandle {
     /// Remove every per-command fault.
     pub fn clear_op_faults(&self) {
         self.state.lock().op_faults.clear();
+    }
+}
+
+/// Mask the content of every secret-bearing element (all occurrences, even when cut off).
+pub(crate) fn mask_secrets(text: &str) -> String {
+    panops_panos::secret::redact_xml_secrets(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_and_their_records_never_show_a_secret() {
+        let req = Request {
+            method: "POST".into(),
+            params: vec![
+                ("type".into(), "op".into()),
+                ("key".into(), "LUFRPTsecretkey==".into()),
+                ("password".into(), "form-pw".into()),
+                (
+                    "cmd".into(),
+                    "<request><a><password>pw-one</password></a><b><password>pw-two</password><passphrase>pp</passphrase><key>k-material</key><phash>$5$x</phash></b></request>"
+                        .into(),
+                ),
+            ],
+            header_key: Some("LUFRPTheaderkey==".into()),
+            basic: Some(("admin".into(), "basic-pw".into())),
+            file: Some(("c.pem".into(), b"-----BEGIN PRIVATE KEY-----".to_vec())),
+        };
+        let dbg = format!("{req:?}");
+        let rec = RecordedRequest::from_request(&req, 200);
+        let recorded = format!("{rec:?}");
+        for secret in [
+            "secretkey",
+            "form-pw",
+            "pw-one",
+            "pw-two",
+            "pp<",
+            "k-material",
+            "$5$x",
+            "headerkey",
+            "basic-pw",
+            "PRIVATE KEY",
+        ] {
+            assert!(!dbg.contains(secret), "{secret} in {dbg}");
+            assert!(!recorded.contains(secret), "{secret} in {recorded}");
+        }
+        assert!(
+            dbg.contains("admin") && rec.cmd.contains("<password>***</password>"),
+            "{rec:?}"
+        );
     }
 }
