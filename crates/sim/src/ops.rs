@@ -322,9 +322,12 @@ fn show_jobs(dev: &mut Device, el: &Element, now: Instant) -> Result<String, Api
         || jobs_el.child("pending").is_some()
     {
         let pending_only = jobs_el.child("pending").is_some();
+        // `processed`: the jobs that have finished, as on the device (not `all`)
+        let processed_only = jobs_el.child("processed").is_some();
         let mut s = String::new();
         for j in dev.jobs.values().rev() {
-            if pending_only && j.phase(now) == jobs::Phase::Fin {
+            let finished = j.phase(now) == jobs::Phase::Fin;
+            if (pending_only && finished) || (processed_only && !finished) {
                 continue;
             }
             j.render(now, dev.clock.utc()).write_to(&mut s);

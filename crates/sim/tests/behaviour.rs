@@ -1214,3 +1214,31 @@ async fn show_without_xpath_is_the_whole_running_configuration() {
     // get (the candidate) still needs an xpath, as on the device
     admin.fails(&[("type", "config"), ("action", "get")]).await;
 }
+
+#[tokio::test]
+async fn show_jobs_processed_lists_finished_jobs_only() {
+    let sim = start(SimConfig::firewall().job_duration(Duration::from_millis(1500))).await;
+    let admin = Client::login(&sim, "admin", "admin").await;
+    admin
+        .set(
+            "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']/tag",
+            "<entry name='jobs-t'/>",
+        )
+        .await;
+    let id = job_id(&admin.ok(&[("type", "commit"), ("cmd", "<commit/>")]).await);
+    let tag = format!("<id>{id}</id>");
+    let pending = admin.op("<show><jobs><pending/></jobs></show>").await;
+    let processed = admin.op("<show><jobs><processed/></jobs></show>").await;
+    assert!(pending.contains(&tag), "{pending}");
+    assert!(
+        !processed.contains(&tag),
+        "a running job is not processed: {processed}"
+    );
+    admin.wait_job(&id, None).await;
+    let processed = admin.op("<show><jobs><processed/></jobs></show>").await;
+    let pending = admin.op("<show><jobs><pending/></jobs></show>").await;
+    assert!(
+        processed.contains(&tag) && !pending.contains(&tag),
+        "{processed}"
+    );
+}
