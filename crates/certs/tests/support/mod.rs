@@ -156,6 +156,7 @@ pub fn timing() -> Timing {
 pub fn req(mode: Mode) -> DeployRequest {
     DeployRequest {
         template: "T1".into(),
+        stack: false,
         device_group: Some("DG1".into()),
         decryption_rules: vec![],
         ssl_tls_profiles: vec![],
