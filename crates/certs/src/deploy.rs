@@ -842,6 +842,17 @@ impl Deployer {
                         Some(&format!("{}: {reason}", f.step)),
                     )
                     .await?;
+                if f.step == "lock" {
+                    // failed before the first change: nothing to undo
+                    self.store
+                        .finish(&id, ProcessState::RolledBack, None)
+                        .await?;
+                    return Err(DeployError::RolledBack {
+                        process: id,
+                        step: f.step,
+                        reason,
+                    });
+                }
                 let pushed = self.pushed_devices(&id, &snap).await?;
                 match self.rollback_steps(&id, &snap, committed, &pushed).await {
                     Ok(()) => {
@@ -1073,6 +1084,11 @@ impl Deployer {
                     let msg = e.to_string();
                     if msg.contains("already held") && !msg.contains(" by ") {
                         return Ok(()); // ours
+                    }
+                    // only another admin's lock is worth waiting for; a refusal (no
+                    // permission, bad key) will not go away
+                    if !(msg.contains("held by") || msg.contains("locked by")) {
+                        return Err(format!("cannot take the commit lock: {msg}"));
                     }
                     if tokio::time::Instant::now() >= deadline {
                         return Err(format!(

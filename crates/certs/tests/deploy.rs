@@ -411,3 +411,45 @@ async fn deploy_into_a_template_stack_and_roll_back() {
     assert_same(&before, &state(&e));
     e.sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn admin_without_permission_is_refused_and_nothing_is_left() {
+    let e = estate_with(|c| {
+        c.admins(vec![
+            panops_sim::AdminAccount::new("admin", "admin"),
+            panops_sim::AdminAccount::read_only("auditor", "auditor-pw"),
+        ])
+    })
+    .await;
+    let before = state(&e);
+    let port: u16 = e
+        .sim
+        .url()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .expect("port");
+    let auditor = panops_client::panos::PanosClient::new(
+        panops_client::panos::ClientConfig::builder("127.0.0.1")
+            .port(port)
+            .protocol(panops_client::panos::Protocol::Http)
+            .use_env_proxy(false)
+            .credentials("auditor", "auditor-pw")
+            .build()
+            .expect("cfg"),
+    )
+    .expect("client");
+    let d = Deployer::new(auditor, e.store.clone(), timing());
+    let mut r = req(Mode::Replace);
+    r.admin = "auditor".into();
+    let err = d
+        .deploy(&bundle("ro.example.com"), &r)
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, DeployError::RolledBack { .. }), "{err}");
+    assert_same(&before, &state(&e));
+    let list = e.store.list(&Default::default()).await.expect("list");
+    assert_eq!(list[0].state, ProcessState::RolledBack);
+    assert!(list[0].error.is_some());
+    e.sim.shutdown().await;
+}
