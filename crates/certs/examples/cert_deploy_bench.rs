@@ -138,6 +138,7 @@ async fn main() {
     let bundle = parse_pem_bundle(c.as_bytes(), k.as_bytes(), None, None).expect("bundle");
     let req = DeployRequest {
         template: "T1".into(),
+        stack: false,
         device_group: None,
         decryption_rules: vec![],
         ssl_tls_profiles: vec![],

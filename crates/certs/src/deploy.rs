@@ -103,6 +103,8 @@ pub enum Mode {
 pub struct DeployRequest {
     /// Panorama template the certificate is imported into (template `shared`).
     pub template: String,
+    /// `template` names a template stack (the stack's own configuration) instead.
+    pub stack: bool,
     /// Device group of the decryption rules.
     pub device_group: Option<String>,
     /// Decryption rules (ssl-inbound-inspection) to bind.
@@ -175,11 +177,22 @@ pub struct PushTarget {
     pub devices: Vec<String>,
 }
 
+fn yes() -> bool {
+    true
+}
+
 /// The plan and the rollback snapshot of a deployment, stored with the process.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
     /// Template holding the certificate.
     pub template: String,
+    /// `template` is a template stack.
+    #[serde(default)]
+    pub stack: bool,
+    /// Whether the template's `certificate` container existed before (a rollback removes
+    /// the one the import created, so the configuration is as before).
+    #[serde(default = "yes")]
+    pub container_existed: bool,
     /// Device group of the rules.
     pub device_group: Option<String>,
     /// The new certificate's versioned name.
@@ -305,20 +318,22 @@ fn invalid(field: impl Into<String>, reason: impl Into<String>) -> DeployError {
     }
 }
 
-fn tpl_base(t: &str) -> String {
-    format!("{LH}/template/entry[@name={}]/config", quote(t))
+/// The `config` of a template, or of a template stack when `stack`.
+fn tpl_base(stack: bool, t: &str) -> String {
+    let kind = if stack { "template-stack" } else { "template" };
+    format!("{LH}/{kind}/entry[@name={}]/config", quote(t))
 }
-fn cert_xpath(t: &str, name: &str) -> String {
+fn cert_xpath(stack: bool, t: &str, name: &str) -> String {
     format!(
         "{}/shared/certificate/entry[@name={}]",
-        tpl_base(t),
+        tpl_base(stack, t),
         quote(name)
     )
 }
-fn profile_xpath(t: &str, name: &str) -> String {
+fn profile_xpath(stack: bool, t: &str, name: &str) -> String {
     format!(
         "{}/shared/ssl-tls-service-profile/entry[@name={}]",
-        tpl_base(t),
+        tpl_base(stack, t),
         quote(name)
     )
 }
@@ -464,7 +479,10 @@ impl Deployer {
         let new_cert = material::versioned_name(&bundle.leaf, PANORAMA_NAME_MAX);
         material::check_name(&new_cert, PANORAMA_NAME_MAX)
             .map_err(|e| DeployError::Material(vec![e]))?;
-        if self.get(&tpl_base(&req.template)).await?.is_none()
+        if self
+            .get(&tpl_base(req.stack, &req.template))
+            .await?
+            .is_none()
             && self
                 .get(&format!(
                     "{LH}/template/entry[@name={}]",
@@ -475,11 +493,19 @@ impl Deployer {
         {
             return Err(invalid(
                 "--template",
-                format!("template {} does not exist on Panorama", req.template),
+                format!(
+                    "{} {} does not exist on Panorama",
+                    if req.stack {
+                        "template stack"
+                    } else {
+                        "template"
+                    },
+                    req.template
+                ),
             ));
         }
         if self
-            .get(&cert_xpath(&req.template, &new_cert))
+            .get(&cert_xpath(req.stack, &req.template, &new_cert))
             .await?
             .is_some()
         {
@@ -517,7 +543,7 @@ impl Deployer {
             let all = self
                 .get(&format!(
                     "{}/shared/ssl-tls-service-profile",
-                    tpl_base(&req.template)
+                    tpl_base(req.stack, &req.template)
                 ))
                 .await?;
             for p in all.iter().flat_map(|a| a.children_named("entry")) {
@@ -561,7 +587,7 @@ impl Deployer {
         let mut superseded_names: Vec<String> = Vec::new();
         for name in &profile_names {
             let p = self
-                .get(&profile_xpath(&req.template, name))
+                .get(&profile_xpath(req.stack, &req.template, name))
                 .await?
                 .ok_or_else(|| {
                     invalid(
@@ -653,7 +679,10 @@ impl Deployer {
         if req.mode == Mode::Replace {
             for name in superseded_names {
                 // only certificates of this template are ours to delete
-                if let Some(e) = self.get(&cert_xpath(&req.template, &name)).await? {
+                if let Some(e) = self
+                    .get(&cert_xpath(req.stack, &req.template, &name))
+                    .await?
+                {
                     let mut xml = String::new();
                     xml.push_str(&e_to_xml(&e));
                     superseded.push(SavedCert {
@@ -689,9 +718,12 @@ impl Deployer {
         }
         let stacks = self.get(&format!("{LH}/template-stack")).await?;
         for s in stacks.iter().flat_map(|s| s.children_named("entry")) {
-            if members_of(s.child("templates")).contains(&req.template)
-                && let Some(n) = s.attr("name")
-            {
+            let holds = if req.stack {
+                s.attr("name") == Some(req.template.as_str())
+            } else {
+                members_of(s.child("templates")).contains(&req.template)
+            };
+            if holds && let Some(n) = s.attr("name") {
                 let mut members = Vec::new();
                 for e in s
                     .path("devices")
@@ -712,8 +744,17 @@ impl Deployer {
         }
         devices.sort();
         devices.dedup();
+        let container_existed = self
+            .get(&format!(
+                "{}/shared/certificate",
+                tpl_base(req.stack, &req.template)
+            ))
+            .await?
+            .is_some();
         Ok(Snapshot {
             template: req.template.clone(),
+            stack: req.stack,
+            container_existed,
             device_group: req.device_group.clone(),
             new_cert,
             fingerprint: bundle.leaf.fingerprint.clone(),
@@ -801,6 +842,17 @@ impl Deployer {
                         Some(&format!("{}: {reason}", f.step)),
                     )
                     .await?;
+                if f.step == "lock" {
+                    // failed before the first change: nothing to undo
+                    self.store
+                        .finish(&id, ProcessState::RolledBack, None)
+                        .await?;
+                    return Err(DeployError::RolledBack {
+                        process: id,
+                        step: f.step,
+                        reason,
+                    });
+                }
                 let pushed = self.pushed_devices(&id, &snap).await?;
                 match self.rollback_steps(&id, &snap, committed, &pushed).await {
                     Ok(()) => {
@@ -937,7 +989,7 @@ impl Deployer {
                 for s in &snap.superseded {
                     match self
                         .client
-                        .config_delete(&cert_xpath(&snap.template, &s.name))
+                        .config_delete(&cert_xpath(snap.stack, &snap.template, &s.name))
                         .await
                     {
                         Ok(_) => deleted += 1,
@@ -1033,6 +1085,11 @@ impl Deployer {
                     if msg.contains("already held") && !msg.contains(" by ") {
                         return Ok(()); // ours
                     }
+                    // only another admin's lock is worth waiting for; a refusal (no
+                    // permission, bad key) will not go away
+                    if !(msg.contains("held by") || msg.contains("locked by")) {
+                        return Err(format!("cannot take the commit lock: {msg}"));
+                    }
                     if tokio::time::Instant::now() >= deadline {
                         return Err(format!(
                             "commit lock not obtained within {}s: {msg}",
@@ -1081,7 +1138,10 @@ impl Deployer {
     /// Set the bindings to their `after` values (or `before` when `restore`).
     async fn apply_bindings(&self, snap: &Snapshot, restore: bool) -> Result<(), ClientError> {
         for p in &snap.profiles {
-            let x = format!("{}/certificate", profile_xpath(&snap.template, &p.name));
+            let x = format!(
+                "{}/certificate",
+                profile_xpath(snap.stack, &snap.template, &p.name)
+            );
             match (restore, &p.before) {
                 (false, _) => {
                     self.client
@@ -1442,12 +1502,15 @@ impl Deployer {
             let err = |e: ClientError| (e.to_string(), StepOutcome::default());
             for s in &snap.superseded {
                 if self
-                    .get(&cert_xpath(&snap.template, &s.name))
+                    .get(&cert_xpath(snap.stack, &snap.template, &s.name))
                     .await
                     .map_err(err)?
                     .is_none()
                 {
-                    let container = format!("{}/shared/certificate", tpl_base(&snap.template));
+                    let container = format!(
+                        "{}/shared/certificate",
+                        tpl_base(snap.stack, &snap.template)
+                    );
                     self.client
                         .config_set(&container, &s.entry_xml)
                         .await
@@ -1457,15 +1520,29 @@ impl Deployer {
             // bindings first: the device refuses to delete a certificate still referenced
             self.restore_bindings_if_ours(snap).await.map_err(err)?;
             if self
-                .get(&cert_xpath(&snap.template, &snap.new_cert))
+                .get(&cert_xpath(snap.stack, &snap.template, &snap.new_cert))
                 .await
                 .map_err(err)?
                 .is_some()
             {
                 self.client
-                    .config_delete(&cert_xpath(&snap.template, &snap.new_cert))
+                    .config_delete(&cert_xpath(snap.stack, &snap.template, &snap.new_cert))
                     .await
                     .map_err(err)?;
+            }
+            if !snap.container_existed {
+                let container = format!(
+                    "{}/shared/certificate",
+                    tpl_base(snap.stack, &snap.template)
+                );
+                if self
+                    .get(&container)
+                    .await
+                    .map_err(err)?
+                    .is_some_and(|c| c.children_named("entry").next().is_none())
+                {
+                    self.client.config_delete(&container).await.map_err(err)?;
+                }
             }
             Ok(StepOutcome::default())
         })
@@ -1523,7 +1600,7 @@ impl Deployer {
     /// changed, e.g. the import failed first, is left alone).
     async fn restore_bindings_if_ours(&self, snap: &Snapshot) -> Result<(), ClientError> {
         for p in &snap.profiles {
-            let x = profile_xpath(&snap.template, &p.name);
+            let x = profile_xpath(snap.stack, &snap.template, &p.name);
             let cur = self
                 .get(&x)
                 .await?
@@ -1577,7 +1654,7 @@ impl Deployer {
         }
         for p in &snap.profiles {
             let cur = self
-                .get(&profile_xpath(&snap.template, &p.name))
+                .get(&profile_xpath(snap.stack, &snap.template, &p.name))
                 .await?
                 .and_then(|e| e.child_text("certificate"));
             if cur.as_deref() != Some(p.after.as_str()) {

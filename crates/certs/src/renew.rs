@@ -177,6 +177,7 @@ pub async fn renew_from_dir(
         };
         let req = DeployRequest {
             template: template.to_string(),
+            stack: false,
             device_group: device_group.map(str::to_string),
             decryption_rules: vec![],
             ssl_tls_profiles: vec![],

@@ -358,3 +358,98 @@ async fn superseded_certificate_still_referenced_is_kept() {
     );
     e.sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn deploy_into_a_template_stack_and_roll_back() {
+    let e = estate().await;
+    // a profile in the stack's own configuration
+    e.client
+        .config_set(
+            &format!("{LH}/template-stack/entry[@name='S1']/config/shared/ssl-tls-service-profile"),
+            "<entry name=\"PS\"><protocol-settings><min-version>tls1-2</min-version></protocol-settings></entry>",
+        )
+        .await
+        .expect("stack profile");
+    e.client
+        .commit_and_wait(
+            &Default::default(),
+            panops_client::panos::WaitOptions::default()
+                .interval(std::time::Duration::from_millis(20)),
+        )
+        .await
+        .expect("commit");
+    e.client
+        .commit_all_and_wait(
+            &panops_panos::commit::CommitAll::template_stack("S1"),
+            panops_client::panos::WaitOptions::default()
+                .interval(std::time::Duration::from_millis(20)),
+        )
+        .await
+        .expect("push");
+    let before = state(&e);
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let mut r = req(Mode::Append);
+    r.template = "S1".into();
+    r.stack = true;
+    r.device_group = None;
+    r.replace_cert = None;
+    r.ssl_tls_profiles = vec!["PS".into()];
+    let done = d
+        .deploy(&bundle("stack.example.com"), &r)
+        .await
+        .expect("deploy");
+    for s in &e.serials {
+        let p = fw_text(
+            &e,
+            s,
+            "/config/shared/ssl-tls-service-profile/entry[@name='PS']",
+        )
+        .expect("PS");
+        assert!(p.contains(&done.snapshot.new_cert), "{p}");
+    }
+    d.rollback(&done.process, false).await.expect("rollback");
+    assert_same(&before, &state(&e));
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn admin_without_permission_is_refused_and_nothing_is_left() {
+    let e = estate_with(|c| {
+        c.admins(vec![
+            panops_sim::AdminAccount::new("admin", "admin"),
+            panops_sim::AdminAccount::read_only("auditor", "auditor-pw"),
+        ])
+    })
+    .await;
+    let before = state(&e);
+    let port: u16 = e
+        .sim
+        .url()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .expect("port");
+    let auditor = panops_client::panos::PanosClient::new(
+        panops_client::panos::ClientConfig::builder("127.0.0.1")
+            .port(port)
+            .protocol(panops_client::panos::Protocol::Http)
+            .use_env_proxy(false)
+            .credentials("auditor", "auditor-pw")
+            .build()
+            .expect("cfg"),
+    )
+    .expect("client");
+    let d = Deployer::new(auditor, e.store.clone(), timing());
+    let mut r = req(Mode::Replace);
+    r.admin = "auditor".into();
+    let err = d
+        .deploy(&bundle("ro.example.com"), &r)
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, DeployError::RolledBack { .. }), "{err}");
+    assert_same(&before, &state(&e));
+    let list = e.store.list(&Default::default()).await.expect("list");
+    assert_eq!(list[0].state, ProcessState::RolledBack);
+    assert!(list[0].error.is_some());
+    e.sim.shutdown().await;
+}

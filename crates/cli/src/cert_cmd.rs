@@ -152,7 +152,7 @@ struct DeployArgs {
     /// Panorama template to import into.
     #[arg(long)]
     template: Option<String>,
-    /// Template stack (import location: the stack's template is given with --template).
+    /// Template stack to import into instead (the stack's own configuration).
     #[arg(long)]
     template_stack: Option<String>,
     /// Device group of the decryption rules.
@@ -408,11 +408,20 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
                     "--shared: deploy through a template (--template); Panorama shared certificates are not supported yet"
                 )));
             }
-            let template = a.template.clone().ok_or_else(|| {
-                as_usage(anyhow::anyhow!(
-                    "--template: the template to import the certificate into is required"
-                ))
-            })?;
+            let (template, stack) = match (&a.template, &a.template_stack) {
+                (Some(t), None) => (t.clone(), false),
+                (None, Some(s)) => (s.clone(), true),
+                (Some(_), Some(_)) => {
+                    return Err(as_usage(anyhow::anyhow!(
+                        "give --template or --template-stack, not both"
+                    )));
+                }
+                (None, None) => {
+                    return Err(as_usage(anyhow::anyhow!(
+                        "--template or --template-stack: where to import the certificate is required"
+                    )));
+                }
+            };
             let bundle = load_bundle(&a)?;
             let admin = a
                 .admin
@@ -426,6 +435,7 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
                 })?;
             let req = DeployRequest {
                 template,
+                stack,
                 device_group: a.device_group.clone(),
                 decryption_rules: a.decryption_rules.clone(),
                 ssl_tls_profiles: a.ssl_tls_profiles.clone(),

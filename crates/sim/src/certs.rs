@@ -187,7 +187,19 @@ fn cert_container(dev: &Device, req: &Request) -> String {
         if let Some(t) = req.get("target-tpl").filter(|t| !t.is_empty()) {
             let q = crate::xpath::quote(t);
             let tv = req.get("target-tpl-vsys").filter(|v| !v.is_empty());
-            let base = format!("{LOCALHOST}/template/entry[@name={q}]/config");
+            // target-tpl may name a template stack: the certificate goes to the stack's own
+            // configuration
+            let is_stack = |kind: &str| {
+                XPath::parse(&format!("{LOCALHOST}/{kind}/entry[@name={q}]"))
+                    .map(|x| !x.select(&dev.candidate).is_empty())
+                    .unwrap_or(false)
+            };
+            let kind = if !is_stack("template") && is_stack("template-stack") {
+                "template-stack"
+            } else {
+                "template"
+            };
+            let base = format!("{LOCALHOST}/{kind}/entry[@name={q}]/config");
             return match tv {
                 Some(v) => format!(
                     "{base}/devices/entry[@name='localhost.localdomain']/vsys/entry[@name={}]/certificate",

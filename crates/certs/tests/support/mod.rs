@@ -59,11 +59,14 @@ pub struct Estate {
 /// group DG1 with inbound-inspection rule R1 using old-cert; both firewalls in S1 and DG1;
 /// committed and pushed, so everything is in sync before the test.
 pub async fn estate() -> Estate {
-    let sim = Simulator::start(
-        SimConfig::panorama(2)
-            .plain()
-            .job_duration(Duration::from_millis(30)),
-    )
+    estate_with(|c| c).await
+}
+
+/// [`estate`] with a changed simulator configuration (e.g. more admins).
+pub async fn estate_with(cfg: impl FnOnce(SimConfig) -> SimConfig) -> Estate {
+    let sim = Simulator::start(cfg(SimConfig::panorama(2)
+        .plain()
+        .job_duration(Duration::from_millis(30))))
     .await
     .expect("sim");
     let h = sim.handle();
@@ -156,6 +159,7 @@ pub fn timing() -> Timing {
 pub fn req(mode: Mode) -> DeployRequest {
     DeployRequest {
         template: "T1".into(),
+        stack: false,
         device_group: Some("DG1".into()),
         decryption_rules: vec![],
         ssl_tls_profiles: vec![],
