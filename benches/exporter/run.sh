@@ -55,7 +55,7 @@ targets:
   - { name: fw, host: 127.0.0.1, port: $fw_port, insecure_skip_verify: true, username: monitor, password_file: $work/pw }
 YAML
 "$bin" exporter --config "$work/targets.yaml" --listen 127.0.0.1:0 >"$work/exp.out" 2>/dev/null & exp_pid=$!; pids+=($exp_pid)
-for _ in $(seq 100); do grep -q listening "$work/exp.out" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q listening "$work/exp.out" 2>/dev/null && break; sleep 0.1; done
 exp=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$work/exp.out")
 for _ in $(seq 600); do [ "$(curl -s -o /dev/null -w '%{http_code}' "$exp/-/ready")" = 200 ] && break; sleep 0.5; done
 devices=$(curl -s "$exp/metrics" | sed -n 's/^panops_exporter_devices \([0-9]*\).*/\1/p')
@@ -106,7 +106,10 @@ echo "/probe under 50 concurrent scrapers, each scraping every 100 ms (500 scrap
 echo "/probe, 50 scrapers in a closed loop (saturates the CPU: throughput, latency is queueing):"
 "$load" "$exp" 50 200 "$serials"
 
-# panops check vs check_paloalto on the same firewall, same checks, same key
+# panops check vs check_paloalto on the same firewall, same checks, same key; the exporter
+# stops first so that the firewall's request log counts only the checks
+kill "$exp_pid" 2>/dev/null || true
+wait "$exp_pid" 2>/dev/null || true
 key=$(curl -sk -X POST "https://127.0.0.1:$fw_port/api/" -d type=keygen -d user=monitor -d password=m0n | sed -n 's/.*<key>\(.*\)<\/key>.*/\1/p')
 echo "$key" >"$work/key"
 pairs=(

@@ -345,3 +345,42 @@ fn exporter_reloads_its_targets_on_sighup() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn check_takes_its_target_from_a_targets_file() {
+    let (_sim, port) = sim();
+    let dir = tempfile::tempdir().unwrap();
+    let pwf = dir.path().join("pw");
+    std::fs::write(&pwf, "m0n\n").unwrap();
+    let file = dir.path().join("targets.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "targets:\n  - {{ name: edge, host: 127.0.0.1, port: {port}, protocol: http, username: monitor, password_file: {} }}\n",
+            pwf.display()
+        ),
+    )
+    .unwrap();
+    let run = |target: &str| {
+        let out = Command::cargo_bin("panops")
+            .unwrap()
+            .env_clear()
+            .env("PANOPS_CONFIG", "")
+            .args(["check", "disk", "--target", target, "--config"])
+            .arg(&file)
+            .arg("--key-cache")
+            .arg(dir.path().join("key"))
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run("edge");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("OK - disk: "), "{out}");
+    let (code, out) = run("nope");
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("no target \"nope\""), "{out}");
+}
