@@ -31,12 +31,41 @@ async fn main() {
         .text()
         .await
         .unwrap();
-    let key = r.split("<key>").nth(1).unwrap().split("</key>").next().unwrap().to_string();
+    let key = r
+        .split("<key>")
+        .nth(1)
+        .unwrap()
+        .split("</key>")
+        .next()
+        .unwrap()
+        .to_string();
     for n in sizes {
         let el = body(n);
         let t = Instant::now();
         let p = panops_sim::xml::parse_fragment(&el).map(|v| v.len());
         let parse = t.elapsed();
+        // the same element without the cap: the hash-set duplicate check is linear
+        let t = Instant::now();
+        let uncapped = panops_sim::xml::parse_limited(
+            &el,
+            panops_sim::xml::Limits {
+                depth: panops_sim::xml::MAX_DEPTH,
+                attrs: usize::MAX,
+            },
+        )
+        .map(|e| e.attrs.len());
+        let uncapped_t = t.elapsed();
+        // what the parser did before: quick-xml's pairwise duplicate check
+        let t = Instant::now();
+        let mut r = quick_xml::Reader::from_str(&el);
+        let mut checked = 0usize;
+        if let Ok(quick_xml::events::Event::Start(s)) = r.read_event() {
+            checked = s.attributes().filter(|a| a.is_ok()).count();
+        }
+        let checked_t = t.elapsed();
+        println!(
+            "{n} attrs: uncapped linear parse {uncapped_t:?} ({uncapped:?} attrs); quick-xml checked iteration (old) {checked_t:?} ({checked} attrs)"
+        );
         let t = Instant::now();
         let r = http
             .post(format!("{}/api/", sim.url()))

@@ -550,7 +550,10 @@ mod tests {
         {
             let _g = preparse([(Form::Document, doc), (Form::Fragment, frag)]);
             // present in the cache: same answers as a direct parse
-            assert_eq!(parse(doc).unwrap(), parse_limited(doc, Limits::REQUEST).unwrap());
+            assert_eq!(
+                parse(doc).unwrap(),
+                parse_limited(doc, Limits::REQUEST).unwrap()
+            );
             assert_eq!(parse_fragment(frag).unwrap().len(), 2);
             // the same text in the other form is parsed on its own
             assert!(parse(frag).is_err());

@@ -65,10 +65,16 @@ async fn an_element_with_100k_attributes_is_refused_at_the_cap() {
             ("type", "config"),
             ("action", "set"),
             ("xpath", &xp),
-            ("element", "<entry name='d' x='1' x='2'><fqdn>a.example</fqdn></entry>"),
+            (
+                "element",
+                "<entry name='d' x='1' x='2'><fqdn>a.example</fqdn></entry>",
+            ),
         ])
         .await;
-    assert!(dup.contains("code=\"18\"") && dup.contains("duplicated attribute"), "{dup}");
+    assert!(
+        dup.contains("code=\"18\"") && dup.contains("duplicated attribute"),
+        "{dup}"
+    );
 }
 
 /// A body that takes long to parse (many entries) and is refused at its very end, so its
@@ -124,13 +130,18 @@ async fn a_second_client_is_served_while_a_large_request_is_parsed() {
     let mut latencies = Vec::new();
     while !big.is_finished() {
         let t = Instant::now();
-        let info = small.op("<show><system><info></info></system></show>").await;
+        let info = small
+            .op("<show><system><info></info></system></show>")
+            .await;
         assert!(info.contains("<hostname>"), "{info}");
         latencies.push(t.elapsed());
     }
     let ((status, reply), big_took) = big.await.expect("big request");
     assert_eq!(status, 200, "{reply}");
-    assert!(reply.contains("code=\"18\"") && reply.contains("duplicated attribute"), "{reply}");
+    assert!(
+        reply.contains("code=\"18\"") && reply.contains("duplicated attribute"),
+        "{reply}"
+    );
     let worst = latencies.iter().max().copied().unwrap_or_default();
     // relative bounds only: the second client got several answers while the big request
     // was in progress, none of them waiting for a large part of it
