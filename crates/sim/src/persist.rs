@@ -228,7 +228,7 @@ impl Store {
             };
             for (name, running) in [("running", true), ("candidate", false)] {
                 if let Some(x) = self.get_str(&format!("dev/{s}/{name}")) {
-                    let tree = xml::parse_max_depth(&x, xml::MAX_STORED_DEPTH)
+                    let tree = xml::parse_limited(&x, xml::Limits::STORED)
                         .map_err(|e| err(&self.dir, format!("{s} {name} config: {e}")))?;
                     if running {
                         dev.running = tree;
@@ -246,7 +246,7 @@ impl Store {
                 dev.policy_synced = meta["policy_synced"].as_bool().unwrap_or(false);
                 crate::userid::load_json(&mut dev.userid, &meta["userid"], dev.clock.now());
                 if let Some(t) = meta["template"].as_str() {
-                    dev.template.config = xml::parse_max_depth(t, xml::MAX_STORED_DEPTH)
+                    dev.template.config = xml::parse_limited(t, xml::Limits::STORED)
                         .map_err(|e| err(&self.dir, format!("{s} template config: {e}")))?;
                 }
                 dev.template.overrides = meta["overrides"]

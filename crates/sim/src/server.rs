@@ -485,6 +485,19 @@ async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
     let store = app.store.clone();
     // config trees can be large: run the handler off the async workers
     let reply = tokio::task::spawn_blocking(move || {
+        // parse the request's XML before taking the lock: a large body must not hold every
+        // other client back (issue 14 item 3); the handler below finds the parsed trees
+        let element_form = match decoded.get("action") {
+            Some("multi-config") => crate::xml::Form::Document,
+            _ => crate::xml::Form::Fragment,
+        };
+        let _preparsed = crate::xml::preparse(
+            decoded
+                .get("cmd")
+                .map(|c| (crate::xml::Form::Document, c))
+                .into_iter()
+                .chain(decoded.get("element").map(|e| (element_form, e))),
+        );
         let (reply, snap) = {
             let mut st = sim.lock();
             let reply = st.handle(&decoded);

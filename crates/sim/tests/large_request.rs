@@ -1,0 +1,157 @@
+//! Issue 14 item 3: no request may stall the others. An element with 100k attributes is
+//! refused at the attribute cap, and a large body is parsed without holding the state lock,
+//! so a second client is answered while it is in progress.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Client, VSYS};
+use panops_sim::SimConfig;
+
+fn address_xpath() -> String {
+    format!("{VSYS}/address")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_element_with_100k_attributes_is_refused_at_the_cap() {
+    let sim = common::start(SimConfig::firewall()).await;
+    let admin = Client::login(&sim, "admin", "admin").await;
+    let mut el = String::from("<entry name='big'");
+    for i in 0..100_000 {
+        el.push_str(&format!(" a{i}='v'"));
+    }
+    el.push_str("><ip-netmask>10.0.0.1/32</ip-netmask></entry>");
+    let xp = address_xpath();
+    let (status, body) = admin
+        .call(&[
+            ("type", "config"),
+            ("action", "set"),
+            ("xpath", &xp),
+            ("element", &el),
+        ])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("status=\"error\""), "{body}");
+    assert!(body.contains("code=\"18\""), "{body}");
+    assert!(body.contains("more than 64 attributes"), "{body}");
+    // nothing was stored
+    let shown = admin
+        .call(&[
+            ("type", "config"),
+            ("action", "get"),
+            ("xpath", &format!("{xp}/entry[@name='big']")),
+        ])
+        .await
+        .1;
+    assert!(!shown.contains("10.0.0.1/32"), "{shown}");
+
+    // at the cap it is still an ordinary element, and duplicates stay malformed
+    let mut at_cap = String::from("<entry name='cap'");
+    for i in 1..panops_sim::xml::MAX_ATTRS {
+        at_cap.push_str(&format!(" a{i}='v'"));
+    }
+    at_cap.push_str("><ip-netmask>10.0.0.2/32</ip-netmask></entry>");
+    admin
+        .ok(&[
+            ("type", "config"),
+            ("action", "set"),
+            ("xpath", &xp),
+            ("element", &at_cap),
+        ])
+        .await;
+    let (_, dup) = admin
+        .call(&[
+            ("type", "config"),
+            ("action", "set"),
+            ("xpath", &xp),
+            (
+                "element",
+                "<entry name='d' x='1' x='2'><fqdn>a.example</fqdn></entry>",
+            ),
+        ])
+        .await;
+    assert!(
+        dup.contains("code=\"18\"") && dup.contains("duplicated attribute"),
+        "{dup}"
+    );
+}
+
+/// A body that takes long to parse (many entries) and is refused at its very end, so its
+/// whole cost is the parse: before the fix that parse ran under the state lock.
+fn slow_body(entries: usize) -> String {
+    let mut el = String::with_capacity(entries * 80);
+    for i in 0..entries {
+        el.push_str(&format!(
+            "<entry name='e{i}'><ip-netmask>10.{}.{}.1/32</ip-netmask><description>d</description></entry>",
+            (i / 256) % 256,
+            i % 256
+        ));
+    }
+    el.push_str("<entry name='last' x='1' x='2'/>");
+    el
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_second_client_is_served_while_a_large_request_is_parsed() {
+    let sim = common::start(SimConfig::firewall()).await;
+    let big_client = Client::login(&sim, "admin", "admin").await;
+    let small = Client::login(&sim, "admin", "admin").await;
+    let h = sim.handle();
+    // size the body so that its parse alone takes a while on this machine
+    let mut entries = 20_000;
+    let body = loop {
+        let b = slow_body(entries);
+        let t = Instant::now();
+        let _ = panops_sim::xml::parse_fragment(&b);
+        if t.elapsed() >= Duration::from_millis(800) || entries >= 320_000 {
+            break b;
+        }
+        entries *= 2;
+    };
+    h.clear_requests();
+    let xp = address_xpath();
+    let started = Instant::now();
+    let big = tokio::spawn(async move {
+        let r = big_client
+            .call(&[
+                ("type", "config"),
+                ("action", "set"),
+                ("xpath", &xp),
+                ("element", &body),
+            ])
+            .await;
+        (r, started.elapsed())
+    });
+    // wait until the big request has reached the simulator
+    while h.max_in_flight() == 0 && !big.is_finished() {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let mut latencies = Vec::new();
+    while !big.is_finished() {
+        let t = Instant::now();
+        let info = small
+            .op("<show><system><info></info></system></show>")
+            .await;
+        assert!(info.contains("<hostname>"), "{info}");
+        latencies.push(t.elapsed());
+    }
+    let ((status, reply), big_took) = big.await.expect("big request");
+    assert_eq!(status, 200, "{reply}");
+    assert!(
+        reply.contains("code=\"18\"") && reply.contains("duplicated attribute"),
+        "{reply}"
+    );
+    let worst = latencies.iter().max().copied().unwrap_or_default();
+    // relative bounds only: the second client got several answers while the big request
+    // was in progress, none of them waiting for a large part of it
+    assert!(
+        latencies.len() >= 3,
+        "only {} answers during a {big_took:?} request",
+        latencies.len()
+    );
+    assert!(
+        worst < big_took / 3,
+        "a show system info waited {worst:?} during a {big_took:?} request"
+    );
+}
