@@ -233,7 +233,10 @@ impl std::fmt::Debug for Issued {
 pub async fn obtain(cfg: &AcmeConfig, names: &[String]) -> Result<Issued, AcmeError> {
     cfg.validate()?;
     if names.is_empty() {
-        return Err(err("names", "the certificate has no CN or DNS SAN to order"));
+        return Err(err(
+            "names",
+            "the certificate has no CN or DNS SAN to order",
+        ));
     }
     let acct = account(cfg).await?;
     let ids: Vec<Identifier> = names.iter().map(|n| Identifier::Dns(n.clone())).collect();
@@ -258,7 +261,10 @@ pub async fn obtain(cfg: &AcmeConfig, names: &[String]) -> Result<Issued, AcmeEr
             .challenge(ChallengeType::Http01)
             .ok_or_else(|| err("authorization", "the CA offers no http-01 challenge"))?;
         if let Ok(mut m) = tokens.lock() {
-            m.insert(ch.token.clone(), ch.key_authorization().as_str().to_string());
+            m.insert(
+                ch.token.clone(),
+                ch.key_authorization().as_str().to_string(),
+            );
         }
         ch.set_ready().await.map_err(|e| err("challenge", e))?;
     }
@@ -269,8 +275,8 @@ pub async fn obtain(cfg: &AcmeConfig, names: &[String]) -> Result<Issued, AcmeEr
     if status != OrderStatus::Ready {
         return Err(err("order", format!("status {status:?}, not ready")));
     }
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
-        .map_err(|e| err("csr", e))?;
+    let key =
+        rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| err("csr", e))?;
     let mut params = rcgen::CertificateParams::new(names.to_vec()).map_err(|e| err("csr", e))?;
     params
         .distinguished_name

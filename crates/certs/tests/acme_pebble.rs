@@ -132,7 +132,10 @@ async fn expiring_certificate_is_renewed_by_pebble_and_pushed() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&acct).expect("account file").permissions().mode();
+        let mode = std::fs::metadata(&acct)
+            .expect("account file")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 
@@ -158,8 +161,9 @@ async fn expiring_certificate_is_renewed_by_pebble_and_pushed() {
         .unwrap_or_else(|| panic!("certificate {name} on {s}"));
         let pem_start = entry.find("-----BEGIN CERTIFICATE-----").expect("pem");
         let pem_end = entry.find("-----END CERTIFICATE-----").expect("pem end") + 25;
-        let certs = panops_certs::material::parse_pem_certs("fw", entry[pem_start..pem_end].as_bytes())
-            .expect("parse");
+        let certs =
+            panops_certs::material::parse_pem_certs("fw", entry[pem_start..pem_end].as_bytes())
+                .expect("parse");
         let leaf = &certs[0];
         assert_eq!(leaf.common_name, "old.example.com", "{entry}");
         assert!(leaf.issuer.contains("Pebble"), "issuer {}", leaf.issuer);

@@ -45,7 +45,11 @@ enum CertSub {
     /// Renew expiring certificates of a template from a certificate directory or an ACME CA.
     Renew {
         /// Directory of replacement certificates (NAME.pem + NAME.key, or certbot's live/DOMAIN/).
-        #[arg(long, required_unless_present = "acme_directory", conflicts_with = "acme_directory")]
+        #[arg(
+            long,
+            required_unless_present = "acme_directory",
+            conflicts_with = "acme_directory"
+        )]
         source_dir: Option<PathBuf>,
         /// ACME (RFC 8555) directory URL to order replacements from, https:// only.
         #[arg(long)]
