@@ -17,8 +17,8 @@ use instant_acme::{
 
 use crate::deploy::{Deployer, Mode};
 use crate::inventory::Row;
-use crate::material::{self, Bundle};
-use crate::renew::{Renewal, renew_with};
+use crate::material;
+use crate::renew::{Obtained, Renewal, renew_with};
 
 /// Where and how to obtain certificates from an ACME CA.
 #[derive(Debug, Clone)]
@@ -327,7 +327,7 @@ pub async fn renew_from_acme(
         device_group,
         mode,
         admin,
-        async |row: &Row| -> Result<Option<(String, Bundle)>, (Option<String>, String)> {
+        async |row: &Row| -> Obtained {
             let names = names_for(row);
             let source = Some(cfg.directory.clone());
             let issued = obtain(cfg, &names)

@@ -141,7 +141,7 @@ pub async fn renew_from_dir(
         device_group,
         mode,
         admin,
-        async |r: &Row| -> Result<Option<(String, Bundle)>, (Option<String>, String)> {
+        async |r: &Row| -> Obtained {
             let Some(c) = pick(&cands, r, now) else {
                 return Ok(None);
             };
@@ -156,6 +156,10 @@ pub async fn renew_from_dir(
     .await
 }
 
+/// What a renewal source gives for one certificate: `Ok(Some((source, bundle)))` a
+/// replacement, `Ok(None)` none available, `Err((source, reason))` a failure.
+pub type Obtained = Result<Option<(String, Bundle)>, (Option<String>, String)>;
+
 /// The shared selection -> deploy path of every renewal source: for each expiring or expired
 /// certificate of `template` that something uses, `obtain` gives the replacement (`Ok(None)`:
 /// none available; `Err((source, reason))`: it failed), which is deployed in the old one's
@@ -168,7 +172,7 @@ pub async fn renew_with(
     device_group: Option<&str>,
     mode: Mode,
     admin: &str,
-    mut obtain: impl AsyncFnMut(&Row) -> Result<Option<(String, Bundle)>, (Option<String>, String)>,
+    mut obtain: impl AsyncFnMut(&Row) -> Obtained,
 ) -> Vec<Renewal> {
     let mut out = Vec::new();
     let mut seen: Vec<String> = Vec::new();

@@ -162,7 +162,7 @@ async fn expiring_certificate_is_renewed_by_pebble_and_pushed() {
         let pem_start = entry.find("-----BEGIN CERTIFICATE-----").expect("pem");
         let pem_end = entry.find("-----END CERTIFICATE-----").expect("pem end") + 25;
         let certs =
-            panops_certs::material::parse_pem_certs("fw", entry[pem_start..pem_end].as_bytes())
+            panops_certs::material::parse_pem_certs("fw", &entry.as_bytes()[pem_start..pem_end])
                 .expect("parse");
         let leaf = &certs[0];
         assert_eq!(leaf.common_name, "old.example.com", "{entry}");

@@ -32,6 +32,53 @@ pub struct CertCmd {
     cmd: CertSub,
 }
 
+/// `panops cert renew` options.
+#[derive(Debug, clap::Args)]
+struct RenewArgs {
+    /// Directory of replacement certificates (NAME.pem + NAME.key, or certbot's live/DOMAIN/).
+    #[arg(
+        long,
+        required_unless_present = "acme_directory",
+        conflicts_with = "acme_directory"
+    )]
+    source_dir: Option<PathBuf>,
+    /// ACME (RFC 8555) directory URL to order replacements from, https:// only.
+    #[arg(long)]
+    acme_directory: Option<String>,
+    /// PEM root that signs the ACME server's TLS certificate (private or test CAs).
+    #[arg(long, requires = "acme_directory")]
+    acme_ca_file: Option<PathBuf>,
+    /// ACME account credentials: reused when present, else created there with mode 0600.
+    #[arg(long, requires = "acme_directory")]
+    acme_account_file: Option<PathBuf>,
+    /// Contact e-mail for a new ACME account (repeatable).
+    #[arg(long, requires = "acme_directory")]
+    acme_contact: Vec<String>,
+    /// Address to answer http-01 challenges on (the CA must reach it as port 80 of each name).
+    #[arg(long, requires = "acme_directory")]
+    acme_http_listen: Option<std::net::SocketAddr>,
+    /// Template whose certificates are renewed.
+    #[arg(long)]
+    template: String,
+    /// Device group whose decryption rules use them.
+    #[arg(long)]
+    device_group: Option<String>,
+    /// Days before not-after that count as expiring.
+    #[arg(long, default_value_t = 30)]
+    warn_days: i64,
+    /// append or replace (default replace: the renewed certificate takes the old one's place).
+    #[arg(long, value_enum, default_value = "replace")]
+    mode: ModeArg,
+    /// Panorama admin of the API key (default: --username / PANOS_USERNAME).
+    #[arg(long, env = "PANOPS_CERT_ADMIN")]
+    admin: Option<String>,
+    /// Run as a service: renew every N seconds, forever.
+    #[arg(long)]
+    schedule: Option<u64>,
+    #[command(flatten)]
+    timing: TimingArgs,
+}
+
 #[derive(Debug, Subcommand)]
 enum CertSub {
     /// Every certificate on the estate and where it is used (exit 3 on any alarm).
@@ -43,50 +90,7 @@ enum CertSub {
     /// Deploy a certificate through Panorama; rolled back automatically on any failure.
     Deploy(Box<DeployArgs>),
     /// Renew expiring certificates of a template from a certificate directory or an ACME CA.
-    Renew {
-        /// Directory of replacement certificates (NAME.pem + NAME.key, or certbot's live/DOMAIN/).
-        #[arg(
-            long,
-            required_unless_present = "acme_directory",
-            conflicts_with = "acme_directory"
-        )]
-        source_dir: Option<PathBuf>,
-        /// ACME (RFC 8555) directory URL to order replacements from, https:// only.
-        #[arg(long)]
-        acme_directory: Option<String>,
-        /// PEM root that signs the ACME server's TLS certificate (private or test CAs).
-        #[arg(long, requires = "acme_directory")]
-        acme_ca_file: Option<PathBuf>,
-        /// ACME account credentials: reused when present, else created there with mode 0600.
-        #[arg(long, requires = "acme_directory")]
-        acme_account_file: Option<PathBuf>,
-        /// Contact e-mail for a new ACME account (repeatable).
-        #[arg(long, requires = "acme_directory")]
-        acme_contact: Vec<String>,
-        /// Address to answer http-01 challenges on (the CA must reach it as port 80 of each name).
-        #[arg(long, requires = "acme_directory")]
-        acme_http_listen: Option<std::net::SocketAddr>,
-        /// Template whose certificates are renewed.
-        #[arg(long)]
-        template: String,
-        /// Device group whose decryption rules use them.
-        #[arg(long)]
-        device_group: Option<String>,
-        /// Days before not-after that count as expiring.
-        #[arg(long, default_value_t = 30)]
-        warn_days: i64,
-        /// append or replace (default replace: the renewed certificate takes the old one's place).
-        #[arg(long, value_enum, default_value = "replace")]
-        mode: ModeArg,
-        /// Panorama admin of the API key (default: --username / PANOS_USERNAME).
-        #[arg(long, env = "PANOPS_CERT_ADMIN")]
-        admin: Option<String>,
-        /// Run as a service: renew every N seconds, forever.
-        #[arg(long)]
-        schedule: Option<u64>,
-        #[command(flatten)]
-        timing: TimingArgs,
-    },
+    Renew(Box<RenewArgs>),
     /// Roll a recorded deployment back (restore bindings, delete its certificate, commit, push).
     Rollback {
         /// The deployment's process id.
@@ -491,21 +495,22 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
                 Err(e) => finish_err(e),
             }
         }
-        CertSub::Renew {
-            source_dir,
-            acme_directory,
-            acme_ca_file,
-            acme_account_file,
-            acme_contact,
-            acme_http_listen,
-            template,
-            device_group,
-            warn_days,
-            mode,
-            admin,
-            schedule,
-            timing,
-        } => {
+        CertSub::Renew(args) => {
+            let RenewArgs {
+                source_dir,
+                acme_directory,
+                acme_ca_file,
+                acme_account_file,
+                acme_contact,
+                acme_http_listen,
+                template,
+                device_group,
+                warn_days,
+                mode,
+                admin,
+                schedule,
+                timing,
+            } = *args;
             let admin = admin
                 .or(conn.username.clone())
                 .or(std::env::var("PANOS_USERNAME").ok())
