@@ -23,6 +23,8 @@ command -v radclient >/dev/null || { apt-get update -qq && apt-get install -y -q
 step "Monitoring tools (promtool checks the exporter's alert rules)"
 # CI is a fresh Debian machine run as root: install promtool from Debian's prometheus package.
 command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
+# pebble: a real ACME (RFC 8555) server for the `panops cert renew --acme-directory` tests.
+command -v pebble >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pebble >/dev/null; }
 step "PostgreSQL for the process-store tests (crates/store, run as the postgres user)"
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

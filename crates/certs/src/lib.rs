@@ -9,6 +9,7 @@
 //! assert!(key_accepted(&KeyKind::Rsa(1024)).is_err());
 //! ```
 
+pub mod acme;
 pub mod deploy;
 pub mod inventory;
 pub mod material;

@@ -134,6 +134,46 @@ pub async fn renew_from_dir(
     now: i64,
 ) -> Vec<Renewal> {
     let cands = scan_dir(dir);
+    renew_with(
+        deployer,
+        rows,
+        template,
+        device_group,
+        mode,
+        admin,
+        async |r: &Row| -> Obtained {
+            let Some(c) = pick(&cands, r, now) else {
+                return Ok(None);
+            };
+            let source = c.cert.display().to_string();
+            let cert = std::fs::read(&c.cert).map_err(|e| (Some(source.clone()), e.to_string()))?;
+            let key = std::fs::read(&c.key).map_err(|e| (Some(source.clone()), e.to_string()))?;
+            let b = material::parse_pem_bundle(&cert, &key, None, None)
+                .map_err(|e| (Some(source.clone()), e.to_string()))?;
+            Ok(Some((source, b)))
+        },
+    )
+    .await
+}
+
+/// What a renewal source gives for one certificate: `Ok(Some((source, bundle)))` a
+/// replacement, `Ok(None)` none available, `Err((source, reason))` a failure.
+pub type Obtained = Result<Option<(String, Bundle)>, (Option<String>, String)>;
+
+/// The shared selection -> deploy path of every renewal source: for each expiring or expired
+/// certificate of `template` that something uses, `obtain` gives the replacement (`Ok(None)`:
+/// none available; `Err((source, reason))`: it failed), which is deployed in the old one's
+/// place as a process of kind `renew`.
+#[allow(clippy::too_many_arguments)]
+pub async fn renew_with(
+    deployer: &Deployer,
+    rows: &[Row],
+    template: &str,
+    device_group: Option<&str>,
+    mode: Mode,
+    admin: &str,
+    mut obtain: impl AsyncFnMut(&Row) -> Obtained,
+) -> Vec<Renewal> {
     let mut out = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for r in rows.iter().filter(|r| {
@@ -146,25 +186,19 @@ pub async fn renew_from_dir(
             continue;
         }
         seen.push(r.certificate.clone());
-        let Some(c) = pick(&cands, r, now) else {
-            out.push(Renewal {
-                certificate: r.certificate.clone(),
-                template: template.to_string(),
-                source: None,
-                process: None,
-                outcome: "no-replacement".into(),
-            });
-            continue;
-        };
-        let bundle: Result<Bundle, String> = (|| {
-            let cert = std::fs::read(&c.cert).map_err(|e| e.to_string())?;
-            let key = std::fs::read(&c.key).map_err(|e| e.to_string())?;
-            material::parse_pem_bundle(&cert, &key, None, None).map_err(|e| e.to_string())
-        })();
-        let source = Some(c.cert.display().to_string());
-        let bundle = match bundle {
-            Ok(b) => b,
-            Err(e) => {
+        let (source, bundle) = match obtain(r).await {
+            Ok(Some(x)) => x,
+            Ok(None) => {
+                out.push(Renewal {
+                    certificate: r.certificate.clone(),
+                    template: template.to_string(),
+                    source: None,
+                    process: None,
+                    outcome: "no-replacement".into(),
+                });
+                continue;
+            }
+            Err((source, e)) => {
                 out.push(Renewal {
                     certificate: r.certificate.clone(),
                     template: template.to_string(),
@@ -175,6 +209,7 @@ pub async fn renew_from_dir(
                 continue;
             }
         };
+        let source = Some(source);
         let req = DeployRequest {
             template: template.to_string(),
             stack: false,

@@ -32,6 +32,53 @@ pub struct CertCmd {
     cmd: CertSub,
 }
 
+/// `panops cert renew` options.
+#[derive(Debug, clap::Args)]
+struct RenewArgs {
+    /// Directory of replacement certificates (NAME.pem + NAME.key, or certbot's live/DOMAIN/).
+    #[arg(
+        long,
+        required_unless_present = "acme_directory",
+        conflicts_with = "acme_directory"
+    )]
+    source_dir: Option<PathBuf>,
+    /// ACME (RFC 8555) directory URL to order replacements from, https:// only.
+    #[arg(long)]
+    acme_directory: Option<String>,
+    /// PEM root that signs the ACME server's TLS certificate (private or test CAs).
+    #[arg(long, requires = "acme_directory")]
+    acme_ca_file: Option<PathBuf>,
+    /// ACME account credentials: reused when present, else created there with mode 0600.
+    #[arg(long, requires = "acme_directory")]
+    acme_account_file: Option<PathBuf>,
+    /// Contact e-mail for a new ACME account (repeatable).
+    #[arg(long, requires = "acme_directory")]
+    acme_contact: Vec<String>,
+    /// Address to answer http-01 challenges on (the CA must reach it as port 80 of each name).
+    #[arg(long, requires = "acme_directory")]
+    acme_http_listen: Option<std::net::SocketAddr>,
+    /// Template whose certificates are renewed.
+    #[arg(long)]
+    template: String,
+    /// Device group whose decryption rules use them.
+    #[arg(long)]
+    device_group: Option<String>,
+    /// Days before not-after that count as expiring.
+    #[arg(long, default_value_t = 30)]
+    warn_days: i64,
+    /// append or replace (default replace: the renewed certificate takes the old one's place).
+    #[arg(long, value_enum, default_value = "replace")]
+    mode: ModeArg,
+    /// Panorama admin of the API key (default: --username / PANOS_USERNAME).
+    #[arg(long, env = "PANOPS_CERT_ADMIN")]
+    admin: Option<String>,
+    /// Run as a service: renew every N seconds, forever.
+    #[arg(long)]
+    schedule: Option<u64>,
+    #[command(flatten)]
+    timing: TimingArgs,
+}
+
 #[derive(Debug, Subcommand)]
 enum CertSub {
     /// Every certificate on the estate and where it is used (exit 3 on any alarm).
@@ -42,32 +89,8 @@ enum CertSub {
     },
     /// Deploy a certificate through Panorama; rolled back automatically on any failure.
     Deploy(Box<DeployArgs>),
-    /// Renew expiring certificates of a template from a certificate directory.
-    Renew {
-        /// Directory of replacement certificates (NAME.pem + NAME.key, or certbot's live/DOMAIN/).
-        #[arg(long)]
-        source_dir: PathBuf,
-        /// Template whose certificates are renewed.
-        #[arg(long)]
-        template: String,
-        /// Device group whose decryption rules use them.
-        #[arg(long)]
-        device_group: Option<String>,
-        /// Days before not-after that count as expiring.
-        #[arg(long, default_value_t = 30)]
-        warn_days: i64,
-        /// append or replace (default replace: the renewed certificate takes the old one's place).
-        #[arg(long, value_enum, default_value = "replace")]
-        mode: ModeArg,
-        /// Panorama admin of the API key (default: --username / PANOS_USERNAME).
-        #[arg(long, env = "PANOPS_CERT_ADMIN")]
-        admin: Option<String>,
-        /// Run as a service: renew every N seconds, forever.
-        #[arg(long)]
-        schedule: Option<u64>,
-        #[command(flatten)]
-        timing: TimingArgs,
-    },
+    /// Renew expiring certificates of a template from a certificate directory or an ACME CA.
+    Renew(Box<RenewArgs>),
     /// Roll a recorded deployment back (restore bindings, delete its certificate, commit, push).
     Rollback {
         /// The deployment's process id.
@@ -472,16 +495,22 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
                 Err(e) => finish_err(e),
             }
         }
-        CertSub::Renew {
-            source_dir,
-            template,
-            device_group,
-            warn_days,
-            mode,
-            admin,
-            schedule,
-            timing,
-        } => {
+        CertSub::Renew(args) => {
+            let RenewArgs {
+                source_dir,
+                acme_directory,
+                acme_ca_file,
+                acme_account_file,
+                acme_contact,
+                acme_http_listen,
+                template,
+                device_group,
+                warn_days,
+                mode,
+                admin,
+                schedule,
+                timing,
+            } = *args;
             let admin = admin
                 .or(conn.username.clone())
                 .or(std::env::var("PANOS_USERNAME").ok())
@@ -490,10 +519,22 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
                         "--admin: the Panorama admin of the API key is needed"
                     ))
                 })?;
-            if !source_dir.is_dir() {
+            let acme = acme_directory.map(|directory| panops_certs::acme::AcmeConfig {
+                directory,
+                ca_file: acme_ca_file,
+                account_file: acme_account_file,
+                contact: acme_contact,
+                http_listen: acme_http_listen,
+            });
+            if let Some(a) = &acme {
+                a.validate().map_err(|e| as_usage(anyhow::anyhow!("{e}")))?;
+            }
+            if let Some(dir) = &source_dir
+                && !dir.is_dir()
+            {
                 return Err(as_usage(anyhow::anyhow!(
                     "--source-dir: {} is not a directory",
-                    source_dir.display()
+                    dir.display()
                 )));
             }
             let client = crate::panos_cmd::connect(conn)?;
@@ -507,17 +548,38 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
                 report_recovered(&d).await?;
                 let now = chrono::Utc::now().timestamp();
                 let (rows, _) = panops_certs::inventory::collect(&client, now, warn_days).await?;
-                let done = panops_certs::renew::renew_from_dir(
-                    &d,
-                    &rows,
-                    &source_dir,
-                    &template,
-                    device_group.as_deref(),
-                    mode,
-                    &admin,
-                    now,
-                )
-                .await;
+                let done = match (&acme, &source_dir) {
+                    (Some(a), _) => {
+                        panops_certs::acme::renew_from_acme(
+                            &d,
+                            &rows,
+                            a,
+                            &template,
+                            device_group.as_deref(),
+                            mode,
+                            &admin,
+                        )
+                        .await
+                    }
+                    (None, Some(dir)) => {
+                        panops_certs::renew::renew_from_dir(
+                            &d,
+                            &rows,
+                            dir,
+                            &template,
+                            device_group.as_deref(),
+                            mode,
+                            &admin,
+                            now,
+                        )
+                        .await
+                    }
+                    (None, None) => {
+                        return Err(as_usage(anyhow::anyhow!(
+                            "--source-dir or --acme-directory: one is needed"
+                        )));
+                    }
+                };
                 let failed = done
                     .iter()
                     .any(|r| r.outcome != "deployed" && r.outcome != "no-replacement");

@@ -417,3 +417,41 @@ async fn renew_from_directory() {
     assert_eq!(o.status.code(), Some(2));
     e.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renew_acme_options_are_checked_before_anything_is_sent() {
+    let e = env().await;
+    let base = ["cert", "renew", "--template", "T1"];
+    for (extra, field) in [
+        (
+            vec!["--acme-directory", "http://acme.example/dir"],
+            "--acme-directory",
+        ),
+        (
+            vec![
+                "--acme-directory",
+                "https://acme.example/dir",
+                "--acme-contact",
+                "not-an-address",
+            ],
+            "--acme-contact",
+        ),
+        (
+            vec![
+                "--acme-directory",
+                "https://acme.example/dir",
+                "--source-dir",
+                "/tmp",
+            ],
+            "--source-dir",
+        ),
+        (vec!["--acme-ca-file", "/tmp/ca.pem"], "--acme-directory"),
+    ] {
+        let args: Vec<&str> = base.iter().copied().chain(extra.iter().copied()).collect();
+        let o = e.run(&args).await;
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(field), "{args:?}: {err}");
+    }
+    e.sim.shutdown().await;
+}
