@@ -117,7 +117,7 @@ fn route_for(catalog: &Catalog, index: usize, op: &Operation) -> RouteDef {
         enveloped: op
             .success_schema()
             .is_some_and(|s| s.properties.get("data").is_some()),
-        response_defaults: response_defaults(catalog, op),
+        create_defaults: create_defaults(catalog, op),
         integer_id: op.object_schema().is_some_and(|s| {
             s.properties
                 .get("id")
@@ -126,20 +126,26 @@ fn route_for(catalog: &Catalog, index: usize, op: &Operation) -> RouteDef {
     }
 }
 
-/// Required properties of the object(s) an operation returns, other than `id`, with an
-/// example value each.
-fn response_defaults(catalog: &Catalog, op: &Operation) -> Vec<(String, Value)> {
-    let Some(schema) = op.object_schema() else {
+/// Defaults declared in a create body's schema for properties the returned object must
+/// have: the real service applies them at create, so they are stored with the object.
+fn create_defaults(catalog: &Catalog, op: &Operation) -> Vec<(String, Value)> {
+    let Some(body) = op.body.as_ref().filter(|_| op.operation == "create") else {
         return Vec::new();
     };
-    schema
+    let Some(returned) = catalog
+        .operation(op.family, &op.resource, "get")
+        .ok()
+        .and_then(|get| get.object_schema())
+        .or_else(|| op.object_schema())
+    else {
+        return Vec::new();
+    };
+    returned
         .required
         .iter()
-        .filter(|name| name.as_str() != "id")
         .filter_map(|name| {
-            let p = schema.properties.get(name)?;
-            let value = catalog.example_value(p, name).ok()?;
-            Some((name.clone(), value))
+            let default = body.schema.properties.get(name)?.default.clone()?;
+            Some((name.clone(), default))
         })
         .collect()
 }

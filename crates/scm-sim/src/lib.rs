@@ -99,6 +99,7 @@ impl ScmSimulator {
             clock: time::SimClock::new(),
             tenant: Mutex::new(TenantState {
                 integer_id_stems: routes.integer_id_stems(),
+                server_assigned: routes.server_assigned_fields(),
                 ..TenantState::new()
             }),
             faults: Mutex::new(cfg.faults.clone()),

@@ -1,8 +1,8 @@
 //! Which SCM operation a request path names.
 //!
-//! A path is first split by shape (family prefix, stem, id, `:verb`), then, when the route
-//! table holds catalog operations, confirmed against the catalog's path templates so that
-//! unknown paths get 404 and the operation's body schema and success status are known.
+//! A path is first split by shape (family prefix, stem, id, `:verb`), then confirmed against
+//! the catalog's path templates: a path no operation has gets 404, a known path with another
+//! method 501, and a served request always knows its operation's body schema and status.
 
 use std::sync::Arc;
 
@@ -53,9 +53,9 @@ pub struct RouteDef {
     pub object_response: bool,
     /// The declared success body is the `{data, limit, offset, total}` envelope.
     pub enveloped: bool,
-    /// Required properties of the returned object(s) with a value for when a stored object
-    /// lacks one (the API always reports them; clients may not have sent them).
-    pub response_defaults: Vec<(String, serde_json::Value)>,
+    /// Defaults the create body's schema declares for properties every returned object has
+    /// (required in the response): the server applies them at create and stores them.
+    pub create_defaults: Vec<(String, serde_json::Value)>,
     /// The spec types this resource's `id` as an integer.
     pub integer_id: bool,
 }
@@ -156,8 +156,6 @@ pub struct RouteTable {
 /// Result of looking a request up in the table.
 #[derive(Debug, Clone)]
 pub enum Lookup<'a> {
-    /// The table is empty: serve by path shape alone.
-    Unchecked,
     /// A catalog operation matches.
     Found(&'a RouteDef),
     /// The path exists but not with this method.
@@ -179,7 +177,7 @@ impl RouteTable {
         self.routes.len()
     }
 
-    /// True when no route is known (shape-only serving).
+    /// True when no route is known (then every API path is answered 404).
     pub fn is_empty(&self) -> bool {
         self.routes.is_empty()
     }
@@ -191,9 +189,6 @@ impl RouteTable {
 
     /// Finds the operation for a method and path.
     pub fn lookup(&self, method: &str, path: &str) -> Lookup<'_> {
-        if self.routes.is_empty() {
-            return Lookup::Unchecked;
-        }
         let decoded = path.replace("%3A", ":").replace("%3a", ":");
         let mut path_match = false;
         let mut best: Option<&RouteDef> = None;
@@ -244,6 +239,22 @@ impl RouteTable {
             .filter(|r| r.integer_id)
             .filter_map(|r| parse_path(&r.template).map(|s| s.stem))
             .collect()
+    }
+
+    /// Per stem, the fields its create assigns on the server side ([`RouteDef::server_fields`]).
+    pub fn server_assigned_fields(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        let mut out = std::collections::BTreeMap::<String, Vec<String>>::new();
+        for r in self.routes.iter().filter(|r| !r.server_fields.is_empty()) {
+            if let Some(shape) = parse_path(&r.template) {
+                let keys = out.entry(shape.stem).or_default();
+                for (k, _) in &r.server_fields {
+                    if !keys.contains(k) {
+                        keys.push(k.clone());
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// True when some route of this stem (any family) ends in `/{...}:move`.
@@ -352,7 +363,7 @@ mod tests {
             server_fields: Vec::new(),
             object_response: true,
             enveloped: false,
-            response_defaults: Vec::new(),
+            create_defaults: Vec::new(),
             integer_id: false,
         }]);
         assert!(matches!(

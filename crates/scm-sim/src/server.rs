@@ -520,9 +520,9 @@ fn handle_api(
             retry_after: None,
         };
     };
+    // Every request must name a catalog operation: nothing is served by path shape alone.
     let route = match shared.routes.lookup(method.as_str(), path) {
-        Lookup::Unchecked => None,
-        Lookup::Found(r) => Some(r),
+        Lookup::Found(r) => r,
         Lookup::WrongMethod => {
             return Outcome::Err {
                 error: ApiError::method_not_supported(method.as_str(), path),
@@ -540,11 +540,9 @@ fn handle_api(
             };
         }
     };
-    let operation = route.map(|r| format!("{}.{}", r.resource, r.operation));
+    let operation = Some(format!("{}.{}", route.resource, route.operation));
     let q = Query::parse(query);
-    if let Some(r) = route
-        && let Err(error) = check_query(shared, r, method, &q)
-    {
+    if let Err(error) = check_query(shared, route, method, &q) {
         return Outcome::Err {
             error,
             client_id,
@@ -562,17 +560,15 @@ fn handle_api(
         claims: &claims,
     };
     match dispatch(&ctx) {
-        Ok((status, mut body)) => {
-            if let (Some(route), Some(body)) = (route, body.as_mut()) {
-                complete_response(route, body);
-            }
-            Outcome::Ok {
-                status,
-                body,
-                client_id,
-                operation,
-            }
-        }
+        // The answer is what the store holds and the server assigned; nothing is filled in
+        // from the catalog (conformance is checked against the vendor specs, and would
+        // prove nothing if the reply were completed from the same schemas).
+        Ok((status, body)) => Outcome::Ok {
+            status,
+            body,
+            client_id,
+            operation,
+        },
         Err(error) => Outcome::Err {
             error,
             client_id,
@@ -583,32 +579,6 @@ fn handle_api(
 }
 
 const CONTAINERS: [&str; 3] = ["folder", "snippet", "device"];
-
-/// Adds the properties the spec says every returned object has, when a stored object lacks
-/// them (a client need not send them; the API always reports them).
-fn complete_response(route: &RouteDef, body: &mut Value) {
-    if route.response_defaults.is_empty() {
-        return;
-    }
-    let fill = |item: &mut Value| {
-        if let Value::Object(map) = item {
-            for (key, value) in &route.response_defaults {
-                map.entry(key.clone()).or_insert_with(|| value.clone());
-            }
-        }
-    };
-    match body {
-        Value::Array(items) => items.iter_mut().for_each(fill),
-        Value::Object(map) if route.enveloped => {
-            if let Some(Value::Array(items)) = map.get_mut("data") {
-                items.iter_mut().for_each(fill);
-            }
-        }
-        // `{data: [job]}` answers of a get declared as an object with `data`.
-        Value::Object(map) if map.get("data").is_some_and(Value::is_array) => {}
-        other => fill(other),
-    }
-}
 
 /// Declared query parameters are validated; required ones must be present. A required
 /// container (folder/snippet/device) is satisfied by any one of the three, and for requests
@@ -643,19 +613,18 @@ fn check_query(
     Ok(())
 }
 
-fn container_required(route: Option<&RouteDef>) -> bool {
-    route.is_some_and(|r| {
-        r.query_params
-            .iter()
-            .any(|(n, req)| *req && CONTAINERS.contains(&n.as_str()))
-    })
+fn container_required(route: &RouteDef) -> bool {
+    route
+        .query_params
+        .iter()
+        .any(|(n, req)| *req && CONTAINERS.contains(&n.as_str()))
 }
 
 struct Ctx<'a> {
     shared: &'a Shared,
     method: &'a Method,
     shape: &'a PathShape,
-    route: Option<&'a RouteDef>,
+    route: &'a RouteDef,
     query: &'a Query,
     body: &'a [u8],
     claims: &'a TokenClaims,
@@ -667,9 +636,10 @@ impl Ctx<'_> {
     fn json_body(&self) -> Result<Map<String, Value>, ApiError> {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             // An operation whose body has no required field accepts an empty request.
-            return match self.route {
-                Some(r) if !r.body_required => Ok(Map::new()),
-                _ => Err(ApiError::missing_body()),
+            return if self.route.body_required {
+                Err(ApiError::missing_body())
+            } else {
+                Ok(Map::new())
             };
         }
         match serde_json::from_slice::<Value>(self.body) {
@@ -687,8 +657,9 @@ impl Ctx<'_> {
     }
 
     fn validate(&self, body: &Map<String, Value>) -> Result<(), ApiError> {
-        if let (Some(route), Some(validator)) = (self.route, &self.shared.validator) {
-            let problems = validator.validate_body(route.op_index, &Value::Object(body.clone()));
+        if let Some(validator) = &self.shared.validator {
+            let problems =
+                validator.validate_body(self.route.op_index, &Value::Object(body.clone()));
             if !problems.is_empty() {
                 return Err(ApiError::invalid_object_many(problems));
             }
@@ -697,11 +668,22 @@ impl Ctx<'_> {
     }
 
     fn success(&self, default: u16) -> u16 {
-        self.route.and_then(|r| r.success_status).unwrap_or(default)
+        self.route.success_status.unwrap_or(default)
     }
 
     fn is_sse(&self) -> bool {
         self.shape.family == ApiFamily::Sse
+    }
+
+    /// Whether the operation takes a folder / snippet / device (query or body).
+    fn declares_container(&self) -> bool {
+        let r = self.route;
+        r.query_params
+            .iter()
+            .any(|(n, _)| CONTAINERS.contains(&n.as_str()))
+            || r.body_props
+                .iter()
+                .any(|p| CONTAINERS.contains(&p.as_str()))
     }
 
     fn is_setup(&self) -> bool {
@@ -958,23 +940,23 @@ fn folders(ctx: &Ctx<'_>) -> Reply {
 /// The query parameter keying a collection-level update/delete: the catalog's first required
 /// key parameter (`name`, `host_id`, ...), else `name` when given.
 fn collection_key(ctx: &Ctx<'_>) -> Option<(String, String)> {
-    let keys = ctx.route.map(|r| r.key_params.clone()).unwrap_or_default();
-    keys.iter()
+    ctx.route
+        .key_params
+        .iter()
         .map(String::as_str)
         .chain(std::iter::once("name"))
         .find_map(|k| ctx.query.get(k).map(|v| (k.to_string(), v.to_string())))
 }
 
 fn is_singleton(ctx: &Ctx<'_>) -> bool {
-    ctx.route.is_some_and(|r| {
-        r.operation == "get" || (r.operation == "update" && !r.template.contains('{'))
-    })
+    let r = ctx.route;
+    r.operation == "get" || (r.operation == "update" && !r.template.contains('{'))
 }
 
 /// Operations whose body is a JSON array (e.g. subscribed-tenants): validated and
 /// acknowledged; they hold no simulated state.
 fn array_body(ctx: &Ctx<'_>) -> Option<Reply> {
-    let route = ctx.route.filter(|r| r.body_is_array)?;
+    let route = Some(ctx.route).filter(|r| r.body_is_array)?;
     let empty = ctx.body.iter().all(u8::is_ascii_whitespace);
     let parsed = if empty && !route.body_required {
         Ok(Value::Array(Vec::new()))
@@ -1053,12 +1035,9 @@ fn describe_generated_certificate(body: &mut Map<String, Value>, now_unix: i64) 
 }
 
 fn is_rule_move(ctx: &Ctx<'_>) -> bool {
-    match ctx.route {
-        // A rule move body has a `rulebase`; other `:move` verbs (mobile-agent
-        // authentication settings) reorder by name and are acknowledged.
-        Some(r) => r.body_props.iter().any(|p| p == "rulebase"),
-        None => ctx.is_rule_stem(),
-    }
+    // A rule move body has a `rulebase`; the other `:move` (mobile-agent authentication
+    // settings) is not modelled.
+    ctx.route.body_props.iter().any(|p| p == "rulebase")
 }
 
 fn generic(ctx: &Ctx<'_>) -> Reply {
@@ -1076,7 +1055,7 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             if is_singleton(ctx) {
                 return Ok((200, Some(shared.tenant.lock().singleton(stem))));
             }
-            let container = if ctx.is_setup() {
+            let container = if ctx.is_setup() && !ctx.declares_container() {
                 None
             } else {
                 ctx.container_from(None)?
@@ -1094,7 +1073,7 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             drop(tenant);
             if let Some(name) = &filter.name
                 && !ctx.is_sse()
-                && !ctx.route.is_some_and(|r| r.bare_array)
+                && !ctx.route.bare_array
             {
                 // The v2 API answers a name lookup with the object itself (pan-scm-sdk `fetch`).
                 return items
@@ -1103,12 +1082,21 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
                     .map(|o| (200, Some(o)))
                     .ok_or_else(|| ApiError::not_found(stem, name));
             }
-            let bare = ctx.route.is_some_and(|r| r.bare_array);
+            let bare = ctx.route.bare_array;
             ctx.envelope(items, bare)
         }
         (&Method::POST, None, None) | (&Method::POST, None, Some("import")) => {
+            if stem == "mobile-agent/enable" {
+                // Enabling GlobalProtect is a switch: the status `GET .../enable` reports.
+                let mut state = Map::new();
+                state.insert("enabled".into(), Value::Bool(true));
+                shared.tenant.lock().put_singleton(stem, state);
+                return Ok((ctx.success(201), None));
+            }
             let mut body = ctx.json_body()?;
-            let container = if ctx.is_setup() {
+            // Setup objects live outside folders, except those whose operations declare a
+            // container (variables are defined in a folder, snippet or device).
+            let container = if ctx.is_setup() && !ctx.declares_container() {
                 None
             } else {
                 ctx.container_from(Some(&body))?
@@ -1118,18 +1106,23 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             }
             // A container given only as query parameter counts as the body's when the body
             // declares it (v2 bodies carry folder/snippet/device).
-            if let (Some(c), Some(route)) = (&container, ctx.route) {
+            if let Some(c) = &container {
                 let (key, value) = c.key_value();
-                if !body.contains_key(key) && route.body_props.iter().any(|p| p == key) {
+                if !body.contains_key(key) && ctx.route.body_props.iter().any(|p| p == key) {
                     body.insert(key.to_string(), Value::String(value.to_string()));
                 }
             }
             ctx.validate(&body)?;
             let rulebase = ctx.rulebase()?;
-            if let Some(route) = ctx.route {
-                for (key, value) in &route.server_fields {
-                    body.entry(key.clone()).or_insert_with(|| value.clone());
-                }
+            // Server-assigned fields and the request schema's defaults are stored with the
+            // object, so that a later get answers the same.
+            for (key, value) in ctx
+                .route
+                .server_fields
+                .iter()
+                .chain(&ctx.route.create_defaults)
+            {
+                body.entry(key.clone()).or_insert_with(|| value.clone());
             }
             if stem == "certificates" {
                 describe_generated_certificate(&mut body, shared.clock.now_unix());
@@ -1188,7 +1181,7 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
                     .collection(stem)
                     .iter()
                     .any(|o| o.body.contains_key("name"));
-                if ctx.route.is_some_and(|r| r.key_params.is_empty()) && !named {
+                if ctx.route.key_params.is_empty() && !named {
                     // Unnamed settings objects (ssl-decryption-settings): the container's go.
                     let container = ctx.container_from(None)?;
                     let mut removed = tenant.delete_unnamed(stem, container.as_ref());
@@ -1248,11 +1241,11 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
                 _ => Map::new(),
             };
             // Only keys the operation's body declares (sse bodies have no container key).
-            let props = ctx.route.map(|r| &r.body_props);
+            let props = &ctx.route.body_props;
             // A fetched object sent back carries its location, which an sse PUT does not
             // declare: accepted when it names where the object is; an update cannot move it.
             for key in CONTAINERS {
-                if props.is_some_and(|p| p.iter().any(|x| x == key)) {
+                if props.iter().any(|x| x == key) {
                     continue;
                 }
                 if let Some(given) = body.remove(key) {
@@ -1269,7 +1262,7 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             }
             merged.retain(|k, _| {
                 matches!(k.as_str(), "folder" | "snippet" | "device" | "name")
-                    && props.is_none_or(|p| p.iter().any(|x| x == k))
+                    && props.iter().any(|x| x == k)
             });
             merged.extend(body.clone());
             ctx.validate(&merged)?;
@@ -1280,10 +1273,7 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             ctx.success(200),
             Some(shared.tenant.lock().delete(stem, id)?),
         )),
-        (&Method::POST, Some(id), Some("move")) if is_rule_move(ctx) || ctx.route.is_none() => {
-            if !ctx.is_rule_stem() {
-                return Err(ApiError::action_not_supported("move"));
-            }
+        (&Method::POST, Some(id), Some("move")) if is_rule_move(ctx) => {
             let body = ctx.json_body()?;
             ctx.validate(&body)?;
             let destination = body
@@ -1312,26 +1302,10 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             Ok((ctx.success(200), Some(moved)))
         }
         (&Method::POST, _, Some(action)) => {
-            // Other custom verbs (snippet snapshots, shared snippets, ...) are accepted
-            // after validation and acknowledged; they hold no simulated state.
-            let body = if ctx.body.is_empty() {
-                Map::new()
-            } else {
-                ctx.json_body()?
-            };
-            ctx.validate(&body)?;
-            // Declared as a list (snapshot compare/diff): nothing to list without state.
-            let reply = if ctx.route.is_some_and(|r| r.bare_array) {
-                json!([])
-            } else {
-                let mut ack = json!({"success": true, "action": action});
-                // Echo what identifies the request (`shared-snippets:load` returns its id).
-                if let (Value::Object(a), Some(id)) = (&mut ack, body.get("id")) {
-                    a.insert("id".into(), id.clone());
-                }
-                ack
-            };
-            Ok((ctx.success(201), Some(reply)))
+            // Other custom verbs (snippet snapshots, shared-snippet load, certificate
+            // export, the mobile-agent settings `:move`) have no model here: they are
+            // refused with the API's own error rather than acknowledged without effect.
+            Err(ApiError::action_not_supported(action))
         }
         _ => Err(ApiError::method_not_supported(ctx.method.as_str(), stem)),
     }

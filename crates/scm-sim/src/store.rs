@@ -273,6 +273,28 @@ pub struct TenantState {
     /// Stems whose objects the specs give integer ids (setup API trusts, audit logs, ...);
     /// every other object gets a UUID.
     pub integer_id_stems: std::collections::BTreeSet<String>,
+    /// Per stem, the fields the server assigns at create (required and read-only in the
+    /// spec, such as an auto-tag action's `log_type`): an update keeps them.
+    pub server_assigned: BTreeMap<String, Vec<String>>,
+}
+
+/// What a fresh tenant answers for settings nobody has set yet (the real service reports
+/// its current settings; the spec requires these properties in the answer).
+fn fresh_singleton(stem: &str) -> Map<String, Value> {
+    let value = match stem {
+        "mobile-agent/enable" => json!({"enabled": false}),
+        "mobile-agent/agent-versions" => json!({"agent_versions": []}),
+        // A private 16-bit AS range and no address pool: nothing configured yet.
+        "auto-vpn-settings" => json!({
+            "vpn_address_pool": [],
+            "as_range": {"start": 64512, "end": 65534},
+        }),
+        _ => json!({}),
+    };
+    match value {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
 }
 
 impl Default for TenantState {
@@ -309,6 +331,7 @@ impl TenantState {
             jobs: Vec::new(),
             fail_next_pushes: 0,
             integer_id_stems: Default::default(),
+            server_assigned: Default::default(),
         }
     }
 
@@ -664,6 +687,14 @@ impl TenantState {
         {
             out.insert("name".into(), name.clone());
         }
+        // Server-assigned fields are not the client's to drop.
+        for key in self.server_assigned.get(stem).into_iter().flatten() {
+            if !out.contains_key(key)
+                && let Some(v) = current.body.get(key)
+            {
+                out.insert(key.clone(), v.clone());
+            }
+        }
         if let Some(c) = &current.container {
             let (k, v) = c.key_value();
             out.insert(k.into(), Value::String(v.into()));
@@ -802,7 +833,7 @@ impl TenantState {
                 .singletons
                 .get(stem)
                 .cloned()
-                .unwrap_or_default(),
+                .unwrap_or_else(|| fresh_singleton(stem)),
         )
     }
 
@@ -822,7 +853,12 @@ impl TenantState {
 
     /// Removes a singleton resource, returning what it held.
     pub fn delete_singleton(&mut self, stem: &str) -> Value {
-        Value::Object(self.candidate.singletons.remove(stem).unwrap_or_default())
+        Value::Object(
+            self.candidate
+                .singletons
+                .remove(stem)
+                .unwrap_or_else(|| fresh_singleton(stem)),
+        )
     }
 
     /// Replaces a singleton resource.

@@ -89,6 +89,15 @@ fn seed(api_ops: &[&Operation], catalog: &Catalog) -> Map<String, Value> {
         body = m;
     }
     body.entry("name").or_insert(json!("seeded"));
+    // Objects the API reports in a folder (onboarded devices) are seeded in one, as a real
+    // tenant holds them.
+    if api_ops
+        .iter()
+        .filter_map(|o| o.object_schema())
+        .any(|s| s.required.iter().any(|r| r == "folder"))
+    {
+        body.entry("folder").or_insert(json!("Shared"));
+    }
     for op in api_ops {
         for p in key_params(op) {
             // A value the parameter accepts (one item of a repeated one).
