@@ -1,14 +1,3 @@
-//! Conformance: the simulator's responses match the schemas of the official specs.
-//!
-//! - Every operation whose spec declares a success response schema is sent (by the driver of
-//!   `common/drive.rs`) and its answer checked against that schema (required properties,
-//!   JSON types, enums), with the declared success status.
-//! - Error bodies (400, 404, 409) are provoked for every operation that declares them and
-//!   checked against the spec's error schema (`generic_error`), read from `../shared/specs`
-//!   at test time (the committed catalog keeps no error schemas; the vendor files are never
-//!   copied here). Without the specs, only the `_errors` envelope's shape is checked.
-//! - A hand-written scenario checks the core resources across both families.
-
 //! Conformance: the simulator's answers match the official specs, read independently.
 //!
 //! The vendor's OpenAPI files (`../shared/specs/scm`, or `$PANOPS_SHARED_SPECS/scm`) are
