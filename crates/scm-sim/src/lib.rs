@@ -97,7 +97,7 @@ impl ScmSimulator {
             clients: cfg.clients.clone(),
             key,
             clock: time::SimClock::new(),
-            tenant: Mutex::new(TenantState {
+            tenant: parking_lot::RwLock::new(TenantState {
                 integer_id_stems: routes.integer_id_stems(),
                 server_assigned: routes.server_assigned_fields(),
                 ..TenantState::new()
@@ -327,7 +327,7 @@ impl ScmSimHandle {
 
     /// Makes the next `n` pushes end in FIN/FAIL (the candidate is not applied).
     pub fn fail_next_pushes(&self, n: u32) {
-        self.shared.tenant.lock().fail_next_pushes = n;
+        self.shared.tenant.write().fail_next_pushes = n;
     }
 
     /// Adds an object as if it had been created through the API, for objects the API itself
@@ -348,13 +348,13 @@ impl ScmSimHandle {
         });
         self.shared
             .tenant
-            .lock()
+            .write()
             .create(stem, container, None, body)
     }
 
     /// Runs `f` on the tenant state (read-only).
     pub fn with_state<R>(&self, f: impl FnOnce(&TenantState) -> R) -> R {
-        f(&self.shared.tenant.lock())
+        f(&self.shared.tenant.read())
     }
 
     /// Number of catalog routes served (0 = shape-only serving).

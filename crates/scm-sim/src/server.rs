@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use rand::Rng as _;
 use serde_json::{Map, Value, json};
 
@@ -58,7 +58,9 @@ pub struct Shared {
     pub(crate) clients: Vec<ClientCredential>,
     pub(crate) key: Arc<KeyMaterial>,
     pub(crate) clock: SimClock,
-    pub(crate) tenant: Mutex<TenantState>,
+    /// The tenant: reads (lists, gets, jobs, versions) share it, so they never wait for one
+    /// another, only for a write in progress.
+    pub(crate) tenant: RwLock<TenantState>,
     pub(crate) faults: Mutex<FaultConfig>,
     pub(crate) injected: Mutex<VecDeque<u16>>,
     /// Statuses that replace the answer of the next API calls *after* they took effect (a
@@ -778,7 +780,7 @@ fn jobs(ctx: &Ctx<'_>) -> Reply {
     let shared = ctx.shared;
     let duration = shared.push_duration_ms.load(Ordering::Relaxed);
     let (now_ms, now_unix) = (shared.clock.now_ms(), shared.clock.now_unix());
-    let tenant = shared.tenant.lock();
+    let tenant = shared.tenant.read();
     match &ctx.shape.id {
         Some(id) => {
             let job = tenant
@@ -840,7 +842,7 @@ fn config_versions(ctx: &Ctx<'_>) -> Reply {
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string();
-            let id = shared.tenant.lock().push(
+            let id = shared.tenant.write().push(
                 folders,
                 admin,
                 description,
@@ -870,22 +872,22 @@ fn config_versions(ctx: &Ctx<'_>) -> Reply {
                 .ok_or_else(|| {
                     ApiError::invalid_object("version", "is required (a version number)")
                 })?;
-            shared.tenant.lock().load_version(version)?;
+            shared.tenant.write().load_version(version)?;
             Ok((
                 ctx.success(201),
                 Some(json!({"success": true, "version": version})),
             ))
         }
         (&Method::DELETE, Some("candidate"), None, None) => {
-            shared.tenant.lock().rollback_candidate();
+            shared.tenant.write().rollback_candidate();
             Ok((ctx.success(200), Some(json!({"success": true}))))
         }
         (&Method::GET, Some("running"), None, None) => {
-            let items = shared.tenant.lock().running_versions();
+            let items = shared.tenant.read().running_versions();
             ctx.envelope(items, ctx.is_sse())
         }
         (&Method::GET, None, Some(version), None) => {
-            let tenant = shared.tenant.lock();
+            let tenant = shared.tenant.read();
             let v = tenant
                 .versions
                 .iter()
@@ -896,7 +898,7 @@ fn config_versions(ctx: &Ctx<'_>) -> Reply {
         (&Method::GET, None, None, None) => {
             let items = shared
                 .tenant
-                .lock()
+                .read()
                 .versions
                 .iter()
                 .rev()
@@ -912,14 +914,19 @@ fn config_versions(ctx: &Ctx<'_>) -> Reply {
 }
 
 fn folders(ctx: &Ctx<'_>) -> Reply {
-    let mut tenant = ctx.shared.tenant.lock();
     match (ctx.method, &ctx.shape.id) {
         (&Method::GET, None) => {
-            let items = tenant.list_folders(ctx.query.get("name"));
-            drop(tenant);
+            let items = ctx.shared.tenant.read().list_folders(ctx.query.get("name"));
             ctx.envelope(items, false)
         }
-        (&Method::GET, Some(id)) => Ok((200, Some(tenant.get_folder(id)?))),
+        (&Method::GET, Some(id)) => Ok((200, Some(ctx.shared.tenant.read().get_folder(id)?))),
+        _ => folders_write(ctx),
+    }
+}
+
+fn folders_write(ctx: &Ctx<'_>) -> Reply {
+    let mut tenant = ctx.shared.tenant.write();
+    match (ctx.method, &ctx.shape.id) {
         (&Method::POST, None) => {
             let body = ctx.json_body()?;
             ctx.validate(&body)?;
@@ -1053,14 +1060,14 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
     ) {
         (&Method::GET, None, None) => {
             if is_singleton(ctx) {
-                return Ok((200, Some(shared.tenant.lock().singleton(stem))));
+                return Ok((200, Some(shared.tenant.read().singleton(stem))));
             }
             let container = if ctx.is_setup() && !ctx.declares_container() {
                 None
             } else {
                 ctx.container_from(None)?
             };
-            let tenant = shared.tenant.lock();
+            let tenant = shared.tenant.read();
             if let Some(c) = &container {
                 tenant.check_container(c)?;
             }
@@ -1090,7 +1097,7 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
                 // Enabling GlobalProtect is a switch: the status `GET .../enable` reports.
                 let mut state = Map::new();
                 state.insert("enabled".into(), Value::Bool(true));
-                shared.tenant.lock().put_singleton(stem, state);
+                shared.tenant.write().put_singleton(stem, state);
                 return Ok((ctx.success(201), None));
             }
             let mut body = ctx.json_body()?;
@@ -1140,7 +1147,7 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             }
             let created = shared
                 .tenant
-                .lock()
+                .write()
                 .create(stem, container, rulebase, body)?;
             Ok((ctx.success(201), Some(created)))
         }
@@ -1149,7 +1156,7 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             ctx.validate(&body)?;
             if let Some((key, value)) = collection_key(ctx) {
                 let container = ctx.container_from(None)?;
-                let updated = shared.tenant.lock().update_by_key(
+                let updated = shared.tenant.write().update_by_key(
                     stem,
                     &key,
                     &value,
@@ -1158,7 +1165,7 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
                 )?;
                 return Ok((ctx.success(200), Some(updated)));
             }
-            let mut tenant = shared.tenant.lock();
+            let mut tenant = shared.tenant.write();
             // No key in the query (the v2 mobile-agent PUTs): the body's `name` says which
             // object of the collection is meant; a stem without objects is a singleton.
             if let Some(name) = body.get("name").and_then(Value::as_str).map(str::to_string)
@@ -1175,7 +1182,7 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             let Some((key, value)) = collection_key(ctx) else {
                 // Singleton resources are deleted as a whole; a collection needs to be told
                 // which object (its `name` is optional in some specs).
-                let mut tenant = shared.tenant.lock();
+                let mut tenant = shared.tenant.write();
                 let named = tenant
                     .candidate
                     .collection(stem)
@@ -1207,7 +1214,7 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
                 .filter(|(k, _)| *k == key)
                 .map(|(_, v)| v.as_str())
                 .collect();
-            let mut tenant = shared.tenant.lock();
+            let mut tenant = shared.tenant.write();
             let before = tenant.clone();
             let mut removed = Vec::new();
             for v in if values.is_empty() {
@@ -1230,10 +1237,10 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
             };
             Ok((ctx.success(200), Some(body)))
         }
-        (&Method::GET, Some(id), None) => Ok((200, Some(shared.tenant.lock().get(stem, id)?))),
+        (&Method::GET, Some(id), None) => Ok((200, Some(shared.tenant.read().get(stem, id)?))),
         (&Method::PUT, Some(id), None) => {
             let mut body = ctx.json_body()?;
-            let mut tenant = shared.tenant.lock();
+            let mut tenant = shared.tenant.write();
             // Validate the object as it will be stored: clients send partial bodies without
             // the container (pan-scm-sdk drops `folder` on update).
             let mut merged = match tenant.get(stem, id)? {
@@ -1271,7 +1278,7 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
         }
         (&Method::DELETE, Some(id), None) => Ok((
             ctx.success(200),
-            Some(shared.tenant.lock().delete(stem, id)?),
+            Some(shared.tenant.write().delete(stem, id)?),
         )),
         (&Method::POST, Some(id), Some("move")) if is_rule_move(ctx) => {
             let body = ctx.json_body()?;
@@ -1298,7 +1305,7 @@ fn generic(ctx: &Ctx<'_>) -> Reply {
                     .and_then(Value::as_str)
                     .map(str::to_string),
             };
-            let moved = shared.tenant.lock().move_rule(stem, id, &mv)?;
+            let moved = shared.tenant.write().move_rule(stem, id, &mv)?;
             Ok((ctx.success(200), Some(moved)))
         }
         (&Method::POST, _, Some(action)) => {

@@ -145,3 +145,35 @@ async fn globalprotect_enable_is_a_stored_switch() {
     assert_eq!(api.ok("GET", path, None).await, json!({"enabled": true}));
     sim.shutdown().await;
 }
+
+/// Reads share the tenant store: a list answers while another reader holds the store (with
+/// one mutex for the tenant it would wait until the holder let go).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_do_not_wait_for_other_reads() {
+    let sim = start(false).await;
+    let api = Api::new(&sim).await;
+    let handle = sim.handle();
+    let (held_tx, held_rx) = std::sync::mpsc::channel();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        handle.with_state(|_| {
+            let _ = held_tx.send(());
+            // Hold the store until the list below answered (or long enough to tell).
+            let _ = done_rx.recv_timeout(std::time::Duration::from_secs(3));
+        })
+    });
+    held_rx.recv().unwrap();
+    let started = std::time::Instant::now();
+    let (status, body) = api
+        .call("GET", "/config/objects/v1/addresses?folder=Shared", None)
+        .await;
+    let waited = started.elapsed();
+    let _ = done_tx.send(());
+    holder.join().unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        waited < std::time::Duration::from_secs(2),
+        "the list waited {waited:?} for another reader"
+    );
+    sim.shutdown().await;
+}
