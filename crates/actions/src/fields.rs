@@ -383,6 +383,8 @@ pub enum ValueFormat {
     Serials,
     /// A firewall serial number.
     Serial,
+    /// Exactly one of these strings.
+    OneOf(&'static [&'static str]),
 }
 
 /// Which parameter has which format: `(resource, parameter path, format)`, `*` for every
@@ -435,6 +437,11 @@ pub const VALUE_FORMATS: &[(&str, &str, ValueFormat)] = {
         ("securityRule", "category", Names(63)),
         ("securityRule", "source_user", Names(1023)),
         ("urlCategory", "list", UrlEntries),
+        (
+            "urlCategory",
+            "type",
+            OneOf(&["URL List", "Category Match"]),
+        ),
         ("urlFilteringProfile", "alert", Names(63)),
         ("urlFilteringProfile", "allow", Names(63)),
         ("urlFilteringProfile", "block", Names(63)),
@@ -505,6 +512,7 @@ fn check_map(
     map: &Map<String, Value>,
     deferred: &dyn Fn(&Value) -> bool,
 ) -> Result<(), ActionError> {
+    check_choices(resource, prefix, map)?;
     let mut seen: Vec<&str> = Vec::new();
     for (row_resource, path, format) in VALUE_FORMATS {
         // Resource rows come first: the first row for a path decides its format.
@@ -655,7 +663,62 @@ pub fn check_value(field: &str, format: ValueFormat, v: &Value) -> Result<(), Ac
             }
             Ok(())
         }
+        F::OneOf(values) => {
+            let s = string(field, v)?;
+            if values.contains(&s) {
+                Ok(())
+            } else {
+                Err(ActionError::invalid(
+                    field,
+                    format!("{s:?} is not one of {}", values.join(", ")),
+                ))
+            }
+        }
     }
+}
+
+/// The choice fields of an object (`action`, `rule_type`, `color`, `disable_override`):
+/// one of the PAN-OS object catalog's values, or its SCM spelling (`Red` for `color1`), on
+/// both backends; SCM would otherwise take a PAN-OS spelling it does not know, and the
+/// reverse.
+fn check_choices(
+    resource: &str,
+    prefix: &str,
+    map: &Map<String, Value>,
+) -> Result<(), ActionError> {
+    let Some(kind) = crate::catalog::object_resource(resource).and_then(|o| {
+        panops_panos::catalog::Catalog::builtin()
+            .kind(o.panos_kind)
+            .ok()
+    }) else {
+        return Ok(());
+    };
+    for f in kind
+        .fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Enum && !f.values.is_empty())
+    {
+        let name = to_scm_name(&f.name);
+        let Some(v) = map.get(&name).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let field = format!("{prefix}{name}");
+        let s = string(&field, v)?;
+        let known =
+            f.values.iter().any(|x| x == s) || special_to_panos(&kind.name, &f.name, s).is_some();
+        if !known {
+            let values: Vec<&str> = f
+                .values
+                .iter()
+                .map(|x| special_to_scm(&kind.name, &f.name, x).unwrap_or(x))
+                .collect();
+            return Err(ActionError::invalid(
+                field,
+                format!("{s:?} is not one of {}", values.join(", ")),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn loose_name(field: &str, s: &str, max: usize) -> Result<(), ActionError> {
@@ -1090,6 +1153,61 @@ mod tests {
         bad(F::SessionId, json!(0), "f");
         ok(F::Serials, json!(["007951000123456"]));
         bad(F::Serials, json!(["007951000123456", "0079-1"]), "f[1]");
+    }
+
+    #[test]
+    fn choices_take_either_spelling() {
+        let check = |resource: &str, op: &str, v: Value| {
+            let spec = crate::catalog::find(resource, op).unwrap();
+            check_values(spec, &v, &|_| false)
+                .map_err(|e| e.field().unwrap_or_default().to_string())
+        };
+        assert!(check("tag", "create", json!({"name": "t", "color": "Red"})).is_ok());
+        assert!(check("tag", "create", json!({"name": "t", "color": "color1"})).is_ok());
+        assert_eq!(
+            check("tag", "create", json!({"name": "t", "color": "Infrared"})),
+            Err("color".into())
+        );
+        assert!(
+            check(
+                "securityRule",
+                "create",
+                json!({"name": "r", "action": "reset-both"})
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            check(
+                "securityRule",
+                "create",
+                json!({"name": "r", "action": "permit"})
+            ),
+            Err("action".into())
+        );
+        assert_eq!(
+            check(
+                "securityRule",
+                "update",
+                json!({"name": "r", "rule_type": "global"})
+            ),
+            Err("rule_type".into())
+        );
+        assert_eq!(
+            check(
+                "urlCategory",
+                "create",
+                json!({"name": "u", "type": "Categories"})
+            ),
+            Err("type".into())
+        );
+        assert!(
+            check(
+                "urlCategory",
+                "create",
+                json!({"name": "u", "type": "Category Match"})
+            )
+            .is_ok()
+        );
     }
 
     #[test]

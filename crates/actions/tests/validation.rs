@@ -443,6 +443,25 @@ fn format_cases() -> Vec<(&'static str, &'static str, Value, &'static str)> {
             json!({"name": "r", "where": "before", "destination_rule": "r'2"}),
             "destination_rule",
         ),
+        // choices: the PAN-OS values or their SCM spelling, nothing else
+        (
+            "securityRule",
+            "create",
+            json!({"name": "r", "action": "permit"}),
+            "action",
+        ),
+        (
+            "tag",
+            "create",
+            json!({"name": "t", "color": "Infrared"}),
+            "color",
+        ),
+        (
+            "urlCategory",
+            "create",
+            json!({"name": "u", "type": "Categories"}),
+            "type",
+        ),
         // URL category entries
         (
             "urlCategory",
