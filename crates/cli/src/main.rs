@@ -72,7 +72,12 @@ enum Command {
     /// Show the main job end to end against a built-in simulator (no device needed).
     Demo,
     /// Prisma Access / Strata Cloud Manager: every operation of the official specs, push and jobs.
-    Scm(Connected<scm_cmd::ScmCmd>),
+    Scm {
+        #[command(flatten)]
+        cmd: scm_cmd::ScmCmd,
+        #[command(flatten)]
+        conn: settings::ScmConnectionFlags,
+    },
     /// The action catalog shared by firewalls, Panorama and SCM: list and describe actions.
     Action {
         #[command(subcommand)]
@@ -139,7 +144,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Sim(cmd) => sim_cmd::run(cmd, cli.verbose).await,
-            Command::Scm(c) => scm_cmd::run_with(c.cmd, format, &c.conn.or(early)).await,
+            Command::Scm { cmd, conn } => scm_cmd::run_with(cmd, format, &conn.or(early)).await,
             Command::Action { cmd } => action_cmd::run_action(cmd, format).await,
             Command::Run(c) => action_cmd::run_file(c.cmd, format, &c.conn.or(early)).await,
             Command::Guest { cmd, conn } => guest_cmd::run(cmd, format, &conn.or(early)).await,
@@ -236,11 +241,23 @@ mod tests {
         ];
         let mut connecting = 0;
         for (path, cmd) in &all {
+            // A flag (`scm describe TARGET` has a positional of its own called target).
             let has = |id: &str| {
                 cmd.get_arguments()
-                    .any(|a| a.get_id() == id && !a.is_hide_set())
+                    .any(|a| a.get_id() == id && !a.is_hide_set() && a.get_long().is_some())
             };
-            if offline.contains(&path.as_str()) {
+            if path.starts_with("scm ") {
+                // SCM: only the flags that apply to a tenant.
+                for id in &ids {
+                    let scm = [
+                        "profile",
+                        "skip_verify_certificate",
+                        "ca_file",
+                        "request_timeout",
+                    ];
+                    assert_eq!(has(id), scm.contains(id), "`panops {path}` --{id}");
+                }
+            } else if offline.contains(&path.as_str()) {
                 for id in &ids {
                     assert!(
                         !has(id),
@@ -249,11 +266,7 @@ mod tests {
                 }
             } else {
                 connecting += 1;
-                // `scm describe TARGET` has a positional of its own called target.
-                for id in ids
-                    .iter()
-                    .filter(|id| !(path == "scm describe" && **id == "target"))
-                {
+                for id in &ids {
                     assert!(has(id), "`panops {path}` connects but lacks --{id}");
                 }
             }

@@ -157,6 +157,41 @@ impl ConnectionFlags {
     }
 }
 
+/// The connection flags that apply to an SCM tenant (`panops scm`): the OAuth2 client and
+/// tenant come from the profile or the `SCM_*` environment, so the PAN-OS host, port, user,
+/// key file, target and vsys flags are not offered there.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Connection options")]
+pub struct ScmConnectionFlags {
+    /// Profile name from the config file (env: PANOPS_PROFILE).
+    #[arg(long, global = true, env = "PANOPS_PROFILE")]
+    pub profile: Option<String>,
+    /// Do not verify the TLS certificates of the SCM and token hosts.
+    #[arg(long, global = true)]
+    pub skip_verify_certificate: bool,
+    /// Trust the CA certificates in this PEM file.
+    #[arg(long, global = true)]
+    pub ca_file: Option<PathBuf>,
+    /// HTTP request timeout in seconds (default 60).
+    #[arg(long, global = true)]
+    pub request_timeout: Option<u64>,
+}
+
+impl ScmConnectionFlags {
+    /// As [`ConnectionFlags`] (the PAN-OS-only ones unset), merged with `before` like
+    /// [`ConnectionFlags::or`].
+    pub fn or(self, before: EarlyConnectionFlags) -> ConnectionFlags {
+        ConnectionFlags {
+            profile: self.profile,
+            skip_verify_certificate: self.skip_verify_certificate,
+            ca_file: self.ca_file,
+            request_timeout: self.request_timeout,
+            ..ConnectionFlags::default()
+        }
+        .or(before)
+    }
+}
+
 /// The connection flags given before the subcommand (`panops --target SERIAL op ...`, as the
 /// README and existing scripts write them). Accepted but hidden from the top-level help, which
 /// would otherwise list them for `sim` and `demo` too; merged with [`ConnectionFlags::or`].

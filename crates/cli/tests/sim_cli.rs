@@ -725,7 +725,6 @@ fn only_commands_that_connect_list_connection_options() {
         &["cert", "inventory"],
         &["check", "sessions"],
         &["exporter"],
-        &["scm", "push"],
         &["keygen"],
         &["version"],
     ] {
@@ -734,6 +733,12 @@ fn only_commands_that_connect_list_connection_options() {
             help.contains("Connection options:") && help.contains("--request-timeout"),
             "panops {connecting:?} --help\n{help}"
         );
+    }
+    // SCM: the tenant comes from the profile / SCM_* variables; PAN-OS host flags do not apply.
+    let help = help_of(&["scm", "push"]);
+    assert!(help.contains("Connection options:") && help.contains("--profile"), "{help}");
+    for flag in ["--hostname", "--target", "--vsys", "--api-key-file"] {
+        assert!(!help.contains(flag), "scm push --help: {flag}\n{help}");
     }
 }
 
