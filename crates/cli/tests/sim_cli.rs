@@ -736,7 +736,10 @@ fn only_commands_that_connect_list_connection_options() {
     }
     // SCM: the tenant comes from the profile / SCM_* variables; PAN-OS host flags do not apply.
     let help = help_of(&["scm", "push"]);
-    assert!(help.contains("Connection options:") && help.contains("--profile"), "{help}");
+    assert!(
+        help.contains("Connection options:") && help.contains("--profile"),
+        "{help}"
+    );
     for flag in ["--hostname", "--target", "--vsys", "--api-key-file"] {
         assert!(!help.contains(flag), "scm push --help: {flag}\n{help}");
     }

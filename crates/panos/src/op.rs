@@ -200,7 +200,7 @@ pub const GRAMMAR: &[(&[&str], &[&str])] = &[
     (&["show", "user", "user-ids"], &["match-user"]),
     (&["show", "user", "group"], &["name"]),
     (&["show", "user", "dynamic-user-group"], &["name"]),
-    (&["show", "user", "user-id-agent"], &["statistics"]),
+    (&["show", "user", "user-id-agent"], &["state"]),
     (&["show", "object", "dynamic-address-group"], &["name"]),
     (&["show", "object", "dynamic-user-group"], &["name"]),
     (
@@ -226,6 +226,9 @@ pub const GRAMMAR: &[(&[&str], &[&str])] = &[
     ),
     (&["show", "config", "running"], &["xpath"]),
     (&["show", "config", "candidate"], &["xpath"]),
+    (&["show", "config", "merged"], &["xpath"]),
+    (&["show", "config", "pushed-template"], &["xpath"]),
+    (&["show", "config", "pushed-shared-policy"], &["xpath"]),
     (
         &["show", "log", "*"],
         &["direction", "query", "receive_time"],
@@ -548,6 +551,18 @@ mod tests {
             (
                 "show object dynamic-address-group name quarantine",
                 "<show><object><dynamic-address-group><name>quarantine</name></dynamic-address-group></object></show>",
+            ),
+            (
+                "show user user-id-agent state all",
+                "<show><user><user-id-agent><state>all</state></user-id-agent></user></show>",
+            ),
+            (
+                "show user user-id-agent statistics",
+                "<show><user><user-id-agent><statistics></statistics></user-id-agent></user></show>",
+            ),
+            (
+                "show config running xpath devices",
+                "<show><config><running><xpath>devices</xpath></running></config></show>",
             ),
             (
                 "show vpn flow tunnel-id 3",
