@@ -385,6 +385,8 @@ pub enum ValueFormat {
     Serial,
     /// Exactly one of these strings.
     OneOf(&'static [&'static str]),
+    /// Free text of at most N characters (may be empty).
+    Text(usize),
 }
 
 /// Which parameter has which format: `(resource, parameter path, format)`, `*` for every
@@ -461,6 +463,8 @@ pub const VALUE_FORMATS: &[(&str, &str, ValueFormat)] = {
         ("config", "template_stack", Name(63)),
         ("config", "folders", Names(64)),
         ("config", "folder", Name(64)),
+        // PAN-OS refuses a commit / push description over 512 characters.
+        ("config", "description", Text(512)),
         // Every resource.
         ("*", "name", ObjectName(63)),
         ("*", "tag", Names(127)),
@@ -660,6 +664,16 @@ pub fn check_value(field: &str, format: ValueFormat, v: &Value) -> Result<(), Ac
         F::Serials => {
             for (f, s) in elements(field, v)? {
                 validate::serial(&f, s).map_err(panos_err)?;
+            }
+            Ok(())
+        }
+        F::Text(max) => {
+            let n = string(field, v)?.chars().count();
+            if n > max {
+                return Err(ActionError::invalid(
+                    field,
+                    format!("is {n} characters, at most {max} allowed"),
+                ));
             }
             Ok(())
         }
@@ -1343,6 +1357,12 @@ mod tests {
                 proptest::prop_assert!(verdict(ValueFormat::TagFilter, json!(broken)).is_err());
             }
             let _ = verdict(ValueFormat::TagFilter, json!(text));
+        }
+
+        #[test]
+        fn text_boundary(n in 0usize..1_000) {
+            let text = "é".repeat(n);
+            proptest::prop_assert_eq!(verdict(ValueFormat::Text(512), json!(text)).is_ok(), n <= 512);
         }
 
         #[test]
