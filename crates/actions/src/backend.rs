@@ -143,6 +143,8 @@ impl Backend {
             return Err(unsupported(spec, kind));
         }
         catalog::validate(spec, parameters)?;
+        // Value formats (ports, addresses, names, filters...) for both backends alike.
+        crate::fields::check_values(spec, parameters, &|_| false)?;
         let empty = serde_json::Map::new();
         let mut params = std::borrow::Cow::Borrowed(parameters.as_object().unwrap_or(&empty));
         if let Some(obj) = catalog::object_resource(resource)

@@ -108,22 +108,25 @@ impl Workflow {
     }
 
     /// Checks every step before anything runs: the action exists, its parameters are known
-    /// and those without `${steps...}` references have the right types. A typo in step 7
+    /// and those without `${steps...}` references have the right types and formats (ports,
+    /// addresses, names: [`crate::fields::check_values`]). A typo in step 7
     /// is then found before steps 0 to 6 change anything. The error's field is
     /// `steps[N]` or `steps[N].PARAMETER`.
     pub fn check(&self) -> Result<(), ActionError> {
         for (i, step) in self.steps.iter().enumerate() {
             let spec = catalog::find(&step.action.resource, &step.action.operation)
                 .map_err(|e| ActionError::invalid(format!("steps[{i}]"), e.to_string()))?;
-            catalog::validate_with(spec, &step.action.parameters, &has_reference).map_err(|e| {
-                match e {
+            catalog::validate_with(spec, &step.action.parameters, &has_reference)
+                .and_then(|()| {
+                    crate::fields::check_values(spec, &step.action.parameters, &has_reference)
+                })
+                .map_err(|e| match e {
                     ActionError::InvalidParameter { field, message } => ActionError::invalid(
                         format!("steps[{i}].{field}"),
                         format!("{}: {message}", spec.qualified()),
                     ),
                     other => other,
-                }
-            })?;
+                })?;
         }
         Ok(())
     }

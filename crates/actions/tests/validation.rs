@@ -255,7 +255,7 @@ fn semantic_cases(kind: BackendKind) -> Vec<(&'static str, &'static str, Value, 
                 "config",
                 "push",
                 json!({"device_group": "dg", "devices": ["not a serial"]}),
-                "devices",
+                "devices[0]",
             ),
             (
                 "deviceGroup",
@@ -323,4 +323,288 @@ async fn every_action_validates_on_panorama_before_sending() {
     let b = Backends::with_default(backend(&sim).await);
     run_all(&sim, &b, BackendKind::Panorama).await;
     sim.shutdown().await;
+}
+
+/// One bad value per value format (fields.rs `ValueFormat`), each just past its boundary,
+/// for every backend: the error names the field and nothing reaches the device or tenant.
+fn format_cases() -> Vec<(&'static str, &'static str, Value, &'static str)> {
+    vec![
+        // object names: charset, first character, length
+        (
+            "address",
+            "create",
+            json!({"name": "a'b", "ip_netmask": "10.0.0.1"}),
+            "name",
+        ),
+        (
+            "address",
+            "create",
+            json!({"name": "-a", "ip_netmask": "10.0.0.1"}),
+            "name",
+        ),
+        ("address", "get", json!({"name": "a".repeat(64)}), "name"),
+        ("tag", "create", json!({"name": "t".repeat(128)}), "name"),
+        // addresses
+        (
+            "address",
+            "create",
+            json!({"name": "a", "ip_netmask": "10.0.0.0/33"}),
+            "ip_netmask",
+        ),
+        (
+            "address",
+            "create",
+            json!({"name": "a", "ip_range": "10.0.0.9-10.0.0.1"}),
+            "ip_range",
+        ),
+        (
+            "address",
+            "create",
+            json!({"name": "a", "ip_wildcard": "10.0.0.0/24"}),
+            "ip_wildcard",
+        ),
+        (
+            "address",
+            "create",
+            json!({"name": "a", "fqdn": "bad host.example"}),
+            "fqdn",
+        ),
+        (
+            "address",
+            "create",
+            json!({"name": "a", "fqdn": "a..example"}),
+            "fqdn",
+        ),
+        (
+            "address",
+            "bulkCreate",
+            json!({"objects": [{"name": "a", "ip_netmask": "10.0.0.1"}, {"name": "b", "ip_netmask": "10.0.0.256"}]}),
+            "objects[1].ip_netmask",
+        ),
+        (
+            "address",
+            "bulkDelete",
+            json!({"names": ["ok", ""]}),
+            "names[1]",
+        ),
+        // ports and port lists
+        (
+            "service",
+            "create",
+            json!({"name": "s", "protocol": {"tcp": {"port": "65536"}}}),
+            "protocol.tcp.port",
+        ),
+        (
+            "service",
+            "create",
+            json!({"name": "s", "protocol": {"udp": {"port": "53,90-80"}}}),
+            "protocol.udp.port",
+        ),
+        (
+            "service",
+            "create",
+            json!({"name": "s", "protocol": {"tcp": {"port": "80", "source_port": "80, 443"}}}),
+            "protocol.tcp.source_port",
+        ),
+        // members lists and tags
+        (
+            "addressGroup",
+            "create",
+            json!({"name": "g", "static": ["a", ""]}),
+            "static[1]",
+        ),
+        (
+            "address",
+            "create",
+            json!({"name": "a", "ip_netmask": "10.0.0.1", "tag": ["t".repeat(128)]}),
+            "tag[0]",
+        ),
+        (
+            "serviceGroup",
+            "create",
+            json!({"name": "g", "members": ["s\u{7}"]}),
+            "members[0]",
+        ),
+        (
+            "securityRule",
+            "create",
+            json!({"name": "r", "from": ["z".repeat(32)]}),
+            "from[0]",
+        ),
+        (
+            "securityRule",
+            "create",
+            json!({"name": "r", "destination": [" "]}),
+            "destination[0]",
+        ),
+        (
+            "securityRule",
+            "move",
+            json!({"name": "r", "where": "before", "destination_rule": "r'2"}),
+            "destination_rule",
+        ),
+        // choices: the PAN-OS values or their SCM spelling, nothing else
+        (
+            "securityRule",
+            "create",
+            json!({"name": "r", "action": "permit"}),
+            "action",
+        ),
+        (
+            "tag",
+            "create",
+            json!({"name": "t", "color": "Infrared"}),
+            "color",
+        ),
+        (
+            "urlCategory",
+            "create",
+            json!({"name": "u", "type": "Categories"}),
+            "type",
+        ),
+        // URL category entries
+        (
+            "urlCategory",
+            "create",
+            json!({"name": "u", "list": ["ok.example", "bad entry.example"]}),
+            "list[1]",
+        ),
+        (
+            "urlCategory",
+            "create",
+            json!({"name": "u", "list": ["x".repeat(256)]}),
+            "list[0]",
+        ),
+        // tag filters
+        (
+            "addressGroup",
+            "create",
+            json!({"name": "g", "dynamic": {"filter": "'a' and"}}),
+            "dynamic.filter",
+        ),
+        (
+            "addressGroup",
+            "create",
+            json!({"name": "g", "dynamic": {"filter": "('a' or 'b'"}}),
+            "dynamic.filter",
+        ),
+        (
+            "dynamicUserGroup",
+            "create",
+            json!({"name": "g", "filter": "'a' 'b'"}),
+            "filter",
+        ),
+        (
+            "dynamicUserGroup",
+            "create",
+            json!({"name": "g", "filter": "'unclosed"}),
+            "filter",
+        ),
+        // timeouts and integers
+        (
+            "config",
+            "commit",
+            json!({"timeout_secs": 604_801}),
+            "timeout_secs",
+        ),
+        (
+            "job",
+            "wait",
+            json!({"id": 1, "timeout_secs": 604_801}),
+            "timeout_secs",
+        ),
+        (
+            "userTag",
+            "register",
+            json!({"user": "u", "tags": ["t"], "timeout": 2_592_001}),
+            "timeout",
+        ),
+        (
+            "ipTag",
+            "register",
+            json!({"ip": ["10.0.0.1"], "tags": ["t"], "timeout": 2_592_001}),
+            "timeout",
+        ),
+        (
+            "ipTag",
+            "register",
+            json!({"ip": ["10.0.0.1", "10.0.0.256"], "tags": ["t"]}),
+            "ip[1]",
+        ),
+        (
+            "userTag",
+            "register",
+            json!({"user": "u", "tags": ["ok", ""]}),
+            "tags[1]",
+        ),
+        (
+            "session",
+            "list",
+            json!({"destination_port": 65536}),
+            "destination_port",
+        ),
+        ("session", "list", json!({"protocol": 0}), "protocol"),
+        ("session", "list", json!({"protocol": 256}), "protocol"),
+        (
+            "session",
+            "list",
+            json!({"source": "10.0.0.0/24"}),
+            "source",
+        ),
+        ("session", "clear", json!({"id": 0}), "id"),
+        ("session", "list", json!({"from": "z".repeat(32)}), "from"),
+    ]
+}
+
+async fn run_format_cases(b: &Backends, kind: BackendKind) -> usize {
+    let mut checked = 0;
+    for (r, o, params, field) in format_cases() {
+        let e = err(b, r, o, params.clone()).await;
+        if e["code"] == "unsupported" {
+            continue;
+        }
+        assert_eq!(
+            e["code"], "invalid_parameter",
+            "{kind:?} {r}.{o} {params}: {e}"
+        );
+        assert_eq!(e["field"], field, "{kind:?} {r}.{o} {params}: {e}");
+        checked += 1;
+    }
+    checked
+}
+
+#[tokio::test]
+async fn value_formats_are_checked_on_every_backend_before_sending() {
+    for cfg in [SimConfig::firewall(), SimConfig::panorama(1)] {
+        let sim = start(cfg).await;
+        let b = Backends::with_default(backend(&sim).await);
+        sim.handle().clear_requests();
+        let kind = b.get(None).unwrap().kind();
+        let checked = run_format_cases(&b, kind).await;
+        assert!(checked >= 35, "{kind:?}: only {checked}");
+        let sent = sim.handle().requests();
+        assert!(
+            sent.is_empty(),
+            "{kind:?}: {} requests reached the device",
+            sent.len()
+        );
+        sim.shutdown().await;
+    }
+    let scm = start_scm().await;
+    let b = Backends::with_default(scm_backend(&scm));
+    scm.handle().clear_requests();
+    let tokens = scm.handle().token_requests();
+    let checked = run_format_cases(&b, BackendKind::Scm).await;
+    assert!(checked >= 25, "SCM: only {checked}");
+    let sent = scm.handle().requests();
+    assert!(
+        sent.is_empty(),
+        "SCM: {} requests reached the tenant",
+        sent.len()
+    );
+    assert_eq!(
+        scm.handle().token_requests(),
+        tokens,
+        "not even a token was asked for"
+    );
 }

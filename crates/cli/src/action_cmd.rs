@@ -40,11 +40,7 @@ pub struct RunCmd {
 }
 
 /// Runs `panops action list|describe` (no connection needed).
-pub async fn run_action(
-    cmd: ActionCmd,
-    format: Format,
-    _flags: &ConnectionFlags,
-) -> Result<ExitCode> {
+pub async fn run_action(cmd: ActionCmd, format: Format) -> Result<ExitCode> {
     match cmd {
         ActionCmd::List => {
             let value = if format == Format::Table {

@@ -77,6 +77,24 @@ struct RenewArgs {
     schedule: Option<u64>,
     #[command(flatten)]
     timing: TimingArgs,
+    /// Connection settings.
+    #[command(flatten)]
+    conn: ConnectionFlags,
+}
+
+impl CertCmd {
+    /// The connection flags of the subcommand, `None` for the ones that only read the
+    /// process database (`processes`, `process`) and offer none.
+    pub fn conn_mut(&mut self) -> Option<&mut ConnectionFlags> {
+        match &mut self.cmd {
+            CertSub::Inventory { conn, .. }
+            | CertSub::Rollback { conn, .. }
+            | CertSub::Recover { conn, .. } => Some(conn),
+            CertSub::Deploy(a) => Some(&mut a.conn),
+            CertSub::Renew(a) => Some(&mut a.conn),
+            CertSub::Processes { .. } | CertSub::Process { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -86,6 +104,9 @@ enum CertSub {
         /// Days before not-after that count as expiring.
         #[arg(long, default_value_t = 30)]
         warn_days: i64,
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnectionFlags,
     },
     /// Deploy a certificate through Panorama; rolled back automatically on any failure.
     Deploy(Box<DeployArgs>),
@@ -100,6 +121,9 @@ enum CertSub {
         force: bool,
         #[command(flatten)]
         timing: TimingArgs,
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnectionFlags,
     },
     /// List recorded processes.
     Processes {
@@ -129,6 +153,9 @@ enum CertSub {
         stale_secs: u64,
         #[command(flatten)]
         timing: TimingArgs,
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnectionFlags,
     },
 }
 
@@ -211,6 +238,9 @@ struct DeployArgs {
     admin: Option<String>,
     #[command(flatten)]
     timing: TimingArgs,
+    /// Connection settings.
+    #[command(flatten)]
+    conn: ConnectionFlags,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -386,7 +416,7 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
             }
             Ok(ExitCode::SUCCESS)
         }
-        CertSub::Inventory { warn_days } => {
+        CertSub::Inventory { warn_days, .. } => {
             let client = crate::panos_cmd::connect(conn)?;
             let now = chrono::Utc::now().timestamp();
             let (rows, unreachable) =
@@ -510,6 +540,7 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
                 admin,
                 schedule,
                 timing,
+                conn: _,
             } = *args;
             let admin = admin
                 .or(conn.username.clone())
@@ -594,7 +625,9 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
                 tokio::time::sleep(Duration::from_secs(every.max(1))).await;
             }
         }
-        CertSub::Rollback { id, force, timing } => {
+        CertSub::Rollback {
+            id, force, timing, ..
+        } => {
             let client = crate::panos_cmd::connect(conn)?;
             let store = open_store(&cmd.db).await?;
             let d = Deployer::new(client, store, timing.timing());
@@ -612,7 +645,9 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
                 Err(e) => finish_err(e),
             }
         }
-        CertSub::Recover { stale_secs, timing } => {
+        CertSub::Recover {
+            stale_secs, timing, ..
+        } => {
             let client = crate::panos_cmd::connect(conn)?;
             let store = open_store(&cmd.db).await?;
             let d = Deployer::new(client, store, timing.timing());

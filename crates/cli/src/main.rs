@@ -48,11 +48,21 @@ struct Cli {
         help_heading = "Global options"
     )]
     output: Option<Format>,
-    /// Connection settings.
+    /// Connection flags given before the subcommand (hidden; see [`settings::EarlyConnectionFlags`]).
     #[command(flatten)]
-    conn: settings::ConnectionFlags,
+    early: settings::EarlyConnectionFlags,
     #[command(subcommand)]
     command: Command,
+}
+
+/// A command that connects to a device: its own arguments, then the connection flags, so
+/// that `--help` lists them last under "Connection options".
+#[derive(Debug, clap::Args)]
+struct Connected<T: clap::Args> {
+    #[command(flatten)]
+    cmd: T,
+    #[command(flatten)]
+    conn: settings::ConnectionFlags,
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,23 +72,30 @@ enum Command {
     /// Show the main job end to end against a built-in simulator (no device needed).
     Demo,
     /// Prisma Access / Strata Cloud Manager: every operation of the official specs, push and jobs.
-    Scm(scm_cmd::ScmCmd),
+    Scm {
+        #[command(flatten)]
+        cmd: scm_cmd::ScmCmd,
+        #[command(flatten)]
+        conn: settings::ScmConnectionFlags,
+    },
     /// The action catalog shared by firewalls, Panorama and SCM: list and describe actions.
     Action {
         #[command(subcommand)]
         cmd: action_cmd::ActionCmd,
     },
     /// Run one action or a workflow from a JSON file (`-` for standard input).
-    Run(action_cmd::RunCmd),
+    Run(Connected<action_cmd::RunCmd>),
     /// Guest access: end or start a visit (User-ID, sessions), batches, a RADIUS listener.
     Guest {
         #[command(subcommand)]
         cmd: guest_cmd::GuestCmd,
+        #[command(flatten)]
+        conn: settings::ConnectionFlags,
     },
     /// Prometheus exporter for firewalls and Panorama estates (serves /probe from a cache).
-    Exporter(exporter_cmd::ExporterCmd),
+    Exporter(Connected<exporter_cmd::ExporterCmd>),
     /// Nagios / Icinga plugin: check one thing, print `STATUS - text | perfdata`, exit 0-3.
-    Check(exporter_cmd::CheckCmd),
+    Check(Connected<exporter_cmd::CheckCmd>),
     /// Certificates: inventory, deploy through Panorama with automatic rollback, processes.
     Cert(cert_cmd::CertCmd),
     /// PAN-OS and Panorama commands.
@@ -110,7 +127,7 @@ fn init_logging(verbose: u8, simulating: bool) {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     init_logging(cli.verbose, matches!(cli.command, Command::Sim(_)));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -123,17 +140,20 @@ fn main() -> ExitCode {
         }
     };
     let format = Format::resolve(cli.output);
-    let conn = cli.conn;
+    let early = std::mem::take(&mut cli.early);
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Sim(cmd) => sim_cmd::run(cmd, cli.verbose).await,
-            Command::Scm(cmd) => scm_cmd::run_with(cmd, format, &conn).await,
-            Command::Action { cmd } => action_cmd::run_action(cmd, format, &conn).await,
-            Command::Run(cmd) => action_cmd::run_file(cmd, format, &conn).await,
-            Command::Guest { cmd } => guest_cmd::run(cmd, format, &conn).await,
-            Command::Exporter(cmd) => exporter_cmd::run_exporter(cmd, &conn).await,
-            Command::Check(cmd) => exporter_cmd::run_check(cmd, &conn).await,
-            Command::Cert(cmd) => cert_cmd::run(cmd, format, &conn).await,
+            Command::Scm { cmd, conn } => scm_cmd::run_with(cmd, format, &conn.or(early)).await,
+            Command::Action { cmd } => action_cmd::run_action(cmd, format).await,
+            Command::Run(c) => action_cmd::run_file(c.cmd, format, &c.conn.or(early)).await,
+            Command::Guest { cmd, conn } => guest_cmd::run(cmd, format, &conn.or(early)).await,
+            Command::Exporter(c) => exporter_cmd::run_exporter(c.cmd, &c.conn.or(early)).await,
+            Command::Check(c) => exporter_cmd::run_check(c.cmd, &c.conn.or(early)).await,
+            Command::Cert(mut cmd) => {
+                let conn = cmd.conn_mut().map(std::mem::take).unwrap_or_default();
+                cert_cmd::run(cmd, format, &conn.or(early)).await
+            }
             Command::Demo => {
                 if cli.output.is_some() {
                     // The demo narrates a run for a person; it has no machine format.
@@ -141,20 +161,23 @@ fn main() -> ExitCode {
                 }
                 demo::run().await.map(|()| ExitCode::SUCCESS)
             }
-            Command::Panos(cmd) => match panos_cmd::run(cmd, &conn).await {
-                Ok(rendered) => {
-                    output::print(format, &rendered)?;
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(err) => {
-                    // A failed job still has a result a SOAR platform needs (which device
-                    // failed and why): it goes to stdout, the error to stderr, exit 1.
-                    if let Some(rendered) = panos_cmd::failure_rendered(&err) {
+            Command::Panos(mut cmd) => {
+                let conn = std::mem::take(cmd.conn_mut()).or(early);
+                match panos_cmd::run(cmd, &conn).await {
+                    Ok(rendered) => {
                         output::print(format, &rendered)?;
+                        Ok(ExitCode::SUCCESS)
                     }
-                    Err(err)
+                    Err(err) => {
+                        // A failed job still has a result a SOAR platform needs (which device
+                        // failed and why): it goes to stdout, the error to stderr, exit 1.
+                        if let Some(rendered) = panos_cmd::failure_rendered(&err) {
+                            output::print(format, &rendered)?;
+                        }
+                        Err(err)
+                    }
                 }
-            },
+            }
         }
     });
     match result {
@@ -180,5 +203,74 @@ mod tests {
     fn command_line_definition_is_consistent() {
         // Catches clashing global flags and bad defaults at test time instead of at run time.
         super::Cli::command().debug_assert();
+    }
+
+    /// Every command path (`op`, `config get`, ...) with its built clap command.
+    fn leaves(cmd: &clap::Command, path: &str, out: &mut Vec<(String, clap::Command)>) {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let here = format!("{path} {}", sub.get_name()).trim().to_string();
+            if sub.has_subcommands() {
+                leaves(sub, &here, out);
+            } else {
+                out.push((here, sub.clone()));
+            }
+        }
+    }
+
+    #[test]
+    fn connection_flags_are_offered_exactly_where_a_device_is_reached() {
+        use clap::Args;
+        let conn = crate::settings::ConnectionFlags::augment_args(clap::Command::new("c"));
+        let ids: Vec<&str> = conn.get_arguments().map(|a| a.get_id().as_str()).collect();
+        let mut cli = super::Cli::command();
+        cli.build();
+        // The top level accepts them (`panops --target SERIAL op ...`) without listing them.
+        for id in &ids {
+            let arg = cli.get_arguments().find(|a| a.get_id() == *id).unwrap();
+            assert!(arg.is_hide_set(), "top-level --{id} should be hidden");
+        }
+        let mut all = Vec::new();
+        leaves(&cli, "", &mut all);
+        let offline = [
+            "sim",
+            "demo",
+            "action list",
+            "action describe",
+            "cert processes",
+            "cert process",
+        ];
+        let mut connecting = 0;
+        for (path, cmd) in &all {
+            // A flag (`scm describe TARGET` has a positional of its own called target).
+            let has = |id: &str| {
+                cmd.get_arguments()
+                    .any(|a| a.get_id() == id && !a.is_hide_set() && a.get_long().is_some())
+            };
+            if path.starts_with("scm ") {
+                // SCM: only the flags that apply to a tenant.
+                for id in &ids {
+                    let scm = [
+                        "profile",
+                        "skip_verify_certificate",
+                        "ca_file",
+                        "request_timeout",
+                    ];
+                    assert_eq!(has(id), scm.contains(id), "`panops {path}` --{id}");
+                }
+            } else if offline.contains(&path.as_str()) {
+                for id in &ids {
+                    assert!(
+                        !has(id),
+                        "`panops {path}` connects to nothing but offers --{id}"
+                    );
+                }
+            } else {
+                connecting += 1;
+                for id in &ids {
+                    assert!(has(id), "`panops {path}` connects but lacks --{id}");
+                }
+            }
+        }
+        assert!(connecting > 20, "{all:?}");
     }
 }

@@ -180,15 +180,28 @@ pub enum ImportKind {
 #[derive(Debug, clap::Subcommand)]
 pub enum PanosCmd {
     /// Generate an API key from the user name and password (POST; the password is never in a URL).
-    Keygen,
+    Keygen {
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnectionFlags,
+    },
     /// Run an operational command: CLI text (`show system info`) or XML.
     Op {
         /// The command.
         command: String,
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnectionFlags,
     },
     /// Read or change the configuration.
-    #[command(subcommand)]
-    Config(ConfigCmd),
+    Config {
+        /// What to do.
+        #[command(subcommand)]
+        cmd: ConfigCmd,
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnectionFlags,
+    },
     /// Commit the candidate configuration and wait for the job.
     Commit {
         /// Commit description.
@@ -221,6 +234,9 @@ pub enum PanosCmd {
         /// How long to wait for the job, in seconds.
         #[arg(long, default_value_t = 1200)]
         wait_timeout: u64,
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnectionFlags,
     },
     /// Push from Panorama to firewalls (commit-all) and wait for every device.
     Push {
@@ -248,6 +264,9 @@ pub enum PanosCmd {
         /// How long to wait for the job, in seconds.
         #[arg(long, default_value_t = 1800)]
         wait_timeout: u64,
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnectionFlags,
     },
     /// Show a job, or wait for it with --wait.
     Job {
@@ -256,10 +275,19 @@ pub enum PanosCmd {
         /// Wait until the job finishes.
         #[arg(long)]
         wait: bool,
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnectionFlags,
     },
     /// Send User-ID messages (login/logout, user and IP tags).
-    #[command(subcommand)]
-    Userid(UseridCmd),
+    Userid {
+        /// What to send.
+        #[command(subcommand)]
+        cmd: UseridCmd,
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnectionFlags,
+    },
     /// Import a certificate, key or key pair.
     Import {
         /// What the file holds.
@@ -282,6 +310,9 @@ pub enum PanosCmd {
         /// vsys inside the template.
         #[arg(long)]
         template_vsys: Option<String>,
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnectionFlags,
     },
     /// Export the running configuration.
     Export {
@@ -291,6 +322,9 @@ pub enum PanosCmd {
         /// Write to this file instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnectionFlags,
     },
     /// Query logs (traffic, threat, system, config, ...).
     Logs {
@@ -306,9 +340,36 @@ pub enum PanosCmd {
         /// Skip this many.
         #[arg(long)]
         skip: Option<u32>,
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnectionFlags,
     },
     /// Show the PAN-OS version, model and serial.
-    Version,
+    Version {
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnectionFlags,
+    },
+}
+
+impl PanosCmd {
+    /// The command's connection flags (every PAN-OS command connects, except
+    /// `config index FILE`, which accepts them all the same).
+    pub fn conn_mut(&mut self) -> &mut ConnectionFlags {
+        match self {
+            Self::Keygen { conn }
+            | Self::Op { conn, .. }
+            | Self::Config { conn, .. }
+            | Self::Commit { conn, .. }
+            | Self::Push { conn, .. }
+            | Self::Job { conn, .. }
+            | Self::Userid { conn, .. }
+            | Self::Import { conn, .. }
+            | Self::Export { conn, .. }
+            | Self::Logs { conn, .. }
+            | Self::Version { conn } => conn,
+        }
+    }
 }
 
 /// Builds a client from resolved settings.
@@ -542,21 +603,24 @@ fn finished_job(job: Job) -> Result<Rendered> {
 /// Runs one PAN-OS command.
 pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
     // Indexing a file is offline: no device settings needed.
-    if let PanosCmd::Config(ConfigCmd::Index {
-        file: Some(file),
-        where_used,
-    }) = cmd
+    if let PanosCmd::Config {
+        cmd: ConfigCmd::Index {
+            file: Some(file),
+            where_used,
+        },
+        ..
+    } = cmd
     {
         return index(None, Some(file), where_used).await;
     }
     let client = connect(flags)?;
     match cmd {
-        PanosCmd::Keygen => {
+        PanosCmd::Keygen { .. } => {
             let key = client.keygen().await?;
             Ok(Rendered::json(json!({"key": key.expose()})))
         }
-        PanosCmd::Op { command } => Ok(response_rendered(&client.op(&command).await?)),
-        PanosCmd::Config(c) => config(&client, c).await,
+        PanosCmd::Op { command, .. } => Ok(response_rendered(&client.op(&command).await?)),
+        PanosCmd::Config { cmd: c, .. } => config(&client, c).await,
         PanosCmd::Commit {
             description,
             force,
@@ -568,6 +632,7 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
             partial_vsys,
             no_wait,
             wait_timeout,
+            ..
         } => {
             let partial = (!admins.is_empty()
                 || exclude_device_and_network
@@ -612,6 +677,7 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
             include_template,
             no_wait,
             wait_timeout,
+            ..
         } => {
             let scope = match (&device_group, &template, &template_stack) {
                 (Some(n), None, None) => Some(("device-group", "device group", n.clone())),
@@ -681,7 +747,7 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
                 _ => Ok(outcome_rendered(outcome)),
             }
         }
-        PanosCmd::Job { id, wait } => {
+        PanosCmd::Job { id, wait, .. } => {
             let job = if wait {
                 wait_with_progress(&client, id, "job", Duration::from_secs(1800)).await?
             } else {
@@ -689,7 +755,7 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
             };
             finished_job(job)
         }
-        PanosCmd::Userid(u) => {
+        PanosCmd::Userid { cmd: u, .. } => {
             let op = match u {
                 UseridCmd::Login { user, ip, timeout } => UidOp::login(&user, &ip, timeout)?,
                 UseridCmd::Logout { user, ip } => UidOp::logout(&user, &ip)?,
@@ -722,6 +788,7 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
             passphrase_env,
             template,
             template_vsys,
+            ..
         } => {
             let content = std::fs::read(&file)
                 .with_context(|| format!("cannot read {}", file.display()))
@@ -750,7 +817,7 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
             import.target_tpl_vsys = template_vsys;
             Ok(response_rendered(&client.import(&import).await?))
         }
-        PanosCmd::Export { what: _, out } => {
+        PanosCmd::Export { out, .. } => {
             if let Some(path) = out {
                 let bytes = export_to_file(&client, &path).await?;
                 return Ok(Rendered::json(json!({"written": path, "bytes": bytes})));
@@ -764,6 +831,7 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
             query,
             nlogs,
             skip,
+            ..
         } => {
             let mut q = LogQuery::new(log_type);
             q.nlogs = Some(nlogs);
@@ -777,7 +845,7 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
                 "entries": result.entries,
             })))
         }
-        PanosCmd::Version => {
+        PanosCmd::Version { .. } => {
             let v = client.version().await?;
             Ok(Rendered::json(json!({
                 "sw_version": v.sw_version,

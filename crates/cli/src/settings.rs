@@ -88,9 +88,13 @@ impl std::fmt::Debug for Profile {
     }
 }
 
-/// Connection flags shared by every device command.
+/// Connection flags of every command that talks to a device.
 ///
-/// Listed under their own heading, after each command's own options.
+/// Each connecting command flattens them after its own arguments, so `--help` lists the
+/// command's options first and these under their own heading; commands that connect to
+/// nothing (`sim`, `demo`, `action list`) do not offer them. `global` carries them down to
+/// the subcommands of a group (`config get`, `guest end`), so they may be given after the
+/// last subcommand word as before.
 #[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "Connection options")]
 pub struct ConnectionFlags {
@@ -129,6 +133,106 @@ pub struct ConnectionFlags {
     pub vsys: Option<String>,
     /// HTTP request timeout in seconds (default 60).
     #[arg(long, global = true)]
+    pub request_timeout: Option<u64>,
+}
+
+impl ConnectionFlags {
+    /// These flags with every flag not given here taken from `before` (the same flags given
+    /// before the subcommand, `panops --hostname fw op ...`): the nearer flag wins.
+    pub fn or(self, before: EarlyConnectionFlags) -> Self {
+        Self {
+            profile: self.profile.or(before.profile),
+            hostname: self.hostname.or(before.hostname),
+            port: self.port.or(before.port),
+            protocol: self.protocol.or(before.protocol),
+            username: self.username.or(before.username),
+            password_stdin: self.password_stdin || before.password_stdin,
+            api_key_file: self.api_key_file.or(before.api_key_file),
+            skip_verify_certificate: self.skip_verify_certificate || before.skip_verify_certificate,
+            ca_file: self.ca_file.or(before.ca_file),
+            target: self.target.or(before.target),
+            vsys: self.vsys.or(before.vsys),
+            request_timeout: self.request_timeout.or(before.request_timeout),
+        }
+    }
+}
+
+/// The connection flags that apply to an SCM tenant (`panops scm`): the OAuth2 client and
+/// tenant come from the profile or the `SCM_*` environment, so the PAN-OS host, port, user,
+/// key file, target and vsys flags are not offered there.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Connection options")]
+pub struct ScmConnectionFlags {
+    /// Profile name from the config file (env: PANOPS_PROFILE).
+    #[arg(long, global = true, env = "PANOPS_PROFILE")]
+    pub profile: Option<String>,
+    /// Do not verify the TLS certificates of the SCM and token hosts.
+    #[arg(long, global = true)]
+    pub skip_verify_certificate: bool,
+    /// Trust the CA certificates in this PEM file.
+    #[arg(long, global = true)]
+    pub ca_file: Option<PathBuf>,
+    /// HTTP request timeout in seconds (default 60).
+    #[arg(long, global = true)]
+    pub request_timeout: Option<u64>,
+}
+
+impl ScmConnectionFlags {
+    /// As [`ConnectionFlags`] (the PAN-OS-only ones unset), merged with `before` like
+    /// [`ConnectionFlags::or`].
+    pub fn or(self, before: EarlyConnectionFlags) -> ConnectionFlags {
+        ConnectionFlags {
+            profile: self.profile,
+            skip_verify_certificate: self.skip_verify_certificate,
+            ca_file: self.ca_file,
+            request_timeout: self.request_timeout,
+            ..ConnectionFlags::default()
+        }
+        .or(before)
+    }
+}
+
+/// The connection flags given before the subcommand (`panops --target SERIAL op ...`, as the
+/// README and existing scripts write them). Accepted but hidden from the top-level help, which
+/// would otherwise list them for `sim` and `demo` too; merged with [`ConnectionFlags::or`].
+/// Same names, types and order as [`ConnectionFlags`] (a unit test checks it).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct EarlyConnectionFlags {
+    /// See [`ConnectionFlags::profile`].
+    #[arg(long, hide = true)]
+    pub profile: Option<String>,
+    /// See [`ConnectionFlags::hostname`].
+    #[arg(long, hide = true)]
+    pub hostname: Option<String>,
+    /// See [`ConnectionFlags::port`].
+    #[arg(long, hide = true)]
+    pub port: Option<u16>,
+    /// See [`ConnectionFlags::protocol`].
+    #[arg(long, hide = true)]
+    pub protocol: Option<String>,
+    /// See [`ConnectionFlags::username`].
+    #[arg(long, hide = true)]
+    pub username: Option<String>,
+    /// See [`ConnectionFlags::password_stdin`].
+    #[arg(long, hide = true)]
+    pub password_stdin: bool,
+    /// See [`ConnectionFlags::api_key_file`].
+    #[arg(long, hide = true)]
+    pub api_key_file: Option<PathBuf>,
+    /// See [`ConnectionFlags::skip_verify_certificate`].
+    #[arg(long, hide = true)]
+    pub skip_verify_certificate: bool,
+    /// See [`ConnectionFlags::ca_file`].
+    #[arg(long, hide = true)]
+    pub ca_file: Option<PathBuf>,
+    /// See [`ConnectionFlags::target`].
+    #[arg(long, hide = true)]
+    pub target: Option<String>,
+    /// See [`ConnectionFlags::vsys`].
+    #[arg(long, hide = true)]
+    pub vsys: Option<String>,
+    /// See [`ConnectionFlags::request_timeout`].
+    #[arg(long, hide = true)]
     pub request_timeout: Option<u64>,
 }
 
@@ -504,6 +608,38 @@ mod tests {
         let file: ConfigFile = toml::from_str("[profiles.a]\n[profiles.b]\n").unwrap();
         let e = select_profile(file, Some("c")).unwrap_err().to_string();
         assert!(e.contains("'c'") && e.contains("a, b"), "{e}");
+    }
+
+    #[test]
+    fn early_flags_mirror_the_connection_flags() {
+        use clap::Args;
+        let ids = |cmd: clap::Command| -> Vec<(String, Option<String>)> {
+            cmd.get_arguments()
+                .map(|a| (a.get_id().to_string(), a.get_long().map(str::to_string)))
+                .collect()
+        };
+        let early = ids(EarlyConnectionFlags::augment_args(clap::Command::new("t")));
+        let flags = ids(ConnectionFlags::augment_args(clap::Command::new("t")));
+        assert_eq!(early, flags);
+        assert!(!flags.is_empty());
+    }
+
+    #[test]
+    fn flags_after_the_subcommand_win_over_flags_before_it() {
+        let after = ConnectionFlags {
+            hostname: Some("after".into()),
+            ..Default::default()
+        };
+        let before = EarlyConnectionFlags {
+            hostname: Some("before".into()),
+            target: Some("007".into()),
+            skip_verify_certificate: true,
+            ..Default::default()
+        };
+        let merged = after.or(before);
+        assert_eq!(merged.hostname.as_deref(), Some("after"));
+        assert_eq!(merged.target.as_deref(), Some("007"));
+        assert!(merged.skip_verify_certificate);
     }
 
     #[test]

@@ -680,3 +680,175 @@ fn help_lists_a_commands_own_options_first_and_connection_options_apart() {
     let global = help.find("Global options:").expect("a global heading");
     assert!(own < global, "{help}");
 }
+
+/// `panops ARGS --help` as text.
+fn help_of(args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_panops"))
+        .args(args)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn only_commands_that_connect_list_connection_options() {
+    for offline in [
+        &["sim"][..],
+        &["demo"],
+        &["action", "list"],
+        &["action", "describe"],
+        &["cert", "processes"],
+        &["cert", "process"],
+        &[],
+    ] {
+        let help = help_of(offline);
+        for flag in ["--hostname", "--api-key-file", "Connection options:"] {
+            assert!(
+                !help.contains(flag),
+                "panops {offline:?} --help: {flag}\n{help}"
+            );
+        }
+    }
+    // `op`: its own argument first, then the connection options under their heading.
+    let help = help_of(&["op"]);
+    let own = help.find("<COMMAND>").expect("op's own argument");
+    let heading = help.find("Connection options:").expect("heading");
+    let hostname = help.find("--hostname").expect("connection option");
+    assert!(own < heading && heading < hostname, "{help}");
+    for connecting in [
+        &["config", "get"][..],
+        &["userid", "login"],
+        &["run"],
+        &["guest", "end"],
+        &["cert", "inventory"],
+        &["check", "sessions"],
+        &["exporter"],
+        &["keygen"],
+        &["version"],
+    ] {
+        let help = help_of(connecting);
+        assert!(
+            help.contains("Connection options:") && help.contains("--request-timeout"),
+            "panops {connecting:?} --help\n{help}"
+        );
+    }
+    // SCM: the tenant comes from the profile / SCM_* variables; PAN-OS host flags do not apply.
+    let help = help_of(&["scm", "push"]);
+    assert!(
+        help.contains("Connection options:") && help.contains("--profile"),
+        "{help}"
+    );
+    for flag in ["--hostname", "--target", "--vsys", "--api-key-file"] {
+        assert!(!help.contains(flag), "scm push --help: {flag}\n{help}");
+    }
+}
+
+#[test]
+fn connection_flags_work_before_and_after_the_subcommand() {
+    let sim = Sim::start(&["--kind", "firewall"]);
+    let (host, port) = sim.addr.rsplit_once(':').unwrap();
+    let panops = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_panops"));
+        cmd.env_clear()
+            .env("PANOPS_CONFIG", "")
+            .env("PANOS_USERNAME", "admin")
+            .env("PANOS_PASSWORD", "admin");
+        cmd
+    };
+    let version = |cmd: &mut Command| {
+        let out = cmd.args(["-o", "json"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Before (as the README writes it), after, and split between the two.
+    let before = version(panops().args([
+        "--hostname",
+        host,
+        "--port",
+        port,
+        "--protocol",
+        "http",
+        "version",
+    ]));
+    let after = version(panops().args([
+        "version",
+        "--hostname",
+        host,
+        "--port",
+        port,
+        "--protocol",
+        "http",
+    ]));
+    let split = version(panops().args([
+        "--hostname",
+        "unreachable.invalid",
+        "--protocol",
+        "http",
+        "config",
+        "get",
+        "/config/devices",
+        "--hostname",
+        host,
+        "--port",
+        port,
+    ]));
+    assert_eq!(before, after);
+    assert!(
+        before.contains("sw-version") || before.contains("version"),
+        "{before}"
+    );
+    // The flag after the subcommand won: the config was read from the simulator.
+    assert!(split.contains("localhost.localdomain"), "{split}");
+}
+
+#[test]
+fn bare_op_values_follow_the_device_grammar() {
+    let sim = Sim::start(&["--kind", "firewall"]);
+    let (host, port) = sim.addr.rsplit_once(':').unwrap();
+    let op = |cmd: &str| -> serde_json::Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_panops"))
+            .env_clear()
+            .env("PANOPS_CONFIG", "")
+            .env("PANOS_USERNAME", "admin")
+            .env("PANOS_PASSWORD", "admin")
+            .args(["op", cmd, "-o", "json", "--hostname", host, "--port", port])
+            .args(["--protocol", "http"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // `application ssl` is a filter value, so it matches the simulated TLS sessions (and only
+    // them); before the grammar it became an <ssl/> element and matched nothing.
+    let mut found = 0;
+    for _ in 0..20 {
+        let all = op("show session all filter application ssl");
+        let entries = all["result"]["entry"].clone();
+        let list = match entries {
+            serde_json::Value::Array(a) => a,
+            serde_json::Value::Null => Vec::new(),
+            one => vec![one],
+        };
+        for e in &list {
+            assert_eq!(e["application"], "ssl", "{all}");
+        }
+        found = list.len();
+        if found > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    assert!(found > 0, "no ssl session was ever matched");
+    let one = op("show interface ethernet1/1");
+    assert!(one.to_string().contains("ethernet1/1"), "{one}");
+}
