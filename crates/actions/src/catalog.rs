@@ -899,6 +899,12 @@ fn build() -> Vec<ActionSpec> {
                         "Panorama: only these firewall serials",
                     ),
                     p(
+                        "include_template",
+                        Boolean,
+                        false,
+                        "Panorama, device_group only: also push the device group's templates",
+                    ),
+                    p(
                         "folders",
                         StringList,
                         false,
