@@ -2,7 +2,7 @@
 
 use panops_client::panos::{PanosClient, WaitOptions};
 use panops_panos::catalog::{Catalog, ObjectKind, chunk_entries};
-use panops_panos::commit::{Commit, CommitAll};
+use panops_panos::commit::{Commit, CommitAll, PushTarget};
 use panops_panos::config::Where;
 use panops_panos::userid::{UidMessage, UidOp};
 use panops_panos::xml::{Element, escape};
@@ -1135,10 +1135,10 @@ async fn push(b: &PanosBackend, p: &Params) -> Result<Value, ActionError> {
         .into_iter()
         .filter_map(|k| opt_str(p, k).map(|v| (k, v)))
         .collect();
-    let mut push = match given.as_slice() {
-        [("device_group", dg)] => CommitAll::device_group(*dg),
-        [("template", t)] => CommitAll::template(*t),
-        [("template_stack", t)] => CommitAll::template_stack(*t),
+    let (target, name) = match given.as_slice() {
+        [("device_group", dg)] => (PushTarget::DeviceGroup, *dg),
+        [("template", t)] => (PushTarget::Template, *t),
+        [("template_stack", t)] => (PushTarget::TemplateStack, *t),
         [] => {
             return Err(ActionError::invalid(
                 "device_group",
@@ -1157,26 +1157,14 @@ async fn push(b: &PanosBackend, p: &Params) -> Result<Value, ActionError> {
             return Err(ActionError::invalid(*other, "is not a push scope"));
         }
     };
-    match &mut push {
-        CommitAll::DeviceGroup {
-            devices: d,
-            description: desc,
-            ..
-        }
-        | CommitAll::Template {
-            devices: d,
-            description: desc,
-            ..
-        }
-        | CommitAll::TemplateStack {
-            devices: d,
-            description: desc,
-            ..
-        } => {
-            *d = devices;
-            *desc = description;
-        }
-    }
+    // Serials and include_template on a template push are refused by `CommitAll::cmd`,
+    // before anything is sent, with the parameter's name.
+    let push = CommitAll {
+        devices,
+        description,
+        include_template: p.get("include_template").and_then(Value::as_bool),
+        ..CommitAll::new(target, name)
+    };
     let outcome = b.client.commit_all(&push).await?;
     finish(b, outcome, p).await
 }

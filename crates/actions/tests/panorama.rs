@@ -969,3 +969,76 @@ async fn application_list_on_panorama_device_group_shared_and_predefined() {
     );
     sim.shutdown().await;
 }
+
+/// `config.push` takes `devices` and `include_template` as the CLI's `panos push` does;
+/// both are validated before anything is sent.
+#[tokio::test]
+async fn push_include_template_and_devices_are_sent_and_validated() {
+    let (sim, b) = panorama_with_scopes(2).await;
+    let serials = sim.serials();
+    let last_push_cmd = || {
+        sim.handle()
+            .requests()
+            .into_iter()
+            .rev()
+            .find(|r| r.cmd.contains("<commit-all>"))
+            .map(|r| r.cmd)
+            .unwrap_or_default()
+    };
+
+    let done = ok(
+        &b,
+        "config",
+        "push",
+        json!({"device_group": DG, "devices": [serials[0]], "include_template": true}),
+    )
+    .await;
+    assert_eq!(done["result"], "OK", "{done}");
+    assert_eq!(device_serials(&done), vec![serials[0].clone()]);
+    let cmd = last_push_cmd();
+    assert!(
+        cmd.contains("<include-template>yes</include-template>") && cmd.contains(&serials[0]),
+        "{cmd}"
+    );
+    ok(
+        &b,
+        "config",
+        "push",
+        json!({"device_group": DG, "include_template": false}),
+    )
+    .await;
+    assert!(
+        last_push_cmd().contains("<include-template>no</include-template>"),
+        "{}",
+        last_push_cmd()
+    );
+    ok(&b, "config", "push", json!({"device_group": DG})).await;
+    assert!(!last_push_cmd().contains("include-template"));
+
+    // Refused before anything is sent, naming the parameter.
+    for (params, field) in [
+        (
+            json!({"template": "branch-tpl", "include_template": true}),
+            "include_template",
+        ),
+        (
+            json!({"template_stack": "branch-stack", "include_template": false}),
+            "include_template",
+        ),
+        (
+            json!({"device_group": DG, "devices": ["not a serial"]}),
+            "devices",
+        ),
+        (
+            json!({"device_group": DG, "include_template": "yes"}),
+            "include_template",
+        ),
+    ] {
+        sim.handle().clear_requests();
+        let e = err(&b, "config", "push", params.clone()).await;
+        assert_eq!(e["code"], "invalid_parameter", "{params}: {e}");
+        assert_eq!(e["field"], field, "{params}: {e}");
+        assert!(sim.handle().requests().is_empty(), "{params}: nothing sent");
+    }
+    sim.shutdown().await;
+}

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use panops_client::Error as ClientError;
 use panops_client::panos::{PanosClient, WaitOptions};
-use panops_panos::commit::{Commit, CommitAll, Partial};
+use panops_panos::commit::{self, Commit, CommitAll, Partial};
 use panops_panos::import::{Import, ImportCategory, ImportFormat};
 use panops_panos::xml::{Element, escape};
 use panops_panos::xpath::quote;
@@ -1252,23 +1252,14 @@ impl Deployer {
             if only.is_some() && devices.is_empty() {
                 continue;
             }
-            let ca = match t.kind {
-                PushKind::DeviceGroup => CommitAll::DeviceGroup {
-                    name: t.name.clone(),
-                    devices,
-                    description: Some(format!("panops cert {id}")),
-                    admins: vec![],
-                    include_template: None,
-                    force_template_values: None,
-                    merge_with_candidate_cfg: None,
-                },
-                PushKind::TemplateStack => CommitAll::TemplateStack {
-                    name: t.name.clone(),
-                    devices,
-                    description: Some(format!("panops cert {id}")),
-                    admins: vec![],
-                    force_template_values: None,
-                },
+            let target = match t.kind {
+                PushKind::DeviceGroup => commit::PushTarget::DeviceGroup,
+                PushKind::TemplateStack => commit::PushTarget::TemplateStack,
+            };
+            let ca = CommitAll {
+                devices,
+                description: Some(format!("panops cert {id}")),
+                ..CommitAll::new(target, t.name.clone())
             };
             let what = format!("{:?} {}", t.kind, t.name);
             let r = self

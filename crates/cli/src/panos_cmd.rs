@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use panops_client::panos::{ClientConfig, PanosClient, Protocol, WaitOptions};
-use panops_panos::commit::{Commit, CommitAll, Partial};
+use panops_panos::commit::{Commit, CommitAll, Partial, PushTarget};
 use panops_panos::config::{MultiConfig, Where};
 use panops_panos::import::{Import, ImportCategory, ImportFormat};
 use panops_panos::log::LogQuery;
@@ -685,41 +685,22 @@ pub async fn run(cmd: PanosCmd, flags: &ConnectionFlags) -> Result<Rendered> {
                 (None, None, Some(n)) => Some(("template-stack", "template stack", n.clone())),
                 _ => None,
             };
-            let mut push = match (device_group, template, template_stack) {
-                (Some(dg), None, None) => CommitAll::device_group(dg),
-                (None, Some(t), None) => CommitAll::template(t),
-                (None, None, Some(s)) => CommitAll::template_stack(s),
+            let (target, name) = match (device_group, template, template_stack) {
+                (Some(dg), None, None) => (PushTarget::DeviceGroup, dg),
+                (None, Some(t), None) => (PushTarget::Template, t),
+                (None, None, Some(s)) => (PushTarget::TemplateStack, s),
                 _ => usage_bail!(
                     "push needs exactly one of --device-group, --template or --template-stack"
                 ),
             };
-            match &mut push {
-                CommitAll::DeviceGroup {
-                    devices: d,
-                    description: desc,
-                    include_template: it,
-                    ..
-                } => {
-                    *d = devices;
-                    *desc = description;
-                    if include_template {
-                        *it = Some(true);
-                    }
-                }
-                CommitAll::Template {
-                    devices: d,
-                    description: desc,
-                    ..
-                }
-                | CommitAll::TemplateStack {
-                    devices: d,
-                    description: desc,
-                    ..
-                } => {
-                    *d = devices;
-                    *desc = description;
-                }
-            }
+            // `--include-template` is a device-group option: ignored elsewhere, as before.
+            let push = CommitAll {
+                devices,
+                description,
+                include_template: (include_template && target == PushTarget::DeviceGroup)
+                    .then_some(true),
+                ..CommitAll::new(target, name)
+            };
             let outcome = match client.commit_all(&push).await {
                 Ok(o) => o,
                 Err(e) if is_missing_scope(&e) && scope.is_some() => {

@@ -5,7 +5,8 @@ use std::{path::PathBuf, time::Duration};
 
 use panops_panos::{ApiError, DecodeError, Job};
 
-use crate::http::{RetryClass, TransportKind, classify_transport};
+use crate::http::TransportKind;
+use crate::retry::{RetryClass, classify_status, classify_transport};
 
 /// Appended to a lost answer of a change, which is never resent blindly.
 const MAYBE_APPLIED: &str = "; the change was sent but its answer was lost, so it may have \
@@ -131,11 +132,13 @@ impl Error {
         }
     }
 
-    /// Retry classification of this error (see [`crate::http::RetryPolicy`]).
+    /// Retry classification of this error (see [`crate::retry::RetryPolicy`]).
     pub fn retry_class(&self) -> RetryClass {
         match self {
             Self::Transport { kind, .. } => classify_transport(*kind),
-            Self::Api(e) if e.http_status >= 500 || e.http_status == 429 => RetryClass::ServerError,
+            Self::Api(e) if e.http_status >= 500 || e.http_status == 429 => {
+                classify_status(e.http_status)
+            }
             Self::Api(e) if e.is_retryable() => RetryClass::Transient,
             _ => RetryClass::Permanent,
         }

@@ -1,6 +1,6 @@
-//! HTTP pieces shared by every device client (PAN-OS today, SCM later): TLS options,
-//! `reqwest` client construction, retry classification with backoff, and secret
-//! redaction. Nothing in here is PAN-OS specific.
+//! HTTP pieces shared by every device client (PAN-OS and SCM): TLS options, `reqwest`
+//! client construction, transport failure kinds, and secret redaction (what is retried is
+//! [`crate::retry`]'s business). Nothing in here is PAN-OS specific.
 //!
 //! Proxies: the `reqwest` client honours `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`
 //! and `NO_PROXY` from the environment (reqwest's default). Set
@@ -265,101 +265,6 @@ pub fn transport_hint(kind: TransportKind) -> &'static str {
     }
 }
 
-/// Retry classification of one failed attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryClass {
-    /// No connection was made (refused, unreachable, DNS): nothing was sent, so even a
-    /// change may be tried again.
-    NotSent,
-    /// Connect failure, reset or timeout: the request may or may not have reached
-    /// the device.
-    Transient,
-    /// HTTP 5xx (or 429): the server or a proxy in front of it is unhappy.
-    ServerError,
-    /// Retrying cannot help.
-    Permanent,
-}
-
-/// Classify a transport error.
-pub fn classify_transport(kind: TransportKind) -> RetryClass {
-    match kind {
-        // A refused connection is retried: a device that reboots or restarts its
-        // management server refuses for a few seconds.
-        TransportKind::Connect | TransportKind::Refused => RetryClass::NotSent,
-        TransportKind::Timeout | TransportKind::Interrupted => RetryClass::Transient,
-        // A certificate verdict or a port without TLS gives the same answer every time.
-        TransportKind::Certificate | TransportKind::NotTls | TransportKind::Other => {
-            RetryClass::Permanent
-        }
-    }
-}
-
-/// Classify an HTTP status.
-pub fn classify_status(status: u16) -> RetryClass {
-    match status {
-        429 | 500..=599 => RetryClass::ServerError,
-        _ => RetryClass::Permanent,
-    }
-}
-
-/// Exponential backoff with jitter, applied to idempotent requests only.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Total attempts including the first (1 disables retries).
-    pub max_attempts: u32,
-    /// Delay before the first retry.
-    pub initial_backoff: Duration,
-    /// Upper bound of a single delay.
-    pub max_backoff: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: 4,
-            initial_backoff: Duration::from_millis(250),
-            max_backoff: Duration::from_secs(8),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// No retries at all.
-    pub fn none() -> Self {
-        Self {
-            max_attempts: 1,
-            ..Self::default()
-        }
-    }
-
-    /// Whether attempt number `attempt` (1-based) that failed with `class` may be
-    /// retried. Non-idempotent requests (config writes, commits, User-ID updates,
-    /// imports) are never retried blindly: the first attempt may have been applied.
-    pub fn should_retry(&self, idempotent: bool, class: RetryClass, attempt: u32) -> bool {
-        let safe = idempotent || class == RetryClass::NotSent;
-        safe && class != RetryClass::Permanent && attempt < self.max_attempts
-    }
-
-    /// Delay before retry number `attempt` (1-based): `initial * 2^(attempt-1)`,
-    /// capped at `max_backoff`, then "equal jitter" (half fixed, half random) so
-    /// clients that failed together do not retry together.
-    pub fn backoff(&self, attempt: u32) -> Duration {
-        let exp = attempt.saturating_sub(1).min(20);
-        let base = self
-            .initial_backoff
-            .saturating_mul(1u32 << exp)
-            .min(self.max_backoff);
-        let half = base / 2;
-        let jitter_ms = half.as_millis() as u64;
-        let jitter = if jitter_ms == 0 {
-            Duration::ZERO
-        } else {
-            Duration::from_millis(rand::random::<u64>() % (jitter_ms + 1))
-        };
-        half + jitter
-    }
-}
-
 /// Removes known secrets and credential-looking parameters from text before it is
 /// logged or put in an error.
 #[derive(Clone, Default)]
@@ -463,44 +368,6 @@ mod tests {
         assert_eq!(r.redact("monkey=1 ab"), "monkey=1 ab");
         assert_eq!(r.redact("passphrase=x"), "passphrase=***");
         assert!(!format!("{r:?}").contains("LUFRPT"));
-    }
-
-    #[test]
-    fn retry_rules() {
-        let p = RetryPolicy::default();
-        assert!(p.should_retry(true, RetryClass::Transient, 1));
-        assert!(p.should_retry(true, RetryClass::ServerError, 3));
-        assert!(!p.should_retry(true, RetryClass::ServerError, 4));
-        assert!(!p.should_retry(false, RetryClass::Transient, 1));
-        assert!(!p.should_retry(true, RetryClass::Permanent, 1));
-        // Nothing was sent: even a change may be tried again.
-        assert!(p.should_retry(false, RetryClass::NotSent, 1));
-        assert!(!p.should_retry(false, RetryClass::NotSent, 4));
-        for (kind, class) in [
-            (TransportKind::Refused, RetryClass::NotSent),
-            (TransportKind::Connect, RetryClass::NotSent),
-            (TransportKind::Timeout, RetryClass::Transient),
-            (TransportKind::Interrupted, RetryClass::Transient),
-            (TransportKind::Certificate, RetryClass::Permanent),
-            (TransportKind::NotTls, RetryClass::Permanent),
-            (TransportKind::Other, RetryClass::Permanent),
-        ] {
-            assert_eq!(classify_transport(kind), class, "{kind:?}");
-        }
-        assert_eq!(classify_status(502), RetryClass::ServerError);
-        assert_eq!(classify_status(400), RetryClass::Permanent);
-        assert_eq!(
-            classify_transport(TransportKind::Timeout),
-            RetryClass::Transient
-        );
-        for attempt in 1..10 {
-            let d = p.backoff(attempt);
-            let cap = p
-                .initial_backoff
-                .saturating_mul(1 << (attempt - 1))
-                .min(p.max_backoff);
-            assert!(d >= cap / 2 && d <= cap, "attempt {attempt}: {d:?}");
-        }
     }
 
     #[test]

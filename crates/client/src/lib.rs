@@ -3,8 +3,9 @@
 //!
 //! - [`http`]: transport pieces shared by all clients — TLS options (verification on
 //!   by default, optional CA bundle, explicit `danger_accept_invalid_certs`), the
-//!   `reqwest` client, retry classification with exponential backoff and jitter
-//!   (idempotent requests only), and secret redaction.
+//!   `reqwest` client, transport failure kinds, and secret redaction.
+//! - [`retry`]: the one retry policy of both clients — what is transient (never a TLS
+//!   verification failure), what is safe to repeat, backoff with jitter and `Retry-After`.
 //! - [`panos`]: [`panos::PanosClient`], the XML API client (keygen, op, config,
 //!   commit/push with job polling, User-ID, import/export, logs, version).
 //! - [`scm`]: the Strata Cloud Manager client (maintained separately).
@@ -21,6 +22,7 @@
 pub mod error;
 pub mod http;
 pub mod panos;
+pub mod retry;
 pub mod scm;
 
 pub use error::{Error, Result};

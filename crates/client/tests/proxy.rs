@@ -18,7 +18,7 @@ fn client(use_env_proxy: bool) -> PanosClient {
             .protocol(Protocol::Http)
             .api_key(mock::KEY)
             .use_env_proxy(use_env_proxy)
-            .retry(panops_client::http::RetryPolicy::none())
+            .retry(panops_client::retry::RetryPolicy::none())
             .build()
             .unwrap(),
     )

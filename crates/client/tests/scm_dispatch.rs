@@ -5,9 +5,8 @@ mod scm_support;
 
 use std::time::{Duration, Instant};
 
-use panops_client::scm::{
-    Family, JobError, PREDEFINED_FOLDERS, RetryPolicy, ScmAction, ScmClient, ScmError,
-};
+use panops_client::retry::RetryPolicy;
+use panops_client::scm::{Family, JobError, PREDEFINED_FOLDERS, ScmAction, ScmClient, ScmError};
 use panops_scm_sim::FaultConfig;
 use scm_support::*;
 use serde_json::{Value, json};
@@ -743,4 +742,46 @@ async fn transport_errors_retried_for_idempotent_calls_only() {
     // but panops does not: at most the two connections of one attempt.
     let writes = accepted.load(std::sync::atomic::Ordering::SeqCst);
     assert!(writes <= 2, "POST retried: {writes} connections");
+}
+
+/// The SCM client shares the PAN-OS client's classification (`panops_client::retry`): a TLS
+/// failure gives the same verdict on every attempt, so even a GET is not retried (it was,
+/// four times, when the SCM client retried every transport error of an idempotent call).
+#[tokio::test]
+async fn tls_failures_are_not_retried_even_for_reads() {
+    // A plain-HTTP server behind an `https` URL: the TLS handshake fails on every attempt.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                    .await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    let token_base = canned_server("HTTP/1.1 500 X\r\ncontent-length: 0\r\n\r\n").await;
+    let client = ScmClient::builder(credentials())
+        .base_url(format!("https://{addr}"))
+        .auth_base_url(&token_base)
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    let err = client
+        .call(None, "address", "list", json!({"folder": "Shared"}))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ScmError::Transport { .. }), "{err:?}");
+    let n = accepted.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        (1..=2).contains(&n),
+        "a TLS failure must not be retried: saw {n} connections for one GET with 4 attempts allowed"
+    );
 }

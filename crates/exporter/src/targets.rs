@@ -28,8 +28,8 @@
 use std::{collections::BTreeMap, path::PathBuf, time::Duration};
 
 use panops_client::{
-    http::RetryPolicy,
     panos::{ClientConfig, PanosClient, Protocol},
+    retry::RetryPolicy,
 };
 use panops_panos::Secret;
 use serde::Deserialize;

@@ -473,7 +473,7 @@ async fn slow_replies_time_out_with_their_own_message() {
             .protocol(Protocol::Http)
             .use_env_proxy(false)
             .timeout(Duration::from_millis(300))
-            .retry(panops_client::http::RetryPolicy::none())
+            .retry(panops_client::retry::RetryPolicy::none())
             .credentials("admin", "admin")
             .build()
             .unwrap(),

@@ -115,89 +115,77 @@ impl Commit {
     }
 }
 
-/// A Panorama push (`type=commit&action=all&cmd=<commit-all>…`).
+/// What a Panorama push sends to its firewalls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PushTarget {
+    /// A device group (policies and objects), optionally with its templates.
+    DeviceGroup,
+    /// A template (network and device configuration).
+    Template,
+    /// A template stack.
+    TemplateStack,
+}
+
+impl PushTarget {
+    /// The element naming the target in `<commit-all>` (`device-group`, `template`,
+    /// `template-stack`), also used to name the field in validation errors.
+    pub fn element(self) -> &'static str {
+        match self {
+            Self::DeviceGroup => "device-group",
+            Self::Template => "template",
+            Self::TemplateStack => "template-stack",
+        }
+    }
+}
+
+/// A Panorama push (`type=commit&action=all&cmd=<commit-all>…`): one target kind and name,
+/// and the options. `include_template` and `merge_with_candidate_cfg` exist for device-group
+/// pushes only; [`CommitAll::cmd`] refuses them on a template or template-stack push.
+///
+/// ```
+/// use panops_panos::commit::CommitAll;
+/// let push = CommitAll { include_template: Some(true), ..CommitAll::device_group("DG1") };
+/// assert_eq!(
+///     push.cmd().unwrap(),
+///     "<commit-all><shared-policy><device-group><entry name=\"DG1\"></entry></device-group>\
+///      <include-template>yes</include-template></shared-policy></commit-all>"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CommitAll {
-    /// Push a device group to its firewalls (all, or only `devices`).
-    DeviceGroup {
-        /// Device group name.
-        name: String,
-        /// Limit the push to these firewall serials.
-        devices: Vec<String>,
-        /// Description.
-        description: Option<String>,
-        /// Only push changes of these admins.
-        admins: Vec<String>,
-        /// Also push the template configuration (`include-template`).
-        include_template: Option<bool>,
-        /// Override local firewall values with template values.
-        force_template_values: Option<bool>,
-        /// Merge with the firewall's candidate configuration.
-        merge_with_candidate_cfg: Option<bool>,
-    },
-    /// Push a template.
-    Template {
-        /// Template name.
-        name: String,
-        /// Limit the push to these firewall serials.
-        devices: Vec<String>,
-        /// Description.
-        description: Option<String>,
-        /// Only push changes of these admins.
-        admins: Vec<String>,
-        /// Override local firewall values.
-        force_template_values: Option<bool>,
-    },
-    /// Push a template stack.
-    TemplateStack {
-        /// Template stack name.
-        name: String,
-        /// Limit the push to these firewall serials.
-        devices: Vec<String>,
-        /// Description.
-        description: Option<String>,
-        /// Only push changes of these admins.
-        admins: Vec<String>,
-        /// Override local firewall values.
-        force_template_values: Option<bool>,
-    },
+pub struct CommitAll {
+    /// What kind of configuration is pushed.
+    pub target: PushTarget,
+    /// Device group, template or template stack name.
+    pub name: String,
+    /// Limit the push to these firewall serials (empty: every firewall of the target).
+    pub devices: Vec<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Only push changes of these admins.
+    pub admins: Vec<String>,
+    /// Device group only: also push the template configuration (`include-template`).
+    pub include_template: Option<bool>,
+    /// Override local firewall values with template values.
+    pub force_template_values: Option<bool>,
+    /// Device group only: merge with the firewall's candidate configuration.
+    pub merge_with_candidate_cfg: Option<bool>,
 }
 
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
-fn write_common(
-    out: &mut String,
-    description: &Option<String>,
-    admins: &[String],
-    force_template_values: Option<bool>,
-) -> Result<()> {
-    if let Some(d) = description {
-        let _ = write!(out, "<description>{}</description>", escape(d));
+fn write_flag(out: &mut String, element: &str, value: Option<bool>) {
+    if let Some(v) = value {
+        let _ = write!(out, "<{element}>{}</{element}>", yes_no(v));
     }
-    if !admins.is_empty() {
-        out.push_str("<admin>");
-        for a in admins {
-            validate::name("admin", a, 63)?;
-            let _ = write!(out, "<member>{}</member>", escape(a));
-        }
-        out.push_str("</admin>");
-    }
-    if let Some(f) = force_template_values {
-        let _ = write!(
-            out,
-            "<force-template-values>{}</force-template-values>",
-            yes_no(f)
-        );
-    }
-    Ok(())
 }
 
 impl CommitAll {
-    /// Push a whole device group with default options.
-    pub fn device_group(name: impl Into<String>) -> Self {
-        Self::DeviceGroup {
+    /// Push `name` of kind `target` with default options.
+    pub fn new(target: PushTarget, name: impl Into<String>) -> Self {
+        Self {
+            target,
             name: name.into(),
             devices: vec![],
             description: None,
@@ -208,107 +196,106 @@ impl CommitAll {
         }
     }
 
+    /// Push a whole device group with default options.
+    pub fn device_group(name: impl Into<String>) -> Self {
+        Self::new(PushTarget::DeviceGroup, name)
+    }
+
     /// Push a template with default options.
     pub fn template(name: impl Into<String>) -> Self {
-        Self::Template {
-            name: name.into(),
-            devices: vec![],
-            description: None,
-            admins: vec![],
-            force_template_values: None,
-        }
+        Self::new(PushTarget::Template, name)
     }
 
     /// Push a template stack with default options.
     pub fn template_stack(name: impl Into<String>) -> Self {
-        Self::TemplateStack {
-            name: name.into(),
-            devices: vec![],
-            description: None,
-            admins: vec![],
-            force_template_values: None,
+        Self::new(PushTarget::TemplateStack, name)
+    }
+
+    fn write_description_and_admins(&self, out: &mut String) -> Result<()> {
+        if let Some(d) = &self.description {
+            let _ = write!(out, "<description>{}</description>", escape(d));
         }
+        if !self.admins.is_empty() {
+            out.push_str("<admin>");
+            for a in &self.admins {
+                validate::name("admin", a, 63)?;
+                let _ = write!(out, "<member>{}</member>", escape(a));
+            }
+            out.push_str("</admin>");
+        }
+        Ok(())
     }
 
     /// The `cmd` XML.
     pub fn cmd(&self) -> Result<String> {
+        let element = self.target.element();
+        validate::name(element, &self.name, 63)?;
+        for d in &self.devices {
+            validate::serial("devices", d)?;
+        }
         let mut out = String::from("<commit-all>");
-        match self {
-            Self::DeviceGroup {
-                name,
-                devices,
-                description,
-                admins,
-                include_template,
-                force_template_values,
-                merge_with_candidate_cfg,
-            } => {
-                validate::name("device-group", name, 63)?;
+        match self.target {
+            PushTarget::DeviceGroup => {
                 let _ = write!(
                     out,
                     "<shared-policy><device-group><entry name=\"{}\">",
-                    escape(name)
+                    escape(&self.name)
                 );
-                if !devices.is_empty() {
+                if !self.devices.is_empty() {
                     out.push_str("<devices>");
-                    for d in devices {
-                        validate::serial("devices", d)?;
+                    for d in &self.devices {
                         let _ = write!(out, "<entry name=\"{d}\"/>");
                     }
                     out.push_str("</devices>");
                 }
                 out.push_str("</entry></device-group>");
-                write_common(&mut out, description, admins, None)?;
-                if let Some(i) = include_template {
-                    let _ = write!(out, "<include-template>{}</include-template>", yes_no(*i));
-                }
-                if let Some(f) = force_template_values {
-                    let _ = write!(
-                        out,
-                        "<force-template-values>{}</force-template-values>",
-                        yes_no(*f)
-                    );
-                }
-                if let Some(m) = merge_with_candidate_cfg {
-                    let _ = write!(
-                        out,
-                        "<merge-with-candidate-cfg>{}</merge-with-candidate-cfg>",
-                        yes_no(*m)
-                    );
-                }
+                self.write_description_and_admins(&mut out)?;
+                write_flag(&mut out, "include-template", self.include_template);
+                write_flag(
+                    &mut out,
+                    "force-template-values",
+                    self.force_template_values,
+                );
+                write_flag(
+                    &mut out,
+                    "merge-with-candidate-cfg",
+                    self.merge_with_candidate_cfg,
+                );
                 out.push_str("</shared-policy>");
             }
-            Self::Template {
-                name,
-                devices,
-                description,
-                admins,
-                force_template_values,
-            }
-            | Self::TemplateStack {
-                name,
-                devices,
-                description,
-                admins,
-                force_template_values,
-            } => {
-                let tag = if matches!(self, Self::Template { .. }) {
-                    "template"
-                } else {
-                    "template-stack"
-                };
-                validate::name(tag, name, 63)?;
-                let _ = write!(out, "<{tag}><name>{}</name>", escape(name));
-                write_common(&mut out, description, admins, *force_template_values)?;
-                if !devices.is_empty() {
+            PushTarget::Template | PushTarget::TemplateStack => {
+                // The XML API has no such options outside `shared-policy`: refuse rather
+                // than drop them silently.
+                if self.include_template.is_some() {
+                    return Err(Error::invalid(
+                        "include_template",
+                        format!(
+                            "applies to a device-group push only, not to a {element} push \
+                             (a {element} push always sends the {element})"
+                        ),
+                    ));
+                }
+                if self.merge_with_candidate_cfg.is_some() {
+                    return Err(Error::invalid(
+                        "merge_with_candidate_cfg",
+                        format!("applies to a device-group push only, not to a {element} push"),
+                    ));
+                }
+                let _ = write!(out, "<{element}><name>{}</name>", escape(&self.name));
+                self.write_description_and_admins(&mut out)?;
+                write_flag(
+                    &mut out,
+                    "force-template-values",
+                    self.force_template_values,
+                );
+                if !self.devices.is_empty() {
                     out.push_str("<device>");
-                    for d in devices {
-                        validate::serial("devices", d)?;
+                    for d in &self.devices {
                         let _ = write!(out, "<member>{d}</member>");
                     }
                     out.push_str("</device>");
                 }
-                let _ = write!(out, "</{tag}>");
+                let _ = write!(out, "</{element}>");
             }
         }
         out.push_str("</commit-all>");
@@ -377,17 +364,14 @@ mod tests {
 
     #[test]
     fn commit_all_xml() {
-        let CommitAll::DeviceGroup { .. } = CommitAll::device_group("x") else {
-            panic!()
-        };
-        let dg = CommitAll::DeviceGroup {
-            name: "DG1".into(),
+        assert_eq!(CommitAll::device_group("x").target, PushTarget::DeviceGroup);
+        let dg = CommitAll {
             devices: vec!["007951000123456".into()],
             description: Some("push".into()),
-            admins: vec![],
             include_template: Some(true),
             force_template_values: Some(false),
             merge_with_candidate_cfg: Some(false),
+            ..CommitAll::device_group("DG1")
         };
         assert_eq!(
             dg.cmd().unwrap(),
@@ -398,30 +382,64 @@ mod tests {
         );
         let r = dg.request().unwrap();
         assert_eq!(r.param("action"), Some("all"));
-        let t = CommitAll::Template {
-            name: "T1".into(),
+        assert!(!r.is_idempotent());
+        let t = CommitAll {
             devices: vec!["0011".into()],
-            description: None,
-            admins: vec![],
             force_template_values: Some(true),
+            admins: vec!["ops".into()],
+            ..CommitAll::template("T1")
         };
         assert_eq!(
             t.cmd().unwrap(),
-            "<commit-all><template><name>T1</name><force-template-values>yes</force-template-values>\
+            "<commit-all><template><name>T1</name><admin><member>ops</member></admin>\
+             <force-template-values>yes</force-template-values>\
              <device><member>0011</member></device></template></commit-all>"
         );
         assert_eq!(
             CommitAll::template_stack("S").cmd().unwrap(),
             "<commit-all><template-stack><name>S</name></template-stack></commit-all>"
         );
+        assert_eq!(
+            CommitAll::new(PushTarget::TemplateStack, "S"),
+            CommitAll::template_stack("S")
+        );
         assert!(CommitAll::device_group("").cmd().is_err());
-        let bad = CommitAll::Template {
-            name: "T".into(),
+        let bad = CommitAll {
             devices: vec!["not a serial".into()],
-            description: None,
-            admins: vec![],
-            force_template_values: None,
+            ..CommitAll::template("T")
         };
         assert!(bad.cmd().is_err());
+        let bad_dg = CommitAll {
+            devices: vec!["not a serial".into()],
+            ..CommitAll::device_group("DG1")
+        };
+        assert!(bad_dg.cmd().is_err());
+    }
+
+    /// Options that exist only under `shared-policy` are refused, by name, on a template
+    /// or template-stack push instead of being dropped.
+    #[test]
+    fn device_group_only_options_are_refused_on_template_pushes() {
+        for target in [PushTarget::Template, PushTarget::TemplateStack] {
+            let with_include = CommitAll {
+                include_template: Some(true),
+                ..CommitAll::new(target, "T1")
+            };
+            match with_include.cmd() {
+                Err(Error::Invalid { field, reason }) => {
+                    assert_eq!(field, "include_template");
+                    assert!(reason.contains(target.element()), "{reason}");
+                }
+                other => panic!("{target:?}: {other:?}"),
+            }
+            let with_merge = CommitAll {
+                merge_with_candidate_cfg: Some(false),
+                ..CommitAll::new(target, "T1")
+            };
+            assert!(matches!(
+                with_merge.cmd(),
+                Err(Error::Invalid { field, .. }) if field == "merge_with_candidate_cfg"
+            ));
+        }
     }
 }

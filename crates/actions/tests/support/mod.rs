@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use panops_actions::{Action, Backend, Backends};
 use panops_client::panos::{ClientConfig, PanosClient, Protocol};
-use panops_client::scm::{RetryPolicy, ScmClient, ScmCredentials};
+use panops_client::retry::RetryPolicy;
+use panops_client::scm::{ScmClient, ScmCredentials};
 use panops_scm_sim::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TSG_ID, RunningScmSim, ScmSimConfig,
     ScmSimulator,
@@ -66,8 +67,8 @@ pub fn scm_backend_in(sim: &RunningScmSim, folder: &str) -> Backend {
     .token_url(sim.token_url())
     .retry(RetryPolicy {
         max_attempts: 3,
-        base_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(50),
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
         max_retry_after: Duration::from_secs(2),
     })
     .build()

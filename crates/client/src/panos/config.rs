@@ -6,7 +6,8 @@ use panops_panos::{Secret, validate};
 
 use crate::{
     error::{Error, Result},
-    http::{HttpOptions, RetryPolicy, TlsOptions},
+    http::{HttpOptions, TlsOptions},
+    retry::RetryPolicy,
 };
 
 /// `https` (default) or `http`.

@@ -8,7 +8,7 @@ use tracing::{debug, info};
 use super::PanosClient;
 use crate::{
     error::{Error, Result},
-    http::RetryClass,
+    retry::RetryClass,
 };
 
 /// Progress callback of [`WaitOptions`].

@@ -31,10 +31,8 @@ use tracing::{debug, info, trace};
 
 use crate::{
     error::{Error, Result},
-    http::{
-        self, Redactor, RetryClass, TransportKind, classify_status, classify_transport,
-        transport_kind,
-    },
+    http::{self, Redactor, TransportKind, transport_kind},
+    retry::{RetryClass, classify_status, classify_transport},
 };
 
 /// Name of the header that carries the API key.

@@ -11,9 +11,11 @@ use serde_json::{Value, json};
 use super::clock::{Clock, SystemClock};
 use super::credentials::ScmCredentials;
 use super::dispatch::{self, BuiltRequest, CatalogHandle};
-use super::retry::{RetryPolicy, parse_retry_after};
 use super::token::{TokenCache, TokenManager};
-use crate::http::{HttpOptions, TlsOptions, build_client};
+use crate::http::{HttpOptions, TlsOptions, build_client, transport_kind};
+use crate::retry::{
+    RetryClass, RetryPolicy, classify_status, classify_transport, parse_retry_after,
+};
 use panops_scm::auth::{DEFAULT_AUTH_BASE_URL, TOKEN_PATH};
 use panops_scm::pagination::{DEFAULT_PAGE_LIMIT, ListPage, PREDEFINED_FOLDERS, with_page};
 
@@ -300,8 +302,10 @@ impl ScmClient {
     /// A DELETE (or a 201/204) without body yields `null`; a 200 without body on any other
     /// method is [`ScmError::EmptyResponse`].
     ///
-    /// Retries: 429 for every call; 5xx and transport errors for idempotent calls only (GET,
-    /// PUT, DELETE — never POST, which creates, moves or pushes). A DELETE whose retry answers
+    /// Retries follow [`crate::retry`], as for PAN-OS: 429 and connections that were never
+    /// made for every call; 5xx, timeouts and broken-off exchanges for idempotent calls only
+    /// (GET, PUT, DELETE — never POST, which creates, moves or pushes); a rejected TLS
+    /// certificate never. A DELETE whose retry answers
     /// 404 after a 5xx or a transport error is reported as done (`null`): the first attempt
     /// most likely deleted the object and only its answer was lost, and the object is gone,
     /// which is what the caller asked for. A 404 on the first attempt is an error as usual.
@@ -365,10 +369,11 @@ impl ScmClient {
             let response = match builder.send().await {
                 Ok(r) => r,
                 Err(e) => {
-                    if idempotent && attempt < policy.max_attempts {
+                    let class = classify_transport(transport_kind(&e));
+                    if policy.should_retry(idempotent, class, attempt) {
                         let wait = policy.delay(attempt, None);
-                        tracing::info!(operation = %qualified, attempt, ?wait, error = %e, "transport error, retrying");
-                        may_have_acted = true;
+                        tracing::info!(operation = %qualified, attempt, ?class, ?wait, error = %e, "transport error, retrying");
+                        may_have_acted |= class.may_have_acted();
                         tokio::time::sleep(wait).await;
                         continue;
                     }
@@ -394,8 +399,14 @@ impl ScmClient {
                     });
                 }
                 Err(crate::http::BodyError::Transport(e)) => {
-                    if idempotent && attempt < policy.max_attempts {
-                        may_have_acted = true;
+                    // The request was sent and answered: the server may have acted, whatever
+                    // broke the body off.
+                    let class = match classify_transport(transport_kind(&e)) {
+                        RetryClass::NotSent => RetryClass::Transient,
+                        other => other,
+                    };
+                    if policy.should_retry(idempotent, class, attempt) {
+                        may_have_acted |= class.may_have_acted();
                         tokio::time::sleep(policy.delay(attempt, None)).await;
                         continue;
                     }
@@ -410,12 +421,11 @@ impl ScmClient {
                 attempt -= 1;
                 continue;
             }
-            let server_error = (500..600).contains(&status);
-            let retryable = status == 429 || (idempotent && server_error);
-            if retryable && attempt < policy.max_attempts {
+            let class = classify_status(status);
+            if policy.should_retry(idempotent, class, attempt) {
                 let wait = policy.delay(attempt, retry_after);
                 tracing::info!(operation = %qualified, status, attempt, ?wait, "retrying");
-                may_have_acted |= server_error;
+                may_have_acted |= class.may_have_acted();
                 tokio::time::sleep(wait).await;
                 continue;
             }

@@ -25,7 +25,6 @@ mod clock;
 mod credentials;
 mod dispatch;
 mod jobs;
-mod retry;
 mod token;
 
 pub use crate::http::{HttpOptions, TlsOptions};
@@ -37,5 +36,4 @@ pub use jobs::{JobError, JobStatus};
 pub use panops_scm::auth::{DEFAULT_AUTH_BASE_URL, TOKEN_PATH};
 pub use panops_scm::pagination::{DEFAULT_PAGE_LIMIT, PREDEFINED_FOLDERS};
 pub use panops_scm::{Family, HttpRequest, ScmError};
-pub use retry::{RetryPolicy, parse_retry_after};
 pub use token::{AccessToken, TokenCache, TokenManager};

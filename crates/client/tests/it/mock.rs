@@ -15,8 +15,8 @@ use axum::{
     routing::any,
 };
 use panops_client::{
-    http::RetryPolicy,
     panos::{ClientConfig, ClientConfigBuilder, Protocol},
+    retry::RetryPolicy,
 };
 
 /// One recorded request.
@@ -80,6 +80,7 @@ impl Mock {
                 max_attempts: 3,
                 initial_backoff: Duration::from_millis(5),
                 max_backoff: Duration::from_millis(20),
+                ..RetryPolicy::default()
             })
     }
 }

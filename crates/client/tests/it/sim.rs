@@ -115,10 +115,11 @@ async fn https_verification_is_on_by_default_and_a_ca_bundle_works() {
     assert!(sim.url().starts_with("https://"));
     let strict = PanosClient::new(
         builder(&sim)
-            .retry(panops_client::http::RetryPolicy {
+            .retry(panops_client::retry::RetryPolicy {
                 max_attempts: 4,
                 initial_backoff: Duration::from_millis(5),
                 max_backoff: Duration::from_millis(20),
+                ..panops_client::retry::RetryPolicy::default()
             })
             .build()
             .unwrap(),
@@ -180,10 +181,11 @@ async fn https_to_a_plain_http_port_fails_at_once_and_names_the_protocol_setting
     let client = PanosClient::new(
         builder(&sim)
             .protocol(Protocol::Https)
-            .retry(panops_client::http::RetryPolicy {
+            .retry(panops_client::retry::RetryPolicy {
                 max_attempts: 4,
                 initial_backoff: Duration::from_millis(5),
                 max_backoff: Duration::from_millis(20),
+                ..panops_client::retry::RetryPolicy::default()
             })
             .build()
             .unwrap(),
@@ -486,7 +488,8 @@ async fn multi_config_logs_export_and_import() {
 
 #[tokio::test]
 async fn injected_resets_and_5xx_are_retried_for_reads_only() {
-    use panops_client::http::{RetryPolicy, TransportKind};
+    use panops_client::http::TransportKind;
+    use panops_client::retry::RetryPolicy;
     use panops_sim::Faults;
 
     let sim = start(SimConfig::firewall().plain()).await;
@@ -496,6 +499,7 @@ async fn injected_resets_and_5xx_are_retried_for_reads_only() {
                 max_attempts: 3,
                 initial_backoff: Duration::from_millis(5),
                 max_backoff: Duration::from_millis(20),
+                ..RetryPolicy::default()
             })
             .build()
             .unwrap(),

@@ -8,8 +8,9 @@ use std::{
 
 use panops_client::{
     Error,
-    http::{RetryPolicy, TransportKind},
+    http::TransportKind,
     panos::{ClientConfig, PanosClient, Protocol, WaitOptions},
+    retry::RetryPolicy,
 };
 use panops_panos::{
     CommitOutcome, Secret,
@@ -171,6 +172,7 @@ async fn refused_connections_are_retried_because_nothing_was_sent() {
             max_attempts: 3,
             initial_backoff: Duration::from_millis(1),
             max_backoff: Duration::from_millis(2),
+            ..RetryPolicy::default()
         })
         .build()
         .unwrap();
@@ -604,6 +606,7 @@ async fn request_timeouts_are_transport_timeouts_retried_only_for_reads() {
                 max_attempts: 2,
                 initial_backoff: Duration::from_millis(5),
                 max_backoff: Duration::from_millis(10),
+                ..RetryPolicy::default()
             })
             .build()
             .unwrap(),

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use panops_client::scm::{Clock, RetryPolicy, ScmClient, ScmClientBuilder, ScmCredentials};
+use panops_client::retry::RetryPolicy;
+use panops_client::scm::{Clock, ScmClient, ScmClientBuilder, ScmCredentials};
 use panops_scm_sim::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TSG_ID, RunningScmSim, ScmSimConfig,
     ScmSimulator,
@@ -22,8 +23,8 @@ pub fn credentials() -> ScmCredentials {
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy {
         max_attempts: 4,
-        base_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(50),
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
         max_retry_after: Duration::from_secs(5),
     }
 }
