@@ -1027,7 +1027,7 @@ async fn push_include_template_and_devices_are_sent_and_validated() {
         ),
         (
             json!({"device_group": DG, "devices": ["not a serial"]}),
-            "devices",
+            "devices[0]",
         ),
         (
             json!({"device_group": DG, "include_template": "yes"}),
