@@ -30,14 +30,7 @@ pub struct Partial {
 impl Partial {
     fn write(&self, out: &mut String) -> Result<()> {
         out.push_str("<partial>");
-        if !self.admins.is_empty() {
-            out.push_str("<admin>");
-            for a in &self.admins {
-                validate::name("admin", a, 63)?;
-                let _ = write!(out, "<member>{}</member>", escape(a));
-            }
-            out.push_str("</admin>");
-        }
+        write_admins(out, &self.admins)?;
         if self.exclude_device_and_network {
             out.push_str("<device-and-network>excluded</device-and-network>");
         }
@@ -215,14 +208,7 @@ impl CommitAll {
         if let Some(d) = &self.description {
             let _ = write!(out, "<description>{}</description>", escape(d));
         }
-        if !self.admins.is_empty() {
-            out.push_str("<admin>");
-            for a in &self.admins {
-                validate::name("admin", a, 63)?;
-                let _ = write!(out, "<member>{}</member>", escape(a));
-            }
-            out.push_str("</admin>");
-        }
+        write_admins(out, &self.admins)?;
         Ok(())
     }
 
@@ -308,6 +294,20 @@ impl CommitAll {
             .push("action", "all")
             .push("cmd", self.cmd()?))
     }
+}
+
+/// `<admin><member>…</member></admin>` for an admin-scoped commit or push; nothing when empty.
+fn write_admins(out: &mut String, admins: &[String]) -> Result<()> {
+    if admins.is_empty() {
+        return Ok(());
+    }
+    out.push_str("<admin>");
+    for a in admins {
+        validate::name("admin", a, 63)?;
+        let _ = write!(out, "<member>{}</member>", escape(a));
+    }
+    out.push_str("</admin>");
+    Ok(())
 }
 
 #[cfg(test)]
