@@ -306,10 +306,12 @@ async fn fault_verify_finds_local_override() {
 async fn fault_commit_times_out() {
     let e = estate().await;
     let before = state(&e);
-    // a slow Panorama: the commit job outlasts the deployment's patience
+    // a slow Panorama: the commit job (1 s) outlasts the deployment's patience (0.6 s). The
+    // rollback commit queues behind it and waits 4 x 0.6 s = 2.4 s for the remaining 0.4 s
+    // plus its own 1 s; with 1.5 s jobs it needed exactly 2.4 s and failed under load.
     e.sim
         .handle()
-        .set_job_duration(std::time::Duration::from_millis(1500));
+        .set_job_duration(std::time::Duration::from_millis(1000));
     let mut t = timing();
     t.job_timeout = std::time::Duration::from_millis(600);
     let d = Deployer::new(e.client.clone(), e.store.clone(), t);
