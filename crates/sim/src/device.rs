@@ -433,6 +433,7 @@ pub fn apply_write(
             for f in &frag {
                 validate::check_subtree(&ctx, f, panorama)?;
             }
+            validate::check_schema(&xp, &frag, false)?;
             validate::check_namespaces(tree, &xp, &frag, false)?;
             let paths = resolve_or_create(tree, &xp)?;
             let stamp = now_stamp();
@@ -492,6 +493,7 @@ pub fn apply_write(
             let mut ctx = context_tags(&xp);
             ctx.pop();
             validate::check_subtree(&ctx, &new, panorama)?;
+            validate::check_schema(&xp, std::slice::from_ref(&new), true)?;
             validate::check_namespaces(tree, &xp, std::slice::from_ref(&new), true)?;
             let parent = xp
                 .parent()

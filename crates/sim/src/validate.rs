@@ -8,6 +8,9 @@ use crate::template::{self, Step};
 use crate::xml::Element;
 use crate::xpath::{self, XPath};
 
+mod schema;
+pub use schema::check as check_schema;
+
 /// Containers whose `entry` children are named objects subject to name rules.
 const NAMED_KINDS: &[&str] = &[
     "address",
