@@ -686,6 +686,14 @@ impl SimState {
                             inner.push_str(&sub_response(&id, Ok(())));
                             replay.push((user.to_string(), sreq));
                         }
+                        Err(e) if missing_delete(&sreq, &e) => {
+                            // the device answers this one with success and goes on
+                            inner.push_str(&format!(
+                                "<response status=\"success\" code=\"7\" id=\"{}\"><msg>{}</msg></response>",
+                                xml::escape(&id),
+                                xml::escape(&e.lines.join(" "))
+                            ));
+                        }
                         Err(e) => {
                             inner.push_str(&sub_response(&id, Err(&e)));
                             return Err(multi_fail(&inner));
@@ -714,13 +722,23 @@ impl SimState {
                 // Only writes that can add a device there pay for the check (and its copy).
                 let membership = panorama && touches_membership(&creq);
                 let before = membership.then(|| dev.candidate.clone());
-                template::apply_write_layered(
+                let r = template::apply_write_layered(
                     &mut dev.candidate,
                     &mut dev.template,
                     &creq,
                     user,
                     panorama,
-                )?;
+                );
+                if let Err(e) = &r
+                    && missing_delete(&creq, e)
+                {
+                    // nothing changed, so nothing is pending
+                    return Ok(format!(
+                        "<response status=\"success\" code=\"7\"><msg>{}</msg></response>",
+                        xml::escape(&e.lines.join(" "))
+                    ));
+                }
+                r?;
                 if let Some(before) = before
                     && let Err(e) = check_membership(&dev.candidate)
                 {
@@ -1500,6 +1518,16 @@ fn multi_fail(inner: &str) -> ApiError {
         lines: vec![format!("\u{0}{inner}")],
         http: 200,
     }
+}
+
+/// Whether `e` is the answer to deleting a node that is not there. The device answers that
+/// with `status="success" code="7"` and "Object doesn't exist", not an error: pango's
+/// `multi_config_test.go` fixtures, copied from a device, carry
+/// `<response status="success" code="7"><msg>Object doesn't exist</msg></response>` for it,
+/// and pango's error check (`errors/panos.go`) then reports code 7 as "object not found"
+/// while pan-python, which looks at `status`, reports success.
+fn missing_delete(req: &ConfigReq, e: &ApiError) -> bool {
+    req.action == "delete" && e.code == 7
 }
 
 /// Render an error; multi-config failures embed nested responses.
