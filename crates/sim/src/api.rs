@@ -689,9 +689,8 @@ impl SimState {
                         Err(e) if missing_delete(&sreq, &e) => {
                             // the device answers this one with success and goes on
                             inner.push_str(&format!(
-                                "<response status=\"success\" code=\"7\" id=\"{}\"><msg>{}</msg></response>",
+                                "<response status=\"success\" code=\"7\" id=\"{}\"><msg>Object doesn't exist</msg></response>",
                                 xml::escape(&id),
-                                xml::escape(&e.lines.join(" "))
                             ));
                         }
                         Err(e) => {
@@ -733,10 +732,7 @@ impl SimState {
                     && missing_delete(&creq, e)
                 {
                     // nothing changed, so nothing is pending
-                    return Ok(format!(
-                        "<response status=\"success\" code=\"7\"><msg>{}</msg></response>",
-                        xml::escape(&e.lines.join(" "))
-                    ));
+                    return Ok(MISSING_DELETE.into());
                 }
                 r?;
                 if let Some(before) = before
@@ -1497,10 +1493,16 @@ fn sub_response(id: &str, r: Result<(), &ApiError>) -> String {
             xml::escape(id)
         ),
         Err(e) => {
+            // as the device does (pango's multi_config_test.go fixture): each line in CDATA
             let lines: String = e
                 .lines
                 .iter()
-                .map(|l| format!("<line>{}</line>", xml::escape(l)))
+                .map(|l| {
+                    format!(
+                        "<line><![CDATA[{}]]></line>",
+                        l.replace("]]>", "]]]]><![CDATA[>")
+                    )
+                })
                 .collect();
             format!(
                 "<response status=\"error\" code=\"{}\" id=\"{}\"><msg>{lines}</msg></response>",
@@ -1519,6 +1521,10 @@ fn multi_fail(inner: &str) -> ApiError {
         http: 200,
     }
 }
+
+/// The device's answer to deleting a node that is not there (see [`missing_delete`]).
+const MISSING_DELETE: &str =
+    "<response status=\"success\" code=\"7\"><msg>Object doesn't exist</msg></response>";
 
 /// Whether `e` is the answer to deleting a node that is not there. The device answers that
 /// with `status="success" code="7"` and "Object doesn't exist", not an error: pango's
