@@ -715,6 +715,18 @@ pub fn resolve_or_create(tree: &mut Element, xp: &XPath) -> Result<Vec<Vec<usize
                 }
             }
             if !found {
+                if step.name.as_deref() == Some("entry") && step.preds.is_empty() {
+                    // the device has no entry without a name: creating one from an xpath step
+                    // that names none is the schema error `set` of such an element gets
+                    // (see validate/schema.rs)
+                    return Err(ApiError::lines(
+                        12,
+                        vec![
+                            format!("{} -> entry is missing 'name'", node.name),
+                            format!("{} is invalid", node.name),
+                        ],
+                    ));
+                }
                 let Some(new) = step.create() else {
                     return Err(ApiError::new(
                         6,

@@ -60,6 +60,20 @@ async fn entry_without_name_is_refused_and_not_stored() {
         ]
     );
     absent(&c, &format!("{addr}/entry")).await;
+    // nor can an xpath step create one
+    let l = refused(
+        &c,
+        &set(
+            &format!("{addr}/entry"),
+            "<ip-netmask>10.0.0.1</ip-netmask>",
+        ),
+    )
+    .await;
+    assert_eq!(
+        l,
+        ["address -> entry is missing 'name'", "address is invalid"]
+    );
+    absent(&c, &format!("{addr}/entry")).await;
     sim.shutdown().await;
 }
 
