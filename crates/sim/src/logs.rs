@@ -36,9 +36,8 @@ pub fn drain_traffic(d: &mut Device) {
                 ("vsys".into(), "vsys1".into()),
                 ("from".into(), s.from.into()),
                 ("to".into(), s.to.into()),
-                // trust (ethernet1/2) to untrust (ethernet1/1) in the factory layout
-                ("inbound_if".into(), "ethernet1/2".into()),
-                ("outbound_if".into(), "ethernet1/1".into()),
+                ("inbound_if".into(), s.ingress.clone()),
+                ("outbound_if".into(), s.egress.clone()),
                 ("sessionid".into(), s.id.to_string()),
                 ("sport".into(), s.sport.to_string()),
                 ("dport".into(), s.dport.to_string()),
