@@ -83,6 +83,10 @@ pub fn run(
     match w2.as_slice() {
         ["show", "devices", ..] => return show_devices(st, el),
         ["show", "devicegroups", ..] => return show_devicegroups(st),
+        ["show", "high-availability", ..] => return crate::ha::show(st, serial).map(|b| ok(&b)),
+        ["request", "high-availability", ..] => {
+            return crate::ha::request(st, serial, el).map(|m| ok(&m));
+        }
         _ => {}
     }
     let managed_in_sync: Vec<(String, bool)> = st
@@ -120,8 +124,6 @@ pub fn run(
         ["show", "routing", "route"] | ["show", "routing", ..] if !dev.panorama => {
             Ok(ok(&routes(dev)))
         }
-        ["show", "high-availability", ..] => Ok(ok(&crate::ha::state(dev))),
-        ["request", "high-availability", ..] => crate::ha::request(dev, el).map(|m| ok(&m)),
         ["request", "license", "info"] | ["show", "license", ..] => Ok(ok(&licenses(dev))),
         ["show", "user", ..] => show_user(dev, el, req),
         ["show", "object", ..] => show_object(dev, el),
