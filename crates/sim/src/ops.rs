@@ -11,6 +11,7 @@ use crate::xml::{self, Element};
 use crate::xpath::XPath;
 
 mod counters;
+mod disk;
 mod guest;
 pub use guest::check_vsys;
 pub mod monitor;
@@ -111,9 +112,7 @@ pub fn run(
         ["show", "system", "info"] => Ok(ok(&system_info(dev))),
         ["show", "system", "resources"] => Ok(ok_text(&resources(dev))),
         ["show", "system", "environmentals"] => Ok(ok(&environmentals(dev))),
-        ["show", "system", "disk-space"] => Ok(ok_text(
-            "Filesystem      Size  Used Avail Use% Mounted on\n/dev/root        12G  5.1G  6.2G  46% /\n/dev/sda5        16G  3.3G   12G  22% /opt/pancfg\n/dev/sda8        48G   11G   35G  24% /opt/panlogs\n",
-        )),
+        ["show", "system", "disk-space"] => Ok(ok_text(&disk::text(dev))),
         ["show", "running", "resource-monitor"] => Ok(ok(&resource_monitor(dev))),
         ["show", "jobs", ..] => show_jobs(dev, el, now),
         ["show", "session", ..] => show_session(dev, el, req),

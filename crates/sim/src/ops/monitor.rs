@@ -124,6 +124,8 @@ pub struct Monitor {
     /// This HA device came back from suspension while its peer was active, so it stays
     /// passive (unless preemptive) until the peer gives up the active role.
     pub ha_yielded: bool,
+    /// Disk usage beyond what follows from logs and configuration.
+    pub disk: super::disk::Disk,
 }
 
 impl Monitor {
@@ -223,6 +225,7 @@ impl Monitor {
             psu_removed: None,
             ha_peer_reachable: None,
             ha_yielded: false,
+            disk: super::disk::Disk::default(),
         }
     }
 }
@@ -833,6 +836,7 @@ pub fn set_bgp_peer(dev: &mut Device, name: &str, established: bool) -> Result<(
 ///  "fan_alarm": 1,                           // fan index in alarm, null clears
 ///  "power_supply_removed": 2,                // PSU index removed, null clears
 ///  "ha_peer": {"reachable": false},          // HA peer reachability; null: automatic
+///  "disk": {"mount": "/opt/panlogs", "used_bytes": 1073741824},  // usage now; grows on
 ///  "op_fault": {"command": "show vpn flow", "kind": "error|garbage|denied|huge|slow", "bytes": 10485760, "ms": 2000},
 ///  "clear_op_faults": true}
 /// ```
@@ -947,6 +951,18 @@ pub fn control(st: &mut SimState, body: &Value) -> Result<String, String> {
         };
         done.push("ha peer".to_string());
     }
+    if let Some(v) = body.get("disk") {
+        let mount = v
+            .get("mount")
+            .and_then(Value::as_str)
+            .ok_or("disk.mount: expected a mount point such as /opt/panlogs")?;
+        let bytes = v
+            .get("used_bytes")
+            .and_then(Value::as_u64)
+            .ok_or("disk.used_bytes: expected a byte count")?;
+        super::disk::set_used(dev, mount, bytes)?;
+        done.push(format!("disk {mount}"));
+    }
     for (k, slot) in [("fan_alarm", 0), ("power_supply_removed", 1)] {
         if let Some(v) = body.get(k) {
             let idx = if v.is_null() {
@@ -968,7 +984,7 @@ pub fn control(st: &mut SimState, body: &Value) -> Result<String, String> {
         }
     }
     if done.is_empty() {
-        return Err("nothing to do: give bgp_peer, tunnel, userid_agent, gateway, ha_peer, fan_alarm, power_supply_removed, op_fault or clear_op_faults".into());
+        return Err("nothing to do: give bgp_peer, tunnel, userid_agent, gateway, ha_peer, disk, fan_alarm, power_supply_removed, op_fault or clear_op_faults".into());
     }
     Ok(done.join(", "))
 }
