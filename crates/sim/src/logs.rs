@@ -36,9 +36,8 @@ pub fn drain_traffic(d: &mut Device) {
                 ("vsys".into(), "vsys1".into()),
                 ("from".into(), s.from.into()),
                 ("to".into(), s.to.into()),
-                // trust (ethernet1/2) to untrust (ethernet1/1) in the factory layout
-                ("inbound_if".into(), "ethernet1/2".into()),
-                ("outbound_if".into(), "ethernet1/1".into()),
+                ("inbound_if".into(), s.ingress.clone()),
+                ("outbound_if".into(), s.egress.clone()),
                 ("sessionid".into(), s.id.to_string()),
                 ("sport".into(), s.sport.to_string()),
                 ("dport".into(), s.dport.to_string()),
@@ -163,48 +162,303 @@ fn field_name(f: &str) -> &str {
         "port.dst" => "dport",
         "port.src" => "sport",
         "user.src" => "srcuser",
+        "user.dst" => "dstuser",
         "zone.src" => "from",
         "zone.dst" => "to",
+        "interface.src" => "inbound_if",
+        "interface.dst" => "outbound_if",
         "app" => "app",
         other => other,
     }
 }
 
-/// A single `(field op value)` clause; unparseable clauses match everything.
-fn clause_matches(e: &LogEntry, clause: &str) -> bool {
-    let c = clause
-        .trim()
-        .trim_start_matches('(')
-        .trim_end_matches(')')
-        .trim();
-    let parts: Vec<&str> = c.splitn(3, ' ').collect();
-    let [field, op, value] = parts.as_slice() else {
-        return true;
+/// Log fields a query may name (besides the `addr.src`-style aliases of [`field_name`]): the
+/// PAN-OS log field names of the traffic, threat, config and system logs the simulator keeps.
+const FIELDS: &[&str] = &[
+    "seqno",
+    "receive_time",
+    "time_generated",
+    "serial",
+    "type",
+    "subtype",
+    "src",
+    "dst",
+    "natsrc",
+    "natdst",
+    "rule",
+    "rule_uuid",
+    "srcuser",
+    "dstuser",
+    "app",
+    "vsys",
+    "from",
+    "to",
+    "inbound_if",
+    "outbound_if",
+    "sessionid",
+    "sport",
+    "dport",
+    "natsport",
+    "natdport",
+    "proto",
+    "action",
+    "bytes",
+    "bytes_sent",
+    "bytes_received",
+    "packets",
+    "start",
+    "elapsed",
+    "category",
+    "session_end_reason",
+    "device_name",
+    "threatid",
+    "severity",
+    "direction",
+    "host",
+    "cmd",
+    "admin",
+    "client",
+    "result",
+    "path",
+    "jobid",
+    "eventid",
+    "opaque",
+    "before-change-detail",
+    "after-change-detail",
+];
+
+/// Comparison operators of the query language (the Monitor tab's filter syntax).
+const OPS: &[&str] = &[
+    "eq", "neq", "in", "notin", "contains", "geq", "leq", "gt", "lt",
+];
+
+/// A parsed `query=` filter.
+#[derive(Debug, Clone, PartialEq)]
+enum Query {
+    /// No filter.
+    All,
+    /// `(field op value)`, `field` already translated to the log field name.
+    Clause(String, String, String),
+    And(Box<Query>, Box<Query>),
+    Or(Box<Query>, Box<Query>),
+    Not(Box<Query>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Open,
+    Close,
+    Bang,
+    Word(String),
+}
+
+fn tokenize(q: &str) -> Result<Vec<Tok>, String> {
+    let mut out = Vec::new();
+    let mut chars = q.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        match c {
+            c if c.is_whitespace() => {
+                chars.next();
+            }
+            '(' => {
+                chars.next();
+                out.push(Tok::Open);
+            }
+            ')' => {
+                chars.next();
+                out.push(Tok::Close);
+            }
+            '!' => {
+                chars.next();
+                out.push(Tok::Bang);
+            }
+            '\'' | '"' => {
+                chars.next();
+                let mut w = String::new();
+                loop {
+                    match chars.next() {
+                        Some(x) if x == c => break,
+                        Some(x) => w.push(x),
+                        None => return Err(format!("unterminated quote {c}")),
+                    }
+                }
+                out.push(Tok::Word(w));
+            }
+            _ => {
+                let mut w = String::new();
+                while let Some(&x) = chars.peek() {
+                    if x.is_whitespace() || x == '(' || x == ')' {
+                        break;
+                    }
+                    w.push(x);
+                    chars.next();
+                }
+                out.push(Tok::Word(w));
+            }
+        }
+    }
+    Ok(out)
+}
+
+struct Parser {
+    toks: Vec<Tok>,
+    pos: usize,
+}
+
+impl Parser {
+    fn peek(&self, n: usize) -> Option<&Tok> {
+        self.toks.get(self.pos + n)
+    }
+
+    fn keyword(&self, k: &str) -> bool {
+        matches!(self.peek(0), Some(Tok::Word(w)) if w.eq_ignore_ascii_case(k))
+    }
+
+    /// or-expression: and-expressions joined by `or` (`and` binds tighter).
+    fn or(&mut self) -> Result<Query, String> {
+        let mut q = self.and()?;
+        while self.keyword("or") {
+            self.pos += 1;
+            q = Query::Or(Box::new(q), Box::new(self.and()?));
+        }
+        Ok(q)
+    }
+
+    fn and(&mut self) -> Result<Query, String> {
+        let mut q = self.unary()?;
+        while self.keyword("and") {
+            self.pos += 1;
+            q = Query::And(Box::new(q), Box::new(self.unary()?));
+        }
+        Ok(q)
+    }
+
+    fn unary(&mut self) -> Result<Query, String> {
+        if self.peek(0) == Some(&Tok::Bang) || self.keyword("not") {
+            self.pos += 1;
+            return Ok(Query::Not(Box::new(self.unary()?)));
+        }
+        match self.peek(0) {
+            Some(Tok::Open) => {
+                self.pos += 1;
+                // `(field op value)` or a parenthesised expression
+                let is_clause = matches!(
+                    (self.peek(0), self.peek(1)),
+                    (Some(Tok::Word(f)), Some(Tok::Word(_)))
+                        if !f.eq_ignore_ascii_case("not")
+                );
+                let q = if is_clause {
+                    self.clause()?
+                } else {
+                    self.or()?
+                };
+                match self.peek(0) {
+                    Some(Tok::Close) => {
+                        self.pos += 1;
+                        Ok(q)
+                    }
+                    Some(t) => Err(format!("expected ) but found {}", show(t))),
+                    None => Err("missing )".into()),
+                }
+            }
+            Some(Tok::Word(_)) => self.clause(),
+            Some(t) => Err(format!("unexpected {}", show(t))),
+            None => Err("incomplete expression".into()),
+        }
+    }
+
+    fn clause(&mut self) -> Result<Query, String> {
+        let (Some(Tok::Word(f)), op, val) = (self.peek(0), self.peek(1), self.peek(2)) else {
+            return Err("expected a field name".into());
+        };
+        let f = f.clone();
+        let name = field_name(&f).to_string();
+        if !FIELDS.contains(&name.as_str()) {
+            return Err(format!("unknown field {f}"));
+        }
+        let op = match op {
+            Some(Tok::Word(o)) if OPS.contains(&o.to_ascii_lowercase().as_str()) => {
+                o.to_ascii_lowercase()
+            }
+            Some(Tok::Word(o)) => return Err(format!("unknown operator {o}")),
+            Some(t) => return Err(format!("expected an operator after {f}, found {}", show(t))),
+            None => return Err(format!("expected an operator after {f}")),
+        };
+        let Some(Tok::Word(v)) = val else {
+            return Err(format!("expected a value after {f} {op}"));
+        };
+        let v = v.clone();
+        self.pos += 3;
+        Ok(Query::Clause(name, op, v))
+    }
+}
+
+fn show(t: &Tok) -> String {
+    match t {
+        Tok::Open => "(".into(),
+        Tok::Close => ")".into(),
+        Tok::Bang => "!".into(),
+        Tok::Word(w) => w.clone(),
+    }
+}
+
+/// Parse a `query=` filter; an error says where it stopped. A query that cannot be parsed is
+/// refused, never taken to match every log.
+fn parse_query(q: &str) -> Result<Query, String> {
+    if q.trim().is_empty() {
+        return Ok(Query::All);
+    }
+    let mut p = Parser {
+        toks: tokenize(q)?,
+        pos: 0,
     };
-    let value = value.trim().trim_matches('\'').trim_matches('"');
-    let name = field_name(field);
-    let Some(v) = e
-        .fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .or_else(|| (name == "seqno").then_some(""))
-    else {
+    let out = p.or()?;
+    match p.peek(0) {
+        None => Ok(out),
+        Some(t) => Err(format!(
+            "unexpected {} after a complete expression",
+            show(t)
+        )),
+    }
+}
+
+/// An IPv4 `addr` inside `a.b.c.d[/len]`.
+fn in_subnet(addr: &str, net: &str) -> Option<bool> {
+    let (n, len) = net.split_once('/').unwrap_or((net, "32"));
+    let a: std::net::Ipv4Addr = addr.parse().ok()?;
+    let n: std::net::Ipv4Addr = n.parse().ok()?;
+    let len: u32 = len.parse().ok().filter(|l| *l <= 32)?;
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    Some(u32::from(a) & mask == u32::from(n) & mask)
+}
+
+fn clause_matches(e: &LogEntry, name: &str, op: &str, value: &str) -> bool {
+    let seq = e.seqno.to_string();
+    let v = if name == "seqno" {
+        Some(seq.as_str())
+    } else {
+        e.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let Some(v) = v else {
         return false;
     };
-    let seq = e.seqno.to_string();
-    let v = if name == "seqno" { seq.as_str() } else { v };
     let num = |x: &str| x.parse::<f64>().ok();
-    match *op {
-        "eq" | "in" => v == value,
-        "neq" | "notin" => v != value,
+    let is_in = || in_subnet(v, value).unwrap_or(v == value);
+    match op {
+        "eq" => v == value,
+        "neq" => v != value,
+        "in" => is_in(),
+        "notin" => !is_in(),
         "contains" => v.contains(value),
-        "geq" | "leq" | "gt" | "lt" => {
+        _ => {
             let ord = match (num(v), num(value)) {
                 (Some(a), Some(b)) => a.partial_cmp(&b),
                 _ => Some(v.cmp(value)),
             };
-            match (*op, ord) {
+            match (op, ord) {
                 ("geq", Some(o)) => o.is_ge(),
                 ("leq", Some(o)) => o.is_le(),
                 ("gt", Some(o)) => o.is_gt(),
@@ -212,17 +466,17 @@ fn clause_matches(e: &LogEntry, clause: &str) -> bool {
                 _ => false,
             }
         }
-        _ => true,
     }
 }
 
-fn query_matches(e: &LogEntry, q: &str) -> bool {
-    if q.trim().is_empty() {
-        return true;
+fn query_matches(e: &LogEntry, q: &Query) -> bool {
+    match q {
+        Query::All => true,
+        Query::Clause(f, op, v) => clause_matches(e, f, op, v),
+        Query::And(a, b) => query_matches(e, a) && query_matches(e, b),
+        Query::Or(a, b) => query_matches(e, a) || query_matches(e, b),
+        Query::Not(a) => !query_matches(e, a),
     }
-    // disjunction of conjunctions of clauses
-    q.split(" or ")
-        .any(|conj| conj.split(" and ").all(|c| clause_matches(e, c)))
 }
 
 /// `type=log`: enqueue a query, or get / finish a query job.
@@ -293,7 +547,15 @@ pub fn log_request(st: &mut SimState, serial: &str, req: &Request) -> Result<Str
             let skip: usize = skip_raw.parse().map_err(|_| {
                 ApiError::bad_request(format!("Illegal value for parameter skip [{skip_raw}]."))
             })?;
-            let query = req.get("query").unwrap_or("");
+            let query_raw = req.get("query").unwrap_or("");
+            // No public capture of the device's text for a query it cannot parse; the form
+            // follows its other parameter errors ("Illegal value for parameter …").
+            let query = parse_query(query_raw).map_err(|why| {
+                ApiError::bad_request(format!(
+                    "Illegal value for parameter \"query\" [{query_raw}]: {why}"
+                ))
+            })?;
+            let query = &query;
             let forward = req.get("dir") == Some("forward");
             let dev = st
                 .devices
@@ -371,8 +633,13 @@ mod tests {
         }
     }
 
+    fn matches(e: &LogEntry, q: &str) -> bool {
+        query_matches(e, &parse_query(q).expect(q))
+    }
+
     #[test]
     fn queries() {
+        let query_matches = matches;
         let e = entry(&[("src", "10.0.0.1"), ("app", "ssl"), ("dport", "443")]);
         assert!(query_matches(&e, ""));
         assert!(query_matches(&e, "(addr.src in 10.0.0.1)"));
@@ -387,5 +654,38 @@ mod tests {
         ));
         assert!(query_matches(&e, "(seqno geq 5)"));
         assert!(!query_matches(&e, "(seqno gt 7)"));
+    }
+
+    #[test]
+    fn grouping_negation_and_subnets() {
+        let e = entry(&[("src", "10.0.0.1"), ("app", "ssl"), ("dport", "443")]);
+        assert!(matches(&e, "(addr.src in 10.0.0.0/8)"));
+        assert!(!matches(&e, "(addr.src notin 10.0.0.0/24)"));
+        assert!(matches(
+            &e,
+            "((app eq dns) or (app eq ssl)) and (port.dst eq 443)"
+        ));
+        assert!(!matches(&e, "!(app eq ssl)"));
+        assert!(matches(&e, "not (app eq dns)"));
+        assert!(matches(&e, "(app eq 'ssl')"));
+        // `and` binds tighter than `or`
+        assert!(matches(&e, "(app eq ssl) or (app eq x) and (app eq y)"));
+    }
+
+    #[test]
+    fn unparseable_queries_are_errors() {
+        for (q, why) in [
+            ("(addr.src in 10.0.0.1", "missing )"),
+            ("(addr.src in 10.0.0.1))", "unexpected )"),
+            ("(bogus eq 1)", "unknown field bogus"),
+            ("(addr.src like 10.0.0.1)", "unknown operator like"),
+            ("(addr.src in)", "expected a value"),
+            ("(app eq 'ssl)", "unterminated quote"),
+            ("(app eq ssl) and", "incomplete expression"),
+            ("(app eq ssl) (app eq dns)", "after a complete expression"),
+        ] {
+            let err = parse_query(q).expect_err(q);
+            assert!(err.contains(why), "{q}: {err}");
+        }
     }
 }

@@ -5,11 +5,13 @@ use std::time::Instant;
 use crate::api::{PANORAMA_SERIAL, Request, SimState};
 use crate::device::{ApiError, Device, Lock};
 use crate::jobs;
-use crate::traffic::{COUNTERS, Session};
+use crate::traffic::Session;
 use crate::userid;
 use crate::xml::{self, Element};
 use crate::xpath::XPath;
 
+mod counters;
+mod disk;
 mod guest;
 pub use guest::check_vsys;
 pub mod monitor;
@@ -82,6 +84,10 @@ pub fn run(
     match w2.as_slice() {
         ["show", "devices", ..] => return show_devices(st, el),
         ["show", "devicegroups", ..] => return show_devicegroups(st),
+        ["show", "high-availability", ..] => return crate::ha::show(st, serial).map(|b| ok(&b)),
+        ["request", "high-availability", ..] => {
+            return crate::ha::request(st, serial, el).map(|m| ok(&m));
+        }
         _ => {}
     }
     let managed_in_sync: Vec<(String, bool)> = st
@@ -106,21 +112,17 @@ pub fn run(
         ["show", "system", "info"] => Ok(ok(&system_info(dev))),
         ["show", "system", "resources"] => Ok(ok_text(&resources(dev))),
         ["show", "system", "environmentals"] => Ok(ok(&environmentals(dev))),
-        ["show", "system", "disk-space"] => Ok(ok_text(
-            "Filesystem      Size  Used Avail Use% Mounted on\n/dev/root        12G  5.1G  6.2G  46% /\n/dev/sda5        16G  3.3G   12G  22% /opt/pancfg\n/dev/sda8        48G   11G   35G  24% /opt/panlogs\n",
-        )),
+        ["show", "system", "disk-space"] => Ok(ok_text(&disk::text(dev))),
         ["show", "running", "resource-monitor"] => Ok(ok(&resource_monitor(dev))),
         ["show", "jobs", ..] => show_jobs(dev, el, now),
         ["show", "session", ..] => show_session(dev, el, req),
         ["clear", "session", ..] => guest::clear(dev, el, req),
-        ["show", "counter", "interface"] => Ok(ok(&interface_counters(dev))),
-        ["show", "counter", ..] => Ok(ok(&counters(dev, el))),
-        ["show", "interface", ..] => show_interface(dev, el),
+        ["show", "counter", "interface"] => counters::interface_counters(dev, el),
+        ["show", "counter", "global"] => counters::global(dev, el, user),
+        ["show", "interface", ..] => counters::show_interface(dev, el),
         ["show", "routing", "route"] | ["show", "routing", ..] if !dev.panorama => {
             Ok(ok(&routes(dev)))
         }
-        ["show", "high-availability", ..] => Ok(ok(&crate::ha::state(dev))),
-        ["request", "high-availability", ..] => crate::ha::request(dev, el).map(|m| ok(&m)),
         ["request", "license", "info"] | ["show", "license", ..] => Ok(ok(&licenses(dev))),
         ["show", "user", ..] => show_user(dev, el, req),
         ["show", "object", ..] => show_object(dev, el),
@@ -342,7 +344,7 @@ fn session_entry(s: &Session) -> String {
         .map(|d| d.format("%a %b %e %H:%M:%S %Y").to_string())
         .unwrap_or_default();
     format!(
-        "<entry><idx>{id}</idx><vsys>{vsys}</vsys><vsys-idx>{vsys_idx}</vsys-idx><application>{app}</application><state>ACTIVE</state><type>FLOW</type><source>{src}</source><sport>{sport}</sport><dst>{dst}</dst><dport>{dport}</dport><xsource>{src}</xsource><xsport>{sport}</xsport><xdst>{dst}</xdst><xdport>{dport}</xdport><proto>{proto}</proto><from>{from}</from><to>{to}</to><ingress>ethernet1/2</ingress><egress>ethernet1/1</egress><security-rule>{rule}</security-rule><nat>False</nat><srcnat>False</srcnat><dstnat>False</dstnat><proxy>False</proxy><decrypt-mirror>False</decrypt-mirror><start-time>{start}</start-time><total-byte-count>{bytes}</total-byte-count><flags> </flags></entry>",
+        "<entry><idx>{id}</idx><vsys>{vsys}</vsys><vsys-idx>{vsys_idx}</vsys-idx><application>{app}</application><state>ACTIVE</state><type>FLOW</type><source>{src}</source><sport>{sport}</sport><dst>{dst}</dst><dport>{dport}</dport><xsource>{src}</xsource><xsport>{sport}</xsport><xdst>{dst}</xdst><xdport>{dport}</xdport><proto>{proto}</proto><from>{from}</from><to>{to}</to><ingress>{ingress}</ingress><egress>{egress}</egress><security-rule>{rule}</security-rule><nat>False</nat><srcnat>False</srcnat><dstnat>False</dstnat><proxy>False</proxy><decrypt-mirror>False</decrypt-mirror><start-time>{start}</start-time><total-byte-count>{bytes}</total-byte-count><flags> </flags></entry>",
         id = s.id,
         app = s.app,
         src = s.src,
@@ -355,6 +357,8 @@ fn session_entry(s: &Session) -> String {
         rule = xml::escape(&s.rule),
         bytes = s.bytes,
         vsys = xml::escape(&s.vsys),
+        ingress = xml::escape(&s.ingress),
+        egress = xml::escape(&s.egress),
         vsys_idx = s
             .vsys
             .trim_start_matches("vsys")
@@ -366,22 +370,7 @@ fn session_entry(s: &Session) -> String {
 fn show_session(dev: &mut Device, el: &Element, req: &Request) -> Result<String, ApiError> {
     let sess = el.child("session").ok_or_else(|| unknown(el))?;
     if sess.child("info").is_some() {
-        let t = &dev.traffic;
-        let n = t.sessions.len();
-        let tcp = t.sessions.values().filter(|s| s.proto == 6).count();
-        let udp = t.sessions.values().filter(|s| s.proto == 17).count();
-        let icmp = t
-            .sessions
-            .values()
-            .filter(|s| s.proto == 1 || s.proto == 58)
-            .count();
-        let pps = t.rates.first().copied().unwrap_or(0);
-        return Ok(ok(&format!(
-            "<tmo-5gcdelete>15</tmo-5gcdelete><tmo-sctpshutdown>60</tmo-sctpshutdown><tcp-nonsyn-rej>True</tcp-nonsyn-rej><tmo-tcpinit>5</tmo-tcpinit><tmo-tcp>3600</tmo-tcp><tmo-udp>30</tmo-udp><tmo-icmp>6</tmo-icmp><tmo-tcphandshake>10</tmo-tcphandshake><num-max>256000</num-max><num-active>{n}</num-active><num-tcp>{tcp}</num-tcp><num-udp>{udp}</num-udp><num-icmp>{icmp}</num-icmp><num-gtpc>0</num-gtpc><num-gtpu-active>0</num-gtpu-active><num-sctp-assoc>0</num-sctp-assoc><num-sctp-sess>0</num-sctp-sess><num-installed>{inst}</num-installed><num-mcast>0</num-mcast><num-bcast>0</num-bcast><cps>{cps}</cps><pps>{pps}</pps><kbps>{kbps}</kbps><vardata-rate>0</vardata-rate><dis-def>60</dis-def><dis-tcp>90</dis-tcp><dis-udp>60</dis-udp><age-scan-thresh>80</age-scan-thresh><age-scan-tmo>10</age-scan-tmo><age-scan-ssf>8</age-scan-ssf><run-tc>True</run-tc><max-pending-mcast>0</max-pending-mcast><hw-offload>False</hw-offload><oor-action>drop</oor-action><strict-checksum>True</strict-checksum><ipv6-fw>True</ipv6-fw><icmp-unreachable-rate>200</icmp-unreachable-rate>",
-            inst = t.created,
-            cps = 2,
-            kbps = pps * 7,
-        )));
+        return Ok(ok(&counters::session_info(dev)));
     }
     if let Some(id) = sess.child("id") {
         let n: u64 = id.text_str().trim_matches('"').parse().unwrap_or(0);
@@ -394,38 +383,6 @@ fn show_session(dev: &mut Device, el: &Element, req: &Request) -> Result<String,
         return guest::show_all(dev, all, req);
     }
     Err(unknown(el))
-}
-
-fn counters(dev: &Device, el: &Element) -> String {
-    let filter = el.find("counter/global/filter");
-    let mut entries = String::new();
-    for (i, (name, cat, aspect, sev, desc)) in COUNTERS.iter().enumerate() {
-        if let Some(f) = filter {
-            if let Some(s) = f.find_text("severity")
-                && s != *sev
-            {
-                continue;
-            }
-            if let Some(c) = f.find_text("category")
-                && c != *cat
-            {
-                continue;
-            }
-        }
-        let v = dev.traffic.counters.get(i).copied().unwrap_or(0);
-        let r = dev.traffic.rates.get(i).copied().unwrap_or(0);
-        entries.push_str(&format!(
-            "<entry><category>{cat}</category><severity>{sev}</severity><value>{v}</value><rate>{r}</rate><aspect>{aspect}</aspect><desc>{desc}</desc><id>{}</id><name>{name}</name></entry>",
-            i + 1
-        ));
-    }
-    format!(
-        "<dp>dp0</dp><global><t>{}</t><counters>{entries}</counters></global>",
-        dev.clock
-            .now()
-            .saturating_duration_since(dev.started)
-            .as_secs()
-    )
 }
 
 fn interfaces(dev: &Device) -> Vec<(String, String, String)> {
@@ -467,68 +424,6 @@ fn interfaces(dev: &Device) -> Vec<(String, String, String)> {
         out.push((name, zone, ip));
     }
     out
-}
-
-fn interface_counters(dev: &Device) -> String {
-    let rx = dev.traffic.counters.first().copied().unwrap_or(0);
-    let tx = dev.traffic.counters.get(1).copied().unwrap_or(0);
-    let mut ifnet = String::new();
-    let mut hw = String::new();
-    for (i, (name, _, _)) in interfaces(dev).iter().enumerate() {
-        // traffic enters on the first interface and leaves on the second
-        let (ip, op) = if i == 0 { (rx, tx / 50) } else { (tx / 50, tx) };
-        ifnet.push_str(&format!(
-            "<entry><name>{name}</name><ibytes>{}</ibytes><obytes>{}</obytes><ipackets>{ip}</ipackets><opackets>{op}</opackets><ierrors>0</ierrors><idrops>{}</idrops><flowstate>0</flowstate></entry>",
-            ip * 700,
-            op * 700,
-            ip / 1000
-        ));
-        hw.push_str(&format!(
-            "<entry><name>{name}</name><port><tx-unicast>{op}</tx-unicast><rx-unicast>{ip}</rx-unicast><tx-bytes>{}</tx-bytes><rx-bytes>{}</rx-bytes><rx-error>0</rx-error><tx-error>0</tx-error><link-down-count>0</link-down-count></port></entry>",
-            op * 720,
-            ip * 720
-        ));
-    }
-    format!("<ifnet><ifnet>{ifnet}</ifnet></ifnet><hw>{hw}</hw>")
-}
-
-fn show_interface(dev: &Device, el: &Element) -> Result<String, ApiError> {
-    let arg = el
-        .child("interface")
-        .map(|i| i.text_str().trim_matches('"').to_string())
-        .unwrap_or_default();
-    let ifs = interfaces(dev);
-    let rx = dev.traffic.counters.first().copied().unwrap_or(0);
-    if arg == "all" || arg.is_empty() {
-        let mut ifnet = String::new();
-        let mut hw = String::new();
-        for (i, (name, zone, ip)) in ifs.iter().enumerate() {
-            ifnet.push_str(&format!(
-                "<entry><name>{name}</name><zone>{zone}</zone><fwd>vr:default</fwd><vsys>1</vsys><dyn-addr/><addr6/><tag>0</tag><ip>{ip}</ip><id>{}</id><addr/></entry>",
-                16 + i
-            ));
-            hw.push_str(&format!(
-                "<entry><name>{name}</name><duplex>full</duplex><type>0</type><state>up</state><st>10000/full/up</st><mac>00:50:56:00:01:{i:02x}</mac><mode>(autoneg)</mode><speed>10000</speed><id>{}</id></entry>",
-                16 + i
-            ));
-        }
-        return Ok(ok(&format!("<ifnet>{ifnet}</ifnet><hw>{hw}</hw>")));
-    }
-    match ifs.iter().position(|(n, _, _)| *n == arg) {
-        Some(i) => {
-            let (name, zone, ip) = &ifs[i];
-            Ok(ok(&format!(
-                "<ifnet><name>{name}</name><zone>{zone}</zone><vsys>vsys1</vsys><fwd>vr:default</fwd><addr><member>{ip}</member></addr><mtu>1500</mtu></ifnet><hw><name>{name}</name><state>up</state><speed>10000</speed><duplex>full</duplex><mac>00:50:56:00:01:{i:02x}</mac></hw><counters><ifnet><entry><name>{name}</name><ibytes>{}</ibytes><obytes>{}</obytes><ipackets>{}</ipackets><opackets>{}</opackets><ierrors>0</ierrors><idrops>0</idrops></entry></ifnet><hw><entry><name>{name}</name><port><rx-bytes>{}</rx-bytes><tx-bytes>{}</tx-bytes><rx-error>0</rx-error><tx-error>0</tx-error></port></entry></hw></counters>",
-                rx * 700 / 2,
-                rx * 650 / 2,
-                rx / 2,
-                rx / 2,
-                rx * 700 / 2,
-                rx * 650 / 2
-            )))
-        }
-        None => Err(ApiError::new(17, format!("interface {arg} does not exist"))),
-    }
 }
 
 /// Connected routes from interface addresses plus static routes of the virtual routers.

@@ -41,6 +41,53 @@ pub struct Session {
     pub life: u64,
     /// Virtual system the session belongs to.
     pub vsys: String,
+    /// Interface the client side arrives on.
+    pub ingress: String,
+    /// Interface towards the server.
+    pub egress: String,
+}
+
+/// Per-interface data-plane counters (`show counter interface`, `show interface NAME`).
+///
+/// One source for both commands: every packet a session moves is counted here, on the
+/// session's ingress interface for the client-to-server direction and on its egress interface
+/// for the replies, so the counters grow with traffic and the two commands agree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IfCounters {
+    /// Bytes received.
+    pub ibytes: u64,
+    /// Bytes sent.
+    pub obytes: u64,
+    /// Packets received.
+    pub ipackets: u64,
+    /// Packets sent.
+    pub opackets: u64,
+    /// Receive errors.
+    pub ierrors: u64,
+    /// Packets dropped on receive (policy deny, non-SYN TCP without a session).
+    pub idrops: u64,
+}
+
+/// Where the model's sessions enter and leave: the factory layout's trust (ethernet1/2) and
+/// untrust (ethernet1/1) ports, the same names the traffic logs carry.
+pub const INGRESS: &str = "ethernet1/2";
+/// See [`INGRESS`].
+pub const EGRESS: &str = "ethernet1/1";
+
+/// Session-table samples kept for the rates of `show session info`.
+const SAMPLES: usize = 16;
+
+/// One sample of the cumulative totals, taken at every tick.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    /// When it was taken (simulator clock).
+    pub at: Instant,
+    /// Sessions created so far.
+    pub created: u64,
+    /// Packets moved so far.
+    pub packets: u64,
+    /// Bytes moved so far.
+    pub bytes: u64,
 }
 
 const APPS: &[(&str, u8, u16)] = &[
@@ -171,6 +218,16 @@ pub struct Traffic {
     enabled: bool,
     /// Names of allow rules in the running config (sessions match one of them).
     pub rules: Vec<String>,
+    /// Per-interface counters by interface name.
+    pub ifaces: BTreeMap<String, IfCounters>,
+    /// Packets and bytes moved since start (all sessions, both directions).
+    pub packets: u64,
+    /// See [`Traffic::packets`].
+    pub bytes: u64,
+    /// Totals at the last ticks, oldest first (rates over the last interval).
+    pub samples: std::collections::VecDeque<Sample>,
+    /// Global counter values at each admin's previous `delta yes` query.
+    pub delta_base: std::collections::HashMap<String, (Instant, Vec<u64>)>,
     clock: Clock,
 }
 
@@ -190,6 +247,11 @@ impl Traffic {
             threats: Vec::new(),
             enabled: !panorama,
             rules,
+            ifaces: BTreeMap::new(),
+            packets: 0,
+            bytes: 0,
+            samples: std::collections::VecDeque::new(),
+            delta_base: std::collections::HashMap::new(),
             clock: clock.clone(),
         };
         if t.enabled {
@@ -214,7 +276,46 @@ impl Traffic {
                 t.spawn(&[]);
             }
         }
+        t.sample();
         t
+    }
+
+    /// Record the totals now (the rates of `show session info` are taken between samples).
+    fn sample(&mut self) {
+        self.samples.push_back(Sample {
+            at: self.clock.now(),
+            created: self.created,
+            packets: self.packets,
+            bytes: self.bytes,
+        });
+        while self.samples.len() > SAMPLES {
+            self.samples.pop_front();
+        }
+    }
+
+    /// Count `packets` / `bytes` a session moved: the client's share (a third of the bytes,
+    /// as the traffic logs split `bytes_sent`) in on its ingress and out on its egress, the
+    /// replies the other way.
+    fn account(&mut self, ingress: &str, egress: &str, packets: u64, bytes: u64) {
+        let (p_c2s, b_c2s) = (packets.div_ceil(2), bytes / 3);
+        let (p_s2c, b_s2c) = (packets - p_c2s, bytes - b_c2s);
+        let i = self.ifaces.entry(ingress.to_string()).or_default();
+        i.ipackets += p_c2s;
+        i.ibytes += b_c2s;
+        i.opackets += p_s2c;
+        i.obytes += b_s2c;
+        let e = self.ifaces.entry(egress.to_string()).or_default();
+        e.opackets += p_c2s;
+        e.obytes += b_c2s;
+        e.ipackets += p_s2c;
+        e.ibytes += b_s2c;
+        self.packets += packets;
+        self.bytes += bytes;
+    }
+
+    /// Packets dropped on receive, counted on the ingress interface.
+    fn drop_in(&mut self, n: u64) {
+        self.ifaces.entry(INGRESS.to_string()).or_default().idrops += n;
     }
 
     /// Whether a tick would advance the model (at most once a second).
@@ -260,9 +361,12 @@ impl Traffic {
             packets: self.rng.gen_range(1..10),
             life: self.rng.gen_range(5..300),
             vsys: "vsys1".into(),
+            ingress: INGRESS.into(),
+            egress: EGRESS.into(),
         };
         self.counters[2] += 1;
         self.counters[4] += 1;
+        self.account(INGRESS, EGRESS, s.packets, s.bytes);
         self.sessions.insert(id, s);
     }
 
@@ -279,12 +383,18 @@ impl Traffic {
         let steps = el.min(120.0) as u64;
         let now = self.clock.unix();
         let mut pkts = 0u64;
+        let mut moved: Vec<(String, String, u64, u64)> = Vec::new();
         for _ in 0..steps {
             for s in self.sessions.values_mut() {
                 let p = self.rng.gen_range(1..40);
+                let b = p * self.rng.gen_range(60..1400);
                 s.packets += p;
-                s.bytes += p * self.rng.gen_range(60..1400);
+                s.bytes += b;
                 pkts += p;
+                moved.push((s.ingress.clone(), s.egress.clone(), p, b));
+            }
+            for (i, e, p, b) in moved.drain(..) {
+                self.account(&i, &e, p, b);
             }
             let n_new = self.rng.gen_range(0..4);
             for _ in 0..n_new {
@@ -314,8 +424,11 @@ impl Traffic {
         self.counters[0] += pkts;
         self.counters[1] += pkts * 98 / 100;
         self.counters[5] += pkts / 3;
-        self.counters[6] += steps * self.rng.gen_range(0..3);
-        self.counters[7] += steps * self.rng.gen_range(0..2);
+        let denied = steps * self.rng.gen_range(0..3);
+        let non_syn = steps * self.rng.gen_range(0..2);
+        self.counters[6] += denied;
+        self.counters[7] += non_syn;
+        self.drop_in(denied + non_syn);
         self.counters[8] += pkts / 10;
         self.counters[9] += pkts / 5;
         let secs = steps.max(1);
@@ -334,6 +447,7 @@ impl Traffic {
         if self.ended.len() > 5000 {
             self.ended.drain(..1000);
         }
+        self.sample();
     }
 
     /// Open a long-lived session (a visitor browsing) and return its id. `proto` is the IP
@@ -381,6 +495,8 @@ impl Traffic {
                 // a day: the visitor keeps browsing until the session is cleared
                 life: 86_400,
                 vsys: vsys.to_string(),
+                ingress: INGRESS.into(),
+                egress: EGRESS.into(),
             },
         );
         id

@@ -447,6 +447,22 @@ async fn high_availability_state_follows_the_configuration() {
     // the candidate change alone does not enable HA
     assert!(c.op(ha_cmd).await.contains("<enabled>no</enabled>"));
     c.commit("<commit/>").await;
+    // no device answers at 10.0.0.12: the peer is down and this device active on its own
+    let alone = c.op(ha_cmd).await;
+    assert_eq!(
+        texts(&alone, "state")[..2],
+        ["active", "unknown"],
+        "{alone}"
+    );
+    assert_eq!(text_of(&alone, "conn-status").as_deref(), Some("down"));
+    assert_eq!(
+        text_of(&alone, "running-sync").as_deref(),
+        Some("not synchronized")
+    );
+    // a peer switched on through the control endpoint
+    sim.handle()
+        .monitor_control(&serde_json::json!({"ha_peer": {"reachable": true}}))
+        .unwrap();
     let on = c.op(ha_cmd).await;
     assert!(on.contains("<enabled>yes</enabled>"), "{on}");
     let local = on
@@ -508,6 +524,9 @@ async fn high_availability_state_follows_the_configuration() {
     )
     .await;
     c.commit("<commit/>").await;
+    sim.handle()
+        .monitor_control(&serde_json::json!({"ha_peer": {"reachable": true}}))
+        .unwrap();
     let on = c.op(ha_cmd).await;
     assert_eq!(
         texts(&on, "state")[..2],

@@ -118,6 +118,14 @@ pub struct Monitor {
     pub fan_alarm: Option<u32>,
     /// Power supply index (1-based) removed.
     pub psu_removed: Option<u32>,
+    /// HA peer reachability set through the control endpoint; `None`: reachable exactly when
+    /// a simulated device is the peer (see [`crate::ha`]).
+    pub ha_peer_reachable: Option<bool>,
+    /// This HA device came back from suspension while its peer was active, so it stays
+    /// passive (unless preemptive) until the peer gives up the active role.
+    pub ha_yielded: bool,
+    /// Disk usage beyond what follows from logs and configuration.
+    pub disk: super::disk::Disk,
 }
 
 impl Monitor {
@@ -215,6 +223,9 @@ impl Monitor {
             ],
             fan_alarm: None,
             psu_removed: None,
+            ha_peer_reachable: None,
+            ha_yielded: false,
+            disk: super::disk::Disk::default(),
         }
     }
 }
@@ -824,6 +835,8 @@ pub fn set_bgp_peer(dev: &mut Device, name: &str, established: bool) -> Result<(
 ///  "gateway": {"name": "gp-gateway", "users": 5},
 ///  "fan_alarm": 1,                           // fan index in alarm, null clears
 ///  "power_supply_removed": 2,                // PSU index removed, null clears
+///  "ha_peer": {"reachable": false},          // HA peer reachability; null: automatic
+///  "disk": {"mount": "/opt/panlogs", "used_bytes": 1073741824},  // usage now; grows on
 ///  "op_fault": {"command": "show vpn flow", "kind": "error|garbage|denied|huge|slow", "bytes": 10485760, "ms": 2000},
 ///  "clear_op_faults": true}
 /// ```
@@ -924,6 +937,32 @@ pub fn control(st: &mut SimState, body: &Value) -> Result<String, String> {
         g.previous += n.saturating_sub(before) as u64;
         done.push(format!("gateway {name}"));
     }
+    if let Some(v) = body.get("ha_peer") {
+        let r = v
+            .get("reachable")
+            .ok_or("ha_peer.reachable: expected true, false or null")?;
+        dev.monitor.ha_peer_reachable = if r.is_null() {
+            None
+        } else {
+            Some(
+                r.as_bool()
+                    .ok_or("ha_peer.reachable: expected true, false or null")?,
+            )
+        };
+        done.push("ha peer".to_string());
+    }
+    if let Some(v) = body.get("disk") {
+        let mount = v
+            .get("mount")
+            .and_then(Value::as_str)
+            .ok_or("disk.mount: expected a mount point such as /opt/panlogs")?;
+        let bytes = v
+            .get("used_bytes")
+            .and_then(Value::as_u64)
+            .ok_or("disk.used_bytes: expected a byte count")?;
+        super::disk::set_used(dev, mount, bytes)?;
+        done.push(format!("disk {mount}"));
+    }
     for (k, slot) in [("fan_alarm", 0), ("power_supply_removed", 1)] {
         if let Some(v) = body.get(k) {
             let idx = if v.is_null() {
@@ -945,7 +984,7 @@ pub fn control(st: &mut SimState, body: &Value) -> Result<String, String> {
         }
     }
     if done.is_empty() {
-        return Err("nothing to do: give bgp_peer, tunnel, userid_agent, gateway, fan_alarm, power_supply_removed, op_fault or clear_op_faults".into());
+        return Err("nothing to do: give bgp_peer, tunnel, userid_agent, gateway, ha_peer, disk, fan_alarm, power_supply_removed, op_fault or clear_op_faults".into());
     }
     Ok(done.join(", "))
 }
