@@ -705,3 +705,188 @@ async fn reload_stops_the_old_collection_tasks() {
     );
     pano.shutdown().await;
 }
+
+/// An admin session on the simulator for changes the read-only monitor cannot make.
+struct Admin {
+    http: reqwest::Client,
+    url: String,
+    key: String,
+}
+
+impl Admin {
+    async fn login(s: &RunningSim) -> Admin {
+        let http = reqwest::Client::new();
+        let url = format!("{}/api/", s.url().trim_end_matches('/'));
+        let body = http
+            .post(&url)
+            .form(&[("type", "keygen"), ("user", "admin"), ("password", "admin")])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let key = body
+            .split("<key>")
+            .nth(1)
+            .and_then(|k| k.split("</key>").next())
+            .unwrap_or_else(|| panic!("no key: {body}"))
+            .to_owned();
+        Admin { http, url, key }
+    }
+
+    async fn call(&self, params: &[(&str, &str)]) -> String {
+        let mut p = params.to_vec();
+        p.push(("key", &self.key));
+        let body = self
+            .http
+            .post(&self.url)
+            .form(&p)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(body.contains("status=\"success\""), "{params:?}: {body}");
+        body
+    }
+
+    /// Run a commit or commit-all and wait for its job.
+    async fn job(&self, params: &[(&str, &str)]) {
+        let body = self.call(params).await;
+        let id = body
+            .split("<job>")
+            .nth(1)
+            .and_then(|k| k.split("</job>").next())
+            .unwrap_or_else(|| panic!("no job: {body}"))
+            .to_owned();
+        let cmd = format!("<show><jobs><id>{id}</id></jobs></show>");
+        for _ in 0..200 {
+            let j = self.call(&[("type", "op"), ("cmd", &cmd)]).await;
+            if j.contains("<status>FIN</status>") {
+                assert!(j.contains("<result>OK</result>"), "{j}");
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("job {id} did not finish");
+    }
+}
+
+#[tokio::test]
+async fn panorama_sync_metrics_flip_with_commit_and_push() {
+    const LH: &str = "/config/devices/entry[@name='localhost.localdomain']";
+    // the monitor reads; a superuser changes and pushes
+    let pano = sim(SimConfig::panorama(2).admin(AdminAccount::new("admin", "admin"))).await;
+    let serials = pano.serials();
+    let (a, b) = (serials[0].clone(), serials[1].clone());
+    let members = format!("<devices><entry name='{a}'/><entry name='{b}'/></devices>");
+    let h = pano.handle();
+    h.seed_config(
+        None,
+        &format!("{LH}/device-group"),
+        &format!("<entry name='branch'>{members}</entry>"),
+    )
+    .unwrap();
+    h.seed_config(None, &format!("{LH}/template"), "<entry name='T1'><config><devices><entry name='localhost.localdomain'><deviceconfig><system><login-banner>v1</login-banner></system></deviceconfig></entry></devices></config></entry>").unwrap();
+    h.seed_config(
+        None,
+        &format!("{LH}/template-stack"),
+        &format!("<entry name='S1'><templates><member>T1</member></templates>{members}</entry>"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let creds = password_creds(dir.path());
+    let path = write_targets(
+        dir.path(),
+        &entries(&[entry("pano", "panorama", &pano, &creds)]),
+        "",
+    );
+    let ex = Exporter::start(Source::File(path)).unwrap();
+    let dg = |ex: &Arc<Exporter>, s: &str| {
+        let t = ex.cache().render_string("pano").unwrap_or_default();
+        let want = format!(
+            "panos_panorama_device_group_in_sync{{device_group=\"branch\",serial=\"{s}\"}} "
+        );
+        t.lines()
+            .find_map(|l| l.strip_prefix(want.as_str()))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|v| (v as i64).to_string())
+    };
+    let tpl = |ex: &Arc<Exporter>, t: &str, s: &str| {
+        let text = ex.cache().render_string("pano").unwrap_or_default();
+        let want = format!("panos_panorama_template_in_sync{{template=\"{t}\",serial=\"{s}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(want.as_str()))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|v| (v as i64).to_string())
+    };
+    wait_for("never-pushed firewalls out of sync", || {
+        dg(&ex, &a).as_deref() == Some("0")
+            && dg(&ex, &b).as_deref() == Some("0")
+            && tpl(&ex, "S1", &a).as_deref() == Some("0")
+    })
+    .await;
+    let admin = Admin::login(&pano).await;
+    admin
+        .job(&[("type", "commit"), ("action", "all"), ("cmd", "<commit-all><shared-policy><device-group><entry name='branch'/></device-group></shared-policy></commit-all>")])
+        .await;
+    wait_for("the pushed device group in sync", || {
+        dg(&ex, &a).as_deref() == Some("1") && dg(&ex, &b).as_deref() == Some("1")
+    })
+    .await;
+    assert_eq!(
+        tpl(&ex, "S1", &a).as_deref(),
+        Some("0"),
+        "templates not pushed"
+    );
+    // a change committed on Panorama: out of sync until pushed again
+    admin
+        .call(&[
+            ("type", "config"),
+            ("action", "set"),
+            (
+                "xpath",
+                &format!("{LH}/device-group/entry[@name='branch']/address"),
+            ),
+            (
+                "element",
+                "<entry name='web'><ip-netmask>192.0.2.80</ip-netmask></entry>",
+            ),
+        ])
+        .await;
+    admin.job(&[("type", "commit"), ("cmd", "<commit/>")]).await;
+    wait_for("the changed device group out of sync", || {
+        dg(&ex, &a).as_deref() == Some("0")
+    })
+    .await;
+    admin
+        .job(&[
+            ("type", "commit"),
+            ("action", "all"),
+            (
+                "cmd",
+                "<commit-all><template-stack><name>S1</name></template-stack></commit-all>",
+            ),
+        ])
+        .await;
+    wait_for("the pushed stack in sync", || {
+        ["S1", "T1"].iter().all(|t| {
+            tpl(&ex, t, &a).as_deref() == Some("1") && tpl(&ex, t, &b).as_deref() == Some("1")
+        })
+    })
+    .await;
+    assert_eq!(
+        dg(&ex, &b).as_deref(),
+        Some("0"),
+        "the device group still differs"
+    );
+    let text = ex.cache().render_string("pano").unwrap();
+    check_with_parser(&text);
+    assert!(
+        text.contains("panos_panorama_template_push_succeeded{template=\"S1\""),
+        "{text}"
+    );
+    pano.shutdown().await;
+}

@@ -331,6 +331,18 @@ impl SimState {
         }
         for plan in pushes {
             let tpl = template_push_config(&plan.pano, &plan.target);
+            let policy_md5 = match &plan.target {
+                PushTarget::DeviceGroup(dg) => template::policy_md5(&plan.pano, dg),
+                _ => None,
+            };
+            for serial in &plan.failed {
+                if let Some(fw) = self.devices.get_mut(serial) {
+                    match plan.target {
+                        PushTarget::DeviceGroup(_) => fw.pushed.policy.failed(),
+                        _ => fw.pushed.template.failed(),
+                    }
+                }
+            }
             for serial in &plan.serials {
                 let Some(fw) = self.devices.get_mut(serial) else {
                     continue;
@@ -343,6 +355,7 @@ impl SimState {
                         // push brought and this one no longer has is removed
                         let full =
                             device_template_config(&plan.pano, serial).unwrap_or_else(|| c.clone());
+                        fw.pushed.template.succeeded(template::md5_hex(&full));
                         let old = std::mem::replace(&mut fw.template.config, full.clone());
                         template::remove_stale(&mut fw.running, &old, &full);
                         template::remove_stale(&mut fw.candidate, &old, &full);
@@ -353,6 +366,9 @@ impl SimState {
                         apply_push(&mut fw.running, &plan);
                         apply_push(&mut fw.candidate, &plan);
                         fw.policy_synced = true;
+                        if let Some(m) = &policy_md5 {
+                            fw.pushed.policy.succeeded(m.clone());
+                        }
                     }
                 }
             }
@@ -1099,9 +1115,11 @@ impl SimState {
             pano: running,
             target: what,
             serials: Vec::new(),
+            failed: Vec::new(),
         };
         for (i, serial) in targets.iter().enumerate() {
             let Some(fw) = self.devices.get(serial).filter(|f| f.connected) else {
+                plan.failed.push(serial.clone());
                 results.push(DeviceResult {
                     serial: serial.clone(),
                     name: self
@@ -1138,6 +1156,7 @@ impl SimState {
             if ok {
                 plan.serials.push(serial.clone());
             } else {
+                plan.failed.push(serial.clone());
                 errors.push("commit failed".into());
             }
             results.push(DeviceResult {
@@ -1259,7 +1278,7 @@ fn apply_push(tree: &mut Element, plan: &PushPlan) {
 
 /// The template configuration a firewall gets from Panorama: every template stack that lists
 /// it as a device, merged (`None` when it is in no stack).
-fn device_template_config(pano: &Element, serial: &str) -> Option<Element> {
+pub(crate) fn device_template_config(pano: &Element, serial: &str) -> Option<Element> {
     let tpl_root = format!("{LOCALHOST}/template");
     let stack_root = format!("{LOCALHOST}/template-stack");
     let x = XPath::parse(&format!("{stack_root}/entry")).ok()?;

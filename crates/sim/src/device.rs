@@ -141,8 +141,11 @@ pub struct Device {
     pub private_keys: HashMap<String, String>,
     /// Start time (uptime).
     pub started: Instant,
-    /// Commit-all device-group sync state (Panorama view of this firewall).
+    /// The firewall received at least one device-group push.
     pub policy_synced: bool,
+    /// What Panorama last pushed here, for the sync status Panorama reports
+    /// (see [`crate::template::PushRecord`]).
+    pub pushed: crate::template::PushRecord,
     /// Whether this managed firewall is connected to Panorama.
     pub connected: bool,
     /// Set while the device "reboots" after `request restart system`.
@@ -234,6 +237,7 @@ impl Device {
             private_keys: HashMap::new(),
             started: clock.now(),
             policy_synced: false,
+            pushed: crate::template::PushRecord::default(),
             connected: true,
             restarting_until: None,
             clock: clock.clone(),

@@ -50,6 +50,8 @@ pub struct PushPlan {
     pub target: PushTarget,
     /// Devices that passed validation.
     pub serials: Vec<String>,
+    /// Devices the push failed on (their last push state becomes `commit failed`).
+    pub failed: Vec<String>,
 }
 
 /// One job.

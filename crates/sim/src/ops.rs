@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use crate::api::{PANORAMA_SERIAL, Request, SimState};
+use crate::api::{Request, SimState};
 use crate::device::{ApiError, Device, Lock};
 use crate::jobs;
 use crate::traffic::Session;
@@ -13,6 +13,7 @@ use crate::xpath::XPath;
 mod counters;
 mod disk;
 mod guest;
+mod managed;
 pub use guest::check_vsys;
 pub mod monitor;
 
@@ -82,8 +83,10 @@ pub fn run(
     let w2: Vec<&str> = w.iter().take(3).copied().collect();
     // commands that need the whole state
     match w2.as_slice() {
-        ["show", "devices", ..] => return show_devices(st, el),
-        ["show", "devicegroups", ..] => return show_devicegroups(st),
+        ["show", "devices", ..] => return managed::show_devices(st, serial, el),
+        ["show", "devicegroups", ..] => return managed::show_devicegroups(st, serial),
+        ["show", "templates", ..] => return managed::show_templates(st, serial, false),
+        ["show", "template-stack", ..] => return managed::show_templates(st, serial, true),
         ["show", "high-availability", ..] => return crate::ha::show(st, serial).map(|b| ok(&b)),
         ["request", "high-availability", ..] => {
             return crate::ha::request(st, serial, el).map(|m| ok(&m));
@@ -156,7 +159,6 @@ pub fn run(
             st.changed = true;
             r
         }
-        ["show", "templates", ..] => Ok(ok(&templates(dev))),
         ["show", "rule-hit-count", ..] => Ok(ok(&rule_hits(dev))),
         ["set", "system", "setting"] => Ok(ok("")),
         ["request", "restart", "system"] => {
@@ -1074,24 +1076,6 @@ fn move_dg(
     Ok(jobs::enqueued(id, "Move-DG"))
 }
 
-fn templates(dev: &Device) -> String {
-    let mut s = String::from("<templates>");
-    if let Ok(x) =
-        XPath::parse("/config/devices/entry[@name='localhost.localdomain']/template/entry")
-    {
-        for p in x.select(&dev.running) {
-            if let Some(e) = crate::xpath::get(&dev.running, &p) {
-                s.push_str(&format!(
-                    "<entry name=\"{}\"><devices/></entry>",
-                    xml::escape(e.name_attr().unwrap_or(""))
-                ));
-            }
-        }
-    }
-    s.push_str("</templates>");
-    s
-}
-
 fn rule_hits(dev: &Device) -> String {
     let mut s = String::from(
         "<rule-hit-count><vsys><entry name=\"vsys1\"><rule-base><entry name=\"security\"><rules>",
@@ -1115,71 +1099,4 @@ fn rule_hits(dev: &Device) -> String {
     }
     s.push_str("</rules></entry></rule-base></entry></vsys></rule-hit-count>");
     s
-}
-
-fn device_entry(fw: &Device, synced: bool) -> String {
-    format!(
-        "<entry name=\"{s}\"><serial>{s}</serial><connected>{conn}</connected><unsupported-version>no</unsupported-version><wildfire-rt>no</wildfire-rt><deactivated>no</deactivated><hostname>{h}</hostname><ip-address>{ip}</ip-address><ipv6-address>unknown</ipv6-address><mac-addr/><uptime>{up}</uptime><family>vm</family><model>PA-VM</model><sw-version>{v}</sw-version><app-version>8841-8997</app-version><av-version>5012-5532</av-version><device-dictionary-version>150-598</device-dictionary-version><wildfire-version>912345-916234</wildfire-version><threat-version>8841-8997</threat-version><url-db>paloaltonetworks</url-db><url-filtering-version>20261122.20001</url-filtering-version><logdb-version>11.1.2</logdb-version><vpnclient-package-version/><global-protect-client-package-version>0.0.0</global-protect-client-package-version><prev-app-version>0</prev-app-version><prev-av-version>0</prev-av-version><prev-threat-version>0</prev-threat-version><prev-wildfire-version>0</prev-wildfire-version><domain/><slot-count>0</slot-count><type/><tag/><plugin_versions/><ha-cluster/><vpn-disable-mode>no</vpn-disable-mode><operational-mode>normal</operational-mode><certificate-status/><certificate-subject-name>{s}</certificate-subject-name><certificate-expiry>2031/11/22 00:00:00</certificate-expiry><connected-at>2026/11/22 00:00:00</connected-at><custom-certificate-usage>no</custom-certificate-usage><multi-vsys>no</multi-vsys><vsys><entry name=\"vsys1\"><display-name>vsys1</display-name><shared-policy-status>{sync}</shared-policy-status><shared-policy-md5sum>0</shared-policy-md5sum></entry></vsys><last-masterkey-push-status>Unknown</last-masterkey-push-status><last-masterkey-push-timestamp/><express-mode>no</express-mode><device-cert-present/><device-cert-expiry-date>N/A</device-cert-expiry-date></entry>",
-        s = fw.serial,
-        h = xml::escape(&fw.current_hostname()),
-        ip = fw.ip,
-        up = fw.uptime(),
-        v = SW_VERSION,
-        sync = if synced { "In Sync" } else { "Out of Sync" },
-        conn = if fw.connected { "yes" } else { "no" },
-    )
-}
-
-fn show_devices(st: &SimState, el: &Element) -> Result<String, ApiError> {
-    if st.primary != PANORAMA_SERIAL {
-        return Err(unknown(el));
-    }
-    let only_connected = el.find("devices/connected").is_some();
-    let mut s = String::from("<devices>");
-    for serial in &st.managed {
-        if let Some(fw) = st
-            .devices
-            .get(serial)
-            .filter(|f| f.connected || !only_connected)
-        {
-            s.push_str(&device_entry(fw, fw.policy_synced));
-        }
-    }
-    s.push_str("</devices>");
-    Ok(ok(&s))
-}
-
-fn show_devicegroups(st: &SimState) -> Result<String, ApiError> {
-    let Some(pano) = st.devices.get(PANORAMA_SERIAL) else {
-        return Err(ApiError::new(
-            17,
-            "show devicegroups is only available on Panorama",
-        ));
-    };
-    let mut s = String::from("<devicegroups>");
-    if let Ok(x) =
-        XPath::parse("/config/devices/entry[@name='localhost.localdomain']/device-group/entry")
-    {
-        for p in x.select(&pano.running) {
-            let Some(dg) = crate::xpath::get(&pano.running, &p) else {
-                continue;
-            };
-            s.push_str(&format!(
-                "<entry name=\"{}\"><devices>",
-                xml::escape(dg.name_attr().unwrap_or(""))
-            ));
-            for d in dg
-                .child("devices")
-                .map(|d| d.children.as_slice())
-                .unwrap_or(&[])
-            {
-                if let Some(fw) = d.name_attr().and_then(|n| st.devices.get(n)) {
-                    s.push_str(&device_entry(fw, fw.policy_synced));
-                }
-            }
-            s.push_str("</devices></entry>");
-        }
-    }
-    s.push_str("</devicegroups>");
-    Ok(ok(&s))
 }

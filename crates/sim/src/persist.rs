@@ -244,6 +244,10 @@ impl Store {
                 dev.dirty = meta["dirty"].as_bool().unwrap_or(false);
                 dev.next_job = meta["next_job"].as_u64().unwrap_or(1);
                 dev.policy_synced = meta["policy_synced"].as_bool().unwrap_or(false);
+                dev.pushed = crate::template::PushRecord {
+                    policy: push_state(&meta["pushed_policy"]),
+                    template: push_state(&meta["pushed_template"]),
+                };
                 crate::userid::load_json(&mut dev.userid, &meta["userid"], dev.clock.now());
                 if let Some(t) = meta["template"].as_str() {
                     dev.template.config = xml::parse_limited(t, xml::Limits::STORED)
@@ -395,6 +399,8 @@ pub fn snapshot(st: &mut SimState) -> Snapshot {
                     "dirty": dev.dirty,
                     "next_job": dev.next_job,
                     "policy_synced": dev.policy_synced,
+                    "pushed_policy": push_state_json(&dev.pushed.policy),
+                    "pushed_template": push_state_json(&dev.pushed.template),
                     "userid": crate::userid::to_json(&dev.userid, dev.clock.now()),
                     "private_keys": dev.private_keys,
                     "template": dev.template.config.to_xml(),
@@ -428,4 +434,17 @@ pub fn snapshot(st: &mut SimState) -> Snapshot {
         generation: st.generation,
         entries,
     }
+}
+
+/// A stored [`crate::template::PushState`] (missing fields: never pushed).
+fn push_state(v: &Value) -> crate::template::PushState {
+    crate::template::PushState {
+        md5: v["md5"].as_str().map(str::to_string),
+        version: v["version"].as_u64().unwrap_or(0),
+        last: v["last"].as_str().map(str::to_string),
+    }
+}
+
+fn push_state_json(s: &crate::template::PushState) -> Value {
+    json!({"md5": s.md5, "version": s.version, "last": s.last})
 }

@@ -303,6 +303,167 @@ pub fn merge_push(tree: &mut Element, pushed: &Element, overrides: &BTreeSet<Str
     }
 }
 
+// ---- Panorama's record of what it pushed to each managed firewall -------------------
+
+/// The outcome of the last push of one kind (device-group policy or template) to a firewall.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushState {
+    /// md5 of what the last successful push brought (`None`: never pushed).
+    pub md5: Option<String>,
+    /// Successful pushes so far (Panorama's `shared-policy-version`).
+    pub version: u64,
+    /// Outcome of the last push, as `last-commit-all-state-sp|tpl` reads
+    /// (`commit succeeded`, `commit failed`); `None` before the first push.
+    pub last: Option<String>,
+}
+
+/// What Panorama last pushed to one managed firewall, from which it derives the sync status
+/// of `show devicegroups`, `show templates` and `show template-stack`. A firewall is
+/// "In Sync" while the md5 of what Panorama's *running* configuration would push to it now
+/// equals the md5 of its last successful push: changing a device group (or `shared`, or an
+/// ancestor group) or a template and committing that on Panorama turns its firewalls
+/// "Out of Sync" until the next push reaches them; uncommitted candidate edits change
+/// nothing, as on Panorama.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushRecord {
+    /// Device-group policy and objects.
+    pub policy: PushState,
+    /// Template / template-stack configuration.
+    pub template: PushState,
+}
+
+/// `commit succeeded`, the wording of `last-commit-all-state-sp|tpl` read by a public
+/// Panorama admin script (`summarizeCommitStatus`, which also knows `commit failed`,
+/// `commit succeeded with warnings` and `not connected`).
+pub const PUSH_SUCCEEDED: &str = "commit succeeded";
+/// See [`PUSH_SUCCEEDED`].
+pub const PUSH_FAILED: &str = "commit failed";
+
+impl PushState {
+    /// Record a successful push of configuration whose md5 is `md5`.
+    pub fn succeeded(&mut self, md5: String) {
+        self.md5 = Some(md5);
+        self.version += 1;
+        self.last = Some(PUSH_SUCCEEDED.into());
+    }
+
+    /// Record a failed push (the firewall keeps what it had).
+    pub fn failed(&mut self) {
+        self.last = Some(PUSH_FAILED.into());
+    }
+
+    /// Whether the firewall has what Panorama would push now (`current`).
+    pub fn in_sync(&self, current: Option<&str>) -> bool {
+        self.md5.is_some() && self.md5.as_deref() == current
+    }
+}
+
+/// The status words Panorama uses (`shared-policy-status`, `template-status`), as compared
+/// by pan-os-python (`refresh_devices`) and the public admin scripts that read them.
+pub fn sync_word(in_sync: bool) -> &'static str {
+    if in_sync { "In Sync" } else { "Out of Sync" }
+}
+
+/// md5 (lowercase hex) of an element without its annotations (`admin`, `time`, …), so that
+/// only configuration content counts.
+pub fn md5_hex(el: &Element) -> String {
+    use md5::{Digest, Md5};
+    let mut c = el.clone();
+    c.strip_annotations();
+    Md5::digest(c.to_xml().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn device_groups(pano: &Element) -> Option<&Element> {
+    pano.find("devices")
+        .and_then(|d| d.entry_child("localhost.localdomain"))
+        .and_then(|l| l.child("device-group"))
+}
+
+/// md5 of the policy a push of device group `dg` brings: `shared`, the ancestor groups and
+/// the group itself, without the member lists (adding a firewall to a group does not change
+/// what the others have). `None` when the group does not exist.
+pub fn policy_md5(pano: &Element, dg: &str) -> Option<String> {
+    let groups = device_groups(pano)?;
+    let own = groups.entry_child(dg)?;
+    let mut policy = Element::new("policy");
+    if let Some(s) = pano.child("shared") {
+        policy.children.push(s.clone());
+    }
+    let parents = crate::validate::dg_parents(pano);
+    let chain = crate::validate::dg_ancestors(&parents, dg);
+    for g in chain
+        .iter()
+        .rev()
+        .filter_map(|a| groups.entry_child(a))
+        .chain(std::iter::once(own))
+    {
+        let mut g = g.clone();
+        g.children.retain(|c| c.name != "devices");
+        policy.children.push(g);
+    }
+    Some(md5_hex(&policy))
+}
+
+#[cfg(test)]
+mod sync_tests {
+    use super::*;
+
+    fn pano(addr: &str) -> Element {
+        xml::parse(&format!("<config><shared><address><entry name='s'><ip-netmask>{addr}</ip-netmask></entry></address></shared><devices><entry name='localhost.localdomain'><device-group><entry name='parent'><address/></entry><entry name='dg'><devices><entry name='FW1'/></devices><address><entry name='a'/></address></entry></device-group></entry></devices><readonly><devices><entry name='localhost.localdomain'><device-group><entry name='dg'><parent-dg>parent</parent-dg></entry></device-group></entry></devices></readonly></config>")).unwrap()
+    }
+
+    #[test]
+    fn policy_md5_follows_shared_and_the_group_but_not_membership() {
+        let a = pano("192.0.2.1");
+        let m = policy_md5(&a, "dg").unwrap();
+        assert_eq!(m.len(), 32);
+        assert_eq!(policy_md5(&a, "dg"), Some(m.clone()));
+        assert_ne!(
+            policy_md5(&pano("192.0.2.2"), "dg").unwrap(),
+            m,
+            "shared counts"
+        );
+        let mut b = a.clone();
+        let x =
+            XPath::parse("/config/devices/entry/device-group/entry[@name='dg']/devices").unwrap();
+        let p = x.select(&b)[0].clone();
+        xpath::get_mut(&mut b, &p)
+            .unwrap()
+            .children
+            .push(Element::new("entry"));
+        assert_eq!(
+            policy_md5(&b, "dg").unwrap(),
+            m,
+            "membership does not count"
+        );
+        let x = XPath::parse("/config/devices/entry/device-group/entry[@name='parent']/address")
+            .unwrap();
+        let p = x.select(&b)[0].clone();
+        xpath::get_mut(&mut b, &p)
+            .unwrap()
+            .children
+            .push(Element::new("entry"));
+        assert_ne!(policy_md5(&b, "dg").unwrap(), m, "an ancestor counts");
+        assert_eq!(policy_md5(&a, "nope"), None);
+    }
+
+    #[test]
+    fn push_state_is_in_sync_only_with_what_was_pushed() {
+        let mut s = PushState::default();
+        assert!(!s.in_sync(Some("x")), "never pushed");
+        s.succeeded("x".into());
+        assert!(s.in_sync(Some("x")));
+        assert!(!s.in_sync(Some("y")));
+        assert!(!s.in_sync(None));
+        s.failed();
+        assert_eq!(s.last.as_deref(), Some(PUSH_FAILED));
+        assert_eq!((s.version, s.md5.as_deref()), (1, Some("x")));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

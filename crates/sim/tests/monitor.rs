@@ -291,3 +291,195 @@ async fn per_command_faults_hit_only_that_command() {
     assert!(s.contains("<num-active>"));
     sim.shutdown().await;
 }
+
+const LH: &str = "/config/devices/entry[@name='localhost.localdomain']";
+
+/// The text of `<tag>` in the entry of firewall `serial` under group `group` of a
+/// `show devicegroups|templates|template-stack` reply (`None`: not listed).
+fn listed(body: &str, group: &str, serial: &str, tag: &str) -> Option<String> {
+    let g = body.split(&format!("<entry name=\"{group}\">")).nth(1)?;
+    let g = g.split("</devices></entry>").next()?;
+    let d = g.split(&format!("<entry name=\"{serial}\">")).nth(1)?;
+    let d = d.split("</entry></vsys>").next()?;
+    if d.contains(&format!("<{tag}/>")) {
+        return Some(String::new());
+    }
+    texts(d, tag).into_iter().next()
+}
+
+#[tokio::test]
+async fn device_group_and_template_sync_follow_commits_and_pushes() {
+    let sim = start(SimConfig::panorama(2)).await;
+    let s = sim.serials();
+    let (a, b) = (s[0].as_str(), s[1].as_str());
+    let c = Client::login(&sim, "admin", "admin").await;
+    let members = format!("<devices><entry name='{a}'/><entry name='{b}'/></devices>");
+    c.set(
+        &format!("{LH}/device-group"),
+        &format!("<entry name='branch'>{members}</entry>"),
+    )
+    .await;
+    let banner = |t: &str| {
+        format!(
+            "<entry name='T1'><config><devices><entry name='localhost.localdomain'><deviceconfig><system><login-banner>{t}</login-banner></system></deviceconfig></entry></devices></config></entry>"
+        )
+    };
+    c.set(&format!("{LH}/template"), &banner("v1")).await;
+    c.set(
+        &format!("{LH}/template-stack"),
+        &format!("<entry name='S1'><templates><member>T1</member></templates>{members}</entry>"),
+    )
+    .await;
+    c.commit("<commit/>").await;
+
+    // never pushed: out of sync, no last push state
+    let dgs = c.op("<show><devicegroups/></show>").await;
+    for fw in [a, b] {
+        assert_eq!(
+            listed(&dgs, "branch", fw, "shared-policy-status").as_deref(),
+            Some("Out of Sync"),
+            "{dgs}"
+        );
+        assert_eq!(
+            listed(&dgs, "branch", fw, "last-commit-all-state-sp").as_deref(),
+            Some(""),
+            "{dgs}"
+        );
+    }
+    let tpls = c.op("<show><templates/></show>").await;
+    for group in ["T1", "S1"] {
+        for fw in [a, b] {
+            assert_eq!(
+                listed(&tpls, group, fw, "template-status").as_deref(),
+                Some("Out of Sync"),
+                "{group} {fw}: {tpls}"
+            );
+        }
+    }
+
+    // push the device group: in sync, md5 of the firewall = md5 of the group
+    let dg_push = "<commit-all><shared-policy><device-group><entry name='branch'/></device-group></shared-policy></commit-all>";
+    assert!(c.push(dg_push).await.contains("<result>OK</result>"));
+    let dgs = c.op("<show><devicegroups/></show>").await;
+    let group_md5 = dgs
+        .split("<entry name=\"branch\"><shared-policy-md5sum>")
+        .nth(1)
+        .and_then(|x| x.split('<').next())
+        .unwrap_or_else(|| panic!("group md5 in {dgs}"))
+        .to_string();
+    assert_eq!(group_md5.len(), 32, "{dgs}");
+    for fw in [a, b] {
+        assert_eq!(
+            listed(&dgs, "branch", fw, "shared-policy-status").as_deref(),
+            Some("In Sync"),
+            "{dgs}"
+        );
+        assert_eq!(
+            listed(&dgs, "branch", fw, "last-commit-all-state-sp").as_deref(),
+            Some("commit succeeded")
+        );
+        assert_eq!(
+            listed(&dgs, "branch", fw, "shared-policy-md5sum").as_deref(),
+            Some(group_md5.as_str())
+        );
+    }
+    // the device listing carries the firewall's md5 and push count, and (as on the devices
+    // captured publicly) no status
+    let devs = c.op("<show><devices><all/></devices></show>").await;
+    assert!(devs.contains(&format!("<shared-policy-md5sum>{group_md5}</shared-policy-md5sum><shared-policy-version>1</shared-policy-version>")), "{devs}");
+    assert!(devs.contains("<shared-policy-status/>"), "{devs}");
+    // the template push is separate: templates are still out of sync
+    let tpls = c.op("<show><template-stack/></show>").await;
+    assert_eq!(
+        listed(&tpls, "S1", a, "template-status").as_deref(),
+        Some("Out of Sync"),
+        "{tpls}"
+    );
+
+    // a device-group change stays in sync until committed on Panorama
+    c.set(
+        &format!("{LH}/device-group/entry[@name='branch']/address"),
+        "<entry name='web'><ip-netmask>192.0.2.80</ip-netmask></entry>",
+    )
+    .await;
+    let dgs = c.op("<show><devicegroups/></show>").await;
+    assert_eq!(
+        listed(&dgs, "branch", a, "shared-policy-status").as_deref(),
+        Some("In Sync")
+    );
+    c.commit("<commit/>").await;
+    let dgs = c.op("<show><devicegroups/></show>").await;
+    for fw in [a, b] {
+        assert_eq!(
+            listed(&dgs, "branch", fw, "shared-policy-status").as_deref(),
+            Some("Out of Sync"),
+            "{dgs}"
+        );
+    }
+    // a push to one firewall brings that one back only
+    let one = format!(
+        "<commit-all><shared-policy><device-group><entry name='branch'><devices><entry name='{a}'/></devices></entry></device-group></shared-policy></commit-all>"
+    );
+    assert!(c.push(&one).await.contains("<result>OK</result>"));
+    let dgs = c.op("<show><devicegroups/></show>").await;
+    assert_eq!(
+        listed(&dgs, "branch", a, "shared-policy-status").as_deref(),
+        Some("In Sync")
+    );
+    assert_eq!(
+        listed(&dgs, "branch", b, "shared-policy-status").as_deref(),
+        Some("Out of Sync")
+    );
+    // a failed push is reported as such, and the firewall stays out of sync
+    c.op_target(
+        b,
+        "<request><commit-lock><add><comment>maint</comment></add></commit-lock></request>",
+    )
+    .await;
+    let failed = c.push(dg_push).await;
+    assert!(failed.contains("<result>FAIL</result>"), "{failed}");
+    let dgs = c.op("<show><devicegroups/></show>").await;
+    assert_eq!(
+        listed(&dgs, "branch", b, "last-commit-all-state-sp").as_deref(),
+        Some("commit failed")
+    );
+    assert_eq!(
+        listed(&dgs, "branch", b, "shared-policy-status").as_deref(),
+        Some("Out of Sync")
+    );
+
+    // templates: a stack push brings both in sync, a committed template change undoes it
+    let stack_push = "<commit-all><template-stack><name>S1</name></template-stack></commit-all>";
+    c.op_target(b, "<request><commit-lock><remove/></commit-lock></request>")
+        .await;
+    assert!(c.push(stack_push).await.contains("<result>OK</result>"));
+    let tpls = c.op("<show><templates/></show>").await;
+    for group in ["T1", "S1"] {
+        for fw in [a, b] {
+            assert_eq!(
+                listed(&tpls, group, fw, "template-status").as_deref(),
+                Some("In Sync"),
+                "{group} {fw}: {tpls}"
+            );
+            assert_eq!(
+                listed(&tpls, group, fw, "last-commit-all-state-tpl").as_deref(),
+                Some("commit succeeded")
+            );
+        }
+    }
+    c.set(&format!("{LH}/template"), &banner("v2")).await;
+    c.commit("<commit/>").await;
+    let tpls = c.op("<show><template-stack/></show>").await;
+    assert_eq!(
+        listed(&tpls, "S1", a, "template-status").as_deref(),
+        Some("Out of Sync"),
+        "{tpls}"
+    );
+    assert!(!tpls.contains("<entry name=\"T1\">"), "stacks only: {tpls}");
+    // on a firewall these are Panorama-only commands
+    let (_, body) = c
+        .call_target(a, &[("type", "op"), ("cmd", "<show><templates/></show>")])
+        .await;
+    assert!(body.contains("status=\"error\""), "{body}");
+    sim.shutdown().await;
+}

@@ -110,6 +110,8 @@ pub const ALL: &[Collector] = &[
     userid::COLLECTOR,
     userid::MAPPINGS,
     panorama::COLLECTOR,
+    panorama::DEVICE_GROUPS,
+    panorama::TEMPLATES,
 ];
 
 /// The collector called `name`.
