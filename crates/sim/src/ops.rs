@@ -10,7 +10,9 @@ use crate::userid;
 use crate::xml::{self, Element};
 use crate::xpath::XPath;
 
+mod grammar;
 mod guest;
+mod hits;
 pub use guest::check_vsys;
 pub mod monitor;
 
@@ -75,6 +77,8 @@ pub fn run(
     if let Some(reply) = monitor::apply_fault(&st.op_faults, el) {
         return reply;
     }
+    // a word the device does not know is refused before anything runs
+    grammar::check(el)?;
     let w = words(el);
     let now = st.clock.now();
     let w2: Vec<&str> = w.iter().take(3).copied().collect();
@@ -116,12 +120,10 @@ pub fn run(
         ["show", "counter", "interface"] => Ok(ok(&interface_counters(dev))),
         ["show", "counter", ..] => Ok(ok(&counters(dev, el))),
         ["show", "interface", ..] => show_interface(dev, el),
-        ["show", "routing", "route"] | ["show", "routing", ..] if !dev.panorama => {
-            Ok(ok(&routes(dev)))
-        }
+        ["show", "routing", "route"] if !dev.panorama => Ok(ok(&routes(dev))),
         ["show", "high-availability", ..] => Ok(ok(&crate::ha::state(dev))),
         ["request", "high-availability", ..] => crate::ha::request(dev, el).map(|m| ok(&m)),
-        ["request", "license", "info"] | ["show", "license", ..] => Ok(ok(&licenses(dev))),
+        ["request", "license", "info"] => Ok(ok(&licenses(dev))),
         ["show", "user", ..] => show_user(dev, el, req),
         ["show", "object", ..] => show_object(dev, el),
         ["show", "config", ..] => show_config(dev, el),
@@ -155,7 +157,7 @@ pub fn run(
             r
         }
         ["show", "templates", ..] => Ok(ok(&templates(dev))),
-        ["show", "rule-hit-count", ..] => Ok(ok(&rule_hits(dev))),
+        ["show", "rule-hit-count", ..] => hits::run(dev, el),
         ["set", "system", "setting"] => Ok(ok("")),
         ["request", "restart", "system"] => {
             // the device goes away for a while; jobs in flight are lost, running config stays
@@ -1194,31 +1196,6 @@ fn templates(dev: &Device) -> String {
         }
     }
     s.push_str("</templates>");
-    s
-}
-
-fn rule_hits(dev: &Device) -> String {
-    let mut s = String::from(
-        "<rule-hit-count><vsys><entry name=\"vsys1\"><rule-base><entry name=\"security\"><rules>",
-    );
-    if let Ok(x) = XPath::parse("/config/devices/entry/vsys/entry/rulebase/security/rules/entry") {
-        for (i, p) in x.select(&dev.running).into_iter().enumerate() {
-            if let Some(e) = crate::xpath::get(&dev.running, &p) {
-                let hits = dev
-                    .traffic
-                    .sessions
-                    .values()
-                    .filter(|s| Some(s.rule.as_str()) == e.name_attr())
-                    .count()
-                    + i;
-                s.push_str(&format!(
-                    "<entry name=\"{}\"><latest>yes</latest><hit-count>{hits}</hit-count><last-hit-timestamp>0</last-hit-timestamp><last-reset-timestamp>0</last-reset-timestamp><first-hit-timestamp>0</first-hit-timestamp><rule-creation-timestamp>0</rule-creation-timestamp><rule-modification-timestamp>0</rule-modification-timestamp></entry>",
-                    xml::escape(e.name_attr().unwrap_or(""))
-                ));
-            }
-        }
-    }
-    s.push_str("</rules></entry></rule-base></entry></vsys></rule-hit-count>");
     s
 }
 
