@@ -123,7 +123,7 @@ pub fn run(
         ["show", "routing", "route"] if !dev.panorama => Ok(ok(&routes(dev))),
         ["show", "high-availability", ..] => Ok(ok(&crate::ha::state(dev))),
         ["request", "high-availability", ..] => crate::ha::request(dev, el).map(|m| ok(&m)),
-        ["request", "license", "info"] => Ok(ok(&licenses(dev))),
+        ["request", "license", "info"] | ["show", "license", ..] => Ok(ok(&licenses(dev))),
         ["show", "user", ..] => show_user(dev, el, req),
         ["show", "object", ..] => show_object(dev, el),
         ["show", "config", ..] => show_config(dev, el),
