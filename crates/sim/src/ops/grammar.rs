@@ -21,7 +21,6 @@ show system environmentals fan
 show system environmentals power
 show system environmentals power-supply
 show system disk-space
-show system setting*
 show running resource-monitor second last=
 show running resource-monitor minute last=
 show running resource-monitor hour last=
@@ -80,7 +79,24 @@ show config merged xpath=
 show config pushed-shared-policy xpath=
 show config pushed-template xpath=
 show sslmgr-store*
-show clock
+show clock more
+request content upgrade info
+request content upgrade check
+request system software info
+request system software check
+test security-policy-match from=
+test security-policy-match to=
+test security-policy-match source=
+test security-policy-match destination=
+test security-policy-match destination-port=
+test security-policy-match protocol=
+test security-policy-match application=
+test security-policy-match source-user=
+test security-policy-match category=
+test security-policy-match show-all=
+show arp entry
+show ntp
+check full-commit-required
 check pending-changes
 show commit-locks
 show config-locks

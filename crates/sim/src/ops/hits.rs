@@ -21,7 +21,9 @@ const RULEBASES: [&str; 6] = [
 fn missing(what: &str) -> ApiError {
     ApiError::new(
         17,
-        format!("show rule-hit-count: {what} is required (vsys vsys-name <entry name=...> rule-base <entry name=...> rules all|list)"),
+        format!(
+            "show rule-hit-count: {what} is required (vsys vsys-name <entry name=...> rule-base <entry name=...> rules all|list)"
+        ),
     )
 }
 
@@ -45,7 +47,9 @@ pub fn run(dev: &Device, el: &crate::xml::Element) -> Result<String, ApiError> {
             ),
         ));
     }
-    let rules = rb_el.child("rules").ok_or_else(|| missing("rules all|list"))?;
+    let rules = rb_el
+        .child("rules")
+        .ok_or_else(|| missing("rules all|list"))?;
     let configured: Vec<String> = XPath::parse(&format!(
         "/config/devices/entry/vsys/entry[@name='{}']/rulebase/{rb}/rules/entry",
         vsys.replace('\'', "")

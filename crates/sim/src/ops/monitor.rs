@@ -118,6 +118,10 @@ pub struct Monitor {
     pub fan_alarm: Option<u32>,
     /// Power supply index (1-based) removed.
     pub psu_removed: Option<u32>,
+    /// When `request content upgrade check` last asked the update server.
+    pub content_checked: Option<chrono::DateTime<chrono::Utc>>,
+    /// When `request system software check` last asked the update server.
+    pub software_checked: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Monitor {
@@ -215,6 +219,8 @@ impl Monitor {
             ],
             fan_alarm: None,
             psu_removed: None,
+            content_checked: None,
+            software_checked: None,
         }
     }
 }
