@@ -12,8 +12,11 @@ use crate::xpath::XPath;
 
 mod counters;
 mod disk;
+mod grammar;
 mod guest;
+mod hits;
 mod managed;
+mod tools;
 pub use guest::check_vsys;
 pub mod monitor;
 
@@ -78,6 +81,8 @@ pub fn run(
     if let Some(reply) = monitor::apply_fault(&st.op_faults, el) {
         return reply;
     }
+    // a word the device does not know is refused before anything runs
+    grammar::check(el)?;
     let w = words(el);
     let now = st.clock.now();
     let w2: Vec<&str> = w.iter().take(3).copied().collect();
@@ -111,6 +116,9 @@ pub fn run(
     if let Some(reply) = monitor::run(dev, el) {
         return reply;
     }
+    if let Some(reply) = tools::run(dev, el, req) {
+        return reply;
+    }
     match w2.as_slice() {
         ["show", "system", "info"] => Ok(ok(&system_info(dev))),
         ["show", "system", "resources"] => Ok(ok_text(&resources(dev))),
@@ -123,9 +131,7 @@ pub fn run(
         ["show", "counter", "interface"] => counters::interface_counters(dev, el),
         ["show", "counter", "global"] => counters::global(dev, el, user),
         ["show", "interface", ..] => counters::show_interface(dev, el),
-        ["show", "routing", "route"] | ["show", "routing", ..] if !dev.panorama => {
-            Ok(ok(&routes(dev)))
-        }
+        ["show", "routing", "route"] if !dev.panorama => Ok(ok(&routes(dev))),
         ["request", "license", "info"] | ["show", "license", ..] => Ok(ok(&licenses(dev))),
         ["show", "user", ..] => show_user(dev, el, req),
         ["show", "object", ..] => show_object(dev, el),
@@ -159,7 +165,7 @@ pub fn run(
             st.changed = true;
             r
         }
-        ["show", "rule-hit-count", ..] => Ok(ok(&rule_hits(dev))),
+        ["show", "rule-hit-count", ..] => hits::run(dev, el),
         ["set", "system", "setting"] => Ok(ok("")),
         ["request", "restart", "system"] => {
             // the device goes away for a while; jobs in flight are lost, running config stays
@@ -184,6 +190,11 @@ pub fn run(
 }
 
 fn system_info(dev: &Device) -> String {
+    // content release dates follow the simulator clock: the installed App & Threat release came
+    // out three days before boot (as `request content upgrade info` lists it), antivirus one day
+    // and WildFire two hours before boot
+    let released = tools::content_release_date(dev);
+    let stamp = |t: chrono::DateTime<chrono::Utc>| t.format("%Y/%m/%d %H:%M:%S UTC").to_string();
     let now = dev.clock.utc().format("%a %b %e %H:%M:%S %Y").to_string();
     let common = format!(
         "<hostname>{h}</hostname><ip-address>{ip}</ip-address><public-ip-address>unknown</public-ip-address><netmask>255.255.255.0</netmask><default-gateway>10.0.0.1</default-gateway><is-dhcp>no</is-dhcp><ipv6-address>unknown</ipv6-address><ipv6-link-local-address>fe80::250:56ff:fe00:1/64</ipv6-link-local-address><mac-address>00:50:56:00:00:{m:02x}</mac-address><time>{now}</time><uptime>{up}</uptime><devicename>{h}</devicename>",
@@ -194,15 +205,22 @@ fn system_info(dev: &Device) -> String {
     );
     if dev.panorama {
         format!(
-            "<system>{common}<family>pc</family><model>Panorama</model><serial>{s}</serial><vm-mac-base>7C:89:C1:00:00:00</vm-mac-base><vm-mac-count>256</vm-mac-count><vm-uuid>5a8b0f3e-0000-4000-8000-{s}</vm-uuid><vm-cpuid>ESX:00000000</vm-cpuid><vm-license>none</vm-license><vm-mode>VMware ESXi</vm-mode><cloud-mode>non-cloud</cloud-mode><sw-version>{v}</sw-version><app-version>8841-8997</app-version><app-release-date>2026/11/01 12:00:00 UTC</app-release-date><av-version>0</av-version><wildfire-version>0</wildfire-version><logdb-version>11.1.2</logdb-version><platform-family>pc</platform-family><system-mode>panorama</system-mode><licensed-device-capacity>1000</licensed-device-capacity><device-certificate-status>None</device-certificate-status><operational-mode>normal</operational-mode><num-cpus>8</num-cpus><ram-in-gb>32</ram-in-gb><multi-vsys>off</multi-vsys></system>",
+            "<system>{common}<family>pc</family><model>Panorama</model><serial>{s}</serial><vm-mac-base>7C:89:C1:00:00:00</vm-mac-base><vm-mac-count>256</vm-mac-count><vm-uuid>5a8b0f3e-0000-4000-8000-{s}</vm-uuid><vm-cpuid>ESX:00000000</vm-cpuid><vm-license>none</vm-license><vm-mode>VMware ESXi</vm-mode><cloud-mode>non-cloud</cloud-mode><sw-version>{v}</sw-version><app-version>{cv}</app-version><app-release-date>{content}</app-release-date><av-version>0</av-version><wildfire-version>0</wildfire-version><logdb-version>11.1.2</logdb-version><platform-family>pc</platform-family><system-mode>panorama</system-mode><licensed-device-capacity>1000</licensed-device-capacity><device-certificate-status>None</device-certificate-status><operational-mode>normal</operational-mode><num-cpus>8</num-cpus><ram-in-gb>32</ram-in-gb><multi-vsys>off</multi-vsys></system>",
             s = dev.serial,
-            v = SW_VERSION
+            v = SW_VERSION,
+            cv = tools::CONTENT_VERSION,
+            content = stamp(released),
         )
     } else {
         format!(
-            "<system>{common}<family>vm</family><model>PA-VM</model><serial>{s}</serial><vm-mac-base>7C:89:C1:10:00:00</vm-mac-base><vm-mac-count>256</vm-mac-count><vm-uuid>6b9c1f4e-0000-4000-8000-{s}</vm-uuid><vm-cpuid>ESX:00000000</vm-cpuid><vm-license>VM-100</vm-license><vm-cap-tier>8.0 GB</vm-cap-tier><vm-cores>2</vm-cores><vm-mem>6.5 GB</vm-mem><relicense>0</relicense><vm-mode>VMware ESXi</vm-mode><cloud-mode>non-cloud</cloud-mode><sw-version>{v}</sw-version><global-protect-client-package-version>0.0.0</global-protect-client-package-version><device-dictionary-version>150-598</device-dictionary-version><device-dictionary-release-date>2026/11/01 10:00:00 UTC</device-dictionary-release-date><app-version>8841-8997</app-version><app-release-date>2026/11/01 12:00:00 UTC</app-release-date><av-version>5012-5532</av-version><av-release-date>2026/11/20 08:00:00 UTC</av-release-date><threat-version>8841-8997</threat-version><threat-release-date>2026/11/01 12:00:00 UTC</threat-release-date><wf-private-version>0</wf-private-version><wf-private-release-date>unknown</wf-private-release-date><url-db>paloaltonetworks</url-db><wildfire-version>912345-916234</wildfire-version><wildfire-release-date>2026/11/22 00:00:00 UTC</wildfire-release-date><wildfire-rt>Disabled</wildfire-rt><url-filtering-version>20261122.20001</url-filtering-version><global-protect-datafile-version>unknown</global-protect-datafile-version><global-protect-datafile-release-date>unknown</global-protect-datafile-release-date><global-protect-clientless-vpn-version>0</global-protect-clientless-vpn-version><logdb-version>11.1.2</logdb-version><platform-family>vm</platform-family><vpn-disable-mode>off</vpn-disable-mode><multi-vsys>off</multi-vsys><ZTP>Disabled</ZTP><operational-mode>normal</operational-mode><advanced-routing>off</advanced-routing><device-certificate-status>Valid</device-certificate-status></system>",
+            "<system>{common}<family>vm</family><model>PA-VM</model><serial>{s}</serial><vm-mac-base>7C:89:C1:10:00:00</vm-mac-base><vm-mac-count>256</vm-mac-count><vm-uuid>6b9c1f4e-0000-4000-8000-{s}</vm-uuid><vm-cpuid>ESX:00000000</vm-cpuid><vm-license>VM-100</vm-license><vm-cap-tier>8.0 GB</vm-cap-tier><vm-cores>2</vm-cores><vm-mem>6.5 GB</vm-mem><relicense>0</relicense><vm-mode>VMware ESXi</vm-mode><cloud-mode>non-cloud</cloud-mode><sw-version>{v}</sw-version><global-protect-client-package-version>0.0.0</global-protect-client-package-version><device-dictionary-version>150-598</device-dictionary-version><device-dictionary-release-date>{dict}</device-dictionary-release-date><app-version>{cv}</app-version><app-release-date>{content}</app-release-date><av-version>5012-5532</av-version><av-release-date>{av}</av-release-date><threat-version>{cv}</threat-version><threat-release-date>{content}</threat-release-date><wf-private-version>0</wf-private-version><wf-private-release-date>unknown</wf-private-release-date><url-db>paloaltonetworks</url-db><wildfire-version>912345-916234</wildfire-version><wildfire-release-date>{wf}</wildfire-release-date><wildfire-rt>Disabled</wildfire-rt><url-filtering-version>20261122.20001</url-filtering-version><global-protect-datafile-version>unknown</global-protect-datafile-version><global-protect-datafile-release-date>unknown</global-protect-datafile-release-date><global-protect-clientless-vpn-version>0</global-protect-clientless-vpn-version><logdb-version>11.1.2</logdb-version><platform-family>vm</platform-family><vpn-disable-mode>off</vpn-disable-mode><multi-vsys>off</multi-vsys><ZTP>Disabled</ZTP><operational-mode>normal</operational-mode><advanced-routing>off</advanced-routing><device-certificate-status>Valid</device-certificate-status></system>",
             s = dev.serial,
-            v = SW_VERSION
+            v = SW_VERSION,
+            cv = tools::CONTENT_VERSION,
+            content = stamp(released),
+            dict = stamp(released - chrono::Duration::days(2)),
+            av = stamp(released + chrono::Duration::days(2)),
+            wf = stamp(released + chrono::Duration::days(3) - chrono::Duration::hours(2)),
         )
     }
 }
@@ -1076,27 +1094,3 @@ fn move_dg(
     Ok(jobs::enqueued(id, "Move-DG"))
 }
 
-fn rule_hits(dev: &Device) -> String {
-    let mut s = String::from(
-        "<rule-hit-count><vsys><entry name=\"vsys1\"><rule-base><entry name=\"security\"><rules>",
-    );
-    if let Ok(x) = XPath::parse("/config/devices/entry/vsys/entry/rulebase/security/rules/entry") {
-        for (i, p) in x.select(&dev.running).into_iter().enumerate() {
-            if let Some(e) = crate::xpath::get(&dev.running, &p) {
-                let hits = dev
-                    .traffic
-                    .sessions
-                    .values()
-                    .filter(|s| Some(s.rule.as_str()) == e.name_attr())
-                    .count()
-                    + i;
-                s.push_str(&format!(
-                    "<entry name=\"{}\"><latest>yes</latest><hit-count>{hits}</hit-count><last-hit-timestamp>0</last-hit-timestamp><last-reset-timestamp>0</last-reset-timestamp><first-hit-timestamp>0</first-hit-timestamp><rule-creation-timestamp>0</rule-creation-timestamp><rule-modification-timestamp>0</rule-modification-timestamp></entry>",
-                    xml::escape(e.name_attr().unwrap_or(""))
-                ));
-            }
-        }
-    }
-    s.push_str("</rules></entry></rule-base></entry></vsys></rule-hit-count>");
-    s
-}

@@ -197,6 +197,17 @@ pub const THREATS: &[Threat] = &[
     ),
 ];
 
+/// Hit count of one security rule, with unix timestamps on the simulator clock.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleHits {
+    /// Sessions that matched the rule.
+    pub count: u64,
+    /// When the first of them was opened.
+    pub first: u64,
+    /// When the latest of them was opened.
+    pub last: u64,
+}
+
 /// Sessions, counters and generated logs of one firewall.
 #[derive(Debug, Clone)]
 pub struct Traffic {
@@ -216,6 +227,8 @@ pub struct Traffic {
     /// Threat events waiting to be logged: (session, threat name).
     pub threats: Vec<(Session, &'static Threat)>,
     enabled: bool,
+    /// Security-rule hit counters by (vsys, rule): every session opened counts once.
+    pub hits: BTreeMap<(String, String), RuleHits>,
     /// Names of allow rules in the running config (sessions match one of them).
     pub rules: Vec<String>,
     /// Per-interface counters by interface name.
@@ -246,6 +259,7 @@ impl Traffic {
             ended: Vec::new(),
             threats: Vec::new(),
             enabled: !panorama,
+            hits: BTreeMap::new(),
             rules,
             ifaces: BTreeMap::new(),
             packets: 0,
@@ -318,6 +332,20 @@ impl Traffic {
         self.ifaces.entry(INGRESS.to_string()).or_default().idrops += n;
     }
 
+    /// Count a session opened under `rule` in `vsys`.
+    fn hit(&mut self, vsys: &str, rule: &str) {
+        let now = self.clock.unix();
+        let h = self
+            .hits
+            .entry((vsys.to_string(), rule.to_string()))
+            .or_default();
+        if h.count == 0 {
+            h.first = now;
+        }
+        h.count += 1;
+        h.last = now;
+    }
+
     /// Whether a tick would advance the model (at most once a second).
     pub fn due(&self) -> bool {
         self.enabled && self.elapsed() >= 1.0
@@ -367,6 +395,7 @@ impl Traffic {
         self.counters[2] += 1;
         self.counters[4] += 1;
         self.account(INGRESS, EGRESS, s.packets, s.bytes);
+        self.hit(&s.vsys, &s.rule);
         self.sessions.insert(id, s);
     }
 
@@ -467,6 +496,12 @@ impl Traffic {
         self.created += 1;
         self.counters[2] += 1;
         self.counters[4] += 1;
+        let rule = self
+            .rules
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "intrazone-default".into());
+        self.hit(vsys, &rule);
         let sport = if proto == 6 || proto == 17 {
             self.rng.gen_range(1024..65000)
         } else {
@@ -484,11 +519,7 @@ impl Traffic {
                 dport,
                 from: "trust",
                 to: "untrust",
-                rule: self
-                    .rules
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| "intrazone-default".into()),
+                rule,
                 start: self.clock.unix(),
                 bytes: 0,
                 packets: 0,

@@ -126,6 +126,10 @@ pub struct Monitor {
     pub ha_yielded: bool,
     /// Disk usage beyond what follows from logs and configuration.
     pub disk: super::disk::Disk,
+    /// When `request content upgrade check` last asked the update server.
+    pub content_checked: Option<chrono::DateTime<chrono::Utc>>,
+    /// When `request system software check` last asked the update server.
+    pub software_checked: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Monitor {
@@ -226,6 +230,8 @@ impl Monitor {
             ha_peer_reachable: None,
             ha_yielded: false,
             disk: super::disk::Disk::default(),
+            content_checked: None,
+            software_checked: None,
         }
     }
 }

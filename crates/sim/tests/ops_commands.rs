@@ -1,0 +1,219 @@
+//! Op commands over HTTP: the grammar refuses words the device does not know, naming where it
+//! stopped, and the commands public tools send are answered from the simulator's state.
+
+mod common;
+
+use common::{Client, entries, start, texts};
+use panops_sim::SimConfig;
+
+async fn firewall() -> (panops_sim::RunningSim, Client) {
+    let sim = start(SimConfig::firewall()).await;
+    let c = Client::login(&sim, "admin", "admin").await;
+    (sim, c)
+}
+
+/// The text of the error reply's single `<msg><line>`, as a client parser reads it.
+fn error_line(body: &str) -> String {
+    let doc = panops_sim::xml::parse(body).expect("reply is XML");
+    assert_eq!(doc.attr("status"), Some("error"), "{body}");
+    assert_eq!(doc.attr("code"), Some("17"), "{body}");
+    doc.find_text("msg/line").expect("a msg line").to_string()
+}
+
+fn op(cmd: &str) -> [(&str, &str); 2] {
+    [("type", "op"), ("cmd", cmd)]
+}
+
+#[tokio::test]
+async fn unknown_and_extra_words_get_the_devices_error() {
+    let (sim, c) = firewall().await;
+    let typo = c.fails(&op("<show><sytem><info/></sytem></show>")).await;
+    assert_eq!(error_line(&typo), " show -> sytem  is unexpected");
+    let extra = c
+        .fails(&op("<show><system><info><bogus/></info></system></show>"))
+        .await;
+    assert_eq!(
+        error_line(&extra),
+        " show -> system -> info -> bogus  is unexpected"
+    );
+    let text = c.fails(&op("<show><clock>more</clock></show>")).await;
+    assert_eq!(error_line(&text), " show -> clock has unexpected text.");
+    // a routing subcommand the device does not have is refused, not answered with routes
+    let bad = c
+        .fails(&op("<show><routing><rute/></routing></show>"))
+        .await;
+    assert_eq!(error_line(&bad), " show -> routing -> rute  is unexpected");
+    // the same commands spelt right are answered
+    c.op("<show><system><info/></system></show>").await;
+    c.op("<show><clock/></show>").await;
+    sim.shutdown().await;
+}
+
+const DAY: std::time::Duration = std::time::Duration::from_secs(86_400);
+
+#[tokio::test]
+async fn content_and_software_releases_follow_the_simulator_clock() {
+    let (sim, c) = firewall().await;
+    let cmd = "<request><content><upgrade><check/></upgrade></content></request>";
+    let first = c.op(cmd).await;
+    let versions = texts(&first, "version");
+    // the installed release is listed current, the one before previous, both downloaded
+    let installed = entries(&first)
+        .into_iter()
+        .find(|e| e.contains("<current>yes</current>"))
+        .expect("a current release");
+    assert!(
+        installed.contains("<version>8841-8997</version>"),
+        "{installed}"
+    );
+    assert!(installed.contains("<downloaded>yes</downloaded>"));
+    // three weeks later the update server has published three more releases, but `info` still
+    // shows the list of the last check until the next `check`
+    sim.handle().advance_clock(DAY * 21);
+    let cached = c
+        .op("<request><content><upgrade><info/></upgrade></content></request>")
+        .await;
+    assert_eq!(texts(&cached, "version"), versions);
+    let later = c.op(cmd).await;
+    let newer = texts(&later, "version");
+    assert_eq!(newer.len(), versions.len() + 3, "{newer:?}");
+    assert_eq!(newer.last().map(String::as_str), Some("8844-9012"));
+    // release dates are on the simulator clock: the newest is at most a week old
+    let newest = texts(&later, "released-on").pop().expect("a date");
+    let at = chrono::NaiveDateTime::parse_from_str(&newest, "%Y/%m/%d %H:%M:%S UTC")
+        .expect("date format")
+        .and_utc();
+    let now = chrono::Utc::now() + chrono::Duration::days(21);
+    assert!(
+        now - at <= chrono::Duration::days(7) && at <= now,
+        "{newest}"
+    );
+
+    // software: 11.1.3 is out at boot; 11.1.4 appears 34 days after boot
+    let sw = "<request><system><software><check/></software></system></request>";
+    let before = c.op(sw).await;
+    assert!(!before.contains("<version>11.1.4</version>"), "{before}");
+    sim.handle().advance_clock(DAY * 14);
+    let after = c.op(sw).await;
+    let latest: Vec<String> = entries(&after)
+        .into_iter()
+        .filter(|e| e.contains("<latest>yes</latest>"))
+        .collect();
+    assert_eq!(latest.len(), 1);
+    assert!(latest[0].contains("<version>11.1.4</version>"), "{after}");
+    assert!(after.contains("<version>11.1.2</version><filename>PanOS_vm-11.1.2</filename>"));
+    sim.shutdown().await;
+}
+
+const RULES: &str = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']/rulebase/security/rules";
+
+async fn match_rules(c: &Client, args: &str) -> Vec<String> {
+    let body = c
+        .op(&format!(
+            "<test><security-policy-match>{args}</security-policy-match></test>"
+        ))
+        .await;
+    entries(&body)
+        .iter()
+        .map(|e| e.split('"').nth(1).unwrap_or("").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn security_policy_match_evaluates_the_running_rulebase() {
+    let (sim, c) = firewall().await;
+    c.ok(&[("type", "config"), ("action", "delete"), ("xpath", RULES)])
+        .await;
+    c.set(&format!("{}/vsys/entry[@name='vsys1']", &RULES[..RULES.find("/vsys").unwrap()]),
+        "<address><entry name=\"db\"><ip-netmask>10.2.0.0/16</ip-netmask></entry><entry name=\"jump\"><ip-range>10.3.0.1-10.3.0.9</ip-range></entry></address><address-group><entry name=\"servers\"><static><member>db</member><member>jump</member></static></entry></address-group><service><entry name=\"tcp-8443\"><protocol><tcp><port>8000-8443</port></tcp></protocol></entry></service>",
+    )
+    .await;
+    c.set(
+        RULES,
+        "<entry name=\"no-ssh-to-servers\"><from><member>trust</member></from><to><member>untrust</member></to><source><member>any</member></source><destination><member>servers</member></destination><source-user><member>any</member></source-user><category><member>any</member></category><application><member>ssh</member></application><service><member>application-default</member></service><action>deny</action></entry>\
+         <entry name=\"not-from-lab\"><from><member>any</member></from><to><member>any</member></to><source><member>192.168.0.0/16</member></source><negate-source>yes</negate-source><destination><member>any</member></destination><source-user><member>any</member></source-user><category><member>any</member></category><application><member>any</member></application><service><member>tcp-8443</member></service><action>allow</action></entry>\
+         <entry name=\"off\"><from><member>any</member></from><to><member>any</member></to><source><member>any</member></source><destination><member>any</member></destination><source-user><member>any</member></source-user><category><member>any</member></category><application><member>any</member></application><service><member>any</member></service><action>allow</action><disabled>yes</disabled></entry>",
+    )
+    .await;
+    c.commit("<commit></commit>").await;
+    let base = "<from>trust</from><to>untrust</to><protocol>6</protocol>";
+    // ssh to a group member on its default port: the deny rule
+    assert_eq!(
+        match_rules(&c, &format!("{base}<source>10.0.0.1</source><destination>10.3.0.5</destination><destination-port>22</destination-port><application>ssh</application>")).await,
+        ["no-ssh-to-servers"]
+    );
+    // ssh on another port is not application-default; 8080 is in tcp-8443 and the source is
+    // outside the negated lab range
+    assert_eq!(
+        match_rules(&c, &format!("{base}<source>10.0.0.1</source><destination>10.3.0.5</destination><destination-port>8080</destination-port><application>ssh</application>")).await,
+        ["not-from-lab"]
+    );
+    // from the lab range the negation excludes it; the disabled rule never matches
+    assert_eq!(
+        match_rules(&c, &format!("{base}<source>192.168.1.1</source><destination>10.3.0.5</destination><destination-port>8080</destination-port><application>web-browsing</application>")).await,
+        ["interzone-default"]
+    );
+    // outside the group's range the deny rule does not apply; show-all lists up to the allow
+    assert_eq!(
+        match_rules(&c, &format!("{base}<source>10.0.0.1</source><destination>10.2.9.9</destination><destination-port>8443</destination-port><application>ssh</application><show-all>yes</show-all>")).await,
+        ["not-from-lab"]
+    );
+    assert_eq!(
+        match_rules(&c, "<from>trust</from><to>trust</to><protocol>17</protocol><source>10.0.0.1</source><destination>10.0.0.2</destination><destination-port>53</destination-port>").await,
+        ["intrazone-default"]
+    );
+    // bad input gets an error naming the argument
+    let bad = c
+        .fails(&op("<test><security-policy-match><source>10.0.0.x</source><destination>10.0.0.2</destination><protocol>6</protocol></security-policy-match></test>"))
+        .await;
+    assert!(error_line(&bad).contains("source '10.0.0.x'"), "{bad}");
+    let missing = c
+        .fails(&op("<test><security-policy-match><source>10.0.0.1</source><destination>10.0.0.2</destination></security-policy-match></test>"))
+        .await;
+    assert!(error_line(&missing).contains("protocol"), "{missing}");
+    let typo = c
+        .fails(&op(
+            "<test><security-policy-match><sauce>10.0.0.1</sauce></security-policy-match></test>",
+        ))
+        .await;
+    assert_eq!(
+        error_line(&typo),
+        " test -> security-policy-match -> sauce  is unexpected"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn ntp_and_clock_more_come_from_config_and_clock() {
+    let (sim, c) = firewall().await;
+    let none = c.op("<show><ntp/></show>").await;
+    assert!(
+        none.contains("<synched>LOCAL</synched>") && !none.contains("ntp-server-1"),
+        "{none}"
+    );
+    c.set(
+        "/config/devices/entry[@name='localhost.localdomain']/deviceconfig/system/ntp-servers",
+        "<primary-ntp-server><ntp-server-address>time.example.net</ntp-server-address><authentication-type><symmetric-key/></authentication-type></primary-ntp-server>",
+    )
+    .await;
+    // the candidate is not what runs
+    assert!(
+        c.op("<show><ntp/></show>")
+            .await
+            .contains("<synched>LOCAL</synched>")
+    );
+    c.commit("<commit></commit>").await;
+    let set = c.op("<show><ntp/></show>").await;
+    assert!(set.contains("<ntp-server-1><authentication-type>symmetric-key</authentication-type><name>time.example.net</name>"), "{set}");
+    assert!(set.contains("<synched>time.example.net</synched>"), "{set}");
+    sim.handle().advance_clock(DAY * 400);
+    let more = c.op("<show><clock><more/></clock></show>").await;
+    let year = (chrono::Utc::now() + chrono::Duration::days(400))
+        .format("%Y")
+        .to_string();
+    assert!(
+        more.contains("dataplane time: ") && more.contains(&year),
+        "{more}"
+    );
+    sim.shutdown().await;
+}
