@@ -237,7 +237,11 @@ async fn global_counter_filters_are_honoured_and_checked() {
         counter_values(&nz).iter().all(|(_, v)| *v > 0),
         "non-zero only: {nz}"
     );
+    // no packet-diag filter is configured: no packet matches one
+    let pf = c.op(&q("<packet-filter>yes</packet-filter>")).await;
+    assert!(texts(&pf, "name").is_empty(), "{pf}");
     for bad in [
+        "<packet-filter>sometimes</packet-filter>",
         "<severity>bogus</severity>",
         "<delta>maybe</delta>",
         "<value>some</value>",

@@ -182,6 +182,11 @@ pub fn global(dev: &mut Device, el: &Element, user: &str) -> Result<String, ApiE
         }
     };
     let delta = yes_no("delta")?;
+    // `packet-filter yes` counts only packets matching the packet-diag filter; the simulator
+    // has none configured, so no counter has such packets. `backtrace` adds the data-plane
+    // call sites of each counter, which the simulator does not have: checked, no effect.
+    let packet_filter = yes_no("packet-filter")?;
+    yes_no("backtrace")?;
     let non_zero = match arg("value") {
         None | Some("all") => false,
         Some("non-zero") => true,
@@ -204,7 +209,8 @@ pub fn global(dev: &mut Device, el: &Element, user: &str) -> Result<String, ApiE
     };
     let mut entries = String::new();
     for (i, (name, cat, asp, sev, desc)) in COUNTERS.iter().enumerate() {
-        if severity.is_some_and(|s| s != *sev)
+        if packet_filter
+            || severity.is_some_and(|s| s != *sev)
             || category.is_some_and(|c| c != *cat)
             || aspect.is_some_and(|a| a != *asp)
         {
