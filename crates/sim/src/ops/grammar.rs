@@ -36,9 +36,9 @@ show session all filter*
 show session all start-at=
 clear session id=
 clear session all filter*
-show counter interface=
-show counter global filter*
-show interface=
+show counter interface*
+show counter global*
+show interface*
 show routing route*
 show routing summary
 show routing protocol bgp peer peer-name=
@@ -110,6 +110,7 @@ set system setting*
 show dg-hierarchy
 request move-dg*
 show templates
+show template-stack
 show rule-hit-count*
 request restart system
 show devices all
