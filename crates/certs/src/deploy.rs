@@ -301,6 +301,10 @@ pub struct Deployed {
     pub state: ProcessState,
     /// The plan that was carried out.
     pub snapshot: Snapshot,
+    /// Set when the deployment succeeded but its cleanup did not (replace mode: a superseded
+    /// certificate could not be deleted, committed or pushed away); it says what was left.
+    /// The same text is the process's `error` in the record, and the cleanup step is failed.
+    pub warning: Option<String>,
 }
 
 /// Runs deployments and rollbacks against one Panorama.
@@ -824,12 +828,13 @@ impl Deployer {
             .run_steps(&id, bundle, req, &snap, &mut committed)
             .await
         {
-            Ok(state) => {
-                self.store.finish(&id, state, None).await?;
+            Ok((state, warning)) => {
+                self.store.finish(&id, state, warning.as_deref()).await?;
                 Ok(Deployed {
                     process: id,
                     state,
                     snapshot: snap,
+                    warning,
                 })
             }
             Err(f) => {
@@ -943,7 +948,7 @@ impl Deployer {
         req: &DeployRequest,
         snap: &Snapshot,
         committed: &mut bool,
-    ) -> Result<ProcessState, Failure> {
+    ) -> Result<(ProcessState, Option<String>), Failure> {
         self.step(id, "lock", |_| async {
             self.acquire_lock(id)
                 .await
@@ -968,7 +973,7 @@ impl Deployer {
         if req.skip_commit {
             self.skip(id, "commit", "skipped: --skip-commit").await?;
             self.release_lock(&snap.admin).await;
-            return Ok(ProcessState::Stopped);
+            return Ok((ProcessState::Stopped, None));
         }
         *committed = true;
         self.step(id, "commit", |seq| self.commit(id, seq, &snap.admin, false))
@@ -976,58 +981,153 @@ impl Deployer {
         if req.skip_push {
             self.skip(id, "push", "skipped: --skip-push").await?;
             self.release_lock(&snap.admin).await;
-            return Ok(ProcessState::Stopped);
+            return Ok((ProcessState::Stopped, None));
         }
         self.step(id, "push", |seq| self.push(id, seq, snap, None, false))
             .await?;
         self.step(id, "verify", |_| self.verify(snap, &snap.devices, false))
             .await?;
-        if !snap.superseded.is_empty() {
-            self.step(id, "cleanup", |seq| async move {
-                let mut kept = Vec::new();
-                let mut deleted = 0;
-                for s in &snap.superseded {
-                    match self
-                        .client
-                        .config_delete(&cert_xpath(snap.stack, &snap.template, &s.name))
-                        .await
-                    {
-                        Ok(_) => deleted += 1,
-                        // still referenced by something this deployment did not rebind: the
-                        // device refuses (code 10), and the certificate stays
-                        Err(e) if e.as_api().and_then(|a| a.code) == Some(10) => {
-                            kept.push(format!(
-                                "{} kept: {}",
-                                s.name,
-                                self.client.redact(&e.to_string())
-                            ));
-                        }
-                        Err(e) => {
-                            return Err((
-                                format!("delete of superseded certificate {}: {e}", s.name),
-                                StepOutcome::default(),
-                            ));
-                        }
-                    }
-                }
-                let note = (!kept.is_empty()).then(|| kept.join("; "));
-                if deleted == 0 {
-                    return Ok(StepOutcome {
-                        note,
-                        ..Default::default()
-                    });
-                }
-                let mut out = self.commit(id, seq, &snap.admin, false).await?;
-                let p = self.push(id, seq, snap, None, false).await?;
-                out.job_ids.extend(p.job_ids);
-                out.results = p.results;
-                out.note = note;
-                Ok(out)
-            })
-            .await?;
+        let mut warning = None;
+        if !snap.superseded.is_empty()
+            && let Err(f) = self
+                .step(id, "cleanup", |seq| self.cleanup(id, seq, snap))
+                .await
+        {
+            // the new certificate is imported, bound, pushed and verified everywhere: undoing
+            // a working deployment because an old object could not be removed would trade a
+            // cosmetic leftover for a second change window, so the deployment stays
+            warning = Some(format!(
+                "cleanup failed, the deployment stays in place: {}",
+                f.reason
+            ));
         }
         self.release_lock(&snap.admin).await;
-        Ok(ProcessState::Succeeded)
+        Ok((ProcessState::Succeeded, warning))
+    }
+
+    /// Replace mode's last step: delete the superseded certificates nothing references any
+    /// more, commit, push. A certificate the device refuses to delete because something this
+    /// deployment did not rebind still uses it (code 10) is kept and noted. Any other failure
+    /// is returned with what was left: a refused delete or a failed commit leaves the
+    /// superseded certificates in Panorama's candidate as they were (deleted ones are put back
+    /// so nothing uncommitted is left behind); a failed push leaves them on the firewalls it
+    /// did not reach.
+    async fn cleanup(
+        &self,
+        id: &str,
+        seq: i64,
+        snap: &Snapshot,
+    ) -> Result<StepOutcome, (String, StepOutcome)> {
+        let mut kept = Vec::new();
+        let mut deleted: Vec<&SavedCert> = Vec::new();
+        let mut refused = None;
+        for s in &snap.superseded {
+            match self
+                .client
+                .config_delete(&cert_xpath(snap.stack, &snap.template, &s.name))
+                .await
+            {
+                Ok(_) => deleted.push(s),
+                // still referenced by something this deployment did not rebind: the
+                // device refuses (code 10), and the certificate stays
+                Err(e) if e.as_api().and_then(|a| a.code) == Some(10) => {
+                    kept.push(format!(
+                        "{} kept: {}",
+                        s.name,
+                        self.client.redact(&e.to_string())
+                    ));
+                }
+                Err(e) => {
+                    refused = Some(format!(
+                        "delete of superseded certificate {}: {e}; {} left in place",
+                        s.name, s.name
+                    ));
+                    break;
+                }
+            }
+        }
+        let note = (!kept.is_empty()).then(|| kept.join("; "));
+        if deleted.is_empty() {
+            return match refused {
+                Some(r) => Err((
+                    r,
+                    StepOutcome {
+                        note,
+                        ..Default::default()
+                    },
+                )),
+                None => Ok(StepOutcome {
+                    note,
+                    ..Default::default()
+                }),
+            };
+        }
+        let names = deleted
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut out = match self.commit(id, seq, &snap.admin, false).await {
+            Ok(o) => o,
+            Err((reason, mut o)) => {
+                // put the deleted certificates back in the candidate: Panorama's running
+                // config still holds them, and an uncommitted delete must not wait there for
+                // the next admin's commit
+                let container = format!(
+                    "{}/shared/certificate",
+                    tpl_base(snap.stack, &snap.template)
+                );
+                let mut restore_err = String::new();
+                for s in &deleted {
+                    if let Err(e) = self.client.config_set(&container, &s.entry_xml).await {
+                        restore_err.push_str(&format!(
+                            "; putting {} back in the candidate failed: {e}",
+                            s.name
+                        ));
+                    }
+                }
+                o.note = note;
+                return Err((
+                    format!(
+                        "{reason}; superseded certificate(s) {names} left in place{restore_err}"
+                    ),
+                    o,
+                ));
+            }
+        };
+        match self.push(id, seq, snap, None, false).await {
+            Ok(p) => {
+                out.job_ids.extend(p.job_ids);
+                out.results = p.results;
+            }
+            Err((reason, p)) => {
+                out.job_ids.extend(p.job_ids);
+                let left: Vec<String> = p
+                    .results
+                    .iter()
+                    .filter(|r| !r.ok)
+                    .map(|r| r.device.clone())
+                    .collect();
+                out.results = p.results;
+                out.note = note;
+                return Err((
+                    format!(
+                        "{reason}; superseded certificate(s) {names} deleted on Panorama but left on {}",
+                        if left.is_empty() {
+                            "the firewalls the push did not reach".to_string()
+                        } else {
+                            left.join(", ")
+                        }
+                    ),
+                    out,
+                ));
+            }
+        }
+        out.note = note;
+        match refused {
+            Some(r) => Err((r, out)),
+            None => Ok(out),
+        }
     }
 
     /// Wait until no other live deployment or rollback against this Panorama is ahead of

@@ -455,3 +455,214 @@ async fn admin_without_permission_is_refused_and_nothing_is_left() {
     assert!(list[0].error.is_some());
     e.sim.shutdown().await;
 }
+
+/// A client of the simulated Panorama logged in as `user`.
+fn client_as(e: &Estate, user: &str, password: &str) -> panops_client::panos::PanosClient {
+    let port: u16 = e
+        .sim
+        .url()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .expect("port");
+    panops_client::panos::PanosClient::new(
+        panops_client::panos::ClientConfig::builder("127.0.0.1")
+            .port(port)
+            .protocol(panops_client::panos::Protocol::Http)
+            .use_env_proxy(false)
+            .credentials(user, password)
+            .build()
+            .expect("cfg"),
+    )
+    .expect("client")
+}
+
+/// A failure at the lock step: nothing was changed, the process is rolled back with the lock
+/// step failed and no later step started.
+async fn assert_failed_at_lock(e: &Estate, before: &[(String, String)], err: &DeployError) {
+    let DeployError::RolledBack {
+        process,
+        step,
+        reason,
+    } = err
+    else {
+        panic!("expected a rolled-back deployment, got: {err}");
+    };
+    assert_eq!(step, "lock", "{err}");
+    assert!(!reason.is_empty());
+    assert_same(before, &state(e));
+    let p = e.store.get(process).await.expect("get").expect("p");
+    assert_eq!(p.state, ProcessState::RolledBack);
+    let names: Vec<&str> = p.steps.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["lock"], "nothing after the lock step: {names:?}");
+    assert_eq!(p.steps[0].state, StepState::Failed);
+    assert!(
+        p.steps[0]
+            .outcome
+            .error
+            .as_deref()
+            .is_some_and(|m| m == reason.as_str()),
+        "{:?}",
+        p.steps[0].outcome
+    );
+}
+
+#[tokio::test]
+async fn fault_lock_held_by_another_admin() {
+    let e = estate_with(|c| {
+        c.admins(vec![
+            panops_sim::AdminAccount::new("admin", "admin"),
+            panops_sim::AdminAccount::new("other", "other-pw"),
+        ])
+    })
+    .await;
+    let before = state(&e);
+    let other = client_as(&e, "other", "other-pw");
+    other
+        .op("<request><commit-lock><add><comment>maintenance</comment></add></commit-lock></request>")
+        .await
+        .expect("other admin takes the commit lock");
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let started = std::time::Instant::now();
+    let err = d
+        .deploy(&bundle("locked.example.com"), &req(Mode::Replace))
+        .await
+        .expect_err("lock not obtained");
+    // it waited for the other admin (bounded by the lock wait), then gave up
+    assert!(started.elapsed() >= timing().lock_wait, "{err}");
+    assert!(
+        err.to_string()
+            .contains("commit lock not obtained within 2s")
+            && err.to_string().contains("held by other"),
+        "{err}"
+    );
+    assert_failed_at_lock(&e, &before, &err).await;
+    // the other admin's lock is theirs still: the failed deployment did not remove it
+    let locks = e
+        .client
+        .op("<show><commit-locks/></show>")
+        .await
+        .expect("locks");
+    let owners: Vec<String> = locks
+        .result()
+        .map(|r| {
+            r.find_all("commit-locks/entry")
+                .iter()
+                .filter_map(|x| x.attr("name").map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(owners, ["other"]);
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn fault_lock_request_fails() {
+    let e = estate().await;
+    let before = state(&e);
+    e.sim
+        .handle()
+        .fail_op("request commit-lock", "error")
+        .expect("fault");
+    let mut t = timing();
+    t.lock_wait = std::time::Duration::from_secs(30);
+    let d = Deployer::new(e.client.clone(), e.store.clone(), t);
+    let started = std::time::Instant::now();
+    let err = d
+        .deploy(&bundle("nolock.example.com"), &req(Mode::Replace))
+        .await
+        .expect_err("lock refused");
+    // a refusal is not another admin's lock: no waiting for it to go away
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("cannot take the commit lock"),
+        "{err}"
+    );
+    assert_failed_at_lock(&e, &before, &err).await;
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn fault_cleanup_delete_refused_keeps_the_working_deployment() {
+    let e = estate().await;
+    let before = state(&e);
+    // another admin locks the configuration just as the superseded certificate is deleted
+    e.sim.handle().fail_deletes_matching(Some("'old-cert'"));
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let done = d
+        .deploy(&bundle("clean.example.com"), &req(Mode::Replace))
+        .await
+        .expect("the deployment itself succeeded");
+    assert_eq!(done.state, ProcessState::Succeeded);
+    let warning = done
+        .warning
+        .clone()
+        .expect("the cleanup failure is reported");
+    assert!(
+        warning.contains("delete of superseded certificate old-cert")
+            // the message is redacted of the password, which here is "admin"
+            && warning.contains("Configuration is locked by other-")
+            && warning.contains("old-cert left in place"),
+        "{warning}"
+    );
+    let name = &done.snapshot.new_cert;
+    // the new certificate is bound and working on every firewall; the old one is still there
+    for s in &e.serials {
+        let prof = fw_text(
+            &e,
+            s,
+            "/config/shared/ssl-tls-service-profile/entry[@name='P1']/certificate",
+        )
+        .expect("profile");
+        assert!(prof.contains(name.as_str()), "{prof}");
+        assert!(
+            fw_text(
+                &e,
+                s,
+                &format!("/config/shared/certificate/entry[@name='{name}']")
+            )
+            .is_some()
+        );
+        assert!(
+            fw_text(&e, s, "/config/shared/certificate/entry[@name='old-cert']").is_some(),
+            "old certificate left on {s}"
+        );
+    }
+    // Panorama: the old certificate in candidate and running, nothing left uncommitted
+    let h = e.sim.handle();
+    let old = format!(
+        "{LH}/template/entry[@name='T1']/config/shared/certificate/entry[@name='old-cert']"
+    );
+    assert!(h.config_xml(None, false, &old).is_some());
+    assert!(h.config_xml(None, true, &old).is_some());
+    // the record says so: cleanup failed, process succeeded with the warning as its error
+    let p = e.store.get(&done.process).await.expect("get").expect("p");
+    assert_eq!(p.state, ProcessState::Succeeded);
+    assert_eq!(p.error.as_deref(), Some(warning.as_str()));
+    let cleanup = p
+        .steps
+        .iter()
+        .find(|s| s.name == "cleanup")
+        .expect("cleanup");
+    assert_eq!(cleanup.state, StepState::Failed);
+    assert!(
+        cleanup
+            .outcome
+            .error
+            .as_deref()
+            .is_some_and(|m| m.contains("old-cert left in place")),
+        "{cleanup:?}"
+    );
+    assert!(
+        !p.steps.iter().any(|s| s.name.starts_with("rollback")),
+        "no rollback of a working deployment"
+    );
+    // and it can still be rolled back by hand, byte for byte to the state before
+    e.sim.handle().fail_deletes_matching(None);
+    d.rollback(&done.process, false).await.expect("rollback");
+    assert_same(&before, &state(&e));
+    e.sim.shutdown().await;
+}

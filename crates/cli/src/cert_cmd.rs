@@ -4,7 +4,9 @@
 //! Exit codes: 0 success / no alarm; 1 error; 2 invalid input (nothing sent);
 //! 3 `inventory`: at least one certificate is expiring, expired, not yet valid, missing its key
 //! or missing; `deploy`: the deployment failed and was rolled back completely;
-//! 4 a rollback failed: the process record says what is left.
+//! 4 a rollback failed: the process record says what is left;
+//! 5 `deploy`: deployed and verified, but the replace-mode cleanup failed (the superseded
+//! certificate is left in place; the warning and the record say what was left).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -513,14 +515,23 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
             report_recovered(&d).await?;
             match d.deploy(&bundle, &req).await {
                 Ok(done) => {
-                    let v = json!({
+                    let mut v = json!({
                         "process": done.process,
                         "state": done.state.as_str(),
                         "certificate": done.snapshot.new_cert,
                         "plan": done.snapshot.plan_lines(),
                     });
+                    if let Some(w) = &done.warning {
+                        v["warning"] = json!(w);
+                    }
                     output::print(format, &Rendered::json(v))?;
-                    Ok(ExitCode::SUCCESS)
+                    match &done.warning {
+                        Some(w) => {
+                            eprintln!("warning: process {}: {w}", done.process);
+                            Ok(ExitCode::from(5))
+                        }
+                        None => Ok(ExitCode::SUCCESS),
+                    }
                 }
                 Err(e) => finish_err(e),
             }

@@ -455,3 +455,58 @@ async fn renew_acme_options_are_checked_before_anything_is_sent() {
     }
     e.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_cleanup_exits_5_and_keeps_the_deployment() {
+    let e = env().await;
+    let (c, k) = cert("cleanup.example.com");
+    let cf = e.file("c.pem", &c);
+    let kf = e.file("k.pem", &k);
+    // the superseded certificate cannot be deleted (another admin's config lock)
+    e.sim.handle().fail_deletes_matching(Some("'old-cert'"));
+    let o = e
+        .run(&[
+            "cert",
+            "deploy",
+            "--cert",
+            &cf,
+            "--key",
+            &kf,
+            "--template",
+            "T1",
+            "--device-group",
+            "DG1",
+            "--replace-cert",
+            "old-cert",
+            "--mode",
+            "replace",
+            "--poll-ms",
+            "20",
+        ])
+        .await;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(5), "{err}");
+    assert!(
+        err.contains("cleanup failed") && err.contains("old-cert left in place"),
+        "{err}"
+    );
+    let done = json(&o);
+    assert_eq!(done["state"], "succeeded");
+    assert!(
+        done["warning"]
+            .as_str()
+            .is_some_and(|w| w.contains("old-cert left in place")),
+        "{done}"
+    );
+    let id = done["process"].as_str().expect("id");
+    let p = json(&e.run(&["cert", "process", id]).await);
+    let cleanup = p["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["name"] == "cleanup")
+        .expect("cleanup step")
+        .clone();
+    assert_eq!(cleanup["state"], "failed", "{p}");
+    e.sim.shutdown().await;
+}

@@ -616,6 +616,12 @@ impl SimState {
             self.faults.locked -= 1;
             return Err(lock_fault());
         }
+        if action == "delete"
+            && let Some(n) = &self.faults.fail_deletes_matching
+            && creq.xpath.contains(n.as_str())
+        {
+            return Err(lock_fault());
+        }
         let dev = self.dev(serial)?;
         match action {
             "show" if creq.xpath.is_empty() => {
