@@ -139,7 +139,8 @@ async fn main() {
     let req = DeployRequest {
         template: "T1".into(),
         stack: false,
-        device_group: None,
+        location: panops_certs::deploy::Location::Template,
+        device_groups: vec![],
         decryption_rules: vec![],
         ssl_tls_profiles: vec![],
         replace_cert: Some("old-cert".into()),

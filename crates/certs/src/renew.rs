@@ -213,7 +213,8 @@ pub async fn renew_with(
         let req = DeployRequest {
             template: template.to_string(),
             stack: false,
-            device_group: device_group.map(str::to_string),
+            location: crate::deploy::Location::Template,
+            device_groups: device_group.map(str::to_string).into_iter().collect(),
             decryption_rules: vec![],
             ssl_tls_profiles: vec![],
             replace_cert: Some(r.certificate.clone()),

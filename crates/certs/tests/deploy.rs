@@ -393,7 +393,7 @@ async fn deploy_into_a_template_stack_and_roll_back() {
     let mut r = req(Mode::Append);
     r.template = "S1".into();
     r.stack = true;
-    r.device_group = None;
+    r.device_groups = vec![];
     r.replace_cert = None;
     r.ssl_tls_profiles = vec!["PS".into()];
     let done = d
@@ -663,6 +663,325 @@ async fn fault_cleanup_delete_refused_keeps_the_working_deployment() {
     // and it can still be rolled back by hand, byte for byte to the state before
     e.sim.handle().fail_deletes_matching(None);
     d.rollback(&done.process, false).await.expect("rollback");
+    assert_same(&before, &state(&e));
+    e.sim.shutdown().await;
+}
+
+/// Splits the estate: DG1 keeps the first firewall (rule R1), a new DG2 gets the second with
+/// inbound-inspection rule R2 using old-cert; committed and both groups pushed.
+async fn two_device_groups(e: &Estate) {
+    let (s0, s1) = (&e.serials[0], &e.serials[1]);
+    e.client
+        .config_edit(
+            &format!("{LH}/device-group/entry[@name='DG1']/devices"),
+            &format!("<devices><entry name=\"{s0}\"/></devices>"),
+        )
+        .await
+        .expect("DG1 devices");
+    e.client
+        .config_set(
+            &format!("{LH}/device-group"),
+            &format!("<entry name=\"DG2\"><devices><entry name=\"{s1}\"/></devices><pre-rulebase><decryption><rules><entry name=\"R2\"><from><member>any</member></from><to><member>any</member></to><source><member>any</member></source><destination><member>any</member></destination><service><member>any</member></service><category><member>any</member></category><source-user><member>any</member></source-user><action>decrypt</action><type><ssl-inbound-inspection><certificates><member>old-cert</member></certificates></ssl-inbound-inspection></type></entry></rules></decryption></pre-rulebase></entry>"),
+        )
+        .await
+        .expect("DG2");
+    let wait = || {
+        panops_client::panos::WaitOptions::default().interval(std::time::Duration::from_millis(20))
+    };
+    e.client
+        .commit_and_wait(&Default::default(), wait())
+        .await
+        .expect("commit");
+    for dg in ["DG1", "DG2"] {
+        e.client
+            .commit_all_and_wait(&panops_panos::commit::CommitAll::device_group(dg), wait())
+            .await
+            .expect("push");
+    }
+}
+
+fn fw_rule(e: &Estate, serial: &str, rule: &str) -> String {
+    fw_text(
+        e,
+        serial,
+        &format!("{LH}/vsys/entry[@name='vsys1']/rulebase/decryption/rules/entry[@name='{rule}']"),
+    )
+    .unwrap_or_else(|| panic!("rule {rule} on {serial}"))
+}
+
+fn rules_req(
+    location: panops_certs::deploy::Location,
+    dgs: &[&str],
+    rules: &[&str],
+) -> panops_certs::deploy::DeployRequest {
+    let mut r = req(Mode::Append);
+    r.location = location;
+    r.template = String::new();
+    r.replace_cert = None;
+    r.device_groups = dgs.iter().map(|s| s.to_string()).collect();
+    r.decryption_rules = rules.iter().map(|s| s.to_string()).collect();
+    r
+}
+
+#[tokio::test]
+async fn deploy_into_panorama_shared_for_two_device_groups_and_roll_back() {
+    use panops_certs::deploy::{Location, PushKind};
+    let e = estate().await;
+    two_device_groups(&e).await;
+    let before = state(&e);
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let r = rules_req(Location::Shared, &["DG1", "DG2"], &["R1", "R2"]);
+    let done = d
+        .deploy(&bundle("shared.example.com"), &r)
+        .await
+        .expect("deploy");
+    assert_eq!(done.state, ProcessState::Succeeded);
+    let snap = &done.snapshot;
+    let name = &snap.new_cert;
+    // both device groups pushed together, no template stack (the template did not change)
+    let pushes: Vec<(PushKind, &str)> = snap
+        .push
+        .iter()
+        .map(|p| (p.kind, p.name.as_str()))
+        .collect();
+    assert_eq!(
+        pushes,
+        [
+            (PushKind::DeviceGroup, "DG1"),
+            (PushKind::DeviceGroup, "DG2")
+        ]
+    );
+    assert!(
+        snap.plan_lines()[0].ends_with("into Panorama shared"),
+        "{:?}",
+        snap.plan_lines()
+    );
+    let h = e.sim.handle();
+    assert!(
+        h.config_xml(
+            None,
+            true,
+            &format!("/config/shared/certificate/entry[@name='{name}']")
+        )
+        .is_some(),
+        "committed into Panorama shared"
+    );
+    assert!(
+        h.config_xml(
+            None,
+            true,
+            &format!(
+                "{LH}/template/entry[@name='T1']/config/shared/certificate/entry[@name='{name}']"
+            )
+        )
+        .is_none(),
+        "not into the template"
+    );
+    // each firewall got the certificate with its own group's rule bound to it
+    for (serial, rule) in [(&e.serials[0], "R1"), (&e.serials[1], "R2")] {
+        assert!(
+            fw_text(
+                &e,
+                serial,
+                &format!("{LH}/vsys/entry[@name='vsys1']/certificate/entry[@name='{name}']")
+            )
+            .is_some(),
+            "certificate on {serial}"
+        );
+        let rule = fw_rule(&e, serial, rule);
+        assert!(
+            rule.contains(name.as_str()) && rule.contains("old-cert"),
+            "{rule}"
+        );
+    }
+    let p = e.store.get(&done.process).await.expect("get").expect("p");
+    let push = p.steps.iter().find(|s| s.name == "push").expect("push");
+    assert_eq!(push.outcome.job_ids.len(), 2, "{push:?}");
+    // rolled back together, byte for byte
+    d.rollback(&done.process, false).await.expect("rollback");
+    assert_same(&before, &state(&e));
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn deploy_into_a_device_group_replace_and_roll_back() {
+    use panops_certs::deploy::Location;
+    let e = estate().await;
+    let before = state(&e);
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let mut r = rules_req(Location::DeviceGroup("DG1".into()), &[], &[]);
+    r.mode = Mode::Replace;
+    r.replace_cert = Some("old-cert".into());
+    let done = d
+        .deploy(&bundle("dg.example.com"), &r)
+        .await
+        .expect("deploy");
+    let name = &done.snapshot.new_cert;
+    assert_eq!(done.snapshot.device_groups, ["DG1"]);
+    // old-cert is the template's (P1 still uses it): not this location's to delete
+    assert!(done.snapshot.superseded.is_empty(), "{:?}", done.snapshot);
+    let h = e.sim.handle();
+    assert!(
+        h.config_xml(
+            None,
+            true,
+            &format!("{LH}/device-group/entry[@name='DG1']/certificate/entry[@name='{name}']")
+        )
+        .is_some()
+    );
+    for s in &e.serials {
+        let rule = fw_rule(&e, s, "R1");
+        assert!(
+            rule.contains(name.as_str())
+                && rule.contains("other-cert")
+                && !rule.contains("old-cert"),
+            "{rule}"
+        );
+    }
+    d.rollback(&done.process, false).await.expect("rollback");
+    assert_same(&before, &state(&e));
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn fault_push_to_a_device_group_certificate_rolls_back() {
+    use panops_certs::deploy::Location;
+    let e = estate().await;
+    let before = state(&e);
+    e.sim
+        .handle()
+        .set_connected(&e.serials[1], false)
+        .expect("disconnect");
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let r = rules_req(Location::DeviceGroup("DG1".into()), &["DG1"], &["R1"]);
+    let err = d
+        .deploy(&bundle("dgfault.example.com"), &r)
+        .await
+        .expect_err("push fails");
+    let DeployError::RolledBack { step, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(step, "push", "{err}");
+    assert_same(&before, &state(&e));
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn two_device_groups_push_failing_on_one_rolls_back_both() {
+    let e = estate().await;
+    two_device_groups(&e).await;
+    let before = state(&e);
+    // the firewall of DG2 is gone: DG1's push succeeds, DG2's fails
+    e.sim
+        .handle()
+        .set_connected(&e.serials[1], false)
+        .expect("disconnect");
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let mut r = req(Mode::Append);
+    r.replace_cert = None;
+    r.device_groups = vec!["DG1".into(), "DG2".into()];
+    r.decryption_rules = vec!["R1".into(), "R2".into()];
+    let err = d
+        .deploy(&bundle("both.example.com"), &r)
+        .await
+        .expect_err("push fails");
+    let DeployError::RolledBack {
+        step,
+        reason,
+        process,
+    } = &err
+    else {
+        panic!("{err}");
+    };
+    assert_eq!(step, "push", "{err}");
+    assert!(reason.contains(&e.serials[1]), "{reason}");
+    assert_same(&before, &state(&e));
+    // the firewall DG1's push reached was rolled back too (pushed and verified again)
+    let p = e.store.get(process).await.expect("get").expect("p");
+    let rv = p
+        .steps
+        .iter()
+        .find(|s| s.name == "rollback-verify")
+        .expect("rollback verified");
+    assert_eq!(
+        rv.outcome
+            .results
+            .iter()
+            .map(|r| r.device.as_str())
+            .collect::<Vec<_>>(),
+        [e.serials[0].as_str()]
+    );
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn shared_and_device_group_locations_refuse_what_they_cannot_hold() {
+    use panops_certs::deploy::Location;
+    let e = estate().await;
+    let before = state(&e);
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let mut r = rules_req(Location::Shared, &["DG1"], &["R1"]);
+    r.ssl_tls_profiles = vec!["P1".into()];
+    let err = d
+        .deploy(&bundle("x.example.com"), &r)
+        .await
+        .expect_err("profiles are template objects");
+    assert!(
+        err.to_string()
+            .starts_with("--ssl-tls-profile: SSL/TLS service profiles are template objects"),
+        "{err}"
+    );
+    let r = rules_req(
+        Location::DeviceGroup("DG1".into()),
+        &["DG1", "DG2"],
+        &["R1"],
+    );
+    let err = d
+        .deploy(&bundle("x.example.com"), &r)
+        .await
+        .expect_err("one group's certificate");
+    assert!(
+        err.to_string()
+            .contains("visible to that group's rules only"),
+        "{err}"
+    );
+    let r = rules_req(Location::DeviceGroup("NoSuchDG".into()), &[], &["R1"]);
+    let err = d
+        .deploy(&bundle("x.example.com"), &r)
+        .await
+        .expect_err("no such group");
+    assert!(
+        err.to_string()
+            .contains("device group NoSuchDG does not exist on Panorama"),
+        "{err}"
+    );
+    let r = rules_req(Location::Shared, &["DG1"], &["R9"]);
+    let err = d
+        .deploy(&bundle("x.example.com"), &r)
+        .await
+        .expect_err("no such rule");
+    assert!(
+        err.to_string()
+            .contains("decryption rule R9 does not exist in device group DG1"),
+        "{err}"
+    );
+    // the simulator refuses an import into a device group that does not exist
+    let (c, k) = cert("y.example.com");
+    let mut imp = panops_panos::import::Import::new(
+        panops_panos::import::ImportCategory::Keypair,
+        "y",
+        panops_panos::import::ImportFormat::Pem,
+        "y.pem",
+        format!("{c}{k}").into_bytes(),
+    );
+    imp.passphrase = Some("unused".into());
+    imp.vsys = Some("NoSuchDG".into());
+    let err = e.client.import(&imp).await.expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("Device group NoSuchDG does not exist"),
+        "{err}"
+    );
     assert_same(&before, &state(&e));
     e.sim.shutdown().await;
 }

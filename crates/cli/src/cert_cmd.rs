@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use panops_certs::deploy::{DeployError, DeployRequest, Deployer, Mode, Timing};
+use panops_certs::deploy::{DeployError, DeployRequest, Deployer, Location, Mode, Timing};
 use panops_certs::material::{self, Bundle};
 use panops_store::{ProcessFilter, ProcessState, Store};
 use serde_json::{Value, json};
@@ -207,11 +207,14 @@ struct DeployArgs {
     /// Template stack to import into instead (the stack's own configuration).
     #[arg(long)]
     template_stack: Option<String>,
-    /// Device group of the decryption rules.
-    #[arg(long)]
-    device_group: Option<String>,
-    /// Panorama shared (not supported: certificates are deployed through a template).
-    #[arg(long)]
+    /// Device group of the decryption rules; repeatable (rules are looked up in each, and
+    /// every group is pushed). Without --template, --template-stack or --shared, the one
+    /// device group is also where the certificate is imported.
+    #[arg(long = "device-group")]
+    device_groups: Vec<String>,
+    /// Import into Panorama shared, where the decryption rules of every device group can use
+    /// the certificate (pushed with the device groups).
+    #[arg(long, conflicts_with_all = ["template", "template_stack"])]
     shared: bool,
     /// Decryption rule (ssl-inbound-inspection) to bind; repeatable.
     #[arg(long = "decryption-rule")]
@@ -458,24 +461,28 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
             })
         }
         CertSub::Deploy(a) => {
-            if a.shared {
-                return Err(as_usage(anyhow::anyhow!(
-                    "--shared: deploy through a template (--template); Panorama shared certificates are not supported yet"
-                )));
-            }
-            let (template, stack) = match (&a.template, &a.template_stack) {
-                (Some(t), None) => (t.clone(), false),
-                (None, Some(s)) => (s.clone(), true),
+            let (template, stack, location) = match (&a.template, &a.template_stack) {
+                (Some(t), None) => (t.clone(), false, Location::Template),
+                (None, Some(s)) => (s.clone(), true, Location::Template),
                 (Some(_), Some(_)) => {
                     return Err(as_usage(anyhow::anyhow!(
                         "give --template or --template-stack, not both"
                     )));
                 }
-                (None, None) => {
-                    return Err(as_usage(anyhow::anyhow!(
-                        "--template or --template-stack: where to import the certificate is required"
-                    )));
-                }
+                (None, None) if a.shared => (String::new(), false, Location::Shared),
+                (None, None) => match a.device_groups.as_slice() {
+                    [dg] => (String::new(), false, Location::DeviceGroup(dg.clone())),
+                    [] => {
+                        return Err(as_usage(anyhow::anyhow!(
+                            "--template, --template-stack, --device-group or --shared: where to import the certificate is required"
+                        )));
+                    }
+                    _ => {
+                        return Err(as_usage(anyhow::anyhow!(
+                            "--device-group: a certificate in one device group serves that group's rules only; give --shared (or --template) to bind rules of several device groups"
+                        )));
+                    }
+                },
             };
             let bundle = load_bundle(&a)?;
             let admin = a
@@ -491,7 +498,8 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
             let req = DeployRequest {
                 template,
                 stack,
-                device_group: a.device_group.clone(),
+                location,
+                device_groups: a.device_groups.clone(),
                 decryption_rules: a.decryption_rules.clone(),
                 ssl_tls_profiles: a.ssl_tls_profiles.clone(),
                 replace_cert: a.replace_cert.clone(),
