@@ -510,3 +510,76 @@ async fn failed_cleanup_exits_5_and_keeps_the_deployment() {
     assert_eq!(cleanup["state"], "failed", "{p}");
     e.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_to_panorama_shared_and_refuse_ambiguous_locations() {
+    let e = env().await;
+    let before = snapshot(&e);
+    let (c, k) = cert("shared.example.com");
+    let cf = e.file("c.pem", &c);
+    let kf = e.file("k.pem", &k);
+    let base = ["cert", "deploy", "--cert", &cf, "--key", &kf];
+    // several device groups without a location: which one would hold the certificate?
+    let mut a: Vec<&str> = base.to_vec();
+    a.extend([
+        "--device-group",
+        "DG1",
+        "--device-group",
+        "DG2",
+        "--decryption-rule",
+        "R1",
+    ]);
+    let o = e.run(&a).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("give --shared (or --template)"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut a: Vec<&str> = base.to_vec();
+    a.extend(["--shared", "--template", "T1", "--decryption-rule", "R1"]);
+    let o = e.run(&a).await;
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "--shared conflicts with --template"
+    );
+    assert_eq!(before, snapshot(&e), "nothing sent");
+
+    let mut a: Vec<&str> = base.to_vec();
+    a.extend([
+        "--shared",
+        "--device-group",
+        "DG1",
+        "--decryption-rule",
+        "R1",
+        "--poll-ms",
+        "20",
+    ]);
+    let o = e.run(&a).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let done = json(&o);
+    assert_eq!(done["state"], "succeeded");
+    let name = done["certificate"].as_str().expect("name");
+    assert!(
+        done["plan"][0]
+            .as_str()
+            .is_some_and(|l| l.ends_with("into Panorama shared")),
+        "{done}"
+    );
+    assert!(
+        e.sim
+            .handle()
+            .config_xml(
+                None,
+                true,
+                &format!("/config/shared/certificate/entry[@name='{name}']")
+            )
+            .is_some()
+    );
+    let id = done["process"].as_str().expect("id");
+    let o = e.run(&["cert", "rollback", id, "--poll-ms", "20"]).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(before, snapshot(&e), "rolled back byte for byte");
+    e.sim.shutdown().await;
+}
