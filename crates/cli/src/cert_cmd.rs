@@ -59,6 +59,9 @@ struct RenewArgs {
     /// Address to answer http-01 challenges on (the CA must reach it as port 80 of each name).
     #[arg(long, requires = "acme_directory")]
     acme_http_listen: Option<std::net::SocketAddr>,
+    /// Key type of ACME-issued certificates: ec-p256, ec-p384, rsa2048, rsa3072 or rsa4096.
+    #[arg(long, requires = "acme_directory", default_value = "ec-p256", value_parser = parse_key_type)]
+    key_type: panops_certs::acme::KeyType,
     /// Template whose certificates are renewed.
     #[arg(long)]
     template: String,
@@ -252,6 +255,11 @@ struct DeployArgs {
 enum ModeArg {
     Append,
     Replace,
+}
+
+fn parse_key_type(s: &str) -> Result<panops_certs::acme::KeyType, String> {
+    s.parse()
+        .map_err(|e: panops_certs::acme::AcmeError| e.reason)
 }
 
 fn read_limited(field: &str, path: &PathBuf) -> Result<Vec<u8>> {
@@ -552,6 +560,7 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
                 acme_account_file,
                 acme_contact,
                 acme_http_listen,
+                key_type,
                 template,
                 device_group,
                 warn_days,
@@ -575,6 +584,7 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
                 account_file: acme_account_file,
                 contact: acme_contact,
                 http_listen: acme_http_listen,
+                key_type,
             });
             if let Some(a) = &acme {
                 a.validate().map_err(|e| as_usage(anyhow::anyhow!("{e}")))?;
