@@ -158,6 +158,12 @@ pub struct DeployRequest {
     pub decryption_rules: Vec<String>,
     /// SSL/TLS service profiles of the template to bind.
     pub ssl_tls_profiles: Vec<String>,
+    /// GlobalProtect portals of the template whose SSL/TLS service profile is bound.
+    pub gp_portals: Vec<String>,
+    /// GlobalProtect gateways of the template whose SSL/TLS service profile is bound.
+    pub gp_gateways: Vec<String>,
+    /// Bind the SSL/TLS service profile of the template's management interface (web UI).
+    pub management: bool,
     /// Bind every profile / rule that references this certificate instead.
     pub replace_cert: Option<String>,
     /// Append or replace.
@@ -179,6 +185,11 @@ pub struct ProfileBinding {
     pub before: Option<String>,
     /// Certificate after.
     pub after: String,
+    /// What uses the profile in the same template (`globalprotect-portal NAME`,
+    /// `globalprotect-gateway NAME`, `management web UI`): they present the new certificate
+    /// once the profile is re-pointed, and the previous one again after a rollback.
+    #[serde(default)]
+    pub used_by: Vec<String>,
 }
 
 /// A decryption rule binding: before and after.
@@ -308,10 +319,15 @@ impl Snapshot {
         )];
         for p in &self.profiles {
             out.push(format!(
-                "template {tpl}: ssl-tls-service-profile {} certificate {} -> {}",
+                "template {tpl}: ssl-tls-service-profile {} certificate {} -> {}{}",
                 p.name,
                 p.before.as_deref().unwrap_or("(none)"),
-                p.after
+                p.after,
+                if p.used_by.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (used by {})", p.used_by.join(", "))
+                }
             ));
         }
         for r in &self.rules {
@@ -429,6 +445,22 @@ fn rule_xpath(dg: &str, rulebase: &str, name: &str) -> String {
     )
 }
 
+/// A GlobalProtect portal or gateway, or the management interface, and its profile.
+struct ProfileUse {
+    kind: &'static str,
+    name: String,
+    profile: String,
+}
+
+fn descendants<'a>(e: &'a Element, name: &str, out: &mut Vec<&'a Element>) {
+    for c in e.elements() {
+        if c.name == name {
+            out.push(c);
+        }
+        descendants(c, name, out);
+    }
+}
+
 fn members_xml(tag: &str, members: &[String]) -> String {
     let mut s = format!("<{tag}>");
     for m in members {
@@ -544,6 +576,72 @@ impl Deployer {
         Ok(first_result(&r))
     }
 
+    /// What uses which SSL/TLS service profile in a template's configuration: GlobalProtect
+    /// portals and gateways of each vsys (the profile is referenced somewhere below the
+    /// portal's or gateway's entry, e.g. `portal-config/ssl-tls-service-profile`, as
+    /// pan-certbot reads it) and the management interface
+    /// (`deviceconfig/system/ssl-tls-service-profile`).
+    async fn profile_uses(
+        &self,
+        stack: bool,
+        template: &str,
+    ) -> Result<Vec<ProfileUse>, ClientError> {
+        let mut out = Vec::new();
+        let Some(devices) = self
+            .get(&format!("{}/devices", tpl_base(stack, template)))
+            .await?
+        else {
+            return Ok(out);
+        };
+        for dev in devices.children_named("entry") {
+            if let Some(p) = dev
+                .path("deviceconfig/system")
+                .and_then(|s| s.child_text("ssl-tls-service-profile"))
+            {
+                out.push(ProfileUse {
+                    kind: "management",
+                    name: "web UI".into(),
+                    profile: p,
+                });
+            }
+            for v in dev.find_all("vsys/entry") {
+                for (path, kind) in [
+                    (
+                        "global-protect/global-protect-portal/entry",
+                        "globalprotect-portal",
+                    ),
+                    (
+                        "global-protect/global-protect-gateway/entry",
+                        "globalprotect-gateway",
+                    ),
+                ] {
+                    for gp in v.find_all(path) {
+                        let Some(name) = gp.attr("name") else {
+                            continue;
+                        };
+                        let mut refs = Vec::new();
+                        descendants(gp, "ssl-tls-service-profile", &mut refs);
+                        for r in refs {
+                            let profile = r.deep_text();
+                            if !profile.is_empty()
+                                && !out.iter().any(|u: &ProfileUse| {
+                                    u.kind == kind && u.name == name && u.profile == profile
+                                })
+                            {
+                                out.push(ProfileUse {
+                                    kind,
+                                    name: name.to_string(),
+                                    profile,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Validate the bundle and build the plan from Panorama's candidate configuration.
     /// Sends only reads.
     pub async fn plan(
@@ -639,11 +737,14 @@ impl Deployer {
         }
         if req.decryption_rules.is_empty()
             && req.ssl_tls_profiles.is_empty()
+            && req.gp_portals.is_empty()
+            && req.gp_gateways.is_empty()
+            && !req.management
             && req.replace_cert.is_none()
         {
             return Err(invalid(
                 "binding",
-                "give --decryption-rule, --ssl-tls-profile or --replace-cert",
+                "give --decryption-rule, --ssl-tls-profile, --gp-portal, --gp-gateway, --management or --replace-cert",
             ));
         }
         if !req.decryption_rules.is_empty() && device_groups.is_empty() {
@@ -741,6 +842,57 @@ impl Deployer {
                 ));
             }
         }
+        // GlobalProtect and the management web UI take their certificate from an SSL/TLS
+        // service profile (reference §2.2: "re-point the profile, not GP"): binding them is
+        // binding that profile, and every use of a rebound profile is reported
+        let uses = if req.location == Location::Template {
+            self.profile_uses(req.stack, &req.template).await?
+        } else {
+            Vec::new()
+        };
+        let wanted = req
+            .gp_portals
+            .iter()
+            .map(|n| ("globalprotect-portal", "--gp-portal", n.as_str()))
+            .chain(
+                req.gp_gateways
+                    .iter()
+                    .map(|n| ("globalprotect-gateway", "--gp-gateway", n.as_str())),
+            )
+            .chain(
+                req.management
+                    .then_some(("management", "--management", "web UI")),
+            );
+        for (kind, field, name) in wanted {
+            if req.location != Location::Template {
+                return Err(invalid(
+                    field,
+                    "GlobalProtect and the management interface are template configuration: deploy with --template or --template-stack",
+                ));
+            }
+            let u = uses
+                .iter()
+                .find(|u| u.kind == kind && u.name == name)
+                .ok_or_else(|| {
+                    invalid(
+                        field,
+                        if kind == "management" {
+                            format!(
+                                "the management interface of template {} uses no SSL/TLS service profile",
+                                req.template
+                            )
+                        } else {
+                            format!(
+                                "{kind} {name} does not exist in template {} or references no SSL/TLS service profile",
+                                req.template
+                            )
+                        },
+                    )
+                })?;
+            if !profile_names.contains(&u.profile) {
+                profile_names.push(u.profile.clone());
+            }
+        }
         let mut superseded_names: Vec<String> = Vec::new();
         for name in &profile_names {
             let p = self
@@ -765,6 +917,11 @@ impl Deployer {
                 name: name.clone(),
                 before,
                 after: new_cert.clone(),
+                used_by: uses
+                    .iter()
+                    .filter(|u| &u.profile == name)
+                    .map(|u| format!("{} {}", u.kind, u.name))
+                    .collect(),
             });
         }
         let mut rules = Vec::new();
@@ -1669,6 +1826,24 @@ impl Deployer {
                             got.as_deref().unwrap_or("(none)"),
                             want.as_deref().unwrap_or("(none)")
                         ));
+                    }
+                }
+            }
+            // the web UI is the lock-out risk (reference §4, acme.sh #4716): check that the
+            // firewall's management interface really takes its certificate from this profile
+            if !restored && p.used_by.iter().any(|u| u == "management web UI") {
+                let x = format!("{LH}/deviceconfig/system/ssl-tls-service-profile");
+                match show(x).await {
+                    Err(e) => problems.push(e),
+                    Ok(got) => {
+                        let got = got.map(|e| e.deep_text());
+                        if got.as_deref() != Some(p.name.as_str()) {
+                            problems.push(format!(
+                                "management web UI uses ssl-tls-service-profile {}, not {} (a local setting overrides the template)",
+                                got.as_deref().unwrap_or("(none)"),
+                                p.name
+                            ));
+                        }
                     }
                 }
             }

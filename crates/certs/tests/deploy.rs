@@ -985,3 +985,141 @@ async fn shared_and_device_group_locations_refuse_what_they_cannot_hold() {
     assert_same(&before, &state(&e));
     e.sim.shutdown().await;
 }
+
+/// T1 gains a GlobalProtect portal and gateway in vsys1 and a management interface, all
+/// using profile P1; committed and pushed.
+async fn globalprotect_and_management_on_p1(e: &Estate) {
+    let base = format!("{LH}/template/entry[@name='T1']/config/devices");
+    e.client
+        .config_set(
+            &base,
+            "<entry name=\"localhost.localdomain\"><deviceconfig><system><ssl-tls-service-profile>P1</ssl-tls-service-profile></system></deviceconfig><vsys><entry name=\"vsys1\"><global-protect><global-protect-portal><entry name=\"gp-portal\"><portal-config><ssl-tls-service-profile>P1</ssl-tls-service-profile></portal-config></entry></global-protect-portal><global-protect-gateway><entry name=\"gp-gw\"><ssl-tls-service-profile>P1</ssl-tls-service-profile></entry></global-protect-gateway></global-protect></entry></vsys></entry>",
+        )
+        .await
+        .expect("gp + management");
+    let wait = || {
+        panops_client::panos::WaitOptions::default().interval(std::time::Duration::from_millis(20))
+    };
+    e.client
+        .commit_and_wait(&Default::default(), wait())
+        .await
+        .expect("commit");
+    e.client
+        .commit_all_and_wait(
+            &panops_panos::commit::CommitAll::template_stack("S1"),
+            wait(),
+        )
+        .await
+        .expect("push");
+}
+
+#[tokio::test]
+async fn deploy_for_a_globalprotect_portal_binds_its_profile_and_reports_every_use() {
+    let e = estate().await;
+    globalprotect_and_management_on_p1(&e).await;
+    let before = state(&e);
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let mut r = req(Mode::Append);
+    r.replace_cert = None;
+    r.device_groups = vec![];
+    r.gp_portals = vec!["gp-portal".into()];
+    let done = d
+        .deploy(&bundle("vpn.example.com"), &r)
+        .await
+        .expect("deploy");
+    let snap = &done.snapshot;
+    assert_eq!(snap.profiles.len(), 1);
+    assert_eq!(snap.profiles[0].name, "P1");
+    assert_eq!(
+        snap.profiles[0].used_by,
+        [
+            "management web UI",
+            "globalprotect-portal gp-portal",
+            "globalprotect-gateway gp-gw"
+        ]
+    );
+    let line = snap
+        .plan_lines()
+        .into_iter()
+        .find(|l| l.contains("ssl-tls-service-profile P1"))
+        .expect("profile line");
+    assert!(
+        line.ends_with("(used by management web UI, globalprotect-portal gp-portal, globalprotect-gateway gp-gw)"),
+        "{line}"
+    );
+    let name = &snap.new_cert;
+    for s in &e.serials {
+        // the portal still takes its certificate from P1, and P1 now holds the new one
+        let portal = fw_text(
+            &e,
+            s,
+            &format!("{LH}/vsys/entry[@name='vsys1']/global-protect/global-protect-portal/entry[@name='gp-portal']/portal-config/ssl-tls-service-profile"),
+        )
+        .expect("portal");
+        assert!(portal.contains(">P1<"), "{portal}");
+        let prof = fw_text(
+            &e,
+            s,
+            "/config/shared/ssl-tls-service-profile/entry[@name='P1']/certificate",
+        )
+        .expect("P1");
+        assert!(prof.contains(name.as_str()), "{prof}");
+    }
+    d.rollback(&done.process, false).await.expect("rollback");
+    assert_same(&before, &state(&e));
+    e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn management_overridden_locally_fails_verification_and_rolls_back() {
+    let e = estate().await;
+    globalprotect_and_management_on_p1(&e).await;
+    // a firewall admin pointed the web UI at another profile locally
+    let fw = e.client.with_target(&e.serials[1]).expect("target");
+    fw.config_override(
+        &format!("{LH}/deviceconfig/system"),
+        "<ssl-tls-service-profile>local-ui</ssl-tls-service-profile>",
+    )
+    .await
+    .expect("override");
+    fw.commit_and_wait(
+        &Default::default(),
+        panops_client::panos::WaitOptions::default().interval(std::time::Duration::from_millis(20)),
+    )
+    .await
+    .expect("local commit");
+    let before = state(&e);
+    let d = Deployer::new(e.client.clone(), e.store.clone(), timing());
+    let mut r = req(Mode::Append);
+    r.replace_cert = None;
+    r.device_groups = vec![];
+    r.management = true;
+    let err = d
+        .deploy(&bundle("ui.example.com"), &r)
+        .await
+        .expect_err("verify fails");
+    let DeployError::RolledBack { step, reason, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(step, "verify");
+    assert!(
+        reason.contains(&e.serials[1])
+            && reason.contains("management web UI uses ssl-tls-service-profile local-ui, not P1"),
+        "{reason}"
+    );
+    assert_same(&before, &state(&e));
+    // and naming a portal that does not exist is refused before anything is sent
+    let mut r = req(Mode::Append);
+    r.replace_cert = None;
+    r.gp_portals = vec!["nope".into()];
+    let err = d
+        .deploy(&bundle("ui.example.com"), &r)
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string()
+            .starts_with("--gp-portal: globalprotect-portal nope does not exist in template T1"),
+        "{err}"
+    );
+    e.sim.shutdown().await;
+}

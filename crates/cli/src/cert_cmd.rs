@@ -225,6 +225,15 @@ struct DeployArgs {
     /// SSL/TLS service profile of the template to bind; repeatable.
     #[arg(long = "ssl-tls-profile")]
     ssl_tls_profiles: Vec<String>,
+    /// GlobalProtect portal of the template: its SSL/TLS service profile is bound; repeatable.
+    #[arg(long = "gp-portal")]
+    gp_portals: Vec<String>,
+    /// GlobalProtect gateway of the template: its SSL/TLS service profile is bound; repeatable.
+    #[arg(long = "gp-gateway")]
+    gp_gateways: Vec<String>,
+    /// The template's management interface (web UI): its SSL/TLS service profile is bound.
+    #[arg(long)]
+    management: bool,
     /// Bind everything that references this certificate.
     #[arg(long)]
     replace_cert: Option<String>,
@@ -510,6 +519,9 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
                 device_groups: a.device_groups.clone(),
                 decryption_rules: a.decryption_rules.clone(),
                 ssl_tls_profiles: a.ssl_tls_profiles.clone(),
+                gp_portals: a.gp_portals.clone(),
+                gp_gateways: a.gp_gateways.clone(),
+                management: a.management,
                 replace_cert: a.replace_cert.clone(),
                 mode: match a.mode {
                     ModeArg::Append => Mode::Append,
