@@ -1,9 +1,10 @@
 //! Renewal from an ACME CA (RFC 8555) with `instant-acme`: the account is created on first use
 //! (or reused from an account file kept at mode 0600), an order is placed for the expiring
 //! certificate's CN and SANs, http-01 challenges are answered from a small HTTP listener when a
-//! listen address is configured, the order is finalized with a CSR for a fresh ECDSA P-256 key
-//! (a key type PAN-OS accepts), and the issued chain is deployed through the same path as
-//! directory renewal ([`crate::renew`]).
+//! listen address is configured, the order is finalized with a CSR for a fresh key of the
+//! configured [`KeyType`] (ECDSA P-256 by default; P-384 and RSA 2048/3072/4096, all key types
+//! PAN-OS accepts), and the issued chain is deployed through the same path as directory renewal
+//! ([`crate::renew`]).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -36,6 +37,93 @@ pub struct AcmeConfig {
     /// Address to answer http-01 challenges on (`--acme-http-listen`); the CA must reach it as
     /// port 80 of each name. Without it the CA must validate otherwise (e.g. a test CA).
     pub http_listen: Option<SocketAddr>,
+    /// Key type of the new certificates (`--key-type`).
+    pub key_type: KeyType,
+}
+
+/// The key a new ACME certificate is issued for. All are key types PAN-OS imports (RSA 2048 to
+/// 4096 bits, ECDSA P-256 / P-384); the CSR is signed with SHA-256 (RSA, P-256) or SHA-384
+/// (P-384).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum KeyType {
+    /// ECDSA on P-256.
+    #[default]
+    EcP256,
+    /// ECDSA on P-384.
+    EcP384,
+    /// RSA, 2048 bits.
+    Rsa2048,
+    /// RSA, 3072 bits.
+    Rsa3072,
+    /// RSA, 4096 bits.
+    Rsa4096,
+}
+
+impl KeyType {
+    /// Every key type, in the order `--key-type` lists them.
+    pub const ALL: [KeyType; 5] = [
+        Self::EcP256,
+        Self::EcP384,
+        Self::Rsa2048,
+        Self::Rsa3072,
+        Self::Rsa4096,
+    ];
+
+    /// The `--key-type` spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EcP256 => "ec-p256",
+            Self::EcP384 => "ec-p384",
+            Self::Rsa2048 => "rsa2048",
+            Self::Rsa3072 => "rsa3072",
+            Self::Rsa4096 => "rsa4096",
+        }
+    }
+
+    /// A fresh key pair of this type, for the CSR.
+    pub fn generate(self) -> Result<rcgen::KeyPair, AcmeError> {
+        let bits = match self {
+            Self::EcP256 => {
+                return rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+                    .map_err(|e| err("--key-type", e));
+            }
+            Self::EcP384 => {
+                return rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384)
+                    .map_err(|e| err("--key-type", e));
+            }
+            Self::Rsa2048 => 2048,
+            Self::Rsa3072 => 3072,
+            Self::Rsa4096 => 4096,
+        };
+        // ring (rcgen's backend) signs with RSA keys but cannot make them: the rsa crate does
+        use rsa::pkcs8::EncodePrivateKey;
+        let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, bits)
+            .map_err(|e| err("--key-type", format!("RSA {bits}: {e}")))?;
+        let der = key
+            .to_pkcs8_der()
+            .map_err(|e| err("--key-type", format!("RSA {bits}: {e}")))?;
+        let der = rustls::pki_types::PrivatePkcs8KeyDer::from(der.as_bytes().to_vec());
+        rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&der, &rcgen::PKCS_RSA_SHA256)
+            .map_err(|e| err("--key-type", format!("RSA {bits}: {e}")))
+    }
+}
+
+impl std::str::FromStr for KeyType {
+    type Err = AcmeError;
+    fn from_str(s: &str) -> Result<Self, AcmeError> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                err(
+                    "--key-type",
+                    format!(
+                        "{s:?}: expected one of {}",
+                        Self::ALL.map(KeyType::as_str).join(", ")
+                    ),
+                )
+            })
+    }
 }
 
 /// An ACME failure, naming the option or step it concerns.
@@ -275,8 +363,7 @@ pub async fn obtain(cfg: &AcmeConfig, names: &[String]) -> Result<Issued, AcmeEr
     if status != OrderStatus::Ready {
         return Err(err("order", format!("status {status:?}, not ready")));
     }
-    let key =
-        rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| err("csr", e))?;
+    let key = cfg.key_type.generate()?;
     let mut params = rcgen::CertificateParams::new(names.to_vec()).map_err(|e| err("csr", e))?;
     params
         .distinguished_name
@@ -357,6 +444,36 @@ mod tests {
             account_file: None,
             contact: vec![],
             http_listen: None,
+            key_type: KeyType::default(),
+        }
+    }
+
+    #[test]
+    fn key_types_parse_and_generate_what_they_say() {
+        assert_eq!("rsa3072".parse::<KeyType>().unwrap(), KeyType::Rsa3072);
+        let e = "rsa1024".parse::<KeyType>().unwrap_err();
+        assert_eq!(e.field, "--key-type");
+        assert!(e.reason.contains("ec-p256, ec-p384, rsa2048"), "{e}");
+        // the generated key is the type asked for, and one PAN-OS accepts
+        for (t, want) in [
+            (KeyType::EcP256, material::KeyKind::Ec("P-256".into())),
+            (KeyType::EcP384, material::KeyKind::Ec("P-384".into())),
+            (KeyType::Rsa2048, material::KeyKind::Rsa(2048)),
+        ] {
+            let k = t.generate().expect("key");
+            let mut p = rcgen::CertificateParams::new(vec!["k.example.com".into()]).unwrap();
+            p.distinguished_name
+                .push(rcgen::DnType::CommonName, "k.example.com");
+            let c = p.self_signed(&k).expect("cert");
+            let b = material::parse_pem_bundle(
+                c.pem().as_bytes(),
+                k.serialize_pem().as_bytes(),
+                None,
+                None,
+            )
+            .expect("bundle");
+            assert_eq!(b.leaf.key, want, "{t:?}");
+            material::validate(&b, chrono::Utc::now().timestamp()).expect("accepted");
         }
     }
 

@@ -98,19 +98,72 @@ pub enum Mode {
     Replace,
 }
 
+/// Where on Panorama the certificate object is imported.
+///
+/// Template and template-stack locations follow pan-os-codegen's certificate-import spec and
+/// pango (`target-tpl`). Panorama shared (`/config/shared/certificate`) and device-group
+/// (`/config/devices/entry/device-group/entry[@name=DG]/certificate`) certificates are in no
+/// public SDK we could read (pango and pan-os-codegen model only Panorama itself and
+/// templates): their xpaths follow the other device-group objects, and the import selects
+/// them with `vsys=shared` / `vsys=DG` by analogy with the firewall's vsys parameter
+/// (unverified against a real Panorama). Both reach the firewalls with the device-group push.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "name")]
+pub enum Location {
+    /// The `shared` part of the template (or template stack) of the request.
+    #[default]
+    Template,
+    /// Panorama shared: visible to every device group's rules.
+    Shared,
+    /// One device group: visible to its own rules.
+    DeviceGroup(String),
+}
+
+/// The certificate container of a location.
+fn container_xpath(loc: &Location, stack: bool, template: &str) -> String {
+    match loc {
+        Location::Template => format!("{}/shared/certificate", tpl_base(stack, template)),
+        Location::Shared => "/config/shared/certificate".to_string(),
+        Location::DeviceGroup(dg) => format!("{}/certificate", dg_xpath(dg)),
+    }
+}
+
+fn entry_xpath(container: &str, name: &str) -> String {
+    format!("{container}/entry[@name={}]", quote(name))
+}
+
+/// A location in words, for plans and errors.
+fn location_text(loc: &Location, stack: bool, template: &str) -> String {
+    match loc {
+        Location::Template if stack => format!("template stack {template}"),
+        Location::Template => format!("template {template}"),
+        Location::Shared => "Panorama shared".to_string(),
+        Location::DeviceGroup(dg) => format!("device group {dg}"),
+    }
+}
+
 /// What to deploy, where.
 #[derive(Debug, Clone)]
 pub struct DeployRequest {
-    /// Panorama template the certificate is imported into (template `shared`).
+    /// Panorama template the certificate is imported into (template `shared`), and whose
+    /// SSL/TLS service profiles are bound; unused for the shared and device-group locations.
     pub template: String,
     /// `template` names a template stack (the stack's own configuration) instead.
     pub stack: bool,
-    /// Device group of the decryption rules.
-    pub device_group: Option<String>,
+    /// Where the certificate object goes.
+    pub location: Location,
+    /// Device groups of the decryption rules (each rule is looked up in every one).
+    pub device_groups: Vec<String>,
     /// Decryption rules (ssl-inbound-inspection) to bind.
     pub decryption_rules: Vec<String>,
     /// SSL/TLS service profiles of the template to bind.
     pub ssl_tls_profiles: Vec<String>,
+    /// GlobalProtect portals of the template whose SSL/TLS service profile is bound.
+    pub gp_portals: Vec<String>,
+    /// GlobalProtect gateways of the template whose SSL/TLS service profile is bound.
+    pub gp_gateways: Vec<String>,
+    /// Bind the SSL/TLS service profile of the template's management interface (web UI).
+    pub management: bool,
     /// Bind every profile / rule that references this certificate instead.
     pub replace_cert: Option<String>,
     /// Append or replace.
@@ -132,6 +185,11 @@ pub struct ProfileBinding {
     pub before: Option<String>,
     /// Certificate after.
     pub after: String,
+    /// What uses the profile in the same template (`globalprotect-portal NAME`,
+    /// `globalprotect-gateway NAME`, `management web UI`): they present the new certificate
+    /// once the profile is re-pointed, and the previous one again after a rollback.
+    #[serde(default)]
+    pub used_by: Vec<String>,
 }
 
 /// A decryption rule binding: before and after.
@@ -141,6 +199,10 @@ pub struct RuleBinding {
     pub name: String,
     /// `pre-rulebase` or `post-rulebase`.
     pub rulebase: String,
+    /// Device group of the rule (empty in records written before several device groups were
+    /// supported: then [`Snapshot::device_group`]).
+    #[serde(default)]
+    pub device_group: String,
     /// Certificate list before.
     pub before: Vec<String>,
     /// Certificate list after.
@@ -193,8 +255,14 @@ pub struct Snapshot {
     /// the one the import created, so the configuration is as before).
     #[serde(default = "yes")]
     pub container_existed: bool,
-    /// Device group of the rules.
+    /// Where the certificate object is.
+    #[serde(default)]
+    pub location: Location,
+    /// The first device group of the rules (the only one in older records).
     pub device_group: Option<String>,
+    /// Device groups of the rules.
+    #[serde(default)]
+    pub device_groups: Vec<String>,
     /// The new certificate's versioned name.
     pub new_cert: String,
     /// Its SHA-256 fingerprint.
@@ -216,25 +284,56 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// The certificate container of the deployment's location.
+    pub fn cert_container(&self) -> String {
+        container_xpath(&self.location, self.stack, &self.template)
+    }
+
+    /// The xpath of certificate `name` at the deployment's location.
+    pub fn cert_xpath(&self, name: &str) -> String {
+        entry_xpath(&self.cert_container(), name)
+    }
+
+    /// The location in words.
+    pub fn location_text(&self) -> String {
+        location_text(&self.location, self.stack, &self.template)
+    }
+
+    /// Device group of a rule binding.
+    pub fn rule_dg<'a>(&'a self, r: &'a RuleBinding) -> Option<&'a str> {
+        if r.device_group.is_empty() {
+            self.device_group.as_deref()
+        } else {
+            Some(&r.device_group)
+        }
+    }
+
     /// The plan as human-readable lines, in order.
     pub fn plan_lines(&self) -> Vec<String> {
         let tpl = &self.template;
         let mut out = vec![format!(
-            "import certificate {} (sha256 {}) into template {tpl}",
-            self.new_cert, self.fingerprint
+            "import certificate {} (sha256 {}) into {}",
+            self.new_cert,
+            self.fingerprint,
+            self.location_text()
         )];
         for p in &self.profiles {
             out.push(format!(
-                "template {tpl}: ssl-tls-service-profile {} certificate {} -> {}",
+                "template {tpl}: ssl-tls-service-profile {} certificate {} -> {}{}",
                 p.name,
                 p.before.as_deref().unwrap_or("(none)"),
-                p.after
+                p.after,
+                if p.used_by.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (used by {})", p.used_by.join(", "))
+                }
             ));
         }
         for r in &self.rules {
             out.push(format!(
                 "device-group {}: {} decryption rule {} certificates [{}] -> [{}]",
-                self.device_group.as_deref().unwrap_or("?"),
+                self.rule_dg(r).unwrap_or("?"),
                 r.rulebase,
                 r.name,
                 r.before.join(", "),
@@ -263,8 +362,9 @@ impl Snapshot {
         ));
         for s in &self.superseded {
             out.push(format!(
-                "delete superseded certificate {} from template {tpl}, commit, push",
-                s.name
+                "delete superseded certificate {} from {}, commit, push",
+                s.name,
+                self.location_text()
             ));
         }
         out
@@ -301,6 +401,10 @@ pub struct Deployed {
     pub state: ProcessState,
     /// The plan that was carried out.
     pub snapshot: Snapshot,
+    /// Set when the deployment succeeded but its cleanup did not (replace mode: a superseded
+    /// certificate could not be deleted, committed or pushed away); it says what was left.
+    /// The same text is the process's `error` in the record, and the cleanup step is failed.
+    pub warning: Option<String>,
 }
 
 /// Runs deployments and rollbacks against one Panorama.
@@ -323,13 +427,6 @@ fn tpl_base(stack: bool, t: &str) -> String {
     let kind = if stack { "template-stack" } else { "template" };
     format!("{LH}/{kind}/entry[@name={}]/config", quote(t))
 }
-fn cert_xpath(stack: bool, t: &str, name: &str) -> String {
-    format!(
-        "{}/shared/certificate/entry[@name={}]",
-        tpl_base(stack, t),
-        quote(name)
-    )
-}
 fn profile_xpath(stack: bool, t: &str, name: &str) -> String {
     format!(
         "{}/shared/ssl-tls-service-profile/entry[@name={}]",
@@ -346,6 +443,22 @@ fn rule_xpath(dg: &str, rulebase: &str, name: &str) -> String {
         dg_xpath(dg),
         quote(name)
     )
+}
+
+/// A GlobalProtect portal or gateway, or the management interface, and its profile.
+struct ProfileUse {
+    kind: &'static str,
+    name: String,
+    profile: String,
+}
+
+fn descendants<'a>(e: &'a Element, name: &str, out: &mut Vec<&'a Element>) {
+    for c in e.elements() {
+        if c.name == name {
+            out.push(c);
+        }
+        descendants(c, name, out);
+    }
 }
 
 fn members_xml(tag: &str, members: &[String]) -> String {
@@ -463,6 +576,72 @@ impl Deployer {
         Ok(first_result(&r))
     }
 
+    /// What uses which SSL/TLS service profile in a template's configuration: GlobalProtect
+    /// portals and gateways of each vsys (the profile is referenced somewhere below the
+    /// portal's or gateway's entry, e.g. `portal-config/ssl-tls-service-profile`, as
+    /// pan-certbot reads it) and the management interface
+    /// (`deviceconfig/system/ssl-tls-service-profile`).
+    async fn profile_uses(
+        &self,
+        stack: bool,
+        template: &str,
+    ) -> Result<Vec<ProfileUse>, ClientError> {
+        let mut out = Vec::new();
+        let Some(devices) = self
+            .get(&format!("{}/devices", tpl_base(stack, template)))
+            .await?
+        else {
+            return Ok(out);
+        };
+        for dev in devices.children_named("entry") {
+            if let Some(p) = dev
+                .path("deviceconfig/system")
+                .and_then(|s| s.child_text("ssl-tls-service-profile"))
+            {
+                out.push(ProfileUse {
+                    kind: "management",
+                    name: "web UI".into(),
+                    profile: p,
+                });
+            }
+            for v in dev.find_all("vsys/entry") {
+                for (path, kind) in [
+                    (
+                        "global-protect/global-protect-portal/entry",
+                        "globalprotect-portal",
+                    ),
+                    (
+                        "global-protect/global-protect-gateway/entry",
+                        "globalprotect-gateway",
+                    ),
+                ] {
+                    for gp in v.find_all(path) {
+                        let Some(name) = gp.attr("name") else {
+                            continue;
+                        };
+                        let mut refs = Vec::new();
+                        descendants(gp, "ssl-tls-service-profile", &mut refs);
+                        for r in refs {
+                            let profile = r.deep_text();
+                            if !profile.is_empty()
+                                && !out.iter().any(|u: &ProfileUse| {
+                                    u.kind == kind && u.name == name && u.profile == profile
+                                })
+                            {
+                                out.push(ProfileUse {
+                                    kind,
+                                    name: name.to_string(),
+                                    profile,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Validate the bundle and build the plan from Panorama's candidate configuration.
     /// Sends only reads.
     pub async fn plan(
@@ -472,89 +651,160 @@ impl Deployer {
     ) -> Result<Snapshot, DeployError> {
         material::validate(bundle, chrono::Utc::now().timestamp())
             .map_err(DeployError::Material)?;
-        panops_panos::validate::name("--template", &req.template, 63)
-            .map_err(|e| invalid("--template", e.to_string()))?;
         panops_panos::validate::name("--admin", &req.admin, 63)
             .map_err(|e| invalid("--admin", e.to_string()))?;
+        for dg in &req.device_groups {
+            panops_panos::validate::name("--device-group", dg, 63)
+                .map_err(|e| invalid("--device-group", e.to_string()))?;
+        }
         let new_cert = material::versioned_name(&bundle.leaf, PANORAMA_NAME_MAX);
         material::check_name(&new_cert, PANORAMA_NAME_MAX)
             .map_err(|e| DeployError::Material(vec![e]))?;
-        if self
-            .get(&tpl_base(req.stack, &req.template))
-            .await?
-            .is_none()
-            && self
-                .get(&format!(
-                    "{LH}/template/entry[@name={}]",
-                    quote(&req.template)
-                ))
-                .await?
-                .is_none()
-        {
-            return Err(invalid(
-                "--template",
-                format!(
-                    "{} {} does not exist on Panorama",
-                    if req.stack {
-                        "template stack"
-                    } else {
-                        "template"
-                    },
-                    req.template
-                ),
-            ));
+        let mut device_groups: Vec<String> = Vec::new();
+        for dg in &req.device_groups {
+            if !device_groups.contains(dg) {
+                device_groups.push(dg.clone());
+            }
         }
+        match &req.location {
+            Location::Template => {
+                panops_panos::validate::name("--template", &req.template, 63)
+                    .map_err(|e| invalid("--template", e.to_string()))?;
+                if self
+                    .get(&tpl_base(req.stack, &req.template))
+                    .await?
+                    .is_none()
+                    && self
+                        .get(&format!(
+                            "{LH}/template/entry[@name={}]",
+                            quote(&req.template)
+                        ))
+                        .await?
+                        .is_none()
+                {
+                    return Err(invalid(
+                        "--template",
+                        format!(
+                            "{} {} does not exist on Panorama",
+                            if req.stack {
+                                "template stack"
+                            } else {
+                                "template"
+                            },
+                            req.template
+                        ),
+                    ));
+                }
+            }
+            Location::Shared | Location::DeviceGroup(_) => {
+                // SSL/TLS service profiles are template (device) objects: they resolve their
+                // certificate in the template, never in a device group or Panorama shared
+                if !req.ssl_tls_profiles.is_empty() {
+                    return Err(invalid(
+                        "--ssl-tls-profile",
+                        "SSL/TLS service profiles are template objects and reference template certificates: deploy with --template or --template-stack to bind them",
+                    ));
+                }
+                if let Location::DeviceGroup(dg) = &req.location {
+                    panops_panos::validate::name("--device-group", dg, 63)
+                        .map_err(|e| invalid("--device-group", e.to_string()))?;
+                    // a device group's certificate is visible to its own rules only
+                    if device_groups.iter().any(|d| d != dg) {
+                        return Err(invalid(
+                            "--device-group",
+                            format!(
+                                "a certificate in device group {dg} is visible to that group's rules only; use --shared to bind rules of several device groups"
+                            ),
+                        ));
+                    }
+                    if device_groups.is_empty() {
+                        device_groups.push(dg.clone());
+                    }
+                }
+            }
+        }
+        let container = container_xpath(&req.location, req.stack, &req.template);
+        let where_ = location_text(&req.location, req.stack, &req.template);
         if self
-            .get(&cert_xpath(req.stack, &req.template, &new_cert))
+            .get(&entry_xpath(&container, &new_cert))
             .await?
             .is_some()
         {
             return Err(invalid(
                 "--cert",
-                format!(
-                    "certificate {new_cert} (same certificate) is already in template {}",
-                    req.template
-                ),
+                format!("certificate {new_cert} (same certificate) is already in {where_}"),
             ));
         }
         if req.decryption_rules.is_empty()
             && req.ssl_tls_profiles.is_empty()
+            && req.gp_portals.is_empty()
+            && req.gp_gateways.is_empty()
+            && !req.management
             && req.replace_cert.is_none()
         {
             return Err(invalid(
                 "binding",
-                "give --decryption-rule, --ssl-tls-profile or --replace-cert",
+                "give --decryption-rule, --ssl-tls-profile, --gp-portal, --gp-gateway, --management or --replace-cert",
             ));
         }
-        if !req.decryption_rules.is_empty() && req.device_group.is_none() {
+        if !req.decryption_rules.is_empty() && device_groups.is_empty() {
             return Err(invalid(
                 "--device-group",
-                "--decryption-rule needs the device group of the rules",
+                "--decryption-rule needs the device group(s) of the rules",
             ));
         }
+        for dg in &device_groups {
+            if self.get(&dg_xpath(dg)).await?.is_none() {
+                return Err(invalid(
+                    "--device-group",
+                    format!("device group {dg} does not exist on Panorama"),
+                ));
+            }
+        }
+        let dg_list = device_groups.join(", ");
         let mut profiles = Vec::new();
         let mut profile_names = req.ssl_tls_profiles.clone();
-        let mut rule_names: Vec<(String, Option<String>)> = req
-            .decryption_rules
-            .iter()
-            .map(|r| (r.clone(), None))
-            .collect();
-        if let Some(old) = &req.replace_cert {
-            let all = self
-                .get(&format!(
-                    "{}/shared/ssl-tls-service-profile",
-                    tpl_base(req.stack, &req.template)
-                ))
-                .await?;
-            for p in all.iter().flat_map(|a| a.children_named("entry")) {
-                if p.child_text("certificate").as_deref() == Some(old.as_str())
-                    && let Some(n) = p.attr("name")
-                    && !profile_names.iter().any(|x| x == n)
-                {
-                    profile_names.push(n.to_string());
+        // (device group, rulebase, rule name)
+        let mut rule_refs: Vec<(String, String, String)> = Vec::new();
+        for name in &req.decryption_rules {
+            let mut found = false;
+            for dg in &device_groups {
+                for rb in ["pre-rulebase", "post-rulebase"] {
+                    if self.get(&rule_xpath(dg, rb, name)).await?.is_some() {
+                        found = true;
+                        rule_refs.push((dg.clone(), rb.to_string(), name.clone()));
+                        break;
+                    }
                 }
             }
-            if let Some(dg) = &req.device_group {
+            if !found {
+                return Err(invalid(
+                    "--decryption-rule",
+                    format!(
+                        "decryption rule {name} does not exist in device group{} {dg_list}",
+                        if device_groups.len() > 1 { "s" } else { "" }
+                    ),
+                ));
+            }
+        }
+        if let Some(old) = &req.replace_cert {
+            if req.location == Location::Template {
+                let all = self
+                    .get(&format!(
+                        "{}/shared/ssl-tls-service-profile",
+                        tpl_base(req.stack, &req.template)
+                    ))
+                    .await?;
+                for p in all.iter().flat_map(|a| a.children_named("entry")) {
+                    if p.child_text("certificate").as_deref() == Some(old.as_str())
+                        && let Some(n) = p.attr("name")
+                        && !profile_names.iter().any(|x| x == n)
+                    {
+                        profile_names.push(n.to_string());
+                    }
+                }
+            }
+            for dg in &device_groups {
                 for rb in ["pre-rulebase", "post-rulebase"] {
                     let rules = self
                         .get(&format!("{}/{rb}/decryption/rules", dg_xpath(dg)))
@@ -563,25 +813,84 @@ impl Deployer {
                         let certs = members_of(r.path("type/ssl-inbound-inspection/certificates"));
                         if certs.contains(old)
                             && let Some(n) = r.attr("name")
-                            && !rule_names.iter().any(|(x, _)| x == n)
+                            && !rule_refs.iter().any(|(d, _, x)| d == dg && x == n)
                         {
-                            rule_names.push((n.to_string(), Some(rb.to_string())));
+                            rule_refs.push((dg.clone(), rb.to_string(), n.to_string()));
                         }
                     }
                 }
             }
-            if profile_names.is_empty() && rule_names.is_empty() {
+            if profile_names.is_empty() && rule_refs.is_empty() {
                 return Err(invalid(
                     "--replace-cert",
                     format!(
-                        "no SSL/TLS service profile of template {} and no decryption rule{} references certificate {old}",
-                        req.template,
-                        req.device_group
-                            .as_ref()
-                            .map(|d| format!(" of device group {d}"))
-                            .unwrap_or_default()
+                        "no {}decryption rule{} references certificate {old}",
+                        if req.location == Location::Template {
+                            format!(
+                                "SSL/TLS service profile of template {} and no ",
+                                req.template
+                            )
+                        } else {
+                            String::new()
+                        },
+                        if device_groups.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" of device group(s) {dg_list}")
+                        }
                     ),
                 ));
+            }
+        }
+        // GlobalProtect and the management web UI take their certificate from an SSL/TLS
+        // service profile (reference §2.2: "re-point the profile, not GP"): binding them is
+        // binding that profile, and every use of a rebound profile is reported
+        let uses = if req.location == Location::Template {
+            self.profile_uses(req.stack, &req.template).await?
+        } else {
+            Vec::new()
+        };
+        let wanted = req
+            .gp_portals
+            .iter()
+            .map(|n| ("globalprotect-portal", "--gp-portal", n.as_str()))
+            .chain(
+                req.gp_gateways
+                    .iter()
+                    .map(|n| ("globalprotect-gateway", "--gp-gateway", n.as_str())),
+            )
+            .chain(
+                req.management
+                    .then_some(("management", "--management", "web UI")),
+            );
+        for (kind, field, name) in wanted {
+            if req.location != Location::Template {
+                return Err(invalid(
+                    field,
+                    "GlobalProtect and the management interface are template configuration: deploy with --template or --template-stack",
+                ));
+            }
+            let u = uses
+                .iter()
+                .find(|u| u.kind == kind && u.name == name)
+                .ok_or_else(|| {
+                    invalid(
+                        field,
+                        if kind == "management" {
+                            format!(
+                                "the management interface of template {} uses no SSL/TLS service profile",
+                                req.template
+                            )
+                        } else {
+                            format!(
+                                "{kind} {name} does not exist in template {} or references no SSL/TLS service profile",
+                                req.template
+                            )
+                        },
+                    )
+                })?;
+            if !profile_names.contains(&u.profile) {
+                profile_names.push(u.profile.clone());
             }
         }
         let mut superseded_names: Vec<String> = Vec::new();
@@ -608,96 +917,86 @@ impl Deployer {
                 name: name.clone(),
                 before,
                 after: new_cert.clone(),
+                used_by: uses
+                    .iter()
+                    .filter(|u| &u.profile == name)
+                    .map(|u| format!("{} {}", u.kind, u.name))
+                    .collect(),
             });
         }
         let mut rules = Vec::new();
-        if let Some(dg) = &req.device_group {
-            if self.get(&dg_xpath(dg)).await?.is_none() {
-                return Err(invalid(
-                    "--device-group",
-                    format!("device group {dg} does not exist on Panorama"),
-                ));
-            }
-            for (name, rb_hint) in &rule_names {
-                let mut found = None;
-                for rb in ["pre-rulebase", "post-rulebase"] {
-                    if rb_hint.as_deref().is_some_and(|h| h != rb) {
-                        continue;
-                    }
-                    if let Some(r) = self.get(&rule_xpath(dg, rb, name)).await? {
-                        found = Some((rb.to_string(), r));
-                        break;
-                    }
-                }
-                let (rulebase, r) = found.ok_or_else(|| {
+        for (dg, rulebase, name) in &rule_refs {
+            let r = self
+                .get(&rule_xpath(dg, rulebase, name))
+                .await?
+                .ok_or_else(|| {
                     invalid(
                         "--decryption-rule",
                         format!("decryption rule {name} does not exist in device group {dg}"),
                     )
                 })?;
-                if r.path("type/ssl-inbound-inspection").is_none() {
-                    return Err(invalid(
-                        "--decryption-rule",
-                        format!("decryption rule {name} is not of type ssl-inbound-inspection"),
-                    ));
-                }
-                let before = members_of(r.path("type/ssl-inbound-inspection/certificates"));
-                let after = match req.mode {
-                    Mode::Append => {
-                        let mut a = before.clone();
-                        a.push(new_cert.clone());
-                        a
-                    }
-                    Mode::Replace => {
-                        let replaced: Vec<String> = match &req.replace_cert {
-                            Some(old) => before.iter().filter(|c| *c == old).cloned().collect(),
-                            None => before.clone(),
-                        };
-                        for c in &replaced {
-                            if !superseded_names.contains(c) {
-                                superseded_names.push(c.clone());
-                            }
-                        }
-                        let mut a: Vec<String> = before
-                            .iter()
-                            .filter(|c| !replaced.contains(c))
-                            .cloned()
-                            .collect();
-                        a.push(new_cert.clone());
-                        a
-                    }
-                };
-                rules.push(RuleBinding {
-                    name: name.clone(),
-                    rulebase,
-                    before,
-                    after,
-                });
+            if r.path("type/ssl-inbound-inspection").is_none() {
+                return Err(invalid(
+                    "--decryption-rule",
+                    format!(
+                        "decryption rule {name} of device group {dg} is not of type ssl-inbound-inspection"
+                    ),
+                ));
             }
+            let before = members_of(r.path("type/ssl-inbound-inspection/certificates"));
+            let after = match req.mode {
+                Mode::Append => {
+                    let mut a = before.clone();
+                    a.push(new_cert.clone());
+                    a
+                }
+                Mode::Replace => {
+                    let replaced: Vec<String> = match &req.replace_cert {
+                        Some(old) => before.iter().filter(|c| *c == old).cloned().collect(),
+                        None => before.clone(),
+                    };
+                    for c in &replaced {
+                        if !superseded_names.contains(c) {
+                            superseded_names.push(c.clone());
+                        }
+                    }
+                    let mut a: Vec<String> = before
+                        .iter()
+                        .filter(|c| !replaced.contains(c))
+                        .cloned()
+                        .collect();
+                    a.push(new_cert.clone());
+                    a
+                }
+            };
+            rules.push(RuleBinding {
+                name: name.clone(),
+                rulebase: rulebase.clone(),
+                device_group: dg.clone(),
+                before,
+                after,
+            });
         }
         let mut superseded = Vec::new();
         if req.mode == Mode::Replace {
             for name in superseded_names {
-                // only certificates of this template are ours to delete
-                if let Some(e) = self
-                    .get(&cert_xpath(req.stack, &req.template, &name))
-                    .await?
-                {
-                    let mut xml = String::new();
-                    xml.push_str(&e_to_xml(&e));
+                // only certificates of this location are ours to delete
+                if let Some(e) = self.get(&entry_xpath(&container, &name)).await? {
                     superseded.push(SavedCert {
                         name,
-                        entry_xml: xml,
+                        entry_xml: e_to_xml(&e),
                     });
                 }
             }
         }
-        // pushes: the device group, and every template stack holding the template
+        // pushes: every device group with a bound rule (they carry a shared or device-group
+        // certificate too), and every template stack holding the template
         let mut push = Vec::new();
         let mut devices: Vec<String> = Vec::new();
-        if let Some(dg) = &req.device_group
-            && !rules.is_empty()
-        {
+        for dg in &device_groups {
+            if !rules.iter().any(|r| &r.device_group == dg) {
+                continue;
+            }
             let d = self.get(&dg_xpath(dg)).await?;
             let mut members = Vec::new();
             for e in d
@@ -716,46 +1015,44 @@ impl Deployer {
                 devices: members,
             });
         }
-        let stacks = self.get(&format!("{LH}/template-stack")).await?;
-        for s in stacks.iter().flat_map(|s| s.children_named("entry")) {
-            let holds = if req.stack {
-                s.attr("name") == Some(req.template.as_str())
-            } else {
-                members_of(s.child("templates")).contains(&req.template)
-            };
-            if holds && let Some(n) = s.attr("name") {
-                let mut members = Vec::new();
-                for e in s
-                    .path("devices")
-                    .iter()
-                    .flat_map(|x| x.children_named("entry"))
-                {
-                    if let Some(d) = e.attr("name") {
-                        members.push(d.to_string());
+        if req.location == Location::Template {
+            let stacks = self.get(&format!("{LH}/template-stack")).await?;
+            for s in stacks.iter().flat_map(|s| s.children_named("entry")) {
+                let holds = if req.stack {
+                    s.attr("name") == Some(req.template.as_str())
+                } else {
+                    members_of(s.child("templates")).contains(&req.template)
+                };
+                if holds && let Some(n) = s.attr("name") {
+                    let mut members = Vec::new();
+                    for e in s
+                        .path("devices")
+                        .iter()
+                        .flat_map(|x| x.children_named("entry"))
+                    {
+                        if let Some(d) = e.attr("name") {
+                            members.push(d.to_string());
+                        }
                     }
+                    devices.extend(members.iter().cloned());
+                    push.push(PushTarget {
+                        kind: PushKind::TemplateStack,
+                        name: n.to_string(),
+                        devices: members,
+                    });
                 }
-                devices.extend(members.iter().cloned());
-                push.push(PushTarget {
-                    kind: PushKind::TemplateStack,
-                    name: n.to_string(),
-                    devices: members,
-                });
             }
         }
         devices.sort();
         devices.dedup();
-        let container_existed = self
-            .get(&format!(
-                "{}/shared/certificate",
-                tpl_base(req.stack, &req.template)
-            ))
-            .await?
-            .is_some();
+        let container_existed = self.get(&container).await?.is_some();
         Ok(Snapshot {
             template: req.template.clone(),
             stack: req.stack,
+            location: req.location.clone(),
             container_existed,
-            device_group: req.device_group.clone(),
+            device_group: device_groups.first().cloned(),
+            device_groups,
             new_cert,
             fingerprint: bundle.leaf.fingerprint.clone(),
             mode: req.mode,
@@ -824,12 +1121,13 @@ impl Deployer {
             .run_steps(&id, bundle, req, &snap, &mut committed)
             .await
         {
-            Ok(state) => {
-                self.store.finish(&id, state, None).await?;
+            Ok((state, warning)) => {
+                self.store.finish(&id, state, warning.as_deref()).await?;
                 Ok(Deployed {
                     process: id,
                     state,
                     snapshot: snap,
+                    warning,
                 })
             }
             Err(f) => {
@@ -943,7 +1241,7 @@ impl Deployer {
         req: &DeployRequest,
         snap: &Snapshot,
         committed: &mut bool,
-    ) -> Result<ProcessState, Failure> {
+    ) -> Result<(ProcessState, Option<String>), Failure> {
         self.step(id, "lock", |_| async {
             self.acquire_lock(id)
                 .await
@@ -968,7 +1266,7 @@ impl Deployer {
         if req.skip_commit {
             self.skip(id, "commit", "skipped: --skip-commit").await?;
             self.release_lock(&snap.admin).await;
-            return Ok(ProcessState::Stopped);
+            return Ok((ProcessState::Stopped, None));
         }
         *committed = true;
         self.step(id, "commit", |seq| self.commit(id, seq, &snap.admin, false))
@@ -976,58 +1274,146 @@ impl Deployer {
         if req.skip_push {
             self.skip(id, "push", "skipped: --skip-push").await?;
             self.release_lock(&snap.admin).await;
-            return Ok(ProcessState::Stopped);
+            return Ok((ProcessState::Stopped, None));
         }
         self.step(id, "push", |seq| self.push(id, seq, snap, None, false))
             .await?;
         self.step(id, "verify", |_| self.verify(snap, &snap.devices, false))
             .await?;
-        if !snap.superseded.is_empty() {
-            self.step(id, "cleanup", |seq| async move {
-                let mut kept = Vec::new();
-                let mut deleted = 0;
-                for s in &snap.superseded {
-                    match self
-                        .client
-                        .config_delete(&cert_xpath(snap.stack, &snap.template, &s.name))
-                        .await
-                    {
-                        Ok(_) => deleted += 1,
-                        // still referenced by something this deployment did not rebind: the
-                        // device refuses (code 10), and the certificate stays
-                        Err(e) if e.as_api().and_then(|a| a.code) == Some(10) => {
-                            kept.push(format!(
-                                "{} kept: {}",
-                                s.name,
-                                self.client.redact(&e.to_string())
-                            ));
-                        }
-                        Err(e) => {
-                            return Err((
-                                format!("delete of superseded certificate {}: {e}", s.name),
-                                StepOutcome::default(),
-                            ));
-                        }
-                    }
-                }
-                let note = (!kept.is_empty()).then(|| kept.join("; "));
-                if deleted == 0 {
-                    return Ok(StepOutcome {
-                        note,
-                        ..Default::default()
-                    });
-                }
-                let mut out = self.commit(id, seq, &snap.admin, false).await?;
-                let p = self.push(id, seq, snap, None, false).await?;
-                out.job_ids.extend(p.job_ids);
-                out.results = p.results;
-                out.note = note;
-                Ok(out)
-            })
-            .await?;
+        let mut warning = None;
+        if !snap.superseded.is_empty()
+            && let Err(f) = self
+                .step(id, "cleanup", |seq| self.cleanup(id, seq, snap))
+                .await
+        {
+            // the new certificate is imported, bound, pushed and verified everywhere: undoing
+            // a working deployment because an old object could not be removed would trade a
+            // cosmetic leftover for a second change window, so the deployment stays
+            warning = Some(format!(
+                "cleanup failed, the deployment stays in place: {}",
+                f.reason
+            ));
         }
         self.release_lock(&snap.admin).await;
-        Ok(ProcessState::Succeeded)
+        Ok((ProcessState::Succeeded, warning))
+    }
+
+    /// Replace mode's last step: delete the superseded certificates nothing references any
+    /// more, commit, push. A certificate the device refuses to delete because something this
+    /// deployment did not rebind still uses it (code 10) is kept and noted. Any other failure
+    /// is returned with what was left: a refused delete or a failed commit leaves the
+    /// superseded certificates in Panorama's candidate as they were (deleted ones are put back
+    /// so nothing uncommitted is left behind); a failed push leaves them on the firewalls it
+    /// did not reach.
+    async fn cleanup(
+        &self,
+        id: &str,
+        seq: i64,
+        snap: &Snapshot,
+    ) -> Result<StepOutcome, (String, StepOutcome)> {
+        let mut kept = Vec::new();
+        let mut deleted: Vec<&SavedCert> = Vec::new();
+        let mut refused = None;
+        for s in &snap.superseded {
+            match self.client.config_delete(&snap.cert_xpath(&s.name)).await {
+                Ok(_) => deleted.push(s),
+                // still referenced by something this deployment did not rebind: the
+                // device refuses (code 10), and the certificate stays
+                Err(e) if e.as_api().and_then(|a| a.code) == Some(10) => {
+                    kept.push(format!(
+                        "{} kept: {}",
+                        s.name,
+                        self.client.redact(&e.to_string())
+                    ));
+                }
+                Err(e) => {
+                    refused = Some(format!(
+                        "delete of superseded certificate {}: {e}; {} left in place",
+                        s.name, s.name
+                    ));
+                    break;
+                }
+            }
+        }
+        let note = (!kept.is_empty()).then(|| kept.join("; "));
+        if deleted.is_empty() {
+            return match refused {
+                Some(r) => Err((
+                    r,
+                    StepOutcome {
+                        note,
+                        ..Default::default()
+                    },
+                )),
+                None => Ok(StepOutcome {
+                    note,
+                    ..Default::default()
+                }),
+            };
+        }
+        let names = deleted
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut out = match self.commit(id, seq, &snap.admin, false).await {
+            Ok(o) => o,
+            Err((reason, mut o)) => {
+                // put the deleted certificates back in the candidate: Panorama's running
+                // config still holds them, and an uncommitted delete must not wait there for
+                // the next admin's commit
+                let container = snap.cert_container();
+                let mut restore_err = String::new();
+                for s in &deleted {
+                    if let Err(e) = self.client.config_set(&container, &s.entry_xml).await {
+                        restore_err.push_str(&format!(
+                            "; putting {} back in the candidate failed: {e}",
+                            s.name
+                        ));
+                    }
+                }
+                o.note = note;
+                return Err((
+                    format!(
+                        "{reason}; superseded certificate(s) {names} left in place{restore_err}"
+                    ),
+                    o,
+                ));
+            }
+        };
+        match self.push(id, seq, snap, None, false).await {
+            Ok(p) => {
+                out.job_ids.extend(p.job_ids);
+                out.results = p.results;
+            }
+            Err((reason, p)) => {
+                out.job_ids.extend(p.job_ids);
+                let left: Vec<String> = p
+                    .results
+                    .iter()
+                    .filter(|r| !r.ok)
+                    .map(|r| r.device.clone())
+                    .collect();
+                out.results = p.results;
+                out.note = note;
+                return Err((
+                    format!(
+                        "{reason}; superseded certificate(s) {names} deleted on Panorama but left on {}",
+                        if left.is_empty() {
+                            "the firewalls the push did not reach".to_string()
+                        } else {
+                            left.join(", ")
+                        }
+                    ),
+                    out,
+                ));
+            }
+        }
+        out.note = note;
+        match refused {
+            Some(r) => Err((r, out)),
+            None => Ok(out),
+        }
     }
 
     /// Wait until no other live deployment or rollback against this Panorama is ahead of
@@ -1130,7 +1516,12 @@ impl Deployer {
             pem.into_bytes(),
         );
         imp.passphrase = Some(pass.into());
-        imp.target_tpl = Some(snap.template.clone());
+        match &snap.location {
+            Location::Template => imp.target_tpl = Some(snap.template.clone()),
+            // see `Location` for where these parameters come from
+            Location::Shared => imp.vsys = Some("shared".into()),
+            Location::DeviceGroup(dg) => imp.vsys = Some(dg.clone()),
+        }
         self.client.import(&imp).await?;
         Ok(())
     }
@@ -1161,8 +1552,11 @@ impl Deployer {
                 }
             }
         }
-        if let Some(dg) = &snap.device_group {
+        {
             for r in &snap.rules {
+                let Some(dg) = snap.rule_dg(r) else {
+                    continue;
+                };
                 let x = format!(
                     "{}/type/ssl-inbound-inspection/certificates",
                     rule_xpath(dg, &r.rulebase, &r.name)
@@ -1377,11 +1771,15 @@ impl Deployer {
                 }
             }
         };
-        let cert_x = format!(
-            "/config/shared/certificate/entry[@name={}]",
-            quote(&snap.new_cert)
-        );
-        match show(cert_x).await {
+        // a template certificate lands in the firewall's shared configuration, a Panorama
+        // shared or device-group one with the pushed objects of vsys1
+        let cert_x =
+            |base: &str| format!("{base}/certificate/entry[@name={}]", quote(&snap.new_cert));
+        let found = match show(cert_x("/config/shared")).await {
+            Ok(None) => show(cert_x(FW_VSYS1)).await,
+            other => other,
+        };
+        match found {
             Err(e) => problems.push(e),
             Ok(None) if !restored => {
                 problems.push(format!("certificate {} missing", snap.new_cert))
@@ -1431,9 +1829,38 @@ impl Deployer {
                     }
                 }
             }
+            // the web UI is the lock-out risk (reference §4, acme.sh #4716): check that the
+            // firewall's management interface really takes its certificate from this profile
+            if !restored && p.used_by.iter().any(|u| u == "management web UI") {
+                let x = format!("{LH}/deviceconfig/system/ssl-tls-service-profile");
+                match show(x).await {
+                    Err(e) => problems.push(e),
+                    Ok(got) => {
+                        let got = got.map(|e| e.deep_text());
+                        if got.as_deref() != Some(p.name.as_str()) {
+                            problems.push(format!(
+                                "management web UI uses ssl-tls-service-profile {}, not {} (a local setting overrides the template)",
+                                got.as_deref().unwrap_or("(none)"),
+                                p.name
+                            ));
+                        }
+                    }
+                }
+            }
         }
-        if snap.device_group.is_some() {
+        {
             for r in &snap.rules {
+                // a firewall holds the rules of its own device group only
+                let reached = snap.rule_dg(r).is_some_and(|dg| {
+                    snap.push.iter().any(|p| {
+                        p.kind == PushKind::DeviceGroup
+                            && p.name == dg
+                            && p.devices.iter().any(|d| d == serial)
+                    })
+                });
+                if !reached {
+                    continue;
+                }
                 let want = if restored { &r.before } else { &r.after };
                 let x = format!(
                     "{FW_VSYS1}/rulebase/decryption/rules/entry[@name={}]",
@@ -1493,15 +1920,12 @@ impl Deployer {
             let err = |e: ClientError| (e.to_string(), StepOutcome::default());
             for s in &snap.superseded {
                 if self
-                    .get(&cert_xpath(snap.stack, &snap.template, &s.name))
+                    .get(&snap.cert_xpath(&s.name))
                     .await
                     .map_err(err)?
                     .is_none()
                 {
-                    let container = format!(
-                        "{}/shared/certificate",
-                        tpl_base(snap.stack, &snap.template)
-                    );
+                    let container = snap.cert_container();
                     self.client
                         .config_set(&container, &s.entry_xml)
                         .await
@@ -1511,21 +1935,18 @@ impl Deployer {
             // bindings first: the device refuses to delete a certificate still referenced
             self.restore_bindings_if_ours(snap).await.map_err(err)?;
             if self
-                .get(&cert_xpath(snap.stack, &snap.template, &snap.new_cert))
+                .get(&snap.cert_xpath(&snap.new_cert))
                 .await
                 .map_err(err)?
                 .is_some()
             {
                 self.client
-                    .config_delete(&cert_xpath(snap.stack, &snap.template, &snap.new_cert))
+                    .config_delete(&snap.cert_xpath(&snap.new_cert))
                     .await
                     .map_err(err)?;
             }
             if !snap.container_existed {
-                let container = format!(
-                    "{}/shared/certificate",
-                    tpl_base(snap.stack, &snap.template)
-                );
+                let container = snap.cert_container();
                 if self
                     .get(&container)
                     .await
@@ -1610,8 +2031,11 @@ impl Deployer {
                 }
             }
         }
-        if let Some(dg) = &snap.device_group {
+        {
             for r in &snap.rules {
+                let Some(dg) = snap.rule_dg(r) else {
+                    continue;
+                };
                 let x = rule_xpath(dg, &r.rulebase, &r.name);
                 let cur = members_of(
                     self.get(&x)
@@ -1657,8 +2081,11 @@ impl Deployer {
                 ));
             }
         }
-        if let Some(dg) = &snap.device_group {
+        {
             for r in &snap.rules {
+                let Some(dg) = snap.rule_dg(r) else {
+                    continue;
+                };
                 let cur = members_of(
                     self.get(&rule_xpath(dg, &r.rulebase, &r.name))
                         .await?

@@ -114,6 +114,7 @@ async fn expiring_certificate_is_renewed_by_pebble_and_pushed() {
         account_file: Some(acct.clone()),
         contact: vec!["certs@example.com".into()],
         http_listen: None,
+        key_type: Default::default(),
     };
     // old-cert has 90 days left: expiring with a 120-day window
     let (rows, _) = collect(&e.client, now, 120).await.expect("inventory");
@@ -175,4 +176,48 @@ async fn expiring_certificate_is_renewed_by_pebble_and_pushed() {
     let again = renew_from_acme(&d, &rows, &cfg, "T1", Some("DG1"), Mode::Replace, "admin").await;
     assert!(again.is_empty(), "{again:?}");
     e.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn pebble_issues_every_key_type_panos_accepts() {
+    use panops_certs::acme::{KeyType, obtain};
+    use panops_certs::material::{KeyKind, parse_pem_bundle, validate};
+    let Some(bin) = pebble_bin() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let (_pebble, url) = start_pebble(&bin, dir.path());
+    let acct = dir.path().join("account.json");
+    for (t, want) in [
+        (KeyType::EcP256, KeyKind::Ec("P-256".into())),
+        (KeyType::EcP384, KeyKind::Ec("P-384".into())),
+        (KeyType::Rsa2048, KeyKind::Rsa(2048)),
+        (KeyType::Rsa3072, KeyKind::Rsa(3072)),
+        (KeyType::Rsa4096, KeyKind::Rsa(4096)),
+    ] {
+        let cfg = AcmeConfig {
+            directory: url.clone(),
+            ca_file: Some(dir.path().join("ca.pem")),
+            account_file: Some(acct.clone()),
+            contact: vec![],
+            http_listen: None,
+            key_type: t,
+        };
+        let names = vec![format!("{}.example.com", t.as_str())];
+        let issued = obtain(&cfg, &names)
+            .await
+            .unwrap_or_else(|e| panic!("{t:?}: {e}"));
+        // the chain and key pebble issued parse, match and pass PAN-OS's checks
+        let b = parse_pem_bundle(
+            issued.chain_pem.as_bytes(),
+            issued.key_pem.as_bytes(),
+            None,
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{t:?}: {e}"));
+        assert_eq!(b.leaf.key, want, "{t:?}");
+        assert_eq!(b.leaf.common_name, names[0]);
+        assert!(b.leaf.issuer.contains("Pebble"), "{}", b.leaf.issuer);
+        validate(&b, chrono::Utc::now().timestamp()).unwrap_or_else(|e| panic!("{t:?}: {e:?}"));
+    }
 }

@@ -4,7 +4,9 @@
 //! Exit codes: 0 success / no alarm; 1 error; 2 invalid input (nothing sent);
 //! 3 `inventory`: at least one certificate is expiring, expired, not yet valid, missing its key
 //! or missing; `deploy`: the deployment failed and was rolled back completely;
-//! 4 a rollback failed: the process record says what is left.
+//! 4 a rollback failed: the process record says what is left;
+//! 5 `deploy`: deployed and verified, but the replace-mode cleanup failed (the superseded
+//! certificate is left in place; the warning and the record say what was left).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +14,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use panops_certs::deploy::{DeployError, DeployRequest, Deployer, Mode, Timing};
+use panops_certs::deploy::{DeployError, DeployRequest, Deployer, Location, Mode, Timing};
 use panops_certs::material::{self, Bundle};
 use panops_store::{ProcessFilter, ProcessState, Store};
 use serde_json::{Value, json};
@@ -57,6 +59,9 @@ struct RenewArgs {
     /// Address to answer http-01 challenges on (the CA must reach it as port 80 of each name).
     #[arg(long, requires = "acme_directory")]
     acme_http_listen: Option<std::net::SocketAddr>,
+    /// Key type of ACME-issued certificates: ec-p256, ec-p384, rsa2048, rsa3072 or rsa4096.
+    #[arg(long, requires = "acme_directory", default_value = "ec-p256", value_parser = parse_key_type)]
+    key_type: panops_certs::acme::KeyType,
     /// Template whose certificates are renewed.
     #[arg(long)]
     template: String,
@@ -205,11 +210,14 @@ struct DeployArgs {
     /// Template stack to import into instead (the stack's own configuration).
     #[arg(long)]
     template_stack: Option<String>,
-    /// Device group of the decryption rules.
-    #[arg(long)]
-    device_group: Option<String>,
-    /// Panorama shared (not supported: certificates are deployed through a template).
-    #[arg(long)]
+    /// Device group of the decryption rules; repeatable (rules are looked up in each, and
+    /// every group is pushed). Without --template, --template-stack or --shared, the one
+    /// device group is also where the certificate is imported.
+    #[arg(long = "device-group")]
+    device_groups: Vec<String>,
+    /// Import into Panorama shared, where the decryption rules of every device group can use
+    /// the certificate (pushed with the device groups).
+    #[arg(long, conflicts_with_all = ["template", "template_stack"])]
     shared: bool,
     /// Decryption rule (ssl-inbound-inspection) to bind; repeatable.
     #[arg(long = "decryption-rule")]
@@ -217,6 +225,15 @@ struct DeployArgs {
     /// SSL/TLS service profile of the template to bind; repeatable.
     #[arg(long = "ssl-tls-profile")]
     ssl_tls_profiles: Vec<String>,
+    /// GlobalProtect portal of the template: its SSL/TLS service profile is bound; repeatable.
+    #[arg(long = "gp-portal")]
+    gp_portals: Vec<String>,
+    /// GlobalProtect gateway of the template: its SSL/TLS service profile is bound; repeatable.
+    #[arg(long = "gp-gateway")]
+    gp_gateways: Vec<String>,
+    /// The template's management interface (web UI): its SSL/TLS service profile is bound.
+    #[arg(long)]
+    management: bool,
     /// Bind everything that references this certificate.
     #[arg(long)]
     replace_cert: Option<String>,
@@ -247,6 +264,11 @@ struct DeployArgs {
 enum ModeArg {
     Append,
     Replace,
+}
+
+fn parse_key_type(s: &str) -> Result<panops_certs::acme::KeyType, String> {
+    s.parse()
+        .map_err(|e: panops_certs::acme::AcmeError| e.reason)
 }
 
 fn read_limited(field: &str, path: &PathBuf) -> Result<Vec<u8>> {
@@ -456,24 +478,28 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
             })
         }
         CertSub::Deploy(a) => {
-            if a.shared {
-                return Err(as_usage(anyhow::anyhow!(
-                    "--shared: deploy through a template (--template); Panorama shared certificates are not supported yet"
-                )));
-            }
-            let (template, stack) = match (&a.template, &a.template_stack) {
-                (Some(t), None) => (t.clone(), false),
-                (None, Some(s)) => (s.clone(), true),
+            let (template, stack, location) = match (&a.template, &a.template_stack) {
+                (Some(t), None) => (t.clone(), false, Location::Template),
+                (None, Some(s)) => (s.clone(), true, Location::Template),
                 (Some(_), Some(_)) => {
                     return Err(as_usage(anyhow::anyhow!(
                         "give --template or --template-stack, not both"
                     )));
                 }
-                (None, None) => {
-                    return Err(as_usage(anyhow::anyhow!(
-                        "--template or --template-stack: where to import the certificate is required"
-                    )));
-                }
+                (None, None) if a.shared => (String::new(), false, Location::Shared),
+                (None, None) => match a.device_groups.as_slice() {
+                    [dg] => (String::new(), false, Location::DeviceGroup(dg.clone())),
+                    [] => {
+                        return Err(as_usage(anyhow::anyhow!(
+                            "--template, --template-stack, --device-group or --shared: where to import the certificate is required"
+                        )));
+                    }
+                    _ => {
+                        return Err(as_usage(anyhow::anyhow!(
+                            "--device-group: a certificate in one device group serves that group's rules only; give --shared (or --template) to bind rules of several device groups"
+                        )));
+                    }
+                },
             };
             let bundle = load_bundle(&a)?;
             let admin = a
@@ -489,9 +515,13 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
             let req = DeployRequest {
                 template,
                 stack,
-                device_group: a.device_group.clone(),
+                location,
+                device_groups: a.device_groups.clone(),
                 decryption_rules: a.decryption_rules.clone(),
                 ssl_tls_profiles: a.ssl_tls_profiles.clone(),
+                gp_portals: a.gp_portals.clone(),
+                gp_gateways: a.gp_gateways.clone(),
+                management: a.management,
                 replace_cert: a.replace_cert.clone(),
                 mode: match a.mode {
                     ModeArg::Append => Mode::Append,
@@ -513,14 +543,23 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
             report_recovered(&d).await?;
             match d.deploy(&bundle, &req).await {
                 Ok(done) => {
-                    let v = json!({
+                    let mut v = json!({
                         "process": done.process,
                         "state": done.state.as_str(),
                         "certificate": done.snapshot.new_cert,
                         "plan": done.snapshot.plan_lines(),
                     });
+                    if let Some(w) = &done.warning {
+                        v["warning"] = json!(w);
+                    }
                     output::print(format, &Rendered::json(v))?;
-                    Ok(ExitCode::SUCCESS)
+                    match &done.warning {
+                        Some(w) => {
+                            eprintln!("warning: process {}: {w}", done.process);
+                            Ok(ExitCode::from(5))
+                        }
+                        None => Ok(ExitCode::SUCCESS),
+                    }
                 }
                 Err(e) => finish_err(e),
             }
@@ -533,6 +572,7 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
                 acme_account_file,
                 acme_contact,
                 acme_http_listen,
+                key_type,
                 template,
                 device_group,
                 warn_days,
@@ -556,6 +596,7 @@ pub async fn run(cmd: CertCmd, format: Format, conn: &ConnectionFlags) -> Result
                 account_file: acme_account_file,
                 contact: acme_contact,
                 http_listen: acme_http_listen,
+                key_type,
             });
             if let Some(a) = &acme {
                 a.validate().map_err(|e| as_usage(anyhow::anyhow!("{e}")))?;

@@ -455,3 +455,363 @@ async fn renew_acme_options_are_checked_before_anything_is_sent() {
     }
     e.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_cleanup_exits_5_and_keeps_the_deployment() {
+    let e = env().await;
+    let (c, k) = cert("cleanup.example.com");
+    let cf = e.file("c.pem", &c);
+    let kf = e.file("k.pem", &k);
+    // the superseded certificate cannot be deleted (another admin's config lock)
+    e.sim.handle().fail_deletes_matching(Some("'old-cert'"));
+    let o = e
+        .run(&[
+            "cert",
+            "deploy",
+            "--cert",
+            &cf,
+            "--key",
+            &kf,
+            "--template",
+            "T1",
+            "--device-group",
+            "DG1",
+            "--replace-cert",
+            "old-cert",
+            "--mode",
+            "replace",
+            "--poll-ms",
+            "20",
+        ])
+        .await;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(5), "{err}");
+    assert!(
+        err.contains("cleanup failed") && err.contains("old-cert left in place"),
+        "{err}"
+    );
+    let done = json(&o);
+    assert_eq!(done["state"], "succeeded");
+    assert!(
+        done["warning"]
+            .as_str()
+            .is_some_and(|w| w.contains("old-cert left in place")),
+        "{done}"
+    );
+    let id = done["process"].as_str().expect("id");
+    let p = json(&e.run(&["cert", "process", id]).await);
+    let cleanup = p["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["name"] == "cleanup")
+        .expect("cleanup step")
+        .clone();
+    assert_eq!(cleanup["state"], "failed", "{p}");
+    e.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_to_panorama_shared_and_refuse_ambiguous_locations() {
+    let e = env().await;
+    let before = snapshot(&e);
+    let (c, k) = cert("shared.example.com");
+    let cf = e.file("c.pem", &c);
+    let kf = e.file("k.pem", &k);
+    let base = ["cert", "deploy", "--cert", &cf, "--key", &kf];
+    // several device groups without a location: which one would hold the certificate?
+    let mut a: Vec<&str> = base.to_vec();
+    a.extend([
+        "--device-group",
+        "DG1",
+        "--device-group",
+        "DG2",
+        "--decryption-rule",
+        "R1",
+    ]);
+    let o = e.run(&a).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("give --shared (or --template)"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut a: Vec<&str> = base.to_vec();
+    a.extend(["--shared", "--template", "T1", "--decryption-rule", "R1"]);
+    let o = e.run(&a).await;
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "--shared conflicts with --template"
+    );
+    assert_eq!(before, snapshot(&e), "nothing sent");
+
+    let mut a: Vec<&str> = base.to_vec();
+    a.extend([
+        "--shared",
+        "--device-group",
+        "DG1",
+        "--decryption-rule",
+        "R1",
+        "--poll-ms",
+        "20",
+    ]);
+    let o = e.run(&a).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let done = json(&o);
+    assert_eq!(done["state"], "succeeded");
+    let name = done["certificate"].as_str().expect("name");
+    assert!(
+        done["plan"][0]
+            .as_str()
+            .is_some_and(|l| l.ends_with("into Panorama shared")),
+        "{done}"
+    );
+    assert!(
+        e.sim
+            .handle()
+            .config_xml(
+                None,
+                true,
+                &format!("/config/shared/certificate/entry[@name='{name}']")
+            )
+            .is_some()
+    );
+    let id = done["process"].as_str().expect("id");
+    let o = e.run(&["cert", "rollback", id, "--poll-ms", "20"]).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(before, snapshot(&e), "rolled back byte for byte");
+    e.sim.shutdown().await;
+}
+
+fn pebble_bin() -> Option<String> {
+    let found = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("pebble"))
+            .find(|f| f.is_file())
+    });
+    match found {
+        Some(f) => Some(f.display().to_string()),
+        None if std::env::var("PANOPS_CI").as_deref() == Ok("1") => {
+            panic!("PANOPS_CI=1 but `pebble` is not installed (apt-get install pebble)")
+        }
+        None => {
+            eprintln!("note: `pebble` not installed; skipping the http-01 renewal test");
+            None
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+struct Pebble(std::process::Child);
+impl Drop for Pebble {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `panops cert renew --acme-directory` through the binary, with pebble validating http-01
+/// for real (no `PEBBLE_VA_ALWAYS_VALID`): pebble fetches
+/// `http://localhost:PORT/.well-known/acme-challenge/TOKEN` from the listener panops opens
+/// with `--acme-http-listen 127.0.0.1:PORT`, PORT being pebble's `httpPort`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renew_from_pebble_with_http01_through_the_binary() {
+    let Some(bin) = pebble_bin() else {
+        return;
+    };
+    let e = env().await;
+    let dir = e.dir.path().to_path_buf();
+    // pebble's TLS certificate, from a root panops is told to trust
+    let ca_key = rcgen::KeyPair::generate().expect("key");
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "panops test root");
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).expect("ca");
+    let tls_key = rcgen::KeyPair::generate().expect("key");
+    let tls = rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])
+        .expect("params")
+        .signed_by(&tls_key, &ca_cert, &ca_key)
+        .expect("tls");
+    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).expect("w");
+    std::fs::write(dir.join("tls.pem"), tls.pem()).expect("w");
+    std::fs::write(dir.join("tls.key"), tls_key.serialize_pem()).expect("w");
+    let (port, mgmt, http) = (free_port(), free_port(), free_port());
+    let cfg = serde_json::json!({ "pebble": {
+        "listenAddress": format!("127.0.0.1:{port}"),
+        "managementListenAddress": format!("127.0.0.1:{mgmt}"),
+        "certificate": dir.join("tls.pem"),
+        "privateKey": dir.join("tls.key"),
+        "httpPort": http,
+        "tlsPort": free_port(),
+        "ocspResponderURL": "",
+        "externalAccountBindingRequired": false
+    }});
+    std::fs::write(dir.join("pebble.json"), cfg.to_string()).expect("w");
+    let _pebble = Pebble(
+        std::process::Command::new(bin)
+            .arg("-config")
+            .arg(dir.join("pebble.json"))
+            .env("PEBBLE_VA_NOSLEEP", "1")
+            .env("PEBBLE_WFE_NONCEREJECT", "0")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start pebble"),
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pebble did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // a certificate for localhost expiring in 10 days, bound to profile P2 of template T1
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut p = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+    p.distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
+    let soon = chrono::Utc::now() + chrono::Duration::days(10);
+    use chrono::Datelike;
+    p.not_after = rcgen::date_time_ymd(soon.year(), soon.month() as u8, soon.day() as u8);
+    let c = p.self_signed(&key).expect("cert");
+    let client = PanosClient::new(
+        ClientConfig::builder("127.0.0.1")
+            .port(e.port.parse().expect("port"))
+            .protocol(Protocol::Http)
+            .use_env_proxy(false)
+            .credentials("admin", "admin")
+            .build()
+            .expect("cfg"),
+    )
+    .expect("client");
+    let mut imp = panops_panos::import::Import::new(
+        panops_panos::import::ImportCategory::Keypair,
+        "local-cert",
+        panops_panos::import::ImportFormat::Pem,
+        "local.pem",
+        format!("{}{}", c.pem(), key.serialize_pem()).into_bytes(),
+    );
+    imp.target_tpl = Some("T1".into());
+    imp.passphrase = Some("unused".into());
+    client.import(&imp).await.expect("import");
+    client
+        .config_set(
+            &format!("{LH}/template/entry[@name='T1']/config/shared/ssl-tls-service-profile"),
+            "<entry name=\"P2\"><certificate>local-cert</certificate></entry>",
+        )
+        .await
+        .expect("P2");
+    let w = || WaitOptions::default().interval(Duration::from_millis(20));
+    client
+        .commit_and_wait(&Default::default(), w())
+        .await
+        .expect("commit");
+    client
+        .commit_all_and_wait(&panops_panos::commit::CommitAll::template_stack("S1"), w())
+        .await
+        .expect("push");
+
+    let listen = format!("127.0.0.1:{http}");
+    let ca_file = dir.join("ca.pem").display().to_string();
+    let acct = dir.join("acct.json").display().to_string();
+    let url = format!("https://127.0.0.1:{port}/dir");
+    let base = [
+        "cert",
+        "renew",
+        "--acme-directory",
+        &url,
+        "--acme-ca-file",
+        &ca_file,
+        "--acme-account-file",
+        &acct,
+    ];
+    // without the listener pebble cannot fetch the challenge: the order fails, nothing changes
+    let before = snapshot(&e);
+    let mut a = base.to_vec();
+    a.extend(["--template", "T1", "--warn-days", "30", "--poll-ms", "20"]);
+    let o = e.run(&a).await;
+    let out = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    eprintln!("without listener: {out}");
+    assert!(!o.status.success(), "{out}");
+    assert!(
+        out.contains("order") || out.contains("authorization"),
+        "{out}"
+    );
+    assert_eq!(before, snapshot(&e), "a failed order deploys nothing");
+
+    let o = e
+        .run(&[
+            "cert",
+            "renew",
+            "--acme-directory",
+            &url,
+            "--acme-ca-file",
+            &ca_file,
+            "--acme-account-file",
+            &acct,
+            "--acme-http-listen",
+            &listen,
+            "--key-type",
+            "rsa2048",
+            "--template",
+            "T1",
+            "--warn-days",
+            "30",
+            "--poll-ms",
+            "20",
+        ])
+        .await;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success(),
+        "{err}\n{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let out = json(&o);
+    let done = out.as_array().expect("renewals");
+    assert_eq!(done.len(), 1, "only the expiring certificate: {out}");
+    assert_eq!(done[0]["outcome"], "deployed", "{out}");
+    // every firewall's P2 now uses a pebble-issued RSA 2048 certificate for localhost
+    let h = e.sim.handle();
+    for s in h.serials() {
+        let name = h
+            .config_xml(
+                Some(&s),
+                true,
+                "/config/shared/ssl-tls-service-profile/entry[@name='P2']/certificate",
+            )
+            .expect("P2");
+        let name = name
+            .trim()
+            .trim_start_matches("<certificate>")
+            .trim_end_matches("</certificate>")
+            .to_string();
+        assert_ne!(name, "local-cert");
+        let entry = h
+            .config_xml(
+                Some(&s),
+                true,
+                &format!("/config/shared/certificate/entry[@name='{name}']"),
+            )
+            .expect("certificate");
+        let a = entry.find("-----BEGIN CERTIFICATE-----").expect("pem");
+        let b = entry.find("-----END CERTIFICATE-----").expect("pem end") + 25;
+        let leaf = &panops_certs::material::parse_pem_certs("fw", &entry.as_bytes()[a..b])
+            .expect("parse")[0];
+        assert_eq!(leaf.common_name, "localhost");
+        assert!(leaf.issuer.contains("Pebble"), "{}", leaf.issuer);
+        assert_eq!(leaf.key, panops_certs::material::KeyKind::Rsa(2048));
+    }
+    e.sim.shutdown().await;
+}

@@ -632,6 +632,12 @@ impl SimState {
             self.faults.locked -= 1;
             return Err(lock_fault());
         }
+        if action == "delete"
+            && let Some(n) = &self.faults.fail_deletes_matching
+            && creq.xpath.contains(n.as_str())
+        {
+            return Err(lock_fault());
+        }
         let dev = self.dev(serial)?;
         match action {
             "show" if creq.xpath.is_empty() => {
@@ -1356,7 +1362,19 @@ fn push_device_group(fw: &mut Element, pano: &Element, dg: &str) {
     else {
         return;
     };
-    for kind in OBJECT_KINDS {
+    for kind in OBJECT_KINDS.iter().chain(&["certificate"]) {
+        // certificates of Panorama shared and the device groups travel with the push too
+        // (they serve the pushed decryption rules); their container is only created when
+        // there is one, so firewalls without any keep their configuration as it was
+        if *kind == "certificate"
+            && vsys.child(kind).is_none()
+            && !chain.iter().any(|(src, _)| {
+                src.and_then(|s| s.child(kind))
+                    .is_some_and(|c| !c.children.is_empty())
+            })
+        {
+            continue;
+        }
         let container = vsys.child_or_insert(kind);
         container.children.retain(|e| e.attr("loc").is_none());
         for (src, loc) in &chain {
@@ -1373,6 +1391,10 @@ fn push_device_group(fw: &mut Element, pano: &Element, dg: &str) {
                     container.children.push(e);
                 }
             }
+        }
+        if *kind == "certificate" && container.children.is_empty() {
+            // the last pushed certificate is gone: no empty container is left behind
+            vsys.children.retain(|c| c.name != "certificate");
         }
     }
     let rulebase = vsys.child_or_insert("rulebase");

@@ -181,9 +181,36 @@ fn parse_upload(data: &[u8], format: &str, passphrase: &str) -> Result<Upload, S
 }
 
 /// The certificate container xpath for an import.
-fn cert_container(dev: &Device, req: &Request) -> String {
+///
+/// On Panorama without `target-tpl`: `vsys=shared` is Panorama shared
+/// (`/config/shared/certificate`) and `vsys=DG` the device group DG; no `vsys` is Panorama's
+/// own store (`/config/panorama/certificate`). pango and pan-os-codegen model only Panorama
+/// itself and templates; the shared and device-group parameters are by analogy with the
+/// firewall's `vsys` (no public source; unverified).
+fn cert_container(dev: &Device, req: &Request) -> Result<String, ApiError> {
     let vsys = req.get("vsys").filter(|v| !v.is_empty() && *v != "shared");
     if dev.panorama {
+        let no_tpl = req.get("target-tpl").is_none_or(str::is_empty);
+        match req.get("vsys").filter(|v| !v.is_empty()) {
+            Some("shared") if no_tpl => return Ok("/config/shared/certificate".into()),
+            Some(dg) if no_tpl => {
+                let x = format!(
+                    "{LOCALHOST}/device-group/entry[@name={}]",
+                    crate::xpath::quote(dg)
+                );
+                let exists = XPath::parse(&x)
+                    .map(|p| !p.select(&dev.candidate).is_empty())
+                    .unwrap_or(false);
+                if !exists {
+                    return Err(ApiError::new(
+                        17,
+                        format!("Import failed. Device group {dg} does not exist"),
+                    ));
+                }
+                return Ok(format!("{x}/certificate"));
+            }
+            _ => {}
+        }
         if let Some(t) = req.get("target-tpl").filter(|t| !t.is_empty()) {
             let q = crate::xpath::quote(t);
             let tv = req.get("target-tpl-vsys").filter(|v| !v.is_empty());
@@ -200,23 +227,23 @@ fn cert_container(dev: &Device, req: &Request) -> String {
                 "template"
             };
             let base = format!("{LOCALHOST}/{kind}/entry[@name={q}]/config");
-            return match tv {
+            return Ok(match tv {
                 Some(v) => format!(
                     "{base}/devices/entry[@name='localhost.localdomain']/vsys/entry[@name={}]/certificate",
                     crate::xpath::quote(v)
                 ),
                 None => format!("{base}/shared/certificate"),
-            };
+            });
         }
-        return "/config/panorama/certificate".into();
+        return Ok("/config/panorama/certificate".into());
     }
-    match vsys {
+    Ok(match vsys {
         Some(v) => format!(
             "{LOCALHOST}/vsys/entry[@name={}]/certificate",
             crate::xpath::quote(v)
         ),
         None => "/config/shared/certificate".into(),
-    }
+    })
 }
 
 /// `type=import`.
@@ -286,7 +313,7 @@ pub fn import(
     let passphrase = req.get("passphrase").unwrap_or("");
     let up = parse_upload(data, &format, passphrase)
         .map_err(|e| ApiError::new(17, format!("Import of {name} failed. {e}")))?;
-    let container = cert_container(dev, req);
+    let container = cert_container(dev, req)?;
     let key_marker = |k: &[u8]| {
         let d = Sha256::digest(k);
         format!(

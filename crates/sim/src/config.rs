@@ -126,6 +126,10 @@ pub struct Faults {
     /// The next N certificate / key imports are refused (code 17), as when the device
     /// rejects the file.
     pub fail_imports: u32,
+    /// Config deletes whose xpath contains this text are refused with the lock error of
+    /// [`Faults::locked`] (another admin took a config lock meanwhile), until cleared; used to
+    /// fail one chosen delete, e.g. a certificate deployment's cleanup.
+    pub fail_deletes_matching: Option<String>,
 }
 
 /// The administrator named in injected lock errors ([`Faults::locked`]).
@@ -276,6 +280,7 @@ impl SimArgs {
                 fail_jobs: self.fault_fail_jobs,
                 locked: self.fault_locked,
                 fail_imports: 0,
+                fail_deletes_matching: None,
             },
             key_lifetime: self.key_lifetime_secs.map(Duration::from_secs),
             job_duration: Duration::from_millis(self.job_ms.min(3_600_000)),

@@ -108,6 +108,12 @@ impl SimHandle {
         self.state.lock().faults.fail_imports = n;
     }
 
+    /// Refuse every config delete whose xpath contains `needle` with the lock error (as if
+    /// another admin had taken a config lock), until called again with `None`.
+    pub fn fail_deletes_matching(&self, needle: Option<&str>) {
+        self.state.lock().faults.fail_deletes_matching = needle.map(str::to_string);
+    }
+
     /// The next `n` commit / commit-all jobs end with FAIL.
     pub fn fail_next_jobs(&self, n: u32) {
         self.state.lock().faults.fail_jobs = n;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use panops_certs::deploy::{DeployRequest, Mode, Timing, canonical};
+use panops_certs::deploy::{DeployRequest, Location, Mode, Timing, canonical};
 use panops_certs::material::{Bundle, parse_pem_bundle};
 use panops_client::panos::{ClientConfig, PanosClient, Protocol};
 use panops_sim::{RunningSim, SimConfig, Simulator};
@@ -160,9 +160,13 @@ pub fn req(mode: Mode) -> DeployRequest {
     DeployRequest {
         template: "T1".into(),
         stack: false,
-        device_group: Some("DG1".into()),
+        location: Location::Template,
+        device_groups: vec!["DG1".into()],
         decryption_rules: vec![],
         ssl_tls_profiles: vec![],
+        gp_portals: vec![],
+        gp_gateways: vec![],
+        management: false,
         replace_cert: Some("old-cert".into()),
         mode,
         skip_commit: false,
