@@ -3,7 +3,10 @@
 
 use std::{
     collections::BTreeMap,
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, SystemTime},
 };
 
@@ -100,13 +103,35 @@ pub struct DeviceStatus {
     pub collectors: BTreeMap<&'static str, CollectorStatus>,
     /// Set when the device is no longer collected (gone from Panorama).
     pub gone: Option<String>,
-    rendered: Option<Bytes>,
+}
+
+/// One device in the cache: its status, and the exposition last encoded from it.
+///
+/// The exposition lives apart from the status so that a scrape never waits for a
+/// collector updating the status nor for an encoding: it compares two counters and
+/// clones a reference-counted buffer under a read lock.
+#[derive(Debug)]
+struct Entry {
+    status: Mutex<DeviceStatus>,
+    /// Bumped (under the status lock) by every change of the status.
+    version: AtomicU64,
+    /// The exposition and the status version it was encoded from.
+    rendered: RwLock<(u64, Option<Bytes>)>,
+}
+
+impl Entry {
+    /// Change the status; the rendered exposition becomes stale.
+    fn update(&self, f: impl FnOnce(&mut DeviceStatus)) {
+        let mut s = self.status.lock();
+        f(&mut s);
+        self.version.fetch_add(1, Ordering::Release);
+    }
 }
 
 /// The cache, keyed by what `/probe?target=` takes (target name, or serial behind Panorama).
 #[derive(Debug, Default)]
 pub struct Cache {
-    devices: RwLock<BTreeMap<String, Arc<Mutex<DeviceStatus>>>>,
+    devices: RwLock<BTreeMap<String, Arc<Entry>>>,
 }
 
 fn unix(t: SystemTime) -> f64 {
@@ -125,39 +150,44 @@ impl Cache {
     pub fn ensure(&self, key: &str, target: &str, serial: Option<&str>, extra: Labels) {
         let mut d = self.devices.write();
         let entry = d.entry(key.to_owned()).or_insert_with(|| {
-            Arc::new(Mutex::new(DeviceStatus {
-                target: target.to_owned(),
-                serial: serial.map(str::to_owned),
-                labels: extra.clone(),
-                collectors: BTreeMap::new(),
-                gone: None,
-                rendered: None,
-            }))
+            Arc::new(Entry {
+                status: Mutex::new(DeviceStatus {
+                    target: target.to_owned(),
+                    serial: serial.map(str::to_owned),
+                    labels: extra.clone(),
+                    collectors: BTreeMap::new(),
+                    gone: None,
+                }),
+                version: AtomicU64::new(1),
+                rendered: RwLock::new((0, None)),
+            })
         });
-        let mut s = entry.lock();
-        s.gone = None;
-        s.labels = extra;
-        s.rendered = None;
+        entry.update(|s| {
+            s.gone = None;
+            s.labels = extra;
+        });
     }
 
     /// Forget devices not in `keep` (after a reload).
     pub fn retain(&self, keep: impl Fn(&str, &DeviceStatus) -> bool) {
-        self.devices.write().retain(|k, v| keep(k, &v.lock()));
+        self.devices
+            .write()
+            .retain(|k, v| keep(k, &v.status.lock()));
     }
 
     /// Mark a device as no longer collected.
     pub fn mark_gone(&self, key: &str, why: &str) {
         if let Some(d) = self.devices.read().get(key) {
-            let mut s = d.lock();
-            s.gone = Some(why.to_owned());
-            for c in s.collectors.values_mut() {
-                c.success = false;
-                c.error = Some(CollectError {
-                    kind: ErrorKind::Gone,
-                    message: why.to_owned(),
-                });
-            }
-            s.rendered = None;
+            d.update(|s| {
+                s.gone = Some(why.to_owned());
+                for c in s.collectors.values_mut() {
+                    c.success = false;
+                    c.error = Some(CollectError {
+                        kind: ErrorKind::Gone,
+                        message: why.to_owned(),
+                    });
+                }
+            });
         }
     }
 
@@ -165,17 +195,17 @@ impl Cache {
     /// its staleness visible) until it runs again after the backoff.
     pub fn mark_backoff(&self, key: &str, failed: &str, why: &str) {
         if let Some(d) = self.devices.read().get(key) {
-            let mut s = d.lock();
-            for (name, c) in s.collectors.iter_mut() {
-                if *name != failed {
-                    c.success = false;
-                    c.error = Some(CollectError {
-                        kind: ErrorKind::Backoff,
-                        message: why.to_owned(),
-                    });
+            d.update(|s| {
+                for (name, c) in s.collectors.iter_mut() {
+                    if *name != failed {
+                        c.success = false;
+                        c.error = Some(CollectError {
+                            kind: ErrorKind::Backoff,
+                            message: why.to_owned(),
+                        });
+                    }
                 }
-            }
-            s.rendered = None;
+            });
         }
     }
 
@@ -191,7 +221,16 @@ impl Cache {
             return;
         };
         let now = SystemTime::now();
-        let mut s = d.lock();
+        d.update(|s| Self::apply(s, collector, duration, outcome, now));
+    }
+
+    fn apply(
+        s: &mut DeviceStatus,
+        collector: &'static str,
+        duration: Duration,
+        outcome: Result<Families, CollectError>,
+        now: SystemTime,
+    ) {
         let c = s
             .collectors
             .entry(collector)
@@ -217,7 +256,6 @@ impl Cache {
                 c.error = Some(e);
             }
         }
-        s.rendered = None;
     }
 
     /// Keys of all devices.
@@ -227,20 +265,48 @@ impl Cache {
 
     /// A snapshot of a device's status.
     pub fn status(&self, key: &str) -> Option<DeviceStatus> {
-        self.devices.read().get(key).map(|d| d.lock().clone())
+        self.devices
+            .read()
+            .get(key)
+            .map(|d| d.status.lock().clone())
     }
 
-    /// The exposition of a device, encoded once per change and shared by all scrapes
-    /// (a scrape clones a reference-counted buffer; nothing is copied or re-encoded).
+    /// Whether `key` is a known device (no copy of its status).
+    pub fn contains(&self, key: &str) -> bool {
+        self.devices.read().contains_key(key)
+    }
+
+    /// The exposition of a device, encoded once per change and shared by all scrapes: a
+    /// scrape of an up-to-date device clones a reference-counted buffer under a read lock.
+    /// When the status changed since the last encoding, the status is copied (its
+    /// families are shared, not copied) and encoded outside every lock.
     pub fn render(&self, key: &str) -> Option<Bytes> {
         let d = self.devices.read().get(key).cloned()?;
-        let mut s = d.lock();
-        if let Some(r) = &s.rendered {
-            return Some(r.clone());
+        {
+            let r = d.rendered.read();
+            if r.0 == d.version.load(Ordering::Acquire)
+                && let Some(b) = &r.1
+            {
+                return Some(b.clone());
+            }
         }
-        let text = Bytes::from(exposition(&s).encode());
-        s.rendered = Some(text.clone());
+        let (version, snapshot) = {
+            let s = d.status.lock();
+            (d.version.load(Ordering::Acquire), s.clone())
+        };
+        let text = Bytes::from(exposition(&snapshot).encode());
+        let mut r = d.rendered.write();
+        // a concurrent render of a newer status wins
+        if r.0 <= version {
+            *r = (version, Some(text.clone()));
+        }
         Some(text)
+    }
+
+    /// Encode a device's exposition now (the collection loop calls this when a burst of
+    /// collections ends, so that scrapes find it ready).
+    pub fn prerender(&self, key: &str) {
+        let _ = self.render(key);
     }
 
     /// [`render`](Self::render) as text.
@@ -346,5 +412,45 @@ mod tests {
         assert!(text.contains("panos_up{site=\"hq\"} 0"), "{text}");
         c.mark_gone("fw", "gone");
         assert!(c.render_string("fw").unwrap().contains("kind=\"gone\""));
+    }
+
+    #[test]
+    fn a_scrape_of_a_prerendered_device_waits_for_nothing() {
+        let c = Arc::new(Cache::new());
+        c.ensure("fw", "fw", None, vec![]);
+        let mut f = Families::new();
+        f.gauge("panos_sessions_active", "a", vec![], 7.0);
+        c.record("fw", "sessions", Duration::from_millis(1), Ok(f));
+        c.prerender("fw");
+        let entry = c.devices.read()["fw"].clone();
+        assert_eq!(
+            entry.rendered.read().0,
+            entry.version.load(Ordering::Acquire),
+            "encoded for the current status"
+        );
+        // a collector holding the device's status does not hold up a scrape
+        let held = entry.status.lock();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let c2 = Arc::clone(&c);
+        std::thread::spawn(move || {
+            let _ = tx.send(c2.render_string("fw"));
+        });
+        let text = rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the scrape did not wait for the status lock")
+            .unwrap();
+        drop(held);
+        assert!(text.contains("panos_sessions_active 7"), "{text}");
+        // a change makes the next scrape encode the new status
+        c.record(
+            "fw",
+            "sessions",
+            Duration::from_millis(1),
+            Err(CollectError {
+                kind: ErrorKind::Api,
+                message: "x".into(),
+            }),
+        );
+        assert!(c.render_string("fw").unwrap().contains("kind=\"api\""));
     }
 }

@@ -203,6 +203,12 @@ async fn device_loop(
         if let Some(why) = backoff {
             ctx.cache.mark_backoff(&key, name, &why);
         }
+        // encode once when no other collector is due, not once per collector, and not in
+        // a scrape
+        let now = Instant::now();
+        if !next.iter().any(|n| *n <= now) {
+            ctx.cache.prerender(&key);
+        }
     }
 }
 
