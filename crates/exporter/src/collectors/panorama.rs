@@ -127,8 +127,8 @@ fn push_outcome(e: &Element, tag: &str) -> Option<f64> {
     })
 }
 
-/// The `(group name, firewall entry)` pairs of a `show devicegroups|templates` reply.
-fn members<'a>(list: &'a Element) -> Vec<(String, String, &'a Element)> {
+/// The `(group name, serial, firewall entry)` triples of a `show devicegroups|templates` reply.
+fn members(list: &Element) -> Vec<(String, String, &Element)> {
     let mut out = Vec::new();
     for g in list.children_named("entry") {
         let Some(group) = g.attr("name") else {
