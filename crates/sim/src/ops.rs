@@ -13,7 +13,7 @@ use crate::xpath::XPath;
 mod grammar;
 mod guest;
 mod hits;
-mod tools;
+pub(crate) mod tools;
 pub use guest::check_vsys;
 pub mod monitor;
 
@@ -87,6 +87,11 @@ pub fn run(
     match w2.as_slice() {
         ["show", "devices", ..] => return show_devices(st, el),
         ["show", "devicegroups", ..] => return show_devicegroups(st),
+        ["show", "rule-hit-count", ..] => {
+            if let Some(pano) = st.devices.get(serial).filter(|d| d.panorama) {
+                return hits::run_panorama(st, pano, el);
+            }
+        }
         _ => {}
     }
     let managed_in_sync: Vec<(String, bool)> = st
