@@ -317,3 +317,56 @@ async fn rule_hit_count_counts_sessions_under_each_rule() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn show_routing_route_and_fib_honour_their_arguments() {
+    let (sim, c) = firewall().await;
+    let vr = "/config/devices/entry[@name='localhost.localdomain']/network/virtual-router";
+    c.set(
+        vr,
+        "<entry name=\"default\"><routing-table><ip><static-route><entry name=\"to-a\"><destination>10.0.0.0/8</destination><nexthop><ip-address>192.168.1.1</ip-address></nexthop><metric>20</metric><interface>ethernet1/1</interface></entry></static-route></ip></routing-table></entry>\
+         <entry name=\"vr2\"><routing-table><ip><static-route><entry name=\"to-b\"><destination>172.16.0.0/12</destination><nexthop><ip-address>192.168.2.1</ip-address></nexthop></entry></static-route></ip></routing-table></entry>",
+    )
+    .await;
+    c.commit("<commit></commit>").await;
+    let route = |args: &str| format!("<show><routing><route>{args}</route></routing></show>");
+    let dests = |body: &str| texts(body, "destination");
+    let vr2 = c
+        .op(&route(
+            "<type>static</type><virtual-router>vr2</virtual-router>",
+        ))
+        .await;
+    assert_eq!(dests(&vr2), ["172.16.0.0/12"], "{vr2}");
+    let by_dest = c.op(&route("<destination>10.0.0.0/8</destination>")).await;
+    assert_eq!(dests(&by_dest), ["10.0.0.0/8"], "{by_dest}");
+    assert!(by_dest.contains("<metric>20</metric>"));
+    let connected = c.op(&route("<type>connect</type>")).await;
+    assert!(
+        !dests(&connected)
+            .iter()
+            .any(|d| d == "10.0.0.0/8" || d == "172.16.0.0/12"),
+        "{connected}"
+    );
+    let all = c.op(&route("")).await;
+    assert!(dests(&all).len() >= 2);
+    let bad = c.fails(&op(&route("<type>bogus</type>"))).await;
+    assert!(error_line(&bad).contains("'bogus'"), "{bad}");
+    // the FIB: one table per virtual router, gateway routes flagged ug with their next hop
+    let fib = c.op("<show><routing><fib/></routing></show>").await;
+    assert!(
+        fib.contains("<vr>default</vr>") && fib.contains("<vr>vr2</vr>"),
+        "{fib}"
+    );
+    assert!(
+        fib.contains("<dst>172.16.0.0/12</dst><interface></interface><nh_type>0</nh_type><flags>ug</flags><nexthop>192.168.2.1</nexthop>"),
+        "{fib}"
+    );
+    let extra = c
+        .fails(&op("<show><routing><fib><x/></fib></routing></show>"))
+        .await;
+    assert_eq!(
+        error_line(&extra),
+        " show -> routing -> fib -> x  is unexpected"
+    );
+    sim.shutdown().await;
+}
