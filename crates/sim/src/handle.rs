@@ -212,7 +212,9 @@ impl SimHandle {
     }
 
     /// Open a long-lived session from `src` (a visitor browsing) on a firewall (`None`: the
-    /// primary device) and return its id; `proto` is the IP protocol number.
+    /// primary device) and return its id; `proto` is the IP protocol number. The session runs
+    /// under the security rule the running policy matches; `None` when that rule denies the
+    /// flow (its hit count still grows) or the firewall does not exist.
     pub fn open_session(
         &self,
         serial: Option<&str>,
@@ -226,9 +228,20 @@ impl SimHandle {
         let serial = serial
             .map(str::to_string)
             .unwrap_or_else(|| st.primary.clone());
-        st.devices
-            .get_mut(&serial)
-            .map(|d| d.traffic.open(src, dst, proto, dport, vsys))
+        st.devices.get_mut(&serial).and_then(|d| {
+            // the session runs under the rule the security policy matches; a flow the
+            // policy denies opens no session but counts a hit on the denying rule
+            match crate::ops::tools::policy_rule(d, vsys, src, dst, proto, dport) {
+                Some((rule, true)) => {
+                    Some(d.traffic.open_under(&rule, src, dst, proto, dport, vsys))
+                }
+                Some((rule, false)) => {
+                    d.traffic.hit(vsys, &rule);
+                    None
+                }
+                None => Some(d.traffic.open(src, dst, proto, dport, vsys)),
+            }
+        })
     }
 
     /// Number of active sessions whose source is `src` on a firewall.

@@ -16,7 +16,7 @@ mod grammar;
 mod guest;
 mod hits;
 mod managed;
-mod tools;
+pub(crate) mod tools;
 pub use guest::check_vsys;
 pub mod monitor;
 
@@ -96,6 +96,11 @@ pub fn run(
         ["request", "high-availability", ..] => {
             return crate::ha::request(st, serial, el).map(|m| ok(&m));
         }
+        ["show", "rule-hit-count", ..] => {
+            if let Some(pano) = st.devices.get(serial).filter(|d| d.panorama) {
+                return hits::run_panorama(st, pano, el);
+            }
+        }
         _ => {}
     }
     let managed_in_sync: Vec<(String, bool)> = st
@@ -131,7 +136,8 @@ pub fn run(
         ["show", "counter", "interface"] => counters::interface_counters(dev, el),
         ["show", "counter", "global"] => counters::global(dev, el, user),
         ["show", "interface", ..] => counters::show_interface(dev, el),
-        ["show", "routing", "route"] if !dev.panorama => Ok(ok(&routes(dev))),
+        ["show", "routing", "route"] if !dev.panorama => routes(dev, el).map(|s| ok(&s)),
+        ["show", "routing", "fib"] if !dev.panorama => Ok(ok(&fib(dev))),
         ["request", "license", "info"] | ["show", "license", ..] => Ok(ok(&licenses(dev))),
         ["show", "user", ..] => show_user(dev, el, req),
         ["show", "object", ..] => show_object(dev, el),
@@ -446,10 +452,22 @@ fn interfaces(dev: &Device) -> Vec<(String, String, String)> {
     out
 }
 
+/// One route of the simulator's table.
+struct Route {
+    vr: String,
+    destination: String,
+    nexthop: String,
+    metric: String,
+    flags: &'static str,
+    interface: String,
+    table: &'static str,
+    /// `connect`, `static` (the `type` argument of `show routing route`).
+    kind: &'static str,
+}
+
 /// Connected routes from interface addresses plus static routes of the virtual routers.
-fn routes(dev: &Device) -> String {
-    let mut s =
-        String::from("<flags>flags: A:active, ?:loose, C:connect, H:host, S:static</flags>");
+fn route_table(dev: &Device) -> Vec<Route> {
+    let mut out = Vec::new();
     for (name, _, ip) in interfaces(dev) {
         let Some((addr, len)) = ip.split_once('/') else {
             continue;
@@ -460,9 +478,26 @@ fn routes(dev: &Device) -> String {
         let len: u32 = len.parse().unwrap_or(32).min(32);
         let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
         let net = std::net::Ipv4Addr::from(u32::from(a) & mask);
-        s.push_str(&format!(
-            "<entry><virtual-router>default</virtual-router><destination>{net}/{len}</destination><nexthop>0.0.0.0</nexthop><metric>0</metric><flags>A C</flags><age/><interface>{name}</interface><route-table>unicast</route-table></entry><entry><virtual-router>default</virtual-router><destination>{addr}/32</destination><nexthop>0.0.0.0</nexthop><metric>0</metric><flags>A H</flags><age/><interface/><route-table>local</route-table></entry>"
-        ));
+        out.push(Route {
+            vr: "default".into(),
+            destination: format!("{net}/{len}"),
+            nexthop: "0.0.0.0".into(),
+            metric: "0".into(),
+            flags: "A C",
+            interface: name.clone(),
+            table: "unicast",
+            kind: "connect",
+        });
+        out.push(Route {
+            vr: "default".into(),
+            destination: format!("{addr}/32"),
+            nexthop: "0.0.0.0".into(),
+            metric: "0".into(),
+            flags: "A H",
+            interface: String::new(),
+            table: "local",
+            kind: "connect",
+        });
     }
     if let Ok(x) = XPath::parse(
         "/config/devices/entry[@name='localhost.localdomain']/network/virtual-router/entry/routing-table/ip/static-route/entry",
@@ -476,16 +511,107 @@ fn routes(dev: &Device) -> String {
                 .and_then(|vp| crate::xpath::get(&dev.running, vp))
                 .and_then(|v| v.name_attr())
                 .unwrap_or("default");
-            s.push_str(&format!(
-                "<entry><virtual-router>{}</virtual-router><destination>{}</destination><nexthop>{}</nexthop><metric>{}</metric><flags>A S</flags><age/><interface>{}</interface><route-table>unicast</route-table></entry>",
-                xml::escape(vr),
-                xml::escape(r.find_text("destination").unwrap_or("")),
-                xml::escape(r.find_text("nexthop/ip-address").unwrap_or("0.0.0.0")),
-                xml::escape(r.find_text("metric").unwrap_or("10")),
-                xml::escape(r.find_text("interface").unwrap_or("")),
-            ));
+            out.push(Route {
+                vr: vr.to_string(),
+                destination: r.find_text("destination").unwrap_or("").to_string(),
+                nexthop: r
+                    .find_text("nexthop/ip-address")
+                    .unwrap_or("0.0.0.0")
+                    .to_string(),
+                metric: r.find_text("metric").unwrap_or("10").to_string(),
+                flags: "A S",
+                interface: r.find_text("interface").unwrap_or("").to_string(),
+                table: "unicast",
+                kind: "static",
+            });
         }
     }
+    out
+}
+
+/// `show routing route [type T] [virtual-router V] [destination D] [interface I]`: the
+/// routes matching every argument given. Types the simulator runs no protocol for (`bgp`,
+/// `ospf`, `rip`…) are valid and list nothing.
+fn routes(dev: &Device, el: &Element) -> Result<String, ApiError> {
+    let r = el.find("routing/route");
+    let arg = |k: &str| {
+        r.and_then(|r| r.find_text(k))
+            .map(|v| v.trim().trim_matches('"'))
+    };
+    let kind = arg("type");
+    if let Some(t) = kind
+        && !["connect", "static", "bgp", "ospf", "ospfv3", "rip"].contains(&t)
+    {
+        return Err(ApiError::new(
+            17,
+            format!(
+                " show -> routing -> route -> type '{t}' is not a valid route type (connect, static, bgp, ospf, ospfv3, rip)"
+            ),
+        ));
+    }
+    let vr = arg("virtual-router");
+    let dest = arg("destination");
+    let ifname = arg("interface");
+    let mut s =
+        String::from("<flags>flags: A:active, ?:loose, C:connect, H:host, S:static</flags>");
+    for rt in route_table(dev) {
+        if kind.is_some_and(|k| k != rt.kind)
+            || vr.is_some_and(|v| v != rt.vr)
+            || dest.is_some_and(|d| d != rt.destination)
+            || ifname.is_some_and(|i| i != rt.interface)
+        {
+            continue;
+        }
+        s.push_str(&format!(
+            "<entry><virtual-router>{}</virtual-router><destination>{}</destination><nexthop>{}</nexthop><metric>{}</metric><flags>{}</flags><age/><interface>{}</interface><route-table>{}</route-table></entry>",
+            xml::escape(&rt.vr),
+            xml::escape(&rt.destination),
+            xml::escape(&rt.nexthop),
+            xml::escape(&rt.metric),
+            rt.flags,
+            xml::escape(&rt.interface),
+            rt.table,
+        ));
+    }
+    Ok(s)
+}
+
+/// `show routing fib`: the forwarding table built from the active unicast routes, one `fibs`
+/// entry per virtual router, in the shape pan-os-upgrade-assurance's `_parse_fib` reads
+/// (`dst`, `interface`, `nh_type`, `flags`, `nexthop`, `mtu`). Next-hop types follow that
+/// library's recorded replies: 0 for a gateway, 3 for a directly connected network.
+fn fib(dev: &Device) -> String {
+    let routes: Vec<Route> = route_table(dev)
+        .into_iter()
+        .filter(|r| r.table == "unicast")
+        .collect();
+    let mut vrs: Vec<&str> = routes.iter().map(|r| r.vr.as_str()).collect();
+    vrs.sort();
+    vrs.dedup();
+    let mut s = format!("<dp>dp0</dp><total>{}</total><fibs>", routes.len());
+    for (i, vr) in vrs.iter().enumerate() {
+        let mut entries = String::new();
+        let mut n = 0;
+        for (j, r) in routes.iter().filter(|r| r.vr == *vr).enumerate() {
+            n += 1;
+            let gw = r.kind == "static" && r.nexthop != "0.0.0.0";
+            entries.push_str(&format!(
+                "<entry><id>{}</id><dst>{}</dst><interface>{}</interface><nh_type>{}</nh_type><flags>{}</flags><nexthop>{}</nexthop><mtu>1500</mtu></entry>",
+                j + 1,
+                xml::escape(&r.destination),
+                xml::escape(&r.interface),
+                if gw { 0 } else { 3 },
+                if gw { "ug" } else { "u" },
+                xml::escape(&r.nexthop),
+            ));
+        }
+        s.push_str(&format!(
+            "<entry><id>{}</id><vr>{}</vr><max>32768</max><type>0</type><ecmp>0</ecmp><entries>{entries}</entries><nentries>{n}</nentries></entry>",
+            i + 2,
+            xml::escape(vr),
+        ));
+    }
+    s.push_str("</fibs>");
     s
 }
 

@@ -332,8 +332,8 @@ impl Traffic {
         self.ifaces.entry(INGRESS.to_string()).or_default().idrops += n;
     }
 
-    /// Count a session opened under `rule` in `vsys`.
-    fn hit(&mut self, vsys: &str, rule: &str) {
+    /// Count a flow that matched `rule` in `vsys` (a session opened, or a flow denied).
+    pub fn hit(&mut self, vsys: &str, rule: &str) {
         let now = self.clock.unix();
         let h = self
             .hits
@@ -482,6 +482,24 @@ impl Traffic {
     /// Open a long-lived session (a visitor browsing) and return its id. `proto` is the IP
     /// protocol number; the application follows from protocol and port.
     pub fn open(&mut self, src: &str, dst: &str, proto: u8, dport: u16, vsys: &str) -> u64 {
+        let rule = self
+            .rules
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "intrazone-default".into());
+        self.open_under(&rule, src, dst, proto, dport, vsys)
+    }
+
+    /// [`Traffic::open`] under a given security rule (the one the policy matched).
+    pub fn open_under(
+        &mut self,
+        rule: &str,
+        src: &str,
+        dst: &str,
+        proto: u8,
+        dport: u16,
+        vsys: &str,
+    ) -> u64 {
         let app = APPS
             .iter()
             .find(|(_, p, port)| *p == proto && (*port == dport || proto == 1))
@@ -496,11 +514,7 @@ impl Traffic {
         self.created += 1;
         self.counters[2] += 1;
         self.counters[4] += 1;
-        let rule = self
-            .rules
-            .first()
-            .cloned()
-            .unwrap_or_else(|| "intrazone-default".into());
+        let rule = rule.to_string();
         self.hit(vsys, &rule);
         let sport = if proto == 6 || proto == 17 {
             self.rng.gen_range(1024..65000)

@@ -217,3 +217,156 @@ async fn ntp_and_clock_more_come_from_config_and_clock() {
     );
     sim.shutdown().await;
 }
+
+fn hit_entry(body: &str, rule: &str) -> Option<String> {
+    body.split(&format!("<entry name=\"{rule}\">"))
+        .nth(1)
+        .and_then(|s| s.split("</entry>").next())
+        .map(str::to_string)
+}
+
+fn num(entry: &str, tag: &str) -> u64 {
+    common::text_of(entry, tag)
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no {tag} in {entry}"))
+}
+
+#[tokio::test]
+async fn rule_hit_count_counts_sessions_under_each_rule() {
+    let (sim, c) = firewall().await;
+    c.ok(&[("type", "config"), ("action", "delete"), ("xpath", RULES)])
+        .await;
+    c.set(
+        RULES,
+        "<entry name=\"deny-x\"><from><member>any</member></from><to><member>any</member></to><source><member>192.168.0.0/16</member></source><destination><member>any</member></destination><application><member>any</member></application><service><member>any</member></service><action>deny</action></entry>\
+         <entry name=\"allow-a\"><from><member>any</member></from><to><member>any</member></to><source><member>any</member></source><destination><member>any</member></destination><application><member>any</member></application><service><member>any</member></service><action>allow</action></entry>",
+    )
+    .await;
+    c.commit("<commit></commit>").await;
+    let t0 = chrono::Utc::now().timestamp() as u64;
+    let h = sim.handle();
+    assert!(
+        h.open_session(None, "10.0.0.1", "10.9.9.9", 6, 443, "vsys1")
+            .is_some()
+    );
+    assert!(
+        h.open_session(None, "10.0.0.2", "10.9.9.9", 6, 443, "vsys1")
+            .is_some()
+    );
+    // the policy denies the lab range: no session, one hit on the deny rule
+    assert!(
+        h.open_session(None, "192.168.1.1", "10.9.9.9", 6, 443, "vsys1")
+            .is_none()
+    );
+    let cmd = |rules: &str| {
+        format!(
+            "<show><rule-hit-count><vsys><vsys-name><entry name=\"vsys1\"><rule-base><entry name=\"security\"><rules>{rules}</rules></entry></rule-base></entry></vsys-name></vsys></rule-hit-count></show>"
+        )
+    };
+    let all = c.op(&cmd("<all/>")).await;
+    let a = hit_entry(&all, "allow-a").expect("allow-a listed");
+    let x = hit_entry(&all, "deny-x").expect("deny-x listed");
+    // the sessions opened ran under the allow rule; the denied flow counted on the deny rule
+    let count = num(&a, "hit-count");
+    assert!(count >= 2, "{a}");
+    assert_eq!(num(&x, "hit-count"), 1, "{x}");
+    assert!(
+        num(&x, "first-hit-timestamp") >= t0.saturating_sub(2),
+        "{x}"
+    );
+    let first = num(&a, "first-hit-timestamp");
+    assert!(
+        first >= t0.saturating_sub(2) && num(&a, "last-hit-timestamp") >= first,
+        "{a}"
+    );
+    assert!(num(&a, "rule-creation-timestamp") > 0);
+    // later hits move the last-hit time on the simulator clock, not the first
+    h.advance_clock(std::time::Duration::from_secs(1000));
+    h.open_session(None, "10.0.0.3", "10.9.9.9", 6, 443, "vsys1");
+    let one = c.op(&cmd("<list><member>allow-a</member></list>")).await;
+    assert!(
+        hit_entry(&one, "deny-x").is_none(),
+        "only the rule asked for: {one}"
+    );
+    let a2 = hit_entry(&one, "allow-a").expect("allow-a");
+    assert!(num(&a2, "hit-count") > count, "{a2}");
+    assert_eq!(num(&a2, "first-hit-timestamp"), first);
+    assert!(num(&a2, "last-hit-timestamp") >= t0 + 1000, "{a2}");
+    // the rule-name form names rules as entries
+    let named = c
+        .op(&cmd("<rule-name><entry name=\"deny-x\"/></rule-name>"))
+        .await;
+    assert!(hit_entry(&named, "deny-x").is_some() && hit_entry(&named, "allow-a").is_none());
+    // a rule that does not exist: the device's empty answer
+    let (_, none) = c
+        .call(&op(&cmd("<list><member>nope</member></list>")))
+        .await;
+    assert_eq!(
+        none,
+        "<response status=\"success\" code=\"7\"><result total-count=\"0\" count=\"0\"/></response>"
+    );
+    // a vsys the firewall does not have, a rulebase that does not exist
+    let bad = c.fails(&op(&cmd("<all/>").replace("vsys1", "vsys9"))).await;
+    assert!(error_line(&bad).contains("vsys9"), "{bad}");
+    let bad_rb = c
+        .fails(&op(&cmd("<all/>").replace("\"security\"", "\"secur\"")))
+        .await;
+    assert!(
+        error_line(&bad_rb).contains("'secur' is not a valid rulebase"),
+        "{bad_rb}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn show_routing_route_and_fib_honour_their_arguments() {
+    let (sim, c) = firewall().await;
+    let vr = "/config/devices/entry[@name='localhost.localdomain']/network/virtual-router";
+    c.set(
+        vr,
+        "<entry name=\"default\"><routing-table><ip><static-route><entry name=\"to-a\"><destination>10.0.0.0/8</destination><nexthop><ip-address>192.168.1.1</ip-address></nexthop><metric>20</metric><interface>ethernet1/1</interface></entry></static-route></ip></routing-table></entry>\
+         <entry name=\"vr2\"><routing-table><ip><static-route><entry name=\"to-b\"><destination>172.16.0.0/12</destination><nexthop><ip-address>192.168.2.1</ip-address></nexthop></entry></static-route></ip></routing-table></entry>",
+    )
+    .await;
+    c.commit("<commit></commit>").await;
+    let route = |args: &str| format!("<show><routing><route>{args}</route></routing></show>");
+    let dests = |body: &str| texts(body, "destination");
+    let vr2 = c
+        .op(&route(
+            "<type>static</type><virtual-router>vr2</virtual-router>",
+        ))
+        .await;
+    assert_eq!(dests(&vr2), ["172.16.0.0/12"], "{vr2}");
+    let by_dest = c.op(&route("<destination>10.0.0.0/8</destination>")).await;
+    assert_eq!(dests(&by_dest), ["10.0.0.0/8"], "{by_dest}");
+    assert!(by_dest.contains("<metric>20</metric>"));
+    let connected = c.op(&route("<type>connect</type>")).await;
+    assert!(
+        !dests(&connected)
+            .iter()
+            .any(|d| d == "10.0.0.0/8" || d == "172.16.0.0/12"),
+        "{connected}"
+    );
+    let all = c.op(&route("")).await;
+    assert!(dests(&all).len() >= 2);
+    let bad = c.fails(&op(&route("<type>bogus</type>"))).await;
+    assert!(error_line(&bad).contains("'bogus'"), "{bad}");
+    // the FIB: one table per virtual router, gateway routes flagged ug with their next hop
+    let fib = c.op("<show><routing><fib/></routing></show>").await;
+    assert!(
+        fib.contains("<vr>default</vr>") && fib.contains("<vr>vr2</vr>"),
+        "{fib}"
+    );
+    assert!(
+        fib.contains("<dst>172.16.0.0/12</dst><interface></interface><nh_type>0</nh_type><flags>ug</flags><nexthop>192.168.2.1</nexthop>"),
+        "{fib}"
+    );
+    let extra = c
+        .fails(&op("<show><routing><fib><x/></fib></routing></show>"))
+        .await;
+    assert_eq!(
+        error_line(&extra),
+        " show -> routing -> fib -> x  is unexpected"
+    );
+    sim.shutdown().await;
+}

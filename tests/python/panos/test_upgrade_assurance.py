@@ -72,6 +72,7 @@ def test_state_queries_parse(proxy):
     disks = proxy.get_disk_utilization()
     assert disks and all(isinstance(v, int) for v in disks.values())
     assert isinstance(proxy.get_routes(), dict)
+    assert isinstance(proxy.get_fib(), dict)
 
 
 def test_security_policy_match_evaluates_the_rulebase(fw):

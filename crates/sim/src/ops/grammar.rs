@@ -39,7 +39,11 @@ clear session all filter*
 show counter interface*
 show counter global*
 show interface*
-show routing route*
+show routing route type=
+show routing route virtual-router=
+show routing route destination=
+show routing route interface=
+show routing fib
 show routing summary
 show routing protocol bgp peer peer-name=
 show routing protocol bgp peer virtual-router=

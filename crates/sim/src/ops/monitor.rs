@@ -518,10 +518,10 @@ fn bgp(dev: &Device, el: &Element) -> Result<String, ApiError> {
 
 /// `show routing summary`: route counts per virtual router from the live route table.
 fn routing_summary(dev: &Device) -> String {
-    let table = super::routes(dev);
-    let unicast = table.matches("<route-table>unicast</route-table>").count();
-    let connect = table.matches("<flags>A C</flags>").count();
-    let stat = table.matches("<flags>A S</flags>").count();
+    let table = super::route_table(dev);
+    let unicast = table.iter().filter(|r| r.table == "unicast").count();
+    let connect = table.iter().filter(|r| r.flags == "A C").count();
+    let stat = table.iter().filter(|r| r.flags == "A S").count();
     let bgp: u64 = dev
         .monitor
         .bgp

@@ -737,3 +737,45 @@ fn security_policy_match(dev: &Device, el: &Element, req: &Request) -> Result<St
     out.push_str("</rules>");
     Ok(out)
 }
+
+/// The security rule of `vsys` that a flow from `src` to `dst` (`proto`/`dport`) matches, and
+/// whether it allows the flow; `None` when no configured rule matches (a predefined default
+/// rule applies). Used to open the sessions the simulator is asked to open under the rule the
+/// device would pick.
+pub fn policy_rule(
+    dev: &Device,
+    vsys: &str,
+    src: &str,
+    dst: &str,
+    proto: u8,
+    dport: u16,
+) -> Option<(String, bool)> {
+    let q = Query {
+        source: Some(src.parse().ok()?),
+        destination: Some(dst.parse().ok()?),
+        port: (proto == 6 || proto == 17).then_some(dport),
+        protocol: proto,
+        ..Query::default()
+    };
+    let v = dev
+        .running
+        .find("devices")
+        .and_then(|d| d.entry_child("localhost.localdomain"))
+        .and_then(|l| l.child("vsys"))
+        .and_then(|v| v.entry_child(vsys))?;
+    let scope = Scope {
+        vsys: v,
+        shared: dev.running.child("shared"),
+    };
+    v.find("rulebase/security/rules")?
+        .children
+        .iter()
+        .filter(|c| c.name == "entry")
+        .find(|r| rule_matches(&scope, r, &q))
+        .map(|r| {
+            (
+                r.name_attr().unwrap_or("").to_string(),
+                r.find_text("action").unwrap_or("allow") == "allow",
+            )
+        })
+}
