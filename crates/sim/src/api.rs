@@ -1245,16 +1245,15 @@ impl SimState {
                 },
                 Err(e) => Reply::err(&e),
             },
-            Some("certificate") => {
-                match certs::export_pem(dev, req.get("certificate-name").unwrap_or("")) {
-                    Some((name, pem)) => Reply::Attachment {
-                        filename: format!("{name}.pem"),
-                        content_type: "application/octet-stream",
-                        body: pem.into_bytes(),
-                    },
-                    None => Reply::err(&ApiError::new(13, "Certificate does not exist")),
-                }
-            }
+            // format, include-key and passphrase are honoured (cert_export.rs)
+            Some("certificate") => match crate::cert_export::export(dev, req) {
+                Ok(f) => Reply::Attachment {
+                    filename: f.filename,
+                    content_type: "application/octet-stream",
+                    body: f.body,
+                },
+                Err(e) => Reply::err(&e),
+            },
             Some(other) => Reply::err(&ApiError::bad_request(format!(
                 "Illegal value for parameter \"category\" [{other}]."
             ))),

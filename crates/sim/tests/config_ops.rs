@@ -450,3 +450,113 @@ async fn target_vsys_setting_scopes_later_requests() {
     assert!(err.contains("jumbo-frame"), "{err}");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn certificate_export_honours_format_key_and_passphrase() {
+    let sim = start(SimConfig::firewall()).await;
+    let c = Client::login(&sim, "admin", "admin").await;
+    let mut params = rcgen::CertificateParams::new(vec!["exp.example.com".to_string()]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "exp.example.com");
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    for (category, body) in [
+        ("certificate", cert.pem()),
+        ("private-key", key.serialize_pem()),
+    ] {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(body.into_bytes()).file_name("upload.pem"),
+        );
+        let r = c
+            .http
+            .post(format!("{}/api/", c.url))
+            .header("X-PAN-KEY", &c.key)
+            .query(&[
+                ("type", "import"),
+                ("category", category),
+                ("certificate-name", "exp"),
+                ("format", "pem"),
+                ("passphrase", "x"),
+            ])
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let body = r.text().await.unwrap();
+        assert!(body.contains("success"), "{body}");
+    }
+    let export = |extra: &'static [(&'static str, &'static str)]| {
+        let c = &c;
+        async move {
+            let mut q = vec![
+                ("type", "export"),
+                ("category", "certificate"),
+                ("certificate-name", "exp"),
+            ];
+            q.extend_from_slice(extra);
+            let r = c
+                .http
+                .post(format!("{}/api/", c.url))
+                .header("X-PAN-KEY", &c.key)
+                .form(&q)
+                .send()
+                .await
+                .unwrap();
+            r.bytes().await.unwrap().to_vec()
+        }
+    };
+    // PEM without the key: the certificate only
+    let pem = String::from_utf8(export(&[("format", "pem"), ("include-key", "no")]).await).unwrap();
+    assert!(
+        pem.contains("BEGIN CERTIFICATE") && !pem.contains("PRIVATE KEY"),
+        "{pem}"
+    );
+    // PEM with the key: encrypted under the passphrase, which decrypts it to the imported key
+    let pem = String::from_utf8(
+        export(&[
+            ("format", "pem"),
+            ("include-key", "yes"),
+            ("passphrase", "s3cret"),
+        ])
+        .await,
+    )
+    .unwrap();
+    assert!(pem.contains("BEGIN CERTIFICATE"), "{pem}");
+    let enc_pem = pem
+        .split("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        .nth(1)
+        .map(|s| format!("-----BEGIN ENCRYPTED PRIVATE KEY-----{s}"))
+        .unwrap_or_else(|| panic!("no encrypted key in {pem}"));
+    let (_, doc) = pkcs8::der::SecretDocument::from_pem(&enc_pem).unwrap();
+    let enc = pkcs8::EncryptedPrivateKeyInfo::try_from(doc.as_bytes()).unwrap();
+    assert!(enc.decrypt("wrong").is_err());
+    let plain = enc.decrypt("s3cret").unwrap();
+    assert_eq!(plain.as_bytes(), key.serialize_der().as_slice());
+    // the key without a passphrase is refused
+    let err =
+        String::from_utf8(export(&[("format", "pem"), ("include-key", "yes")]).await).unwrap();
+    assert!(
+        err.starts_with("<response status=\"error\"") && err.contains("passphrase"),
+        "{err}"
+    );
+    // PKCS#12 under the passphrase, holding certificate and key
+    let p12 = export(&[
+        ("format", "pkcs12"),
+        ("include-key", "yes"),
+        ("passphrase", "s3cret"),
+    ])
+    .await;
+    assert!(p12_keystore::KeyStore::from_pkcs12(&p12, "wrong").is_err());
+    let ks = p12_keystore::KeyStore::from_pkcs12(&p12, "s3cret").unwrap();
+    let (_, chain) = ks.private_key_chain().expect("key in the PKCS#12");
+    assert_eq!(chain.key(), key.serialize_der().as_slice());
+    assert_eq!(chain.chain()[0].as_der(), cert.der().as_ref());
+    let err = String::from_utf8(export(&[("format", "pkcs12")]).await).unwrap();
+    assert!(err.contains("passphrase"), "{err}");
+    // DER: the certificate's bytes
+    let der = export(&[("format", "der")]).await;
+    assert_eq!(der, cert.der().to_vec());
+    sim.shutdown().await;
+}
