@@ -303,6 +303,7 @@ impl SimState {
                         job.user.clone(),
                         job.ok,
                         job.effect.take(),
+                        job.description.clone(),
                     ));
                 }
             }
@@ -314,10 +315,14 @@ impl SimState {
                     _ => break,
                 }
             }
-            for (id, kind, user, ok, effect) in finished {
+            for (id, kind, user, ok, effect, description) in finished {
                 match effect {
                     Some(Effect::Commit(tree)) => {
                         d.running = *tree;
+                        // the device keeps a version of the running config per commit
+                        let stamp = d.clock.stamp();
+                        d.configs
+                            .record(&d.running, stamp, user.clone(), id, description);
                         // a successful commit releases the committing admin's locks
                         d.commit_locks.retain(|l| l.owner != user);
                         d.config_locks.retain(|l| l.owner != user);
@@ -365,12 +370,24 @@ impl SimState {
                     None => {
                         apply_push(&mut fw.running, &plan);
                         apply_push(&mut fw.candidate, &plan);
+                        if let PushTarget::DeviceGroup(dg) = &plan.target {
+                            fw.pushed_policy = ops::pushed::pushed_policy(&plan.pano, dg);
+                        }
                         fw.policy_synced = true;
                         if let Some(m) = &policy_md5 {
                             fw.pushed.policy.succeeded(m.clone());
                         }
                     }
                 }
+                // a push is a commit on the firewall: it gets a config version too
+                let stamp = fw.clock.stamp();
+                fw.configs.record(
+                    &fw.running,
+                    stamp,
+                    "Panorama-push".into(),
+                    0,
+                    "pushed by Panorama".into(),
+                );
             }
         }
     }
@@ -517,6 +534,21 @@ impl SimState {
             // persisted before the reply when `--state` is set (an acknowledged change is kept)
             self.changed = true;
         }
+        // `set system setting target-vsys`: the admin's requests that name no vsys act on it
+        let scoped;
+        let req = match self
+            .devices
+            .get(&serial)
+            .and_then(|d| d.target_vsys.get(&user))
+        {
+            Some(v) if req.get("vsys").is_none() => {
+                let mut r = req.clone();
+                r.params.push(("vsys".into(), v.clone()));
+                scoped = r;
+                &scoped
+            }
+            _ => req,
+        };
         let result = match typ {
             "config" => self.config(&serial, &user, req),
             "op" => self.op(&serial, &user, req),
@@ -878,21 +910,25 @@ impl SimState {
         }
         // an admin-scoped partial commit replays only those admins' changes onto running
         let scoped = !force && !partial_admins.is_empty();
+        // a change that no longer applies to running fails the commit, as on the device
+        let mut replay_errors = Vec::new();
         let mut snapshot = if scoped {
-            let mut base = dev.running.clone();
-            for (a, op) in dev
-                .pending
-                .iter()
-                .filter(|(a, _)| partial_admins.contains(a))
-            {
-                let _ = device::apply_write(&mut base, op, a, dev.panorama);
+            match ops::configops::replay_admins(dev, &partial_admins) {
+                Ok(base) => base,
+                Err(e) => {
+                    replay_errors = e;
+                    dev.running.clone()
+                }
             }
-            base
         } else {
             dev.candidate.clone()
         };
         snapshot.strip_annotations();
-        let mut errors = validate::commit_errors(&snapshot);
+        let mut errors = if replay_errors.is_empty() {
+            validate::commit_errors(&snapshot)
+        } else {
+            replay_errors
+        };
         if fail_fault && errors.is_empty() {
             errors.push(" simulated failure injected by --fault-fail-jobs".into());
         }
@@ -1239,20 +1275,24 @@ impl SimState {
             return Reply::err(&ApiError::new(17, "unknown device"));
         };
         match req.get("category") {
-            Some("configuration") => Reply::Xml {
-                http: 200,
-                body: dev.running.to_xml(),
+            // `from=` names the file: running-config.xml (the default), a saved config, or
+            // a committed version
+            Some("configuration") => match ops::configops::export_source(dev, req.get("from")) {
+                Ok(tree) => Reply::Xml {
+                    http: 200,
+                    body: tree.to_xml(),
+                },
+                Err(e) => Reply::err(&e),
             },
-            Some("certificate") => {
-                match certs::export_pem(dev, req.get("certificate-name").unwrap_or("")) {
-                    Some((name, pem)) => Reply::Attachment {
-                        filename: format!("{name}.pem"),
-                        content_type: "application/octet-stream",
-                        body: pem.into_bytes(),
-                    },
-                    None => Reply::err(&ApiError::new(13, "Certificate does not exist")),
-                }
-            }
+            // format, include-key and passphrase are honoured (cert_export.rs)
+            Some("certificate") => match crate::cert_export::export(dev, req) {
+                Ok(f) => Reply::Attachment {
+                    filename: f.filename,
+                    content_type: "application/octet-stream",
+                    body: f.body,
+                },
+                Err(e) => Reply::err(&e),
+            },
             Some(other) => Reply::err(&ApiError::bad_request(format!(
                 "Illegal value for parameter \"category\" [{other}]."
             ))),

@@ -160,6 +160,14 @@ pub struct Device {
     pub licensed: chrono::DateTime<chrono::Utc>,
     /// Monitoring state (BGP peers, tunnels, GlobalProtect, User-ID agents, certificates).
     pub monitor: crate::ops::monitor::Monitor,
+    /// Saved configurations and committed versions (`save config`, `load config`).
+    pub configs: crate::ops::configops::ConfigStore,
+    /// What Panorama's last device-group push brought (`show config pushed-shared-policy`):
+    /// a `<policy><panorama>` tree, empty when nothing was pushed.
+    pub pushed_policy: Element,
+    /// `set system setting target-vsys` per admin: the vsys later requests of that admin act
+    /// on when they name none.
+    pub target_vsys: HashMap<String, String>,
 }
 
 /// The `time` annotation of candidate nodes (cosmetic; real time is good enough).
@@ -216,6 +224,7 @@ impl Device {
         clock: &Clock,
     ) -> Self {
         let rules = allow_rules(&cfg);
+        let configs = crate::ops::configops::ConfigStore::factory(&cfg, clock.stamp());
         Device {
             panorama,
             serial: serial.into(),
@@ -245,6 +254,9 @@ impl Device {
             ha_suspended: false,
             licensed: clock.utc(),
             monitor: crate::ops::monitor::Monitor::factory(panorama, clock.now()),
+            configs,
+            pushed_policy: Element::new("policy"),
+            target_vsys: HashMap::new(),
         }
     }
 

@@ -17,6 +17,7 @@
 //! ```
 
 mod api;
+mod cert_export;
 mod certs;
 mod clock;
 mod config;

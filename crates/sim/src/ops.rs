@@ -10,6 +10,7 @@ use crate::userid;
 use crate::xml::{self, Element};
 use crate::xpath::XPath;
 
+pub mod configops;
 mod counters;
 mod disk;
 mod grammar;
@@ -19,6 +20,8 @@ mod managed;
 pub(crate) mod tools;
 pub use guest::check_vsys;
 pub mod monitor;
+pub mod pushed;
+pub mod settings;
 
 /// PAN-OS version the simulator reports.
 pub const SW_VERSION: &str = "11.1.2";
@@ -124,6 +127,12 @@ pub fn run(
     if let Some(reply) = tools::run(dev, el, req) {
         return reply;
     }
+    if let Some(reply) = configops::run(dev, user, el) {
+        return reply;
+    }
+    if let Some(reply) = settings::run(dev, user, el) {
+        return reply;
+    }
     match w2.as_slice() {
         ["show", "system", "info"] => Ok(ok(&system_info(dev))),
         ["show", "system", "resources"] => Ok(ok_text(&resources(dev))),
@@ -152,14 +161,6 @@ pub fn run(
         ["show", "config-locks", ..] => Ok(ok(&locks("config-locks", &dev.config_locks))),
         ["request", "commit-lock", ..] => lock_cmd(dev, el, user, true, req),
         ["request", "config-lock", ..] => lock_cmd(dev, el, user, false, req),
-        ["revert", "config", ..] | ["load", "config", ..] => {
-            dev.candidate = dev.running.clone();
-            dev.dirty = false;
-            dev.dirty_admins.clear();
-            dev.pending.clear();
-            st.changed = true;
-            Ok(ok("<msg>Config loaded from running-config.xml</msg>"))
-        }
         ["show", "dg-hierarchy", ..] => Ok(ok(&dg_hierarchy(dev))),
         ["request", "move-dg", ..] if dev.panorama => {
             let duration = st.job_duration / 4;
@@ -172,7 +173,6 @@ pub fn run(
             r
         }
         ["show", "rule-hit-count", ..] => hits::run(dev, el),
-        ["set", "system", "setting"] => Ok(ok("")),
         ["request", "restart", "system"] => {
             // the device goes away for a while; jobs in flight are lost, running config stays
             let down = st
@@ -958,7 +958,12 @@ fn show_config(dev: &Device, el: &Element) -> Result<String, ApiError> {
         (&dev.running, r)
     } else if let Some(r) = c.child("candidate") {
         (&dev.candidate, r)
-    } else if let Some(r) = c.child("merged").or(c.child("pushed-shared-policy")) {
+    } else if let Some(r) = c.child("pushed-shared-policy") {
+        // what Panorama's device-group push brought, not the whole running config
+        return pushed::show(dev, r);
+    } else if let Some(r) = c.child("merged") {
+        // the simulator's running config already holds local config merged with what
+        // Panorama pushed (template layer and device-group entries with `loc`)
         (&dev.running, r)
     } else if let Some(r) = c.child("pushed-template") {
         // what Panorama templates pushed, underneath any local override

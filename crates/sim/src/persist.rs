@@ -259,6 +259,10 @@ impl Store {
                     .flatten()
                     .filter_map(|o| o.as_str().map(str::to_string))
                     .collect();
+                if let Some(p) = meta["pushed_policy"].as_str() {
+                    dev.pushed_policy = xml::parse_limited(p, xml::Limits::STORED)
+                        .map_err(|e| err(&self.dir, format!("{s} pushed policy: {e}")))?;
+                }
                 if let Some(pk) = meta["private_keys"].as_object() {
                     for (k, v) in pk {
                         if let Some(v) = v.as_str() {
@@ -266,6 +270,13 @@ impl Store {
                         }
                     }
                 }
+            }
+            if let Some(b) = self.get(&format!("dev/{s}/configs")) {
+                // saved configurations and versions: unreadable ones are a damaged state
+                let v: Value = serde_json::from_slice(&b)
+                    .map_err(|e| err(&self.dir, format!("{s} saved configs: {e}")))?;
+                dev.configs = crate::ops::configops::ConfigStore::from_json(&v)
+                    .map_err(|e| err(&self.dir, format!("{s} {e}")))?;
             }
             if let Some(jobs) = self
                 .get(&format!("dev/{s}/jobs"))
@@ -405,7 +416,12 @@ pub fn snapshot(st: &mut SimState) -> Snapshot {
                     "private_keys": dev.private_keys,
                     "template": dev.template.config.to_xml(),
                     "overrides": dev.template.overrides,
+                    "pushed_policy": dev.pushed_policy.to_xml(),
                 });
+                entries.push((
+                    format!("dev/{s}/configs"),
+                    dev.configs.to_json().to_string().into_bytes(),
+                ));
                 entries.push((format!("dev/{s}/meta"), meta.to_string().into_bytes()));
                 let jobs: Vec<Value> = dev
                     .jobs

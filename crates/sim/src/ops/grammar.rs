@@ -111,6 +111,13 @@ request config-lock remove admin=
 revert config*
 load config*
 set system setting*
+save config to=
+delete config saved=
+show config saved=
+show config audit info
+show config audit version=
+show config pushed-shared-policy vsys=
+show system setting target-vsys
 show dg-hierarchy
 request move-dg*
 show templates
