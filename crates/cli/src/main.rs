@@ -144,7 +144,10 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Sim(cmd) => sim_cmd::run(cmd, cli.verbose).await,
-            Command::Scm { cmd, conn } => scm_cmd::run_with(cmd, format, &conn.or(early)).await,
+            Command::Scm { mut cmd, conn } => {
+                let conn = cmd.command.take_conn().over(conn);
+                scm_cmd::run_with(cmd, format, &conn.or(early)).await
+            }
             Command::Action { cmd } => action_cmd::run_action(cmd, format).await,
             Command::Run(c) => action_cmd::run_file(c.cmd, format, &c.conn.or(early)).await,
             Command::Guest { cmd, conn } => guest_cmd::run(cmd, format, &conn.or(early)).await,
@@ -246,7 +249,15 @@ mod tests {
                 cmd.get_arguments()
                     .any(|a| a.get_id() == id && !a.is_hide_set() && a.get_long().is_some())
             };
-            if path.starts_with("scm ") {
+            if path == "scm catalog" || path == "scm describe" {
+                // They read the built-in catalog only (issue 13 item 6).
+                for id in &ids {
+                    assert!(
+                        !has(id),
+                        "`panops {path}` connects to nothing but offers --{id}"
+                    );
+                }
+            } else if path.starts_with("scm ") {
                 // SCM: only the flags that apply to a tenant.
                 for id in &ids {
                     let scm = [

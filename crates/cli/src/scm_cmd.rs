@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::output::{self, Format, Rendered};
 use crate::scm_settings::{self, ScmOverrides};
-use crate::settings::ConnectionFlags;
+use crate::settings::{ConnectionFlags, ScmConnectionFlags};
 
 /// Arguments of `panops scm`.
 #[derive(Debug, clap::Args)]
@@ -69,6 +69,9 @@ pub enum ScmSub {
     Run {
         /// JSON file (`-` for standard input).
         file: PathBuf,
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ScmConnectionFlags,
     },
     /// Push the candidate configuration of folders, optionally waiting for the job.
     Push {
@@ -87,6 +90,9 @@ pub enum ScmSub {
         /// Seconds to wait before giving up.
         #[arg(long = "wait-timeout", default_value_t = 600)]
         wait_timeout: u64,
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ScmConnectionFlags,
     },
     /// Wait for a configuration job to end, showing progress on stderr (`job list` and
     /// `job get --param id=N` are ordinary catalog calls).
@@ -99,12 +105,34 @@ pub enum ScmSub {
         /// Seconds to wait before giving up.
         #[arg(long = "wait-timeout", default_value_t = 600)]
         wait_timeout: u64,
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ScmConnectionFlags,
     },
     /// List folders (the predefined ones when the account may not list folders).
-    Folders,
+    Folders {
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ScmConnectionFlags,
+    },
     /// `<resource> <operation> [--folder F] [--param key=value ...] [--json '{...}'] [--all]`.
     #[command(external_subcommand)]
     Call(Vec<String>),
+}
+
+impl ScmSub {
+    /// Takes the connection flags given after the subcommand (none for `catalog` and
+    /// `describe`, which connect to nothing, nor for a catalog call, whose flags come before
+    /// its resource).
+    pub fn take_conn(&mut self) -> ScmConnectionFlags {
+        match self {
+            Self::Run { conn, .. }
+            | Self::Push { conn, .. }
+            | Self::Wait { conn, .. }
+            | Self::Folders { conn } => std::mem::take(conn),
+            Self::Catalog | Self::Describe { .. } | Self::Call(_) => ScmConnectionFlags::default(),
+        }
+    }
 }
 
 /// The options of `panops scm <resource> <operation>`.
@@ -243,7 +271,7 @@ pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Re
             output::print(format, &Rendered::json(for_format(format, value)))?;
             Ok(ExitCode::SUCCESS)
         }
-        ScmSub::Run { file } => {
+        ScmSub::Run { file, .. } => {
             let mut actions = read_actions(&file)?;
             let settings = scm_settings::load(profile, &overrides)?;
             // Actions that name no folder act in the default one (as `panops run` does).
@@ -265,6 +293,7 @@ pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Re
             wait,
             interval,
             wait_timeout,
+            ..
         } => {
             let settings = scm_settings::load(profile, &overrides)?;
             let client = build_client(&settings, catalog)?;
@@ -279,12 +308,13 @@ pub async fn run_with(cmd: ScmCmd, format: Format, conn: &ConnectionFlags) -> Re
             job_id,
             interval,
             wait_timeout,
+            ..
         } => {
             let settings = scm_settings::load(profile, &overrides)?;
             let client = build_client(&settings, catalog)?;
             wait_for_job(&client, &job_id, interval, wait_timeout, format).await
         }
-        ScmSub::Folders => {
+        ScmSub::Folders { .. } => {
             let settings = scm_settings::load(profile, &overrides)?;
             let client = build_client(&settings, catalog)?;
             let folders = client.folders().await?;

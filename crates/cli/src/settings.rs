@@ -159,25 +159,37 @@ impl ConnectionFlags {
 
 /// The connection flags that apply to an SCM tenant (`panops scm`): the OAuth2 client and
 /// tenant come from the profile or the `SCM_*` environment, so the PAN-OS host, port, user,
-/// key file, target and vsys flags are not offered there.
+/// key file, target and vsys flags are not offered there. Not global: they are offered on
+/// `panops scm` itself and on the subcommands that reach the tenant, not on `scm catalog` or
+/// `scm describe`, which read the built-in catalog only.
 #[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "Connection options")]
 pub struct ScmConnectionFlags {
     /// Profile name from the config file (env: PANOPS_PROFILE).
-    #[arg(long, global = true, env = "PANOPS_PROFILE")]
+    #[arg(long, env = "PANOPS_PROFILE")]
     pub profile: Option<String>,
     /// Do not verify the TLS certificates of the SCM and token hosts.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub skip_verify_certificate: bool,
     /// Trust the CA certificates in this PEM file.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub ca_file: Option<PathBuf>,
     /// HTTP request timeout in seconds (default 60).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub request_timeout: Option<u64>,
 }
 
 impl ScmConnectionFlags {
+    /// These flags (given after a subcommand) over `outer` (given before it, on `panops scm`).
+    pub fn over(self, outer: ScmConnectionFlags) -> ScmConnectionFlags {
+        ScmConnectionFlags {
+            profile: self.profile.or(outer.profile),
+            skip_verify_certificate: self.skip_verify_certificate || outer.skip_verify_certificate,
+            ca_file: self.ca_file.or(outer.ca_file),
+            request_timeout: self.request_timeout.or(outer.request_timeout),
+        }
+    }
+
     /// As [`ConnectionFlags`] (the PAN-OS-only ones unset), merged with `before` like
     /// [`ConnectionFlags::or`].
     pub fn or(self, before: EarlyConnectionFlags) -> ConnectionFlags {

@@ -3,7 +3,9 @@
 //! object catalog's fields, renamed to the SCM spelling.
 
 use super::spec::{ActionSpec, ParamSpec, ParamType};
-use super::table::{ALL, PANOS, count_items, location_params, p, penum, r, status_name};
+use super::table::{
+    ALL, COUNT, Field, LOCATION, NAME, PANOS, Param, RULEBASE, choice, f, fields, opt, specs,
+};
 use crate::fields;
 
 /// An object resource: a configuration object kind with CRUD operations.
@@ -123,23 +125,100 @@ fn object_field_params(obj: &ObjectResource) -> Vec<ParamSpec> {
 }
 
 /// Parameters building a dynamic user group's filter from user tags.
-fn filter_from_tags_params() -> Vec<ParamSpec> {
-    vec![
-        p(
-            "tags",
-            ParamType::StringList,
-            false,
-            "user tags (as userTag.register sets them) the filter is built from, e.g. ['ioc', 'risky'] -> 'ioc' or 'risky'; give tags or filter, not both",
-        ),
-        penum(
-            "match",
-            false,
-            "with tags: a user needs any (default) or all of the tags",
-            &["any", "all"],
-        ),
-    ]
-}
+const FILTER_FROM_TAGS: &[Param] = &[
+    opt(
+        "tags",
+        ParamType::StringList,
+        "user tags (as userTag.register sets them) the filter is built from, e.g. ['ioc', 'risky'] -> 'ioc' or 'risky'; give tags or filter, not both",
+    ),
+    choice(
+        "match",
+        false,
+        "with tags: a user needs any (default) or all of the tags",
+        &["any", "all"],
+    ),
+];
 
+const OVERWRITE: &[Param] = &[opt(
+    "overwrite",
+    ParamType::Boolean,
+    "replace an existing object of the same name with different content (default false: conflict)",
+)];
+
+const OBJECT: Field = f(
+    "object",
+    "object",
+    "the object as it now is, SCM field names (on SCM with its id and folder)",
+);
+
+const LIST_RESULTS: &[Field] = &[
+    COUNT,
+    f(
+        "items",
+        "list",
+        "the objects, each as get returns it (SCM field names; on SCM with id and folder)",
+    ),
+];
+
+const GET_RESULTS: &[Field] = &[
+    NAME,
+    f(
+        "*",
+        "any",
+        "the object's fields as create takes them (SCM spelling: ip_netmask, static, dynamic.filter, ...); on SCM also id and folder",
+    ),
+];
+
+const CREATE_RESULTS: &[Field] = &[
+    f(
+        "status",
+        "string",
+        "created, unchanged (an identical object exists) or replaced (overwrite)",
+    ),
+    NAME,
+    OBJECT,
+];
+
+const UPDATE_RESULTS: &[Field] = &[
+    f(
+        "status",
+        "string",
+        "updated, or unchanged when the fields already had these values",
+    ),
+    NAME,
+    OBJECT,
+];
+
+const DELETE_RESULTS: &[Field] = &[f("status", "string", "deleted"), NAME];
+
+const MOVE_PARAMS: &[Param] = &[
+    choice(
+        "where",
+        true,
+        "where to move the rule",
+        &["top", "bottom", "before", "after"],
+    ),
+    opt(
+        "destination_rule",
+        ParamType::String,
+        "the reference rule for before / after",
+    ),
+];
+
+const MOVE_RESULTS: &[Field] = &[
+    f("status", "string", "moved"),
+    NAME,
+    f("where", "string", "top, bottom, before or after"),
+    f(
+        "destination_rule",
+        "string|null",
+        "the reference rule (before / after)",
+    ),
+];
+
+/// The actions of one object resource, in catalog order: list, get, create, update, delete
+/// (and move for rules). Only the name's length, the summaries' noun and the field
+/// parameters differ between resources; everything else is the `const` fragments above.
 pub(super) fn object_actions(obj: &ObjectResource, out: &mut Vec<ActionSpec>) {
     let backends = if obj.scm_resource.is_some() {
         ALL
@@ -147,149 +226,74 @@ pub(super) fn object_actions(obj: &ObjectResource, out: &mut Vec<ActionSpec>) {
         PANOS
     };
     let name = ParamSpec {
+        name: "name".into(),
+        ty: ParamType::String,
+        required: true,
+        description: format!("object name (at most {} characters)", obj.name_max),
+        values: Vec::new(),
         max_length: Some(obj.name_max),
-        ..p(
-            "name",
-            ParamType::String,
-            true,
-            &format!("object name (at most {} characters)", obj.name_max),
-        )
     };
-    let mk = |operation: &str, summary: String, params: Vec<ParamSpec>| ActionSpec {
-        resource: obj.resource.into(),
-        operation: operation.into(),
-        summary,
-        backends: backends.to_vec(),
-        params,
-        results: Vec::new(),
-        panos_kind: Some(obj.panos_kind.into()),
-        scm_resource: obj.scm_resource.map(str::to_string),
-    };
-    let loc = location_params(obj.rule);
-    let mut fields = object_field_params(obj);
+    let mk =
+        |operation: &str, summary: String, params: Vec<ParamSpec>, results: &[Field]| ActionSpec {
+            resource: obj.resource.into(),
+            operation: operation.into(),
+            summary,
+            backends: backends.to_vec(),
+            params,
+            results: fields(&[results]),
+            panos_kind: Some(obj.panos_kind.into()),
+            scm_resource: obj.scm_resource.map(str::to_string),
+        };
+    let loc = specs(&[LOCATION, if obj.rule { RULEBASE } else { &[] }]);
+    let mut object_fields = object_field_params(obj);
     if obj.filter_from_tags {
-        fields.extend(filter_from_tags_params());
+        object_fields.extend(specs(&[FILTER_FROM_TAGS]));
     }
-    let object = r(
-        "object",
-        "object",
-        "the object as it now is, SCM field names (on SCM with its id and folder)",
-    );
-    out.push(
-        mk("list", format!("List {}s", obj.noun), loc.clone()).returns(count_items(
-            "the objects, each as get returns it (SCM field names; on SCM with id and folder)",
-        )),
-    );
-    out.push(
-        mk(
-            "get",
-            format!("Get one {} by name", obj.noun),
-            [loc.clone(), vec![name.clone()]].concat(),
-        )
-        .returns(vec![
-            r("name", "string", "the object's name"),
-            r(
-                "*",
-                "any",
-                "the object's fields as create takes them (SCM spelling: ip_netmask, static, dynamic.filter, ...); on SCM also id and folder",
-            ),
-        ]),
-    );
-    let overwrite = p(
-        "overwrite",
-        ParamType::Boolean,
-        false,
-        "replace an existing object of the same name with different content (default false: conflict)",
-    );
-    out.push(
-        mk(
-            "create",
-            format!(
-                "Create a {} (identical existing object: unchanged; different: conflict unless overwrite)",
-                obj.noun
-            ),
-            [
-                loc.clone(),
-                vec![name.clone(), overwrite],
-                fields.clone(),
-            ]
-            .concat(),
-        )
-        .returns(
-            [
-                status_name("created, unchanged (an identical object exists) or replaced (overwrite)"),
-                vec![object.clone()],
-            ]
-            .concat(),
+    let with_name = |rest: &[Vec<ParamSpec>]| {
+        let mut v = loc.clone();
+        v.push(name.clone());
+        v.extend(rest.iter().flatten().cloned());
+        v
+    };
+    let noun = obj.noun;
+    out.push(mk(
+        "list",
+        format!("List {noun}s"),
+        loc.clone(),
+        LIST_RESULTS,
+    ));
+    out.push(mk(
+        "get",
+        format!("Get one {noun} by name"),
+        with_name(&[]),
+        GET_RESULTS,
+    ));
+    out.push(mk(
+        "create",
+        format!(
+            "Create a {noun} (identical existing object: unchanged; different: conflict unless overwrite)"
         ),
-    );
-    out.push(
-        mk(
-            "update",
-            format!(
-                "Update fields of an existing {} (fields not given are kept)",
-                obj.noun
-            ),
-            [loc.clone(), vec![name.clone()], fields].concat(),
-        )
-        .returns(
-            [
-                status_name("updated, or unchanged when the fields already had these values"),
-                vec![object],
-            ]
-            .concat(),
-        ),
-    );
-    out.push(
-        mk(
-            "delete",
-            format!("Delete a {}", obj.noun),
-            [loc.clone(), vec![name.clone()]].concat(),
-        )
-        .returns(status_name("deleted")),
-    );
+        with_name(&[specs(&[OVERWRITE]), object_fields.clone()]),
+        CREATE_RESULTS,
+    ));
+    out.push(mk(
+        "update",
+        format!("Update fields of an existing {noun} (fields not given are kept)"),
+        with_name(&[object_fields]),
+        UPDATE_RESULTS,
+    ));
+    out.push(mk(
+        "delete",
+        format!("Delete a {noun}"),
+        with_name(&[]),
+        DELETE_RESULTS,
+    ));
     if obj.rule {
-        out.push(
-            mk(
-                "move",
-                format!(
-                    "Move a {} (top, bottom, before or after another rule)",
-                    obj.noun
-                ),
-                [
-                    loc,
-                    vec![
-                        name,
-                        penum(
-                            "where",
-                            true,
-                            "where to move the rule",
-                            &["top", "bottom", "before", "after"],
-                        ),
-                        p(
-                            "destination_rule",
-                            ParamType::String,
-                            false,
-                            "the reference rule for before / after",
-                        ),
-                    ],
-                ]
-                .concat(),
-            )
-            .returns(
-                [
-                    status_name("moved"),
-                    vec![
-                        r("where", "string", "top, bottom, before or after"),
-                        r(
-                            "destination_rule",
-                            "string|null",
-                            "the reference rule (before / after)",
-                        ),
-                    ],
-                ]
-                .concat(),
-            ),
-        );
+        out.push(mk(
+            "move",
+            format!("Move a {noun} (top, bottom, before or after another rule)"),
+            with_name(&[specs(&[MOVE_PARAMS])]),
+            MOVE_RESULTS,
+        ));
     }
 }

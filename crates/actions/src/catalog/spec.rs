@@ -170,10 +170,4 @@ impl ActionSpec {
         }
         out
     }
-
-    /// The same action with `results` as its result fields (the table's builder).
-    pub(super) fn returns(mut self, results: Vec<ResultField>) -> Self {
-        self.results = results;
-        self
-    }
 }
