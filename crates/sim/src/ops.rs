@@ -1224,4 +1224,3 @@ fn move_dg(
     );
     Ok(jobs::enqueued(id, "Move-DG"))
 }
-
