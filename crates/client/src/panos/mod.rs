@@ -47,6 +47,9 @@ pub struct RawReply {
     pub content_type: Option<String>,
     /// `Content-Disposition`, if any (file exports).
     pub content_disposition: Option<String>,
+    /// The server's `Retry-After` (seconds), if any: a throttling proxy or a busy
+    /// management server in front of the XML API says when to come back.
+    pub retry_after: Option<Duration>,
     /// Body.
     pub body: Bytes,
 }
@@ -116,6 +119,15 @@ fn write_error(e: std::io::Error) -> Error {
         what: "exported document",
         source: e,
     }
+}
+
+/// `Retry-After` in seconds, parsed by the one retry module (clamped there; an HTTP-date
+/// falls back to backoff).
+fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
+    resp.headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::retry::parse_retry_after)
 }
 
 fn header_str(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> Option<String> {
@@ -303,11 +315,13 @@ impl PanosClient {
         let status = resp.status().as_u16();
         let content_type = header_str(&resp, CONTENT_TYPE);
         let content_disposition = header_str(&resp, CONTENT_DISPOSITION);
+        let retry_after = retry_after(&resp);
         let body = http::read_body(resp, self.inner.config.http.max_body_bytes).await?;
         Ok(RawReply {
             status,
             content_type,
             content_disposition,
+            retry_after,
             body,
         })
     }
@@ -374,7 +388,7 @@ impl PanosClient {
                 }
                 return outcome;
             }
-            let delay = policy.backoff(attempt);
+            let delay = policy.delay(attempt, outcome.as_ref().ok().and_then(|r| r.retry_after));
             info!(request = %summary, attempt, delay_ms = delay.as_millis() as u64, "retrying PAN-OS request");
             tokio::time::sleep(delay).await;
             attempt += 1;
@@ -703,6 +717,7 @@ impl PanosClient {
                 status,
                 content_type,
                 content_disposition,
+                retry_after: None,
                 body: Bytes::from(head),
             };
             // Errors come back as envelopes; a success envelope is written as it is.
@@ -748,7 +763,7 @@ impl PanosClient {
         let mut attempt = 1;
         loop {
             debug!(request = %summary, attempt, "PAN-OS request (streamed)");
-            let class = match self.request_builder(req, Some(key)).send().await {
+            let (class, server_wait) = match self.request_builder(req, Some(key)).send().await {
                 Ok(resp) if resp.status().as_u16() < 400 => return Ok(Ok(resp)),
                 Ok(resp) => {
                     let status = resp.status().as_u16();
@@ -756,6 +771,7 @@ impl PanosClient {
                         status,
                         content_type: header_str(&resp, CONTENT_TYPE),
                         content_disposition: header_str(&resp, CONTENT_DISPOSITION),
+                        retry_after: retry_after(&resp),
                         // An error answer is small; a huge one is cut to nothing rather
                         // than held.
                         body: http::read_body(resp, self.inner.config.http.max_body_bytes)
@@ -766,7 +782,7 @@ impl PanosClient {
                     if !policy.should_retry(true, class, attempt) {
                         return Ok(Err(reply));
                     }
-                    class
+                    (class, reply.retry_after)
                 }
                 Err(e) => {
                     let kind = transport_kind(&e);
@@ -780,10 +796,10 @@ impl PanosClient {
                             maybe_applied: false,
                         });
                     }
-                    class
+                    (class, None)
                 }
             };
-            let delay = policy.backoff(attempt);
+            let delay = policy.delay(attempt, server_wait);
             info!(request = %summary, attempt, ?class, delay_ms = delay.as_millis() as u64, "retrying PAN-OS request");
             tokio::time::sleep(delay).await;
             attempt += 1;

@@ -52,7 +52,10 @@ impl Seen {
     }
 }
 
-type Script = dyn Fn(&Seen, usize) -> (u16, String) + Send + Sync;
+/// An answer: status, extra headers, body.
+pub type Answer = (u16, Vec<(&'static str, String)>, String);
+
+type Script = dyn Fn(&Seen, usize) -> Answer + Send + Sync;
 
 #[derive(Clone)]
 struct AppState {
@@ -103,16 +106,32 @@ async fn handle(
         all.push(seen.clone());
         all.len() - 1
     };
-    let (status, body) = (st.script)(&seen, n);
-    (
+    let (status, extra, body) = (st.script)(&seen, n);
+    let mut resp = (
         StatusCode::from_u16(status).unwrap(),
         [(header::CONTENT_TYPE, "application/xml; charset=UTF-8")],
         body,
     )
-        .into_response()
+        .into_response();
+    for (name, value) in extra {
+        resp.headers_mut()
+            .insert(name, header::HeaderValue::from_str(&value).unwrap());
+    }
+    resp
 }
 
 pub async fn start(script: impl Fn(&Seen, usize) -> (u16, String) + Send + Sync + 'static) -> Mock {
+    start_with_headers(move |seen, n| {
+        let (status, body) = script(seen, n);
+        (status, Vec::new(), body)
+    })
+    .await
+}
+
+/// Like [`start`], with response headers chosen by the script (e.g. `Retry-After`).
+pub async fn start_with_headers(
+    script: impl Fn(&Seen, usize) -> Answer + Send + Sync + 'static,
+) -> Mock {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let state = AppState {
         seen: Arc::clone(&seen),

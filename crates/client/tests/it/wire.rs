@@ -717,3 +717,57 @@ async fn replies_are_bounded_and_deep_nesting_is_a_decode_error() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A throttling answer's `Retry-After` is the wait before the next try (a proxy or a busy
+/// management server says when to come back), and a huge value is clamped by the policy
+/// instead of sleeping for ever or panicking.
+#[tokio::test]
+async fn retry_after_is_honoured_and_clamped() {
+    let throttled = |after: &'static str| {
+        move |_: &mock::Seen, n: usize| -> mock::Answer {
+            if n == 0 {
+                (
+                    429,
+                    vec![("retry-after", after.to_owned())],
+                    "<html>Too Many Requests</html>".to_owned(),
+                )
+            } else {
+                (
+                    200,
+                    Vec::new(),
+                    r#"<response status="success" code="7"><result/></response>"#.to_owned(),
+                )
+            }
+        }
+    };
+    // backoff alone would wait at most 20 ms (mock builder); the server asks for 1 s
+    let srv = mock::start_with_headers(throttled("1")).await;
+    let client = PanosClient::new(srv.builder().api_key(KEY).build().unwrap()).unwrap();
+    let started = std::time::Instant::now();
+    client.config_get("/config/shared/address").await.unwrap();
+    assert_eq!(srv.requests().len(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After: 1 was not waited for: {:?}",
+        started.elapsed()
+    );
+
+    // 1e30 seconds: clamped to the policy's max_retry_after (300 ms here)
+    let srv = mock::start_with_headers(throttled("1e30")).await;
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        max_retry_after: Duration::from_millis(300),
+    };
+    let client =
+        PanosClient::new(srv.builder().api_key(KEY).retry(policy).build().unwrap()).unwrap();
+    let started = std::time::Instant::now();
+    client.config_get("/config/shared/address").await.unwrap();
+    let waited = started.elapsed();
+    assert_eq!(srv.requests().len(), 2);
+    assert!(
+        waited >= Duration::from_millis(290) && waited < Duration::from_secs(30),
+        "a huge Retry-After is clamped to max_retry_after: {waited:?}"
+    );
+}
