@@ -258,14 +258,30 @@ pub fn scan_config(config: &Element, scope: &Scope, now: i64, warn_days: i64) ->
     rows_for(&certs, &uses, scope, now, warn_days, true)
 }
 
-/// Rows for a device group's decryption rules, resolving certificate names against `known`
-/// (the rows of Panorama shared, templates and stacks).
+/// Rows for a device group: the certificates stored in the group itself (used by its rules
+/// or not: `cert deploy --device-group DG` puts them there), then its decryption rules'
+/// other certificates resolved against `known` (the rows of Panorama shared, templates and
+/// stacks).
 pub fn scan_device_group(dg: &Element, known: &[Row], now: i64, warn_days: i64) -> Vec<Row> {
     let name = dg.attr("name").unwrap_or("").to_string();
     let mut uses = Vec::new();
     rule_uses(dg.child("pre-rulebase"), Some(&name), &mut uses);
     rule_uses(dg.child("post-rulebase"), Some(&name), &mut uses);
-    let mut out = Vec::new();
+    let own: Vec<Found> = dg
+        .find_all("certificate/entry")
+        .into_iter()
+        .filter_map(parse_cert)
+        .collect();
+    // a name in the group itself shadows one of the same name further up, as on the device
+    let (own_uses, uses): (Vec<Use>, Vec<Use>) = uses
+        .into_iter()
+        .partition(|u| own.iter().any(|c| c.name == u.cert));
+    let own_scope = Scope {
+        scope: "device-group".into(),
+        device_group: Some(name.clone()),
+        ..Default::default()
+    };
+    let mut out = rows_for(&own, &own_uses, &own_scope, now, warn_days, false);
     for u in uses {
         let scope = Scope {
             scope: "device-group".into(),
@@ -545,4 +561,34 @@ pub async fn collect(
         }
     }
     Ok((rows, unreachable))
+}
+
+#[cfg(test)]
+mod device_group_tests {
+    use super::*;
+
+    #[test]
+    fn certificates_stored_in_a_device_group_are_listed_used_or_not() {
+        let dg = panops_panos::xml::parse(
+            br#"<entry name="dg1">
+              <certificate>
+                <entry name="dg-used"><common-name>a.example</common-name><expiry-epoch>2000000000</expiry-epoch></entry>
+                <entry name="dg-spare"><common-name>b.example</common-name><expiry-epoch>2000000000</expiry-epoch></entry>
+              </certificate>
+              <pre-rulebase><decryption><rules><entry name="in">
+                <type><ssl-inbound-inspection><certificates><member>dg-used</member></certificates></ssl-inbound-inspection></type>
+              </entry></rules></decryption></pre-rulebase>
+            </entry>"#,
+        )
+        .unwrap();
+        let rows = scan_device_group(&dg, &[], 1_700_000_000, 30);
+        let used = rows.iter().find(|r| r.certificate == "dg-used").unwrap();
+        assert_eq!(used.scope, "device-group");
+        assert_eq!(used.device_group.as_deref(), Some("dg1"));
+        assert_eq!(used.rule_name.as_deref(), Some("in"));
+        assert_eq!(used.common_name, "a.example");
+        let spare = rows.iter().find(|r| r.certificate == "dg-spare").unwrap();
+        assert_eq!(spare.status, Status::Unused);
+        assert_eq!(rows.len(), 2, "{rows:?}");
+    }
 }
