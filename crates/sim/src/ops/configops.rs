@@ -283,13 +283,28 @@ pub fn replay(
             .map_err(|e| ApiError::new(18, format!("Malformed Request: {e}")))?;
         return Ok(());
     }
-    crate::device::apply_write(tree, op, admin, panorama)
+    match crate::device::apply_write(tree, op, admin, panorama) {
+        // deleting what is already gone answers success on the device (code 7, "Object
+        // doesn't exist", see the delete handler); replayed, it is a no-op too
+        Err(e) if e.code == 7 && op.action == "delete" => Ok(()),
+        r => r,
+    }
 }
 
 /// Replay the pending changes of `admins` onto a copy of running; the first change that no
 /// longer applies is the error, naming the admin, the action and the xpath.
 pub fn replay_admins(dev: &Device, admins: &[String]) -> Result<Element, Vec<String>> {
-    let mut base = dev.running.clone();
+    // onto running as it will be when this job runs: commits are applied in order, so a
+    // commit still queued (or running) comes first
+    let mut base = dev
+        .jobs
+        .values()
+        .rev()
+        .find_map(|j| match (&j.effect, j.applied) {
+            (Some(crate::jobs::Effect::Commit(s)), false) => Some((**s).clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| dev.running.clone());
     let mut errors = Vec::new();
     for (a, op) in dev.pending.iter().filter(|(a, _)| admins.contains(a)) {
         if let Err(e) = replay(&mut base, op, a, dev.panorama) {

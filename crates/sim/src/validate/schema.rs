@@ -372,6 +372,13 @@ impl Walk {
             return false;
         };
         let inside = self.path.get(at + 1..).unwrap_or(&[]).join("/");
+        // A device-group entry is a catalog kind (its own fields: description, devices, ...)
+        // and also a location node holding everything a vsys does: the location children
+        // that are no catalog kind (certificates imported into the group, certificate
+        // profiles, ...) are accepted there as at shared or a vsys.
+        if kind == "device-group" && inside.is_empty() && LOCATION_EXTRA.contains(&tag) {
+            return true;
+        }
         CATALOG_GAPS
             .iter()
             .any(|(k, p, t)| *k == kind && *p == inside && *t == tag)
@@ -880,6 +887,20 @@ mod tests {
             "<default-vsys>vsys1</default-vsys>",
         )
         .unwrap();
+    }
+
+    #[test]
+    fn a_device_group_holds_certificates_but_not_typos() {
+        let dg =
+            "/config/devices/entry[@name='localhost.localdomain']/device-group/entry[@name='DG1']";
+        set(
+            &format!("{dg}/certificate"),
+            "<entry name='c'><common-name>c</common-name></entry>",
+        )
+        .unwrap();
+        set(dg, "<certificate><entry name='c'/></certificate>").unwrap();
+        let e = set(dg, "<certifcate><entry name='c'/></certifcate>").unwrap_err();
+        assert_eq!(e.lines[0], "DG1 -> certifcate unexpected here");
     }
 
     #[test]
