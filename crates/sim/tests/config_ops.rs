@@ -269,24 +269,23 @@ async fn revert_of_one_admins_changes_keeps_the_others() {
 #[tokio::test]
 async fn partial_commit_fails_when_the_admins_change_no_longer_applies() {
     let (sim, alice, bob) = firewall_with_alice_and_bob().await;
-    // bob creates an object (uncommitted); alice deletes it in the candidate
+    // bob creates an object (uncommitted); alice's new rule uses it
     bob.set(&format!("{VSYS}/address"), &addr("bobs", "10.6.0.1"))
         .await;
     alice
-        .ok(&[
-            ("type", "config"),
-            ("action", "delete"),
-            ("xpath", &format!("{VSYS}/address/entry[@name='bobs']")),
-        ])
+        .set(
+            &format!("{VSYS}/rulebase/security/rules"),
+            "<entry name='to-bobs'><from><member>any</member></from><to><member>any</member></to><source><member>any</member></source><destination><member>bobs</member></destination><application><member>any</member></application><service><member>any</member></service><action>allow</action></entry>",
+        )
         .await;
-    // alice's partial commit replays her delete onto running, where the object never was
+    // alice's partial commit replays her rule onto running, where bob's object is not
     let fin = alice
         .commit("<commit><partial><admin><member>alice</member></admin></partial></commit>")
         .await;
     assert!(fin.contains("<result>FAIL</result>"), "{fin}");
     assert!(
-        fin.contains("entry[@name='bobs']") && fin.contains("Commit failed"),
-        "the details name the change: {fin}"
+        fin.contains("bobs") && fin.contains("Commit failed"),
+        "the details name the missing reference: {fin}"
     );
     // nothing was committed and alice's change is still pending
     assert_eq!(pending(&alice).await, "yes");
@@ -294,6 +293,29 @@ async fn partial_commit_fails_when_the_admins_change_no_longer_applies() {
         .op("<show><config><audit><info/></audit></config></show>")
         .await;
     assert!(!info.contains("<entry name=\"2\">"), "{info}");
+
+    // a replayed change that cannot apply at all: alice renames bob's uncommitted object
+    sim.shutdown().await;
+    let (sim, alice, bob) = firewall_with_alice_and_bob().await;
+    bob.set(&format!("{VSYS}/address"), &addr("bobs", "10.6.0.1"))
+        .await;
+    alice
+        .ok(&[
+            ("type", "config"),
+            ("action", "rename"),
+            ("xpath", &format!("{VSYS}/address/entry[@name='bobs']")),
+            ("newname", "alices"),
+        ])
+        .await;
+    let fin = alice
+        .commit("<commit><partial><admin><member>alice</member></admin></partial></commit>")
+        .await;
+    assert!(fin.contains("<result>FAIL</result>"), "{fin}");
+    assert!(
+        fin.contains("entry[@name='bobs']") && fin.contains("action rename"),
+        "the details name the change that no longer applies: {fin}"
+    );
+    assert_eq!(pending(&alice).await, "yes");
     sim.shutdown().await;
 }
 
