@@ -157,8 +157,8 @@ pub fn run(
             dev.clock.utc().format("%a %b %e %H:%M:%S UTC %Y")
         ))),
         ["check", "pending-changes", ..] => Ok(ok(if dev.dirty { "yes" } else { "no" })),
-        ["show", "commit-locks", ..] => Ok(ok(&locks("commit-locks", &dev.commit_locks))),
-        ["show", "config-locks", ..] => Ok(ok(&locks("config-locks", &dev.config_locks))),
+        ["show", "commit-locks", ..] => Ok(ok(&locks("commit-locks", &dev.commit_locks, el))),
+        ["show", "config-locks", ..] => Ok(ok(&locks("config-locks", &dev.config_locks, el))),
         ["request", "commit-lock", ..] => lock_cmd(dev, el, user, true, req),
         ["request", "config-lock", ..] => lock_cmd(dev, el, user, false, req),
         ["show", "dg-hierarchy", ..] => Ok(ok(&dg_hierarchy(dev))),
@@ -1001,9 +1001,19 @@ fn show_config(dev: &Device, el: &Element) -> Result<String, ApiError> {
     }
 }
 
-fn locks(tag: &str, locks: &[Lock]) -> String {
+/// `show commit-locks|config-locks [vsys all|NAME]`: the locks, or those of one vsys (the
+/// form pan-os-upgrade-assurance sends is `<vsys>all</vsys>`, firewall_proxy.py
+/// `get_locks_by_type`).
+fn locks(tag: &str, locks: &[Lock], el: &Element) -> String {
+    let only = el
+        .find(&format!("{tag}/vsys"))
+        .map(|v| v.text_str().trim().to_string())
+        .filter(|v| !v.is_empty() && v != "all");
     let mut s = format!("<{tag}>");
-    for l in locks {
+    for l in locks
+        .iter()
+        .filter(|l| only.as_ref().is_none_or(|v| *v == l.scope))
+    {
         s.push_str(&format!(
             "<entry name=\"{o}\"><name>{o}</name><type>{}</type><loggedin>yes</loggedin><comment>{}</comment></entry>",
             if tag == "commit-locks" { "commit" } else { &l.scope },

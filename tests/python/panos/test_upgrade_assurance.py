@@ -122,3 +122,20 @@ def test_security_policy_match_evaluates_the_rulebase(fw):
         "10.9.0.5", "8.8.8.8", 6, port=80, from_zone="trust", to_zone="untrust"
     )
     assert [(r["name"], r["action"]) for r in none] == [("interzone-default", "deny")]
+
+
+def test_locks_as_the_library_asks_for_them(proxy, fw):
+    # firewall_proxy.py asks `<show><config-locks><vsys>all</vsys></config-locks></show>`
+    assert proxy.get_config_locks() == []
+    fw.op(
+        "<request><config-lock><add><comment>upgrade window</comment></add></config-lock></request>",
+        cmd_xml=False,
+    )
+    try:
+        (lock,) = proxy.get_config_locks()
+        assert lock["name"] == "admin"
+        assert lock["comment"] == "upgrade window"
+        assert proxy.get_commit_locks() == []
+    finally:
+        fw.op("<request><config-lock><remove/></config-lock></request>", cmd_xml=False)
+    assert proxy.get_config_locks() == []

@@ -102,8 +102,8 @@ show arp entry
 show ntp
 check full-commit-required
 check pending-changes
-show commit-locks
-show config-locks
+show commit-locks vsys=
+show config-locks vsys=
 request commit-lock add comment=
 request commit-lock remove admin=
 request config-lock add comment=
