@@ -2,109 +2,25 @@
 //! `PEBBLE_VA_ALWAYS_VALID=1` (it validates no challenge) and a TLS certificate made here.
 //! Without pebble the test fails when `PANOPS_CI=1`, else it is skipped with a note.
 
+#[path = "support/pebble.rs"]
+#[allow(dead_code)] // the http-01 port is the CLI test's
+mod pebble;
 mod support;
-
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use panops_certs::acme::{AcmeConfig, renew_from_acme};
 use panops_certs::deploy::{Deployer, Mode};
 use panops_certs::inventory::collect;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use pebble::{pebble_bin, start_pebble};
 use support::*;
-
-fn pebble_bin() -> Option<String> {
-    let found = std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join("pebble"))
-            .find(|f| f.is_file())
-    });
-    match found {
-        Some(f) => Some(f.display().to_string()),
-        None if std::env::var("PANOPS_CI").as_deref() == Ok("1") => {
-            panic!("PANOPS_CI=1 but `pebble` is not installed (apt-get install pebble)")
-        }
-        None => {
-            eprintln!("note: `pebble` not installed; skipping the ACME renewal test");
-            None
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-struct Pebble(Child);
-impl Drop for Pebble {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A CA (trusted by the client through `--acme-ca-file`) and pebble's TLS certificate from it.
-fn tls_material(dir: &std::path::Path) {
-    let ca_key = KeyPair::generate().expect("key");
-    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("params");
-    ca.distinguished_name
-        .push(DnType::CommonName, "panops test root");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_cert = ca.self_signed(&ca_key).expect("ca");
-    let key = KeyPair::generate().expect("key");
-    let leaf = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-        .expect("params");
-    let leaf = leaf.signed_by(&key, &ca_cert, &ca_key).expect("leaf");
-    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).expect("w");
-    std::fs::write(dir.join("cert.pem"), leaf.pem()).expect("w");
-    std::fs::write(dir.join("key.pem"), key.serialize_pem()).expect("w");
-}
-
-fn start_pebble(bin: &str, dir: &std::path::Path) -> (Pebble, String) {
-    tls_material(dir);
-    let (port, mgmt) = (free_port(), free_port());
-    let cfg = serde_json::json!({ "pebble": {
-        "listenAddress": format!("127.0.0.1:{port}"),
-        "managementListenAddress": format!("127.0.0.1:{mgmt}"),
-        "certificate": dir.join("cert.pem"),
-        "privateKey": dir.join("key.pem"),
-        "httpPort": free_port(),
-        "tlsPort": free_port(),
-        "ocspResponderURL": "",
-        "externalAccountBindingRequired": false
-    }});
-    std::fs::write(dir.join("pebble.json"), cfg.to_string()).expect("w");
-    let child = Command::new(bin)
-        .arg("-config")
-        .arg(dir.join("pebble.json"))
-        .env("PEBBLE_VA_ALWAYS_VALID", "1")
-        .env("PEBBLE_VA_NOSLEEP", "1")
-        // pebble rejects 5% of nonces by default to exercise clients' retries; not this test's point
-        .env("PEBBLE_WFE_NONCEREJECT", "0")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start pebble");
-    let p = Pebble(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "pebble did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (p, format!("https://127.0.0.1:{port}/dir"))
-}
 
 #[tokio::test]
 async fn expiring_certificate_is_renewed_by_pebble_and_pushed() {
-    let Some(bin) = pebble_bin() else {
+    let Some(bin) = pebble_bin("the ACME renewal test") else {
         return;
     };
     let dir = tempfile::tempdir().expect("dir");
-    let (_pebble, url) = start_pebble(&bin, dir.path());
+    let pebble = start_pebble(&bin, dir.path(), false);
+    let url = pebble.url.clone();
     let e = estate().await;
     let now = chrono::Utc::now().timestamp();
     let acct = dir.path().join("account.json");
@@ -182,11 +98,12 @@ async fn expiring_certificate_is_renewed_by_pebble_and_pushed() {
 async fn pebble_issues_every_key_type_panos_accepts() {
     use panops_certs::acme::{KeyType, obtain};
     use panops_certs::material::{KeyKind, parse_pem_bundle, validate};
-    let Some(bin) = pebble_bin() else {
+    let Some(bin) = pebble_bin("the ACME renewal test") else {
         return;
     };
     let dir = tempfile::tempdir().expect("dir");
-    let (_pebble, url) = start_pebble(&bin, dir.path());
+    let pebble = start_pebble(&bin, dir.path(), false);
+    let url = pebble.url.clone();
     let acct = dir.path().join("account.json");
     for (t, want) in [
         (KeyType::EcP256, KeyKind::Ec("P-256".into())),

@@ -10,6 +10,10 @@ use panops_client::panos::{ClientConfig, PanosClient, Protocol, WaitOptions};
 use panops_sim::{RunningSim, SimConfig, Simulator};
 use serde_json::Value;
 
+#[path = "../../certs/tests/support/pebble.rs"]
+mod pebble;
+use pebble::{pebble_bin, start_pebble};
+
 const LH: &str = "/config/devices/entry[@name='localhost.localdomain']";
 
 struct Env {
@@ -584,97 +588,20 @@ async fn deploy_to_panorama_shared_and_refuse_ambiguous_locations() {
     e.sim.shutdown().await;
 }
 
-fn pebble_bin() -> Option<String> {
-    let found = std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join("pebble"))
-            .find(|f| f.is_file())
-    });
-    match found {
-        Some(f) => Some(f.display().to_string()),
-        None if std::env::var("PANOPS_CI").as_deref() == Ok("1") => {
-            panic!("PANOPS_CI=1 but `pebble` is not installed (apt-get install pebble)")
-        }
-        None => {
-            eprintln!("note: `pebble` not installed; skipping the http-01 renewal test");
-            None
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-struct Pebble(std::process::Child);
-impl Drop for Pebble {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// `panops cert renew --acme-directory` through the binary, with pebble validating http-01
 /// for real (no `PEBBLE_VA_ALWAYS_VALID`): pebble fetches
 /// `http://localhost:PORT/.well-known/acme-challenge/TOKEN` from the listener panops opens
 /// with `--acme-http-listen 127.0.0.1:PORT`, PORT being pebble's `httpPort`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn renew_from_pebble_with_http01_through_the_binary() {
-    let Some(bin) = pebble_bin() else {
+    let Some(bin) = pebble_bin("the http-01 renewal test") else {
         return;
     };
     let e = env().await;
     let dir = e.dir.path().to_path_buf();
-    // pebble's TLS certificate, from a root panops is told to trust
-    let ca_key = rcgen::KeyPair::generate().expect("key");
-    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-    ca.distinguished_name
-        .push(rcgen::DnType::CommonName, "panops test root");
-    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca_cert = ca.self_signed(&ca_key).expect("ca");
-    let tls_key = rcgen::KeyPair::generate().expect("key");
-    let tls = rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])
-        .expect("params")
-        .signed_by(&tls_key, &ca_cert, &ca_key)
-        .expect("tls");
-    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).expect("w");
-    std::fs::write(dir.join("tls.pem"), tls.pem()).expect("w");
-    std::fs::write(dir.join("tls.key"), tls_key.serialize_pem()).expect("w");
-    let (port, mgmt, http) = (free_port(), free_port(), free_port());
-    let cfg = serde_json::json!({ "pebble": {
-        "listenAddress": format!("127.0.0.1:{port}"),
-        "managementListenAddress": format!("127.0.0.1:{mgmt}"),
-        "certificate": dir.join("tls.pem"),
-        "privateKey": dir.join("tls.key"),
-        "httpPort": http,
-        "tlsPort": free_port(),
-        "ocspResponderURL": "",
-        "externalAccountBindingRequired": false
-    }});
-    std::fs::write(dir.join("pebble.json"), cfg.to_string()).expect("w");
-    let _pebble = Pebble(
-        std::process::Command::new(bin)
-            .arg("-config")
-            .arg(dir.join("pebble.json"))
-            .env("PEBBLE_VA_NOSLEEP", "1")
-            .env("PEBBLE_WFE_NONCEREJECT", "0")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start pebble"),
-    );
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "pebble did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // validating for real: pebble fetches the challenge from panops' listener
+    let pebble = start_pebble(&bin, &dir, true);
+    let (url, http) = (pebble.url.clone(), pebble.http_port);
 
     // a certificate for localhost expiring in 10 days, bound to profile P2 of template T1
     let key = rcgen::KeyPair::generate().expect("key");
@@ -725,7 +652,6 @@ async fn renew_from_pebble_with_http01_through_the_binary() {
     let listen = format!("127.0.0.1:{http}");
     let ca_file = dir.join("ca.pem").display().to_string();
     let acct = dir.join("acct.json").display().to_string();
-    let url = format!("https://127.0.0.1:{port}/dir");
     let base = [
         "cert",
         "renew",

@@ -1359,7 +1359,9 @@ fn template_push_config(pano: &Element, target: &PushTarget) -> Option<Element> 
     Some(out)
 }
 
-const OBJECT_KINDS: &[&str] = &[
+/// Object containers a device-group push carries (also what `show config
+/// pushed-shared-policy` lists, ops/pushed.rs).
+pub(crate) const PUSHED_OBJECT_KINDS: &[&str] = &[
     "tag",
     "address",
     "address-group",
@@ -1370,6 +1372,16 @@ const OBJECT_KINDS: &[&str] = &[
     "external-list",
     "profile-group",
     "dynamic-user-group",
+];
+
+/// Rulebases a device-group push carries.
+pub(crate) const PUSHED_RULE_TYPES: &[&str] = &[
+    "security",
+    "nat",
+    "pbf",
+    "decryption",
+    "application-override",
+    "authentication",
 ];
 
 /// Merge shared + device-group objects and rules from Panorama's running config into a
@@ -1402,7 +1414,7 @@ fn push_device_group(fw: &mut Element, pano: &Element, dg: &str) {
     else {
         return;
     };
-    for kind in OBJECT_KINDS.iter().chain(&["certificate"]) {
+    for kind in PUSHED_OBJECT_KINDS.iter().chain(&["certificate"]) {
         // certificates of Panorama shared and the device groups travel with the push too
         // (they serve the pushed decryption rules); their container is only created when
         // there is one, so firewalls without any keep their configuration as it was
@@ -1438,14 +1450,7 @@ fn push_device_group(fw: &mut Element, pano: &Element, dg: &str) {
         }
     }
     let rulebase = vsys.child_or_insert("rulebase");
-    for rtype in [
-        "security",
-        "nat",
-        "pbf",
-        "decryption",
-        "application-override",
-        "authentication",
-    ] {
+    for &rtype in PUSHED_RULE_TYPES {
         // pre-rules top-down (shared first), post-rules bottom-up (device group first)
         let collect = |rb: &str| -> Vec<Element> {
             let mut out = Vec::new();

@@ -16,28 +16,7 @@ use crate::device::{ApiError, Device};
 use crate::validate;
 use crate::xml::Element;
 
-/// Object containers a device-group push carries (as in the push itself).
-const OBJECT_KINDS: &[&str] = &[
-    "tag",
-    "address",
-    "address-group",
-    "service",
-    "service-group",
-    "application-group",
-    "schedule",
-    "external-list",
-    "profile-group",
-    "dynamic-user-group",
-];
-
-const RULE_TYPES: &[&str] = &[
-    "security",
-    "nat",
-    "pbf",
-    "decryption",
-    "application-override",
-    "authentication",
-];
+use crate::api::{PUSHED_OBJECT_KINDS as OBJECT_KINDS, PUSHED_RULE_TYPES as RULE_TYPES};
 
 /// The `<policy><panorama>` tree a push of device group `dg` brings, from Panorama's running
 /// configuration: shared, then the ancestors from the top down, then the group itself; a
