@@ -504,6 +504,110 @@ fn every_acknowledged_change_survives_kill_9() {
     again.stop();
 }
 
+/// Each change is written for the device it changed only (issue 14 item 9): interleaved
+/// writes to three firewalls through Panorama, a write on Panorama itself and a commit on
+/// one firewall must all survive a `kill -9`, none overwritten by another device's snapshot.
+#[test]
+fn changes_to_every_device_of_a_panorama_estate_survive_kill_9() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().to_str().expect("utf-8 path").to_string();
+    let args = ["--kind", "panorama", "--firewalls", "3", "--state", &state];
+    let mut sim = Sim::start(&args);
+    let key = sim.keygen("admin", "admin");
+    let kh = [("X-PAN-KEY", key.as_str())];
+    let serials = ["007951000000001", "007951000000002", "007951000000003"];
+    let vsys_address = format!("{VSYS}/address");
+    let set_on = |sim: &Sim, target: &str, name: &str| {
+        let element = format!("<entry name='{name}'><ip-netmask>10.7.7.7</ip-netmask></entry>");
+        let mut form = vec![
+            ("type", "config"),
+            ("action", "set"),
+            ("xpath", &vsys_address),
+            ("element", element.as_str()),
+        ];
+        if target.is_empty() {
+            form[2].1 = "/config/shared/address";
+        } else {
+            form.push(("target", target));
+        }
+        let body = sim.post(&form, &kh);
+        assert!(body.contains("status=\"success\""), "{body}");
+    };
+    for i in 0..20 {
+        for (n, s) in serials.iter().enumerate() {
+            set_on(&sim, s, &format!("fw{n}-{i}"));
+        }
+    }
+    // a commit on the second firewall: its job finishes on the clock, its running config
+    // changes with nobody's request in flight
+    let job = sim.post(
+        &[
+            ("type", "commit"),
+            ("cmd", "<commit/>"),
+            ("target", serials[1]),
+        ],
+        &kh,
+    );
+    let id = between(&job, "<job>", "</job>").unwrap_or_else(|| panic!("no job: {job}"));
+    loop {
+        let shown = sim.post(
+            &[
+                ("type", "op"),
+                ("cmd", &format!("<show><jobs><id>{id}</id></jobs></show>")),
+                ("target", serials[1]),
+            ],
+            &kh,
+        );
+        if shown.contains("<status>FIN</status>") {
+            assert!(shown.contains("<result>OK</result>"), "{shown}");
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    set_on(&sim, "", "on-panorama");
+    set_on(&sim, serials[0], "fw0-last");
+    sim.kill9();
+
+    let mut again = Sim::start(&args);
+    let read = |action: &str, target: &str, xpath: &str| {
+        let mut form = vec![("type", "config"), ("action", action), ("xpath", xpath)];
+        if !target.is_empty() {
+            form.push(("target", target));
+        }
+        again.post(&form, &kh)
+    };
+    for (n, s) in serials.iter().enumerate() {
+        let candidate = read("get", s, &format!("{VSYS}/address"));
+        for i in 0..20 {
+            assert!(
+                candidate.contains(&format!("name=\"fw{n}-{i}\"")),
+                "fw{n}-{i} lost from {s}'s candidate"
+            );
+        }
+        // nothing of another firewall's landed here
+        let other = (n + 1) % 3;
+        assert!(
+            !candidate.contains(&format!("name=\"fw{other}-0\"")),
+            "{candidate}"
+        );
+        let running = read("show", s, &format!("{VSYS}/address"));
+        assert_eq!(
+            running.contains("name=\"fw1-19\""),
+            n == 1,
+            "only the committed firewall has its addresses running: {s}: {running}"
+        );
+    }
+    assert!(
+        read("get", serials[0], &format!("{VSYS}/address")).contains("name=\"fw0-last\""),
+        "the last acknowledged write is kept"
+    );
+    assert!(
+        read("get", "", "/config/shared/address").contains("name=\"on-panorama\""),
+        "Panorama's own change is kept"
+    );
+    again.stop();
+}
+
 #[test]
 fn a_commit_cut_by_kill_9_fails_and_its_candidate_stays_pending() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -310,7 +310,23 @@ async fn api(
     );
     let path = uri.path().to_string();
     let query = uri.query().unwrap_or("").to_string();
-    let outcome = handle_api(&shared, &method, &path, &query, &headers, &body);
+    // the tenant store is behind a lock and a list can be large: the handler runs on the
+    // blocking pool, never on the async workers that accept other clients' requests
+    let outcome = {
+        let (shared, method, path, query) =
+            (shared.clone(), method.clone(), path.clone(), query.clone());
+        tokio::task::spawn_blocking(move || {
+            handle_api(&shared, &method, &path, &query, &headers, &body)
+        })
+        .await
+    };
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!("SCM simulator handler failed: {e}");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response();
+        }
+    };
     // A lost response: the call took effect, the client gets an error status instead.
     let outcome = match outcome {
         Outcome::Ok {

@@ -1,6 +1,8 @@
 //! The simulator state and request dispatch (sans-IO: a request in, a reply out).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use parking_lot::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine;
@@ -126,7 +128,9 @@ pub struct LogJob {
     pub enq: Instant,
 }
 
-/// All simulator state behind one lock.
+/// All simulator state, behind one read/write lock: configuration reads share it (see
+/// [`SimState::try_read`]), everything else takes it alone for a short critical section
+/// (request parsing and durable writes happen outside it).
 pub struct SimState {
     /// Device kind at the URL.
     pub kind: DeviceKind,
@@ -150,11 +154,12 @@ pub struct SimState {
     pub key_lifetime: Option<Duration>,
     /// Commit job duration.
     pub job_duration: Duration,
-    /// Received requests (secrets removed).
-    pub requests: Vec<RecordedRequest>,
+    /// Received requests (secrets removed); its own lock, so that reads sharing the state
+    /// lock record theirs too.
+    pub requests: Mutex<Vec<RecordedRequest>>,
     /// Requests being served right now, and the most seen at once (clients promising
     /// bounded concurrency are checked against it).
-    pub in_flight: (usize, usize),
+    pub in_flight: Mutex<(usize, usize)>,
     /// RNG for fault rates.
     pub rng: StdRng,
     /// Log query jobs.
@@ -163,6 +168,10 @@ pub struct SimState {
     pub next_log_job: u64,
     /// Set when state changed and should be persisted.
     pub changed: bool,
+    /// Devices changed since the last snapshot (only these are serialised again).
+    pub changed_devices: BTreeSet<String>,
+    /// Every device changed (or might have): the next snapshot writes them all.
+    pub changed_all: bool,
     /// Incremented by every persisted snapshot, so that writes land in order.
     pub generation: u64,
     /// The simulator clock (shared with every device).
@@ -242,12 +251,14 @@ impl SimState {
             op_faults: Vec::new(),
             key_lifetime: cfg.key_lifetime,
             job_duration: cfg.job_duration,
-            requests: Vec::new(),
-            in_flight: (0, 0),
+            requests: Mutex::new(Vec::new()),
+            in_flight: Mutex::new((0, 0)),
             rng,
             log_jobs: HashMap::new(),
             next_log_job: 1,
             changed: false,
+            changed_devices: BTreeSet::new(),
+            changed_all: false,
             generation: 0,
             clock,
             key_counter: 0,
@@ -332,9 +343,12 @@ impl SimState {
                 }
                 logs::job_finished(d, id, &kind, &user, ok);
                 self.changed = true;
+                self.changed_devices.insert(s.clone());
             }
         }
         for plan in pushes {
+            self.changed_devices
+                .extend(plan.serials.iter().chain(&plan.failed).cloned());
             let tpl = template_push_config(&plan.pano, &plan.target);
             let policy_md5 = match &plan.target {
                 PushTarget::DeviceGroup(dg) => template::policy_md5(&plan.pano, dg),
@@ -424,6 +438,61 @@ impl SimState {
     pub fn handle(&mut self, req: &Request) -> Reply {
         self.tick();
         let reply = self.dispatch(req);
+        self.record(req, &reply);
+        reply
+    }
+
+    /// Mark something changed that touches more than one device (or an unknown set).
+    pub fn mark_all_changed(&mut self) {
+        self.changed = true;
+        self.changed_all = true;
+    }
+
+    /// Mark one device changed.
+    pub fn mark_changed(&mut self, serial: &str) {
+        self.changed = true;
+        self.changed_devices.insert(serial.to_string());
+    }
+
+    /// Serve a configuration read (`type=config`, `action=get|show`) while other readers
+    /// share the lock. `None` when the request is anything else, or when something
+    /// time-driven is due that the read would have to see (a job finishing applies a commit
+    /// or a push): the caller then takes the lock alone and calls [`SimState::handle`].
+    /// Nothing else [`SimState::tick`] advances (User-ID expiry, traffic, logs) is visible in
+    /// the configuration, and the next exclusive request advances it first.
+    pub fn try_read(&self, req: &Request) -> Option<Reply> {
+        if req.get("type") != Some("config") || !matches!(req.get("action"), Some("get" | "show")) {
+            return None;
+        }
+        let now = self.clock.now();
+        let due = self.devices.values().any(|d| {
+            d.restarting_until.is_some()
+                || d.jobs
+                    .values()
+                    .any(|j| !j.applied && j.phase(now) == Phase::Fin)
+        });
+        if due {
+            return None;
+        }
+        let reply = match self.authenticate(req).and_then(|user| {
+            let serial = self.route(req, "config")?;
+            Ok((user, serial))
+        }) {
+            Err(r) => r,
+            Ok((user, serial)) => {
+                let scoped = self.vsys_scoped(&serial, &user, req);
+                let req = scoped.as_ref().unwrap_or(req);
+                match self.config_read(&serial, req) {
+                    Ok(body) => Reply::ok(body),
+                    Err(e) => Reply::err(&e),
+                }
+            }
+        };
+        self.record(req, &reply);
+        Some(reply)
+    }
+
+    fn record(&self, req: &Request, reply: &Reply) {
         let rec = RecordedRequest::from_request(req, reply.http());
         tracing::info!(
             method = %rec.method,
@@ -434,11 +503,11 @@ impl SimState {
             status = rec.status,
             "api request"
         );
-        if self.requests.len() >= 100_000 {
-            self.requests.drain(..10_000);
+        let mut requests = self.requests.lock();
+        if requests.len() >= 100_000 {
+            requests.drain(..10_000);
         }
-        self.requests.push(rec);
-        reply
+        requests.push(rec);
     }
 
     fn dispatch(&mut self, req: &Request) -> Reply {
@@ -455,28 +524,9 @@ impl SimState {
         };
         let read_only = self.admin(&user).is_some_and(|a| a.read_only);
         let user_id_only = self.admin(&user).is_some_and(|a| a.user_id_only);
-        // route to the target device
-        let serial = match req.get("target").filter(|t| !t.is_empty()) {
-            Some(t) if self.kind == DeviceKind::Panorama => {
-                if !self.managed.iter().any(|s| s == t)
-                    || self.devices.get(t).is_some_and(|d| !d.connected)
-                {
-                    return Reply::err(&ApiError::new(
-                        17,
-                        format!("Device {t} is not managed by this Panorama or is not connected"),
-                    ));
-                }
-                if typ == "log" {
-                    return Reply::err(&ApiError::bad_request(
-                        "Illegal parameter \"target\" for type=log",
-                    ));
-                }
-                t.to_string()
-            }
-            Some(t) if t != self.primary => {
-                return Reply::err(&ApiError::new(17, format!("Target {t} is not this device")));
-            }
-            _ => self.primary.clone(),
+        let serial = match self.route(req, typ) {
+            Ok(s) => s,
+            Err(r) => return r,
         };
         if let Some(d) = self.devices.get_mut(&serial)
             && let Some(until) = d.restarting_until
@@ -531,24 +581,17 @@ impl SimState {
             ));
         }
         if writes {
-            // persisted before the reply when `--state` is set (an acknowledged change is kept)
-            self.changed = true;
-        }
-        // `set system setting target-vsys`: the admin's requests that name no vsys act on it
-        let scoped;
-        let req = match self
-            .devices
-            .get(&serial)
-            .and_then(|d| d.target_vsys.get(&user))
-        {
-            Some(v) if req.get("vsys").is_none() => {
-                let mut r = req.clone();
-                r.params.push(("vsys".into(), v.clone()));
-                scoped = r;
-                &scoped
+            // persisted before the reply when `--state` is set (an acknowledged change is kept).
+            // A configuration, User-ID, import or commit request changes the device it is for
+            // (a Panorama push reaches the firewalls when its job finishes, see `tick`); an
+            // operational command may reach further (an HA peer, moved device groups)
+            match typ {
+                "config" | "user-id" | "import" | "commit" => self.mark_changed(&serial),
+                _ => self.mark_all_changed(),
             }
-            _ => req,
-        };
+        }
+        let scoped = self.vsys_scoped(&serial, &user, req);
+        let req = scoped.as_ref().unwrap_or(req);
         let result = match typ {
             "config" => self.config(&serial, &user, req),
             "op" => self.op(&serial, &user, req),
@@ -571,6 +614,46 @@ impl SimState {
             Err(e) if e.code == 0 => Reply::ok(userid::uid_error_envelope(&e)),
             Err(e) => Reply::err(&e),
         }
+    }
+
+    /// The serial a request is for: `target=` on Panorama (a managed, connected firewall),
+    /// otherwise the device at the URL.
+    fn route(&self, req: &Request, typ: &str) -> Result<String, Reply> {
+        match req.get("target").filter(|t| !t.is_empty()) {
+            Some(t) if self.kind == DeviceKind::Panorama => {
+                if !self.managed.iter().any(|s| s == t)
+                    || self.devices.get(t).is_some_and(|d| !d.connected)
+                {
+                    return Err(Reply::err(&ApiError::new(
+                        17,
+                        format!("Device {t} is not managed by this Panorama or is not connected"),
+                    )));
+                }
+                if typ == "log" {
+                    return Err(Reply::err(&ApiError::bad_request(
+                        "Illegal parameter \"target\" for type=log",
+                    )));
+                }
+                Ok(t.to_string())
+            }
+            Some(t) if t != self.primary => Err(Reply::err(&ApiError::new(
+                17,
+                format!("Target {t} is not this device"),
+            ))),
+            _ => Ok(self.primary.clone()),
+        }
+    }
+
+    /// `set system setting target-vsys`: the admin's requests that name no vsys act on it
+    /// (`None`: the request stands as it is).
+    fn vsys_scoped(&self, serial: &str, user: &str, req: &Request) -> Option<Request> {
+        let v = self.devices.get(serial)?.target_vsys.get(user)?;
+        if req.get("vsys").is_some() {
+            return None;
+        }
+        let mut r = req.clone();
+        r.params.push(("vsys".into(), v.clone()));
+        Some(r)
     }
 
     fn forbidden() -> Reply {
@@ -600,7 +683,7 @@ impl SimState {
         ))
     }
 
-    fn authenticate(&mut self, req: &Request) -> Result<String, Reply> {
+    fn authenticate(&self, req: &Request) -> Result<String, Reply> {
         let key = req
             .get("key")
             .map(str::to_string)
@@ -647,6 +730,33 @@ impl SimState {
 
     // ------------------------------------------------------------ config
 
+    /// `action=get` (candidate) and `action=show` (running): reads only, so that they can
+    /// share the state lock.
+    fn config_read(&self, serial: &str, req: &Request) -> Result<String, ApiError> {
+        let action = req.get("action").unwrap_or("get");
+        let dev = self
+            .devices
+            .get(serial)
+            .ok_or_else(|| ApiError::new(17, format!("unknown device {serial}")))?;
+        let creq = ConfigReq {
+            action: action.to_string(),
+            xpath: req.get("xpath").unwrap_or("").to_string(),
+            ..Default::default()
+        };
+        if creq.xpath.is_empty() {
+            if action == "show" {
+                // as on the device: `show` with no xpath is the whole running configuration
+                let whole = ConfigReq {
+                    xpath: "/config".into(),
+                    ..creq
+                };
+                return device::config_read(dev, &whole, true);
+            }
+            return Err(ApiError::bad_request("Missing parameter \"xpath\""));
+        }
+        device::config_read(dev, &creq, action == "show")
+    }
+
     fn config(&mut self, serial: &str, user: &str, req: &Request) -> Result<String, ApiError> {
         let action = req
             .get("action")
@@ -670,22 +780,11 @@ impl SimState {
         {
             return Err(lock_fault());
         }
+        if matches!(action, "get" | "show") {
+            return self.config_read(serial, req);
+        }
         let dev = self.dev(serial)?;
         match action {
-            "show" if creq.xpath.is_empty() => {
-                // as on the device: `show` with no xpath is the whole running configuration
-                let whole = ConfigReq {
-                    xpath: "/config".into(),
-                    ..creq
-                };
-                device::config_read(dev, &whole, true)
-            }
-            "get" | "show" => {
-                if creq.xpath.is_empty() {
-                    return Err(ApiError::bad_request("Missing parameter \"xpath\""));
-                }
-                device::config_read(dev, &creq, action == "show")
-            }
             "multi-config" => {
                 let el = creq
                     .element

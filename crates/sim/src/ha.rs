@@ -432,7 +432,7 @@ pub fn request(st: &mut SimState, serial: &str, el: &Element) -> Result<String, 
             p.monitor.ha_yielded = false;
         }
     }
-    st.changed = true;
+    st.mark_all_changed();
     Ok(if suspend {
         "Successfully changed HA state to suspended".into()
     } else {

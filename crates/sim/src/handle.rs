@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use parking_lot::Mutex;
+use parking_lot::RwLock;
 
 use crate::api::{Request, SimState};
 use crate::config::Faults;
@@ -50,7 +50,7 @@ impl RecordedRequest {
 /// A cheap, cloneable handle on a running simulator's state.
 #[derive(Clone)]
 pub struct SimHandle {
-    pub(crate) state: Arc<Mutex<SimState>>,
+    pub(crate) state: Arc<RwLock<SimState>>,
 }
 
 impl std::fmt::Debug for SimHandle {
@@ -62,85 +62,86 @@ impl std::fmt::Debug for SimHandle {
 impl SimHandle {
     /// Requests received so far (oldest first).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.state.lock().requests.clone()
+        self.state.read().requests.lock().clone()
     }
 
     /// Forget recorded requests (and the concurrency high-water mark).
     pub fn clear_requests(&self) {
-        let mut st = self.state.lock();
-        st.requests.clear();
-        st.in_flight.1 = st.in_flight.0;
+        let st = self.state.read();
+        st.requests.lock().clear();
+        let mut f = st.in_flight.lock();
+        f.1 = f.0;
     }
 
     /// The most API requests served at the same time since start or [`Self::clear_requests`].
     pub fn max_in_flight(&self) -> usize {
-        self.state.lock().in_flight.1
+        self.state.read().in_flight.lock().1
     }
 
     /// Replace the fault settings.
     pub fn set_faults(&self, faults: Faults) {
-        self.state.lock().faults = faults;
+        self.state.write().faults = faults;
     }
 
     /// Current fault settings.
     pub fn faults(&self) -> Faults {
-        self.state.lock().faults.clone()
+        self.state.write().faults.clone()
     }
 
     /// Added latency per request.
     pub fn set_latency(&self, latency: Duration) {
-        self.state.lock().faults.latency = latency;
+        self.state.write().faults.latency = latency;
     }
 
     /// The next `n` commits are refused with "Another commit/validate is in progress".
     pub fn fail_next_commits_busy(&self, n: u32) {
-        self.state.lock().faults.commit_busy = n;
+        self.state.write().faults.commit_busy = n;
     }
 
     /// The next `n` config writes or commits are refused with the device's lock error
     /// ("Configuration is locked by other-admin"), as if another admin held a lock.
     pub fn fail_next_locked(&self, n: u32) {
-        self.state.lock().faults.locked = n;
+        self.state.write().faults.locked = n;
     }
 
     /// The next `n` certificate / key imports are refused (code 17).
     pub fn fail_next_imports(&self, n: u32) {
-        self.state.lock().faults.fail_imports = n;
+        self.state.write().faults.fail_imports = n;
     }
 
     /// Refuse every config delete whose xpath contains `needle` with the lock error (as if
     /// another admin had taken a config lock), until called again with `None`.
     pub fn fail_deletes_matching(&self, needle: Option<&str>) {
-        self.state.lock().faults.fail_deletes_matching = needle.map(str::to_string);
+        self.state.write().faults.fail_deletes_matching = needle.map(str::to_string);
     }
 
     /// The next `n` commit / commit-all jobs end with FAIL.
     pub fn fail_next_jobs(&self, n: u32) {
-        self.state.lock().faults.fail_jobs = n;
+        self.state.write().faults.fail_jobs = n;
     }
 
     /// Make every issued API key expired (next use gets HTTP 400 "Key Expired").
     pub fn expire_keys(&self) {
-        let mut st = self.state.lock();
+        let mut st = self.state.write();
         st.key_lifetime = Some(Duration::ZERO);
     }
 
     /// Move the simulator's clock forward: jobs progress, User-ID mappings and tags time
     /// out, sessions age and counters grow as if `by` had passed (no sleeping in tests).
     pub fn advance_clock(&self, by: Duration) {
-        let mut st = self.state.lock();
+        let mut st = self.state.write();
         st.clock.advance(by);
         st.tick();
     }
 
     /// How far [`SimHandle::advance_clock`] has moved the clock.
     pub fn clock_offset(&self) -> Duration {
-        self.state.lock().clock.offset()
+        self.state.write().clock.offset()
     }
 
     /// Set how long commit jobs take.
     pub fn set_job_duration(&self, d: Duration) {
-        self.state.lock().job_duration = d;
+        self.state.write().job_duration = d;
     }
 
     /// Seed configuration: `set` `element` at `xpath` in the candidate AND running config of
@@ -151,7 +152,7 @@ impl SimHandle {
         xpath: &str,
         element: &str,
     ) -> Result<(), String> {
-        let mut st = self.state.lock();
+        let mut st = self.state.write();
         let serial = serial
             .map(str::to_string)
             .unwrap_or_else(|| st.primary.clone());
@@ -172,13 +173,13 @@ impl SimHandle {
             .map_err(|e| e.lines.join(" "))?;
         dev.candidate.strip_annotations();
         dev.running.strip_annotations();
-        st.changed = true;
+        st.mark_changed(&serial);
         Ok(())
     }
 
     /// XML of the nodes selected by `xpath` in the running (or candidate) config of a device.
     pub fn config_xml(&self, serial: Option<&str>, running: bool, xpath: &str) -> Option<String> {
-        let mut st = self.state.lock();
+        let mut st = self.state.write();
         st.tick();
         let serial = serial
             .map(str::to_string)
@@ -201,7 +202,7 @@ impl SimHandle {
 
     /// Number of active sessions on a firewall.
     pub fn session_count(&self, serial: Option<&str>) -> usize {
-        let st = self.state.lock();
+        let st = self.state.write();
         let serial = serial
             .map(str::to_string)
             .unwrap_or_else(|| st.primary.clone());
@@ -224,7 +225,7 @@ impl SimHandle {
         dport: u16,
         vsys: &str,
     ) -> Option<u64> {
-        let mut st = self.state.lock();
+        let mut st = self.state.write();
         let serial = serial
             .map(str::to_string)
             .unwrap_or_else(|| st.primary.clone());
@@ -246,7 +247,7 @@ impl SimHandle {
 
     /// Number of active sessions whose source is `src` on a firewall.
     pub fn sessions_from(&self, serial: Option<&str>, src: &str) -> usize {
-        let st = self.state.lock();
+        let st = self.state.write();
         let serial = serial
             .map(str::to_string)
             .unwrap_or_else(|| st.primary.clone());
@@ -258,7 +259,7 @@ impl SimHandle {
 
     /// The User-ID mapping of `ip` on a firewall: (user, vsys).
     pub fn mapping(&self, serial: Option<&str>, ip: &str) -> Option<(String, String)> {
-        let st = self.state.lock();
+        let st = self.state.write();
         let serial = serial
             .map(str::to_string)
             .unwrap_or_else(|| st.primary.clone());
@@ -271,7 +272,7 @@ impl SimHandle {
     /// Connect or disconnect a managed firewall from Panorama: a disconnected firewall is
     /// absent from `show devices connected`, refuses `target=` requests and fails pushes.
     pub fn set_connected(&self, serial: &str, connected: bool) -> Result<(), String> {
-        let mut st = self.state.lock();
+        let mut st = self.state.write();
         if !st.managed.iter().any(|s| s == serial) {
             return Err(format!("{serial} is not a managed firewall"));
         }
@@ -283,7 +284,7 @@ impl SimHandle {
 
     /// Serials of managed firewalls (Panorama) or the firewall's own serial.
     pub fn serials(&self) -> Vec<String> {
-        let st = self.state.lock();
+        let st = self.state.write();
         if st.managed.is_empty() {
             vec![st.primary.clone()]
         } else {
@@ -296,7 +297,7 @@ impl SimHandle {
     /// Steer the monitoring state with a control document (the body of
     /// `POST /sim/monitor`; see `ops::monitor::control` for the fields).
     pub fn monitor_control(&self, doc: &serde_json::Value) -> Result<String, String> {
-        crate::ops::monitor::control(&mut self.state.lock(), doc)
+        crate::ops::monitor::control(&mut self.state.write(), doc)
     }
 
     /// Make op commands starting with `command` (CLI words, e.g. `show vpn flow`) fail:
@@ -308,7 +309,7 @@ impl SimHandle {
 
     /// Remove every per-command fault.
     pub fn clear_op_faults(&self) {
-        self.state.lock().op_faults.clear();
+        self.state.write().op_faults.clear();
     }
 }
 

@@ -1,11 +1,12 @@
 //! `--state DIR`: config trees, keys, certificates (in config), jobs and the TLS identity
 //! survive restarts. Stored in a redb database plus two PEM files.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use redb::{Database, TableDefinition};
 use serde_json::{Value, json};
 
@@ -21,9 +22,10 @@ const TABLE: TableDefinition<&str, &[u8]> = TableDefinition::new("state");
 pub struct Store {
     dir: PathBuf,
     db: Arc<Database>,
-    /// Generation of the newest snapshot written: writers racing each other never replace a
-    /// newer state with an older one.
-    written: Arc<Mutex<u64>>,
+    /// Generation of the newest snapshot written, per key: a snapshot holds only what
+    /// changed, and writers racing each other (their snapshots taken in one order, written in
+    /// another) never replace a newer value with an older one.
+    written: Arc<Mutex<HashMap<String, u64>>>,
 }
 
 /// Everything that persists, taken under the state lock so that it is one consistent moment.
@@ -166,7 +168,7 @@ impl Store {
         Store {
             dir: dir.to_path_buf(),
             db: Arc::new(db),
-            written: Arc::new(Mutex::new(0)),
+            written: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -348,11 +350,13 @@ impl Store {
     }
 
     /// Snapshot the state under the lock and write it (durably) outside it.
-    pub fn save(&self, sim: &Arc<Mutex<SimState>>) {
+    pub fn save(&self, sim: &Arc<RwLock<SimState>>) {
         let snap = {
-            let mut st = sim.lock();
+            let mut st = sim.write();
             st.tick();
             st.changed = false;
+            // the final save writes everything, whatever the change tracking says
+            st.changed_all = true;
             snapshot(&mut st)
         };
         if let Err(e) = self.write(&snap) {
@@ -360,30 +364,41 @@ impl Store {
         }
     }
 
-    /// Write a snapshot in one durable redb transaction; an older snapshot than the one
-    /// already written is skipped.
+    /// Write a snapshot in one durable redb transaction; a value older than the one already
+    /// written under its key is skipped.
     pub fn write(&self, snap: &Snapshot) -> Result<(), String> {
         let mut written = self.written.lock();
-        if snap.generation <= *written {
+        let fresh: Vec<&(String, Vec<u8>)> = snap
+            .entries
+            .iter()
+            .filter(|(k, _)| written.get(k).is_none_or(|&g| g < snap.generation))
+            .collect();
+        if fresh.is_empty() {
             return Ok(());
         }
         let w = self.db.begin_write().map_err(|e| e.to_string())?;
         {
             let mut t = w.open_table(TABLE).map_err(|e| e.to_string())?;
-            for (k, v) in &snap.entries {
+            for (k, v) in &fresh {
                 t.insert(k.as_str(), v.as_slice())
                     .map_err(|e| e.to_string())?;
             }
         }
         w.commit().map_err(|e| e.to_string())?;
-        *written = snap.generation;
+        for (k, _) in fresh {
+            written.insert(k.clone(), snap.generation);
+        }
         Ok(())
     }
 }
 
-/// Everything to persist, taken while the caller holds the state lock.
+/// What changed since the last snapshot (the keys and every device marked changed, or every
+/// device), taken while the caller holds the state lock: a change to one firewall serialises
+/// that firewall, not the whole estate, while every other client waits.
 pub fn snapshot(st: &mut SimState) -> Snapshot {
     st.generation += 1;
+    let all = std::mem::take(&mut st.changed_all);
+    let changed = std::mem::take(&mut st.changed_devices);
     let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
     {
         let st = &*st;
@@ -397,7 +412,11 @@ pub fn snapshot(st: &mut SimState) -> Snapshot {
                 })
                 .collect();
             entries.push(("keys".into(), Value::Array(keys).to_string().into_bytes()));
-            for (s, dev) in &st.devices {
+            for (s, dev) in st
+                .devices
+                .iter()
+                .filter(|(s, _)| all || changed.contains(*s))
+            {
                 entries.push((
                     format!("dev/{s}/running"),
                     dev.running.to_xml().into_bytes(),
@@ -463,4 +482,65 @@ fn push_state(v: &Value) -> crate::template::PushState {
 
 fn push_state_json(s: &crate::template::PushState) -> Value {
     json!({"md5": s.md5, "version": s.version, "last": s.last})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SimConfig;
+
+    fn device_keys(snap: &Snapshot) -> Vec<String> {
+        let mut serials: Vec<String> = snap
+            .entries
+            .iter()
+            .filter_map(|(k, _)| {
+                k.strip_prefix("dev/")?
+                    .split('/')
+                    .next()
+                    .map(str::to_string)
+            })
+            .collect();
+        serials.dedup();
+        serials
+    }
+
+    /// Issue 14 item 9: a change to one firewall serialises that firewall (and the keys), not
+    /// every device of the estate while every other client waits.
+    #[test]
+    fn a_snapshot_holds_only_the_devices_that_changed() {
+        let mut st = SimState::new(&SimConfig::panorama(4));
+        let fw = st.managed[2].clone();
+        st.mark_changed(&fw);
+        let snap = snapshot(&mut st);
+        assert_eq!(device_keys(&snap), vec![fw.clone()]);
+        assert!(snap.entries.iter().any(|(k, _)| k == "keys"));
+        // taken: the next snapshot has no device unless one changes again
+        assert!(device_keys(&snapshot(&mut st)).is_empty());
+        st.mark_all_changed();
+        assert_eq!(device_keys(&snapshot(&mut st)).len(), 5);
+    }
+
+    /// Snapshots of different devices written out of order both land; an older value of the
+    /// same key never replaces a newer one.
+    #[test]
+    fn out_of_order_writes_keep_the_newest_value_of_each_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), false).expect("store");
+        let older = Snapshot {
+            generation: 1,
+            entries: vec![("a".into(), b"old a".to_vec()), ("b".into(), b"b".to_vec())],
+        };
+        let newer = Snapshot {
+            generation: 2,
+            entries: vec![("a".into(), b"new a".to_vec()), ("c".into(), b"c".to_vec())],
+        };
+        store.write(&newer).expect("write");
+        store.write(&older).expect("write");
+        let r = store.db.begin_read().expect("read");
+        let t = r.open_table(TABLE).expect("table");
+        let get = |k: &str| t.get(k).expect("get").map(|v| v.value().to_vec());
+        assert_eq!(get("a").as_deref(), Some(&b"new a"[..]));
+        assert_eq!(get("b").as_deref(), Some(&b"b"[..]));
+        assert_eq!(get("c").as_deref(), Some(&b"c"[..]));
+    }
 }

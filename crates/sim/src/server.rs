@@ -10,7 +10,7 @@ use axum::extract::{FromRequest, Multipart, State};
 use axum::http::{HeaderMap, Method, Request as HttpRequest, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use parking_lot::Mutex;
+use parking_lot::RwLock;
 use rand::Rng;
 
 use crate::api::{Reply, Request, SimState};
@@ -91,7 +91,7 @@ impl RunningSim {
 
 #[derive(Clone)]
 struct AppState {
-    sim: Arc<Mutex<SimState>>,
+    sim: Arc<RwLock<SimState>>,
     /// With `--state`: every acknowledged change is written before its reply.
     store: Option<persist::Store>,
 }
@@ -128,7 +128,7 @@ impl Simulator {
         } else {
             state.managed.clone()
         };
-        let sim = Arc::new(Mutex::new(state));
+        let sim = Arc::new(RwLock::new(state));
         let app = router(sim.clone(), store.clone());
         let server = axum_server::Handle::new();
         let fault_sim = sim.clone();
@@ -186,7 +186,7 @@ impl Simulator {
                     let sim = sim.clone();
                     let _ = tokio::task::spawn_blocking(move || {
                         let snap = {
-                            let mut st = sim.lock();
+                            let mut st = sim.write();
                             st.tick();
                             std::mem::take(&mut st.changed).then(|| persist::snapshot(&mut st))
                         };
@@ -244,7 +244,7 @@ fn resolve_listen(listen: &str) -> Result<SocketAddr, SimError> {
 }
 
 /// The XML API routes over one simulator state.
-fn router(sim: Arc<Mutex<SimState>>, store: Option<persist::Store>) -> Router {
+fn router(sim: Arc<RwLock<SimState>>, store: Option<persist::Store>) -> Router {
     Router::new()
         .route("/api", axum::routing::any(api))
         .route("/api/", axum::routing::any(api))
@@ -331,7 +331,7 @@ fn quote_boundary(content_type: &str) -> Option<String> {
 #[derive(Clone)]
 struct FaultSvc {
     router: Router,
-    sim: Arc<Mutex<SimState>>,
+    sim: Arc<RwLock<SimState>>,
 }
 
 impl tower::Service<HttpRequest<hyper::body::Incoming>> for FaultSvc {
@@ -347,11 +347,9 @@ impl tower::Service<HttpRequest<hyper::body::Incoming>> for FaultSvc {
     }
 
     fn call(&mut self, req: HttpRequest<hyper::body::Incoming>) -> Self::Future {
-        let reset = {
-            let mut st = self.sim.lock();
-            let r = st.faults.rate_reset;
-            r > 0.0 && st.rng.gen_bool(r.min(1.0))
-        };
+        let rate = self.sim.read().faults.rate_reset;
+        // the exclusive lock only when a reset fault is set (its RNG is part of the state)
+        let reset = rate > 0.0 && self.sim.write().rng.gen_bool(rate.min(1.0));
         let router = self.router.clone();
         let sim = self.sim.clone();
         Box::pin(async move {
@@ -363,15 +361,17 @@ impl tower::Service<HttpRequest<hyper::body::Incoming>> for FaultSvc {
                 ));
             }
             {
-                let mut st = sim.lock();
-                st.in_flight.0 += 1;
-                st.in_flight.1 = st.in_flight.1.max(st.in_flight.0);
+                let st = sim.read();
+                let mut f = st.in_flight.lock();
+                f.0 += 1;
+                f.1 = f.1.max(f.0);
             }
             use tower::ServiceExt;
             let r = router.oneshot(req).await;
             {
-                let mut st = sim.lock();
-                st.in_flight.0 = st.in_flight.0.saturating_sub(1);
+                let st = sim.read();
+                let mut f = st.in_flight.lock();
+                f.0 = f.0.saturating_sub(1);
             }
             match r {
                 Ok(r) => Ok(r),
@@ -410,7 +410,7 @@ async fn monitor_control(State(app): State<AppState>, body: axum::body::Bytes) -
             return (StatusCode::BAD_REQUEST, format!("body is not JSON: {e}\n")).into_response();
         }
     };
-    let r = crate::ops::monitor::control(&mut app.sim.lock(), &doc);
+    let r = crate::ops::monitor::control(&mut app.sim.write(), &doc);
     match r {
         Ok(done) => (StatusCode::OK, format!("{done}\n")).into_response(),
         Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
@@ -449,16 +449,13 @@ fn envelope_error(status: u16, code: u32, msg: &str) -> Response {
 async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
     // faults first (latency, 5xx, reset)
     let (latency, r5xx) = {
-        let st = app.sim.lock();
+        let st = app.sim.read();
         (st.faults.latency, st.faults.rate_5xx)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let fail5xx = {
-        let mut st = app.sim.lock();
-        r5xx > 0.0 && st.rng.gen_bool(r5xx.min(1.0))
-    };
+    let fail5xx = r5xx > 0.0 && app.sim.write().rng.gen_bool(r5xx.min(1.0));
     if fail5xx {
         tracing::warn!("fault: answering 503");
         return (
@@ -475,7 +472,7 @@ async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
     };
     // a slow op-command fault delays this answer only, not the whole device
     let slow = decoded.get("cmd").and_then(|cmd| {
-        let st = app.sim.lock();
+        let st = app.sim.read();
         crate::ops::monitor::slow_delay(&st.op_faults, cmd)
     });
     if let Some(d) = slow {
@@ -498,8 +495,13 @@ async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
                 .into_iter()
                 .chain(decoded.get("element").map(|e| (element_form, e))),
         );
+        // configuration reads share the lock: they wait for no other reader, and for a
+        // writer only while it changes the tree (parsing and the durable write are outside)
+        if let Some(reply) = sim.read().try_read(&decoded) {
+            return reply;
+        }
         let (reply, snap) = {
-            let mut st = sim.lock();
+            let mut st = sim.write();
             let reply = st.handle(&decoded);
             let snap = match &store {
                 Some(_) if std::mem::take(&mut st.changed) => Some(persist::snapshot(&mut st)),
@@ -684,7 +686,7 @@ mod proptests {
 
     struct Fixture {
         rt: tokio::runtime::Runtime,
-        sim: Arc<Mutex<SimState>>,
+        sim: Arc<RwLock<SimState>>,
         key: String,
     }
 
@@ -697,8 +699,8 @@ mod proptests {
         let cfg = SimConfig::firewall()
             .plain()
             .job_duration(Duration::from_millis(1));
-        let sim = Arc::new(Mutex::new(SimState::new(&cfg)));
-        let reply = sim.lock().handle(&ApiRequest {
+        let sim = Arc::new(RwLock::new(SimState::new(&cfg)));
+        let reply = sim.write().handle(&ApiRequest {
             method: "POST".into(),
             params: vec![
                 ("type".into(), "keygen".into()),
