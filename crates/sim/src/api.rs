@@ -1,6 +1,7 @@
 //! The simulator state and request dispatch (sans-IO: a request in, a reply out).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use parking_lot::Mutex;
 use std::time::{Duration, Instant, SystemTime};
@@ -128,6 +129,21 @@ pub struct LogJob {
     pub enq: Instant,
 }
 
+/// What the HTTP layer reads before a request reaches the state: faults, their RNG, and the
+/// in-flight counters.
+#[derive(Debug)]
+pub struct Wire {
+    /// Faults.
+    pub faults: Faults,
+    /// Per-op-command faults (monitoring tests).
+    pub op_faults: Vec<crate::ops::monitor::OpFault>,
+    /// RNG for fault rates.
+    pub rng: StdRng,
+    /// Requests being served right now, and the most seen at once (clients promising
+    /// bounded concurrency are checked against it).
+    pub in_flight: (usize, usize),
+}
+
 /// All simulator state, behind one read/write lock: configuration reads share it (see
 /// [`SimState::try_read`]), everything else takes it alone for a short critical section
 /// (request parsing and durable writes happen outside it).
@@ -146,10 +162,9 @@ pub struct SimState {
     pub keys: HashMap<String, KeyInfo>,
     /// Secret salt for key derivation.
     pub salt: String,
-    /// Faults.
-    pub faults: Faults,
-    /// Per-op-command faults (monitoring tests).
-    pub op_faults: Vec<crate::ops::monitor::OpFault>,
+    /// Faults, the fault RNG and the in-flight counters: behind their own small lock, so
+    /// that the HTTP layer (on the async workers) never waits for the state lock.
+    pub wire: Arc<Mutex<Wire>>,
     /// Key lifetime.
     pub key_lifetime: Option<Duration>,
     /// Commit job duration.
@@ -157,11 +172,6 @@ pub struct SimState {
     /// Received requests (secrets removed); its own lock, so that reads sharing the state
     /// lock record theirs too.
     pub requests: Mutex<Vec<RecordedRequest>>,
-    /// Requests being served right now, and the most seen at once (clients promising
-    /// bounded concurrency are checked against it).
-    pub in_flight: Mutex<(usize, usize)>,
-    /// RNG for fault rates.
-    pub rng: StdRng,
     /// Log query jobs.
     pub log_jobs: HashMap<u64, LogJob>,
     /// Next log job id (shares the job id space style of the device).
@@ -247,13 +257,15 @@ impl SimState {
             admins: cfg.admins.clone(),
             keys: HashMap::new(),
             salt,
-            faults: cfg.faults.clone(),
-            op_faults: Vec::new(),
+            wire: Arc::new(Mutex::new(Wire {
+                faults: cfg.faults.clone(),
+                op_faults: Vec::new(),
+                rng,
+                in_flight: (0, 0),
+            })),
             key_lifetime: cfg.key_lifetime,
             job_duration: cfg.job_duration,
             requests: Mutex::new(Vec::new()),
-            in_flight: Mutex::new((0, 0)),
-            rng,
             log_jobs: HashMap::new(),
             next_log_job: 1,
             changed: false,
@@ -770,15 +782,18 @@ impl SimState {
             where_: req.get("where").map(str::to_string),
             dst: req.get("dst").map(str::to_string),
         };
-        if WRITE_ACTIONS.contains(&action) && self.faults.locked > 0 {
-            self.faults.locked -= 1;
-            return Err(lock_fault());
-        }
-        if action == "delete"
-            && let Some(n) = &self.faults.fail_deletes_matching
-            && creq.xpath.contains(n.as_str())
         {
-            return Err(lock_fault());
+            let mut wire = self.wire.lock();
+            if WRITE_ACTIONS.contains(&action) && wire.faults.locked > 0 {
+                wire.faults.locked -= 1;
+                return Err(lock_fault());
+            }
+            if action == "delete"
+                && let Some(n) = &wire.faults.fail_deletes_matching
+                && creq.xpath.contains(n.as_str())
+            {
+                return Err(lock_fault());
+            }
         }
         if matches!(action, "get" | "show") {
             return self.config_read(serial, req);
@@ -946,16 +961,19 @@ impl SimState {
 
     /// Check the busy fault and commit locks.
     fn commit_preflight(&mut self, serial: &str, user: &str) -> Result<(), ApiError> {
-        if self.faults.commit_busy > 0 {
-            self.faults.commit_busy -= 1;
-            return Err(ApiError::new(
-                13,
-                "Another commit/validate is in progress. Please try again later",
-            ));
-        }
-        if self.faults.locked > 0 {
-            self.faults.locked -= 1;
-            return Err(lock_fault());
+        {
+            let mut wire = self.wire.lock();
+            if wire.faults.commit_busy > 0 {
+                wire.faults.commit_busy -= 1;
+                return Err(ApiError::new(
+                    13,
+                    "Another commit/validate is in progress. Please try again later",
+                ));
+            }
+            if wire.faults.locked > 0 {
+                wire.faults.locked -= 1;
+                return Err(lock_fault());
+            }
         }
         let dev = self.dev(serial)?;
         if let Some(l) = dev.commit_locks.iter().find(|l| l.owner != user) {
@@ -994,7 +1012,7 @@ impl SimState {
             .map(Element::members)
             .unwrap_or_default();
         self.commit_preflight(serial, user)?;
-        let fail_fault = self.faults.fail_jobs > 0;
+        let fail_fault = self.wire.lock().faults.fail_jobs > 0;
         let duration = self.job_duration;
         let dev = self.dev(serial)?;
         if !validate_only && !force && !dev.dirty {
@@ -1088,7 +1106,8 @@ impl SimState {
             }
         }
         if fail_fault {
-            self.faults.fail_jobs -= 1;
+            let mut wire = self.wire.lock();
+            wire.faults.fail_jobs = wire.faults.fail_jobs.saturating_sub(1);
         }
         self.changed = true;
         Ok(jobs::enqueued(
@@ -1250,7 +1269,7 @@ impl SimState {
                 "commit-all: expected <shared-policy>, <template> or <template-stack>",
             ));
         };
-        let fail_fault = self.faults.fail_jobs > 0;
+        let fail_fault = self.wire.lock().faults.fail_jobs > 0;
         let mut results = Vec::new();
         let mut plan = PushPlan {
             pano: running,
@@ -1309,7 +1328,8 @@ impl SimState {
             });
         }
         if fail_fault {
-            self.faults.fail_jobs -= 1;
+            let mut wire = self.wire.lock();
+            wire.faults.fail_jobs = wire.faults.fail_jobs.saturating_sub(1);
         }
         let all_ok = results.iter().all(|r| r.ok);
         let duration = self.job_duration;

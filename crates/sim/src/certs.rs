@@ -257,8 +257,13 @@ pub fn import(
         .get("category")
         .ok_or_else(|| ApiError::bad_request("Missing parameter \"category\""))?
         .to_string();
-    if st.faults.fail_imports > 0 {
-        st.faults.fail_imports -= 1;
+    let injected = {
+        let mut wire = st.wire.lock();
+        let hit = wire.faults.fail_imports > 0;
+        wire.faults.fail_imports = wire.faults.fail_imports.saturating_sub(1);
+        hit
+    };
+    if injected {
         return Err(ApiError::new(
             17,
             format!(

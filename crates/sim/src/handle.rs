@@ -69,55 +69,55 @@ impl SimHandle {
     pub fn clear_requests(&self) {
         let st = self.state.read();
         st.requests.lock().clear();
-        let mut f = st.in_flight.lock();
-        f.1 = f.0;
+        let mut w = st.wire.lock();
+        w.in_flight.1 = w.in_flight.0;
     }
 
     /// The most API requests served at the same time since start or [`Self::clear_requests`].
     pub fn max_in_flight(&self) -> usize {
-        self.state.read().in_flight.lock().1
+        self.state.read().wire.lock().in_flight.1
     }
 
     /// Replace the fault settings.
     pub fn set_faults(&self, faults: Faults) {
-        self.state.write().faults = faults;
+        self.state.read().wire.lock().faults = faults;
     }
 
     /// Current fault settings.
     pub fn faults(&self) -> Faults {
-        self.state.write().faults.clone()
+        self.state.read().wire.lock().faults.clone()
     }
 
     /// Added latency per request.
     pub fn set_latency(&self, latency: Duration) {
-        self.state.write().faults.latency = latency;
+        self.state.read().wire.lock().faults.latency = latency;
     }
 
     /// The next `n` commits are refused with "Another commit/validate is in progress".
     pub fn fail_next_commits_busy(&self, n: u32) {
-        self.state.write().faults.commit_busy = n;
+        self.state.read().wire.lock().faults.commit_busy = n;
     }
 
     /// The next `n` config writes or commits are refused with the device's lock error
     /// ("Configuration is locked by other-admin"), as if another admin held a lock.
     pub fn fail_next_locked(&self, n: u32) {
-        self.state.write().faults.locked = n;
+        self.state.read().wire.lock().faults.locked = n;
     }
 
     /// The next `n` certificate / key imports are refused (code 17).
     pub fn fail_next_imports(&self, n: u32) {
-        self.state.write().faults.fail_imports = n;
+        self.state.read().wire.lock().faults.fail_imports = n;
     }
 
     /// Refuse every config delete whose xpath contains `needle` with the lock error (as if
     /// another admin had taken a config lock), until called again with `None`.
     pub fn fail_deletes_matching(&self, needle: Option<&str>) {
-        self.state.write().faults.fail_deletes_matching = needle.map(str::to_string);
+        self.state.read().wire.lock().faults.fail_deletes_matching = needle.map(str::to_string);
     }
 
     /// The next `n` commit / commit-all jobs end with FAIL.
     pub fn fail_next_jobs(&self, n: u32) {
-        self.state.write().faults.fail_jobs = n;
+        self.state.read().wire.lock().faults.fail_jobs = n;
     }
 
     /// Make every issued API key expired (next use gets HTTP 400 "Key Expired").
@@ -309,7 +309,7 @@ impl SimHandle {
 
     /// Remove every per-command fault.
     pub fn clear_op_faults(&self) {
-        self.state.write().op_faults.clear();
+        self.state.read().wire.lock().op_faults.clear();
     }
 }
 

@@ -81,7 +81,7 @@ pub fn run(
     el: &Element,
     req: &Request,
 ) -> Result<String, ApiError> {
-    if let Some(reply) = monitor::apply_fault(&st.op_faults, el) {
+    if let Some(reply) = monitor::apply_fault(&st.wire.lock().op_faults, el) {
         return reply;
     }
     // a word the device does not know is refused before anything runs

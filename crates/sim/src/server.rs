@@ -10,10 +10,10 @@ use axum::extract::{FromRequest, Multipart, State};
 use axum::http::{HeaderMap, Method, Request as HttpRequest, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 use rand::Rng;
 
-use crate::api::{Reply, Request, SimState};
+use crate::api::{Reply, Request, SimState, Wire};
 use crate::config::SimConfig;
 use crate::handle::SimHandle;
 use crate::{SimError, persist};
@@ -92,6 +92,8 @@ impl RunningSim {
 #[derive(Clone)]
 struct AppState {
     sim: Arc<RwLock<SimState>>,
+    /// Faults and in-flight counters (the same as `sim`'s), read without the state lock.
+    wire: Arc<Mutex<Wire>>,
     /// With `--state`: every acknowledged change is written before its reply.
     store: Option<persist::Store>,
 }
@@ -131,7 +133,7 @@ impl Simulator {
         let sim = Arc::new(RwLock::new(state));
         let app = router(sim.clone(), store.clone());
         let server = axum_server::Handle::new();
-        let fault_sim = sim.clone();
+        let fault_wire = sim.read().wire.clone();
         let (url, ca_pem, task) = if config.tls {
             let (cert_pem, key_pem, cert_der, key_der) = tls_material(store.as_ref())?;
             let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -148,7 +150,7 @@ impl Simulator {
                 if let Err(e) = srv
                     .serve(MakeFaultSvc(FaultSvc {
                         router: app,
-                        sim: fault_sim,
+                        wire: fault_wire,
                     }))
                     .await
                 {
@@ -163,7 +165,7 @@ impl Simulator {
                 if let Err(e) = srv
                     .serve(MakeFaultSvc(FaultSvc {
                         router: app,
-                        sim: fault_sim,
+                        wire: fault_wire,
                     }))
                     .await
                 {
@@ -245,13 +247,14 @@ fn resolve_listen(listen: &str) -> Result<SocketAddr, SimError> {
 
 /// The XML API routes over one simulator state.
 fn router(sim: Arc<RwLock<SimState>>, store: Option<persist::Store>) -> Router {
+    let wire = sim.read().wire.clone();
     Router::new()
         .route("/api", axum::routing::any(api))
         .route("/api/", axum::routing::any(api))
         .route("/esp/restapi.esp", axum::routing::any(api))
         .route("/sim/monitor", axum::routing::post(monitor_control))
         .fallback(not_found)
-        .with_state(AppState { sim, store })
+        .with_state(AppState { wire, sim, store })
 }
 
 type TlsMaterial = (
@@ -331,7 +334,7 @@ fn quote_boundary(content_type: &str) -> Option<String> {
 #[derive(Clone)]
 struct FaultSvc {
     router: Router,
-    sim: Arc<RwLock<SimState>>,
+    wire: Arc<Mutex<Wire>>,
 }
 
 impl tower::Service<HttpRequest<hyper::body::Incoming>> for FaultSvc {
@@ -347,11 +350,15 @@ impl tower::Service<HttpRequest<hyper::body::Incoming>> for FaultSvc {
     }
 
     fn call(&mut self, req: HttpRequest<hyper::body::Incoming>) -> Self::Future {
-        let rate = self.sim.read().faults.rate_reset;
-        // the exclusive lock only when a reset fault is set (its RNG is part of the state)
-        let reset = rate > 0.0 && self.sim.write().rng.gen_bool(rate.min(1.0));
+        // the fault settings have their own small lock: the async workers never wait for
+        // the state lock
+        let reset = {
+            let mut w = self.wire.lock();
+            let rate = w.faults.rate_reset;
+            rate > 0.0 && w.rng.gen_bool(rate.min(1.0))
+        };
         let router = self.router.clone();
-        let sim = self.sim.clone();
+        let wire = self.wire.clone();
         Box::pin(async move {
             if reset {
                 tracing::warn!("fault: resetting the connection");
@@ -361,17 +368,15 @@ impl tower::Service<HttpRequest<hyper::body::Incoming>> for FaultSvc {
                 ));
             }
             {
-                let st = sim.read();
-                let mut f = st.in_flight.lock();
-                f.0 += 1;
-                f.1 = f.1.max(f.0);
+                let mut w = wire.lock();
+                w.in_flight.0 += 1;
+                w.in_flight.1 = w.in_flight.1.max(w.in_flight.0);
             }
             use tower::ServiceExt;
             let r = router.oneshot(req).await;
             {
-                let st = sim.read();
-                let mut f = st.in_flight.lock();
-                f.0 = f.0.saturating_sub(1);
+                let mut w = wire.lock();
+                w.in_flight.0 = w.in_flight.0.saturating_sub(1);
             }
             match r {
                 Ok(r) => Ok(r),
@@ -410,10 +415,15 @@ async fn monitor_control(State(app): State<AppState>, body: axum::body::Bytes) -
             return (StatusCode::BAD_REQUEST, format!("body is not JSON: {e}\n")).into_response();
         }
     };
-    let r = crate::ops::monitor::control(&mut app.sim.write(), &doc);
+    // the state lock is never taken on the async workers
+    let sim = app.sim.clone();
+    let r =
+        tokio::task::spawn_blocking(move || crate::ops::monitor::control(&mut sim.write(), &doc))
+            .await;
     match r {
-        Ok(done) => (StatusCode::OK, format!("{done}\n")).into_response(),
-        Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+        Ok(Ok(done)) => (StatusCode::OK, format!("{done}\n")).into_response(),
+        Ok(Err(e)) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response(),
     }
 }
 
@@ -449,13 +459,16 @@ fn envelope_error(status: u16, code: u32, msg: &str) -> Response {
 async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
     // faults first (latency, 5xx, reset)
     let (latency, r5xx) = {
-        let st = app.sim.read();
-        (st.faults.latency, st.faults.rate_5xx)
+        let w = app.wire.lock();
+        (w.faults.latency, w.faults.rate_5xx)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let fail5xx = r5xx > 0.0 && app.sim.write().rng.gen_bool(r5xx.min(1.0));
+    let fail5xx = {
+        let mut w = app.wire.lock();
+        r5xx > 0.0 && w.rng.gen_bool(r5xx.min(1.0))
+    };
     if fail5xx {
         tracing::warn!("fault: answering 503");
         return (
@@ -471,10 +484,9 @@ async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
         Err(resp) => return resp,
     };
     // a slow op-command fault delays this answer only, not the whole device
-    let slow = decoded.get("cmd").and_then(|cmd| {
-        let st = app.sim.read();
-        crate::ops::monitor::slow_delay(&st.op_faults, cmd)
-    });
+    let slow = decoded
+        .get("cmd")
+        .and_then(|cmd| crate::ops::monitor::slow_delay(&app.wire.lock().op_faults, cmd));
     if let Some(d) = slow {
         tokio::time::sleep(d).await;
     }

@@ -853,7 +853,7 @@ pub fn control(st: &mut SimState, body: &Value) -> Result<String, String> {
         .map(str::to_owned);
     let mut done = Vec::new();
     if body.get("clear_op_faults").and_then(Value::as_bool) == Some(true) {
-        st.op_faults.clear();
+        st.wire.lock().op_faults.clear();
         done.push("op faults cleared".to_string());
     }
     if let Some(f) = body.get("op_fault") {
@@ -884,9 +884,10 @@ pub fn control(st: &mut SimState, body: &Value) -> Result<String, String> {
                 return Err("op_fault.kind: expected error, garbage, denied, huge or slow".into());
             }
         };
-        st.op_faults.retain(|x| x.command != command);
+        let mut wire = st.wire.lock();
+        wire.op_faults.retain(|x| x.command != command);
         done.push(format!("op fault on {command}"));
-        st.op_faults.push(OpFault { command, kind });
+        wire.op_faults.push(OpFault { command, kind });
     }
     let dev = device(st, serial.as_deref())?;
     if let Some(v) = body.get("bgp_peer") {
