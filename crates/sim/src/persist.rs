@@ -26,6 +26,15 @@ pub struct Store {
     /// changed, and writers racing each other (their snapshots taken in one order, written in
     /// another) never replace a newer value with an older one.
     written: Arc<Mutex<HashMap<String, u64>>>,
+    /// Group commit: snapshots waiting for the writer, and the outcome of those another
+    /// writer wrote in its transaction (one fsync for every change that queued meanwhile).
+    group: Arc<Mutex<Group>>,
+}
+
+#[derive(Default)]
+struct Group {
+    queue: Vec<Snapshot>,
+    done: HashMap<u64, Result<(), String>>,
 }
 
 /// Everything that persists, taken under the state lock so that it is one consistent moment.
@@ -169,6 +178,7 @@ impl Store {
             dir: dir.to_path_buf(),
             db: Arc::new(db),
             written: Arc::new(Mutex::new(HashMap::new())),
+            group: Arc::new(Mutex::new(Group::default())),
         }
     }
 
@@ -359,34 +369,68 @@ impl Store {
             st.changed_all = true;
             snapshot(&mut st)
         };
-        if let Err(e) = self.write(&snap) {
+        if let Err(e) = self.write(snap) {
             tracing::error!(dir = %self.dir.display(), "saving simulator state failed: {e}");
         }
     }
 
-    /// Write a snapshot in one durable redb transaction; a value older than the one already
-    /// written under its key is skipped.
-    pub fn write(&self, snap: &Snapshot) -> Result<(), String> {
+    /// Write a snapshot durably before returning. Snapshots that queue while another one is
+    /// being written go out together in the next redb transaction (group commit: one fsync
+    /// for all of them); a value older than the one already written under its key is
+    /// skipped, so snapshots taken in one order and written in another keep the newest.
+    pub fn write(&self, snap: Snapshot) -> Result<(), String> {
+        let generation = snap.generation;
+        self.group.lock().queue.push(snap);
         let mut written = self.written.lock();
-        let fresh: Vec<&(String, Vec<u8>)> = snap
-            .entries
-            .iter()
-            .filter(|(k, _)| written.get(k).is_none_or(|&g| g < snap.generation))
-            .collect();
+        let batch = {
+            let mut g = self.group.lock();
+            if let Some(outcome) = g.done.remove(&generation) {
+                // the writer before us took ours along
+                return outcome;
+            }
+            std::mem::take(&mut g.queue)
+        };
+        let outcome = self.write_batch(&mut written, &batch);
+        let mut g = self.group.lock();
+        for s in batch.iter().filter(|s| s.generation != generation) {
+            g.done.insert(s.generation, outcome.clone());
+        }
+        outcome
+    }
+
+    fn write_batch(
+        &self,
+        written: &mut HashMap<String, u64>,
+        batch: &[Snapshot],
+    ) -> Result<(), String> {
+        // per key, the newest value in the batch, if newer than what is on disk
+        let mut fresh: HashMap<&str, (u64, &[u8])> = HashMap::new();
+        for snap in batch {
+            for (k, v) in &snap.entries {
+                if written.get(k).is_some_and(|&g| g >= snap.generation) {
+                    continue;
+                }
+                match fresh.get(k.as_str()) {
+                    Some((g, _)) if *g >= snap.generation => {}
+                    _ => {
+                        fresh.insert(k.as_str(), (snap.generation, v.as_slice()));
+                    }
+                }
+            }
+        }
         if fresh.is_empty() {
             return Ok(());
         }
         let w = self.db.begin_write().map_err(|e| e.to_string())?;
         {
             let mut t = w.open_table(TABLE).map_err(|e| e.to_string())?;
-            for (k, v) in &fresh {
-                t.insert(k.as_str(), v.as_slice())
-                    .map_err(|e| e.to_string())?;
+            for (k, (_, v)) in &fresh {
+                t.insert(*k, *v).map_err(|e| e.to_string())?;
             }
         }
         w.commit().map_err(|e| e.to_string())?;
-        for (k, _) in fresh {
-            written.insert(k.clone(), snap.generation);
+        for (k, (g, _)) in fresh {
+            written.insert(k.to_string(), g);
         }
         Ok(())
     }
@@ -520,6 +564,44 @@ mod tests {
         assert_eq!(device_keys(&snapshot(&mut st)).len(), 5);
     }
 
+    /// Writers racing each other (group commit): every one returns once its own snapshot is
+    /// durable, whether it wrote it or a writer before it took it along.
+    #[test]
+    fn concurrent_writers_all_land() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), false).expect("store");
+        let threads: Vec<_> = (0..16u64)
+            .map(|i| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for j in 0..10u64 {
+                        let snap = Snapshot {
+                            generation: 1 + i * 10 + j,
+                            entries: vec![(format!("k{i}"), format!("{j}").into_bytes())],
+                        };
+                        store.write(snap).expect("write");
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("writer");
+        }
+        let r = store.db.begin_read().expect("read");
+        let t = r.open_table(TABLE).expect("table");
+        for i in 0..16 {
+            let v = t
+                .get(format!("k{i}").as_str())
+                .expect("get")
+                .map(|v| v.value().to_vec());
+            assert_eq!(v.as_deref(), Some(&b"9"[..]), "k{i}");
+        }
+        assert!(
+            store.group.lock().done.is_empty(),
+            "every outcome was collected"
+        );
+    }
+
     /// Snapshots of different devices written out of order both land; an older value of the
     /// same key never replaces a newer one.
     #[test]
@@ -534,8 +616,8 @@ mod tests {
             generation: 2,
             entries: vec![("a".into(), b"new a".to_vec()), ("c".into(), b"c".to_vec())],
         };
-        store.write(&newer).expect("write");
-        store.write(&older).expect("write");
+        store.write(newer).expect("write");
+        store.write(older).expect("write");
         let r = store.db.begin_read().expect("read");
         let t = r.open_table(TABLE).expect("table");
         let get = |k: &str| t.get(k).expect("get").map(|v| v.value().to_vec());

@@ -193,7 +193,7 @@ impl Simulator {
                             std::mem::take(&mut st.changed).then(|| persist::snapshot(&mut st))
                         };
                         if let Some(snap) = snap
-                            && let Err(e) = s.write(&snap)
+                            && let Err(e) = s.write(snap)
                         {
                             tracing::error!("saving simulator state failed: {e}");
                         }
@@ -523,7 +523,7 @@ async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
         };
         // durable before the reply: what the simulator acknowledged, it keeps
         if let (Some(store), Some(snap)) = (&store, snap)
-            && let Err(e) = store.write(&snap)
+            && let Err(e) = store.write(snap)
         {
             tracing::error!("saving simulator state failed: {e}");
             return Reply::Xml {
