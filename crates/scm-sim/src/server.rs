@@ -304,29 +304,29 @@ async fn api(
 ) -> Response {
     let _in_flight = InFlight::enter(&shared);
     latency(&shared).await;
+    // the tenant store is behind a lock and a list can be large: the handler and the
+    // serialisation of its answer run on the blocking pool, never on the async workers that
+    // accept other clients' requests
+    let sh = shared.clone();
+    match tokio::task::spawn_blocking(move || respond(&sh, method, uri, headers, body)).await {
+        Ok(resp) => resp,
+        Err(e) => {
+            tracing::error!("SCM simulator handler failed: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }
+    }
+}
+
+/// Everything after the injected latency: the handler, lost-response faults, the request
+/// log and the serialised body (synchronous: it runs on the blocking pool).
+fn respond(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let request_id = format!(
         "sim-{:08x}",
         shared.request_seq.fetch_add(1, Ordering::Relaxed)
     );
     let path = uri.path().to_string();
     let query = uri.query().unwrap_or("").to_string();
-    // the tenant store is behind a lock and a list can be large: the handler runs on the
-    // blocking pool, never on the async workers that accept other clients' requests
-    let outcome = {
-        let (shared, method, path, query) =
-            (shared.clone(), method.clone(), path.clone(), query.clone());
-        tokio::task::spawn_blocking(move || {
-            handle_api(&shared, &method, &path, &query, &headers, &body)
-        })
-        .await
-    };
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(e) => {
-            tracing::error!("SCM simulator handler failed: {e}");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response();
-        }
-    };
+    let outcome = handle_api(shared, &method, &path, &query, &headers, &body);
     // A lost response: the call took effect, the client gets an error status instead.
     let outcome = match outcome {
         Outcome::Ok {
