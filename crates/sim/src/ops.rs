@@ -21,7 +21,11 @@ pub(crate) mod tools;
 pub use guest::check_vsys;
 pub mod monitor;
 pub mod pushed;
+pub mod readiness;
 pub mod settings;
+
+/// Days from licence activation to the end of the subscriptions (and of support).
+pub(crate) const SUBSCRIPTION_DAYS: i64 = 330;
 
 /// PAN-OS version the simulator reports.
 pub const SW_VERSION: &str = "11.1.2";
@@ -42,6 +46,7 @@ pub fn is_write(cmd: &str) -> bool {
             | ["request", "license", "info", ..]
             | ["request", "system", "software", "info", ..]
             | ["request", "content", "upgrade", "info", ..]
+            | ["request", "support", "check", ..]
             | ["request", "password-hash", ..]
     )
 }
@@ -96,6 +101,7 @@ pub fn run(
         ["show", "templates", ..] => return managed::show_templates(st, serial, false),
         ["show", "template-stack", ..] => return managed::show_templates(st, serial, true),
         ["show", "high-availability", ..] => return crate::ha::show(st, serial).map(|b| ok(&b)),
+        ["show", "panorama-status", ..] => return readiness::panorama_status(st, serial),
         ["request", "high-availability", ..] => {
             return crate::ha::request(st, serial, el).map(|m| ok(&m));
         }
@@ -125,6 +131,9 @@ pub fn run(
         return reply;
     }
     if let Some(reply) = tools::run(dev, el, req) {
+        return reply;
+    }
+    if let Some(reply) = readiness::run(dev, el) {
         return reply;
     }
     if let Some(reply) = configops::run(dev, user, el) {
@@ -231,6 +240,15 @@ fn system_info(dev: &Device) -> String {
     }
 }
 
+/// The management plane's idle CPU in percent: less with more sessions (shared by `show
+/// system resources` and `show system state`'s `sys.monitor.sN.mp.exports`).
+pub(crate) fn mp_idle(dev: &Device) -> f64 {
+    (92.0 - (dev.traffic.sessions.len() as f64 / 50.0)).max(0.0)
+}
+
+/// `show system resources`: `top` output in the PAN-OS 10+/11 form, memory in MiB with one
+/// decimal (`MiB Mem :  63739.8 total,  46728.6 free, …`, the reply recorded in
+/// pan-os-upgrade-assurance's tests, which its `get_mp_mem_utilization` parses).
 fn resources(dev: &Device) -> String {
     let sessions = dev.traffic.sessions.len();
     let up = dev
@@ -239,19 +257,21 @@ fn resources(dev: &Device) -> String {
         .saturating_duration_since(dev.started)
         .as_secs();
     let load = 0.3 + (sessions as f64 / 500.0);
-    let idle = 92.0 - (sessions as f64 / 50.0);
+    let idle = mp_idle(dev);
+    // sessions take memory: 0.1 MiB per session, at most 400 MiB
+    let extra = (sessions as f64 * 0.1).min(400.0);
+    let total = 6521.4;
+    let buff = 1606.4;
+    let used = 4102.7 + extra;
+    let free = total - used - buff;
     format!(
-        "top - {} up {} min,  0 users,  load average: {load:.2}, {:.2}, {:.2}\nTasks: 151 total,   1 running, 150 sleeping,   0 stopped,   0 zombie\n%Cpu(s):  {:.1} us,  1.2 sy,  0.0 ni, {idle:.1} id,  0.3 wa,  0.0 hi,  0.2 si,  0.0 st\nKiB Mem :  {mem_total} total,  {mem_free} free,  {mem_used} used,  {mem_buf} buff/cache\nKiB Swap:        0 total,        0 free,        0 used.  {mem_avail} avail Mem\n\n  PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND\n 3012 root      20   0  946312 245032  21044 S   2.0   3.7  12:01.33 mgmtsrvr\n 2871 root      20   0 1120852 104532  10400 S   1.0   1.6   4:20.18 devsrvr\n",
+        "top - {} up {} min,  0 users,  load average: {load:.2}, {:.2}, {:.2}\nTasks: 151 total,   1 running, 150 sleeping,   0 stopped,   0 zombie\n%Cpu(s):  {:.1} us,  1.2 sy,  0.0 ni, {idle:.1} id,  0.3 wa,  0.0 hi,  0.2 si,  0.0 st\nMiB Mem :  {total:.1} total,  {free:.1} free,  {used:.1} used,  {buff:.1} buff/cache\nMiB Swap:      0.0 total,      0.0 free,      0.0 used.  {avail:.1} avail Mem\n\n  PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND\n 3012 root      20   0  946312 245032  21044 S   2.0   3.7  12:01.33 mgmtsrvr\n 2871 root      20   0 1120852 104532  10400 S   1.0   1.6   4:20.18 devsrvr\n",
         dev.clock.utc().format("%H:%M:%S"),
         up / 60,
         load * 0.9,
         load * 0.8,
-        100.0 - idle - 1.7,
-        mem_total = 6_677_904u64,
-        mem_free = 831_792 - (sessions as u64 * 100).min(400_000),
-        mem_used = 4_201_148 + (sessions as u64 * 100).min(400_000),
-        mem_buf = 1_644_964u64,
-        mem_avail = 1_776_536u64,
+        (100.0 - idle - 1.7).max(0.0),
+        avail = free + buff,
     )
 }
 
@@ -634,28 +654,32 @@ fn licenses(dev: &Device) -> String {
             (
                 "Premium",
                 "24 x 7 phone support; advanced replacement hardware service",
-                term(330),
+                term(SUBSCRIPTION_DAYS),
             ),
             ("Logging Service", "Device Logging Service", term(-30)),
         ]
     } else {
         vec![
             ("PA-VM", "Standard VM-100", None),
-            ("Threat Prevention", "Threat Prevention", term(330)),
+            (
+                "Threat Prevention",
+                "Threat Prevention",
+                term(SUBSCRIPTION_DAYS),
+            ),
             (
                 "PAN-DB URL Filtering",
                 "Palo Alto Networks URL Filtering License",
-                term(330),
+                term(SUBSCRIPTION_DAYS),
             ),
             (
                 "WildFire License",
                 "WildFire signature feed, integrated WildFire logs, WildFire API",
-                term(330),
+                term(SUBSCRIPTION_DAYS),
             ),
             (
                 "Premium",
                 "24 x 7 phone support; advanced replacement hardware service",
-                term(330),
+                term(SUBSCRIPTION_DAYS),
             ),
             (
                 "GlobalProtect Gateway",

@@ -5,9 +5,14 @@ with that library's own code, so a shape the simulator gets wrong fails here.
 """
 
 import datetime
+import json
+import ssl
+import urllib.request
 
 import pytest
 from panos.firewall import Firewall
+from panos.network import EthernetInterface, Layer3Subinterface
+from panos.panorama import Panorama
 from panos.policies import Rulebase, SecurityRule
 
 fp = pytest.importorskip("panos_upgrade_assurance.firewall_proxy")
@@ -21,6 +26,24 @@ def fw(firewall_sim):
 @pytest.fixture
 def proxy(fw):
     return fp.FirewallProxy(firewall=fw)
+
+
+DEVICE = "/config/devices/entry[@name='localhost.localdomain']"
+
+
+def steer(sim, doc):
+    """Change the simulator's monitoring state (POST /sim/monitor)."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    req = urllib.request.Request(
+        sim.url + "/sim/monitor",
+        data=json.dumps(doc).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+        return r.read().decode()
 
 
 def test_content_and_software_versions(proxy):
@@ -139,3 +162,135 @@ def test_locks_as_the_library_asks_for_them(proxy, fw):
     finally:
         fw.op("<request><config-lock><remove/></config-lock></request>", cmd_xml=False)
     assert proxy.get_config_locks() == []
+
+
+def test_panorama_status_follows_the_configuration(proxy, fw):
+    # a new firewall has no Panorama
+    assert proxy.is_panorama_configured() is False
+    with pytest.raises(Exception, match="not configured with Panorama"):
+        proxy.is_panorama_connected()
+    # pan-os-python's SystemSettings.panorama path on 9.1 and later
+    fw.xapi.set(
+        xpath=DEVICE + "/deviceconfig/system/panorama/local-panorama",
+        element="<panorama-server>192.0.2.10</panorama-server>",
+    )
+    fw.commit(sync=True)
+    assert proxy.is_panorama_configured() is True
+    # 192.0.2.10 is no Panorama the simulator has: configured, never connected
+    assert proxy.is_panorama_connected() is False
+
+
+def test_panorama_status_of_a_managed_firewall(sim_factory):
+    sim = sim_factory("--kind", "panorama", "--firewalls", "1")
+    pano = Panorama(sim.host, "admin", "admin", port=sim.port)
+    (serial,) = sim.serials
+    managed = Firewall(serial=serial)
+    pano.add(managed)
+    proxy = fp.FirewallProxy(firewall=managed)
+    assert proxy.is_panorama_configured() is True
+    assert proxy.is_panorama_connected() is True
+    steer(sim, {"serial": serial, "panorama_connected": False})
+    # Panorama no longer reaches it, so a question through Panorama is refused
+    from panos.errors import PanDeviceXapiError
+
+    with pytest.raises(PanDeviceXapiError, match="not connected"):
+        proxy.is_panorama_connected()
+    steer(sim, {"serial": serial, "panorama_connected": True})
+    assert proxy.is_panorama_connected() is True
+
+
+def test_jumbo_frame_follows_the_configuration(proxy, fw):
+    assert proxy.is_global_jumbo_frame_set() is False
+    fw.xapi.set(
+        xpath=DEVICE + "/deviceconfig/setting/jumbo-frame",
+        element="<mtu>9000</mtu>",
+    )
+    # the running configuration counts: nothing changes before the commit
+    assert proxy.is_global_jumbo_frame_set() is False
+    fw.commit(sync=True)
+    assert proxy.is_global_jumbo_frame_set() is True
+    # interfaces without an MTU of their own take the jumbo MTU
+    assert proxy.get_interfaces_mtu()["ethernet1/1"] == {"mtu": 9000}
+    fw.xapi.delete(xpath=DEVICE + "/deviceconfig/setting/jumbo-frame")
+    fw.commit(sync=True)
+    assert proxy.is_global_jumbo_frame_set() is False
+
+
+def test_nics_follow_the_configured_interfaces(proxy, fw):
+    nics = proxy.get_nics()
+    assert nics == {"ethernet1/1": "up", "ethernet1/2": "up"}
+    eth = EthernetInterface("ethernet1/2", mode="layer3", link_state="down")
+    fw.add(eth)
+    eth.apply()
+    fw.add(EthernetInterface("ethernet1/3", mode="layer3")).create()
+    fw.commit(sync=True)
+    assert proxy.get_nics() == {"ethernet1/1": "up", "ethernet1/2": "down", "ethernet1/3": "up"}
+
+
+def test_interfaces_mtu_follows_the_configuration(proxy, fw):
+    assert proxy.get_interfaces_mtu() == {"ethernet1/1": {"mtu": 1500}, "ethernet1/2": {"mtu": 1500}}
+    eth = EthernetInterface("ethernet1/2", mode="layer3", mtu=1400)
+    fw.add(eth)
+    eth.apply()
+    eth.add(Layer3Subinterface("ethernet1/2.100", tag=100)).create()
+    eth.add(Layer3Subinterface("ethernet1/2.200", tag=200, mtu=1300)).create()
+    fw.commit(sync=True)
+    assert proxy.get_interfaces_mtu() == {"ethernet1/1": {"mtu": 1500}, "ethernet1/2": {"mtu": 1400}}
+    # a subinterface's MTU comes from `show interface NAME`: its own, else its parent's
+    mtus = proxy.get_interfaces_mtu(include_subinterfaces=True)
+    assert mtus["ethernet1/2.100"] == {"mtu": 1400}
+    assert mtus["ethernet1/2.200"] == {"mtu": 1300}
+
+
+def test_mp_cpu_and_memory_follow_the_load(proxy):
+    cpu = proxy.get_mp_cpu_utilization()
+    assert 0 <= cpu <= 100
+    mem = proxy.get_mp_mem_utilization()
+    assert all(isinstance(v, float) for v in mem.values()), mem
+    assert mem["total"] == pytest.approx(mem["free"] + mem["used"] + mem["buff/cache"], abs=0.2)
+
+
+def test_support_license_is_the_support_licence(proxy):
+    support = proxy.get_support_license()
+    licences = proxy.get_licenses()
+    assert support["support_level"] == "Premium"
+    # the same date `request license info` gives the support licence, on the simulator clock
+    assert support["support_expiry_date"] == licences["Premium"]["expires"]
+    assert datetime.datetime.strptime(support["support_expiry_date"], "%B %d, %Y") > datetime.datetime.now()
+
+
+def test_tunnels_follow_the_monitor_state(proxy, firewall_sim):
+    tunnels = proxy.get_tunnels()
+    assert tunnels["IPSec"]["to-branch"]["state"] == "active"
+    assert tunnels["IPSec"]["to-branch"]["peerip"] == "203.0.113.5"
+    assert tunnels["SSL-VPN"] == {} and tunnels["GlobalProtect-Gateway"] == {}
+    steer(firewall_sim, {"tunnel": {"name": "to-branch", "up": False}})
+    assert proxy.get_tunnels()["IPSec"]["to-branch"]["state"] == "init"
+
+
+def test_user_id_service_and_redistribution(proxy, firewall_sim):
+    assert proxy.get_user_id_service_status() == {"status": "down"}
+    status = proxy.get_redistribution_status()
+    assert status["clients"] == []
+    # the agents this firewall reads from: its User-ID agents
+    assert [(a["@name"], a["state"]) for a in status["agents"]] == [
+        ("dc1-agent", "conn:idle"),
+        ("dc2-agent", "non-conn:idle"),
+    ]
+    steer(firewall_sim, {"redistribution_service": {"up": True}})
+    steer(firewall_sim, {"redistribution_client": {"host": "10.0.0.60", "connected": True}})
+    assert proxy.get_user_id_service_status() == {"status": "up"}
+    (client,) = proxy.get_redistribution_status()["clients"]
+    assert client["host"] == "10.0.0.60" and client["vsys"] == "vsys1"
+    steer(firewall_sim, {"redistribution_client": {"host": "10.0.0.60", "connected": False}})
+    assert proxy.get_redistribution_status()["clients"] == []
+
+
+def test_advanced_routing_commands_on_the_legacy_engine(proxy):
+    # the simulated firewall runs the legacy engine (`show system info`: advanced-routing off)
+    from panos.errors import PanDeviceXapiError
+
+    with pytest.raises(PanDeviceXapiError, match="advanced-routing"):
+        proxy.get_are_routes()
+    with pytest.raises(PanDeviceXapiError, match="advanced-routing"):
+        proxy.get_are_fib()

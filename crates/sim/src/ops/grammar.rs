@@ -133,6 +133,19 @@ show vpn ipsec-sa
 show vpn tunnel
 show global-protect-gateway statistics gateway=
 show global-protect-gateway current-user gateway=
+show panorama-status
+show system setting jumbo-frame
+show system state filter=
+show system state filter-pretty=
+request support check
+show running tunnel flow all
+show running tunnel flow name=
+show running tunnel flow tunnel-id=
+show user user-id-service status
+show redistribution service client all
+show redistribution service agent all
+show advanced-routing*
+show session meter
 ";
 
 #[derive(Default, Debug)]
