@@ -13,6 +13,7 @@ use crate::xpath::XPath;
 pub mod configops;
 mod counters;
 mod disk;
+mod downloads;
 mod grammar;
 mod guest;
 mod hits;
@@ -102,6 +103,15 @@ pub fn run(
         ["show", "template-stack", ..] => return managed::show_templates(st, serial, true),
         ["show", "high-availability", ..] => return crate::ha::show(st, serial).map(|b| ok(&b)),
         ["show", "panorama-status", ..] => return readiness::panorama_status(st, serial),
+        ["request", "system", "software"] | ["request", "content", "upgrade"] => {
+            let duration = st.job_duration;
+            if let Some(dev) = st.devices.get_mut(serial)
+                && let Some(reply) = downloads::run(dev, user, el, duration)
+            {
+                st.changed = true;
+                return reply;
+            }
+        }
         ["request", "high-availability", ..] => {
             return crate::ha::request(st, serial, el).map(|m| ok(&m));
         }

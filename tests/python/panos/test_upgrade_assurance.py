@@ -294,3 +294,20 @@ def test_advanced_routing_commands_on_the_legacy_engine(proxy):
         proxy.get_are_routes()
     with pytest.raises(PanDeviceXapiError, match="advanced-routing"):
         proxy.get_are_fib()
+
+
+def test_software_download_is_a_job_that_fills_the_repository(proxy, fw):
+    before = proxy.get_disk_utilization()["/opt/panrepo"]
+    assert proxy.get_available_image_data()["11.1.3"]["downloaded"] == "no"
+    fw.software.check()
+    result = fw.software.download("11.1.3", sync=True)
+    assert result["success"] is True
+    assert proxy.get_available_image_data()["11.1.3"]["downloaded"] == "yes"
+    # the ~500 MB image is in /opt/panrepo: less space available there
+    after = proxy.get_disk_utilization()["/opt/panrepo"]
+    assert before - after >= 400, (before, after)
+    # a version the update server does not list is refused
+    from panos.errors import PanDeviceXapiError
+
+    with pytest.raises(PanDeviceXapiError):
+        fw.software.download("12.9.9", sync=True)

@@ -146,6 +146,10 @@ show redistribution service client all
 show redistribution service agent all
 show advanced-routing*
 show session meter
+request system software download version=
+request system software download sync-to-peer=
+request content upgrade download latest=
+request content upgrade download sync-to-peer=
 ";
 
 #[derive(Default, Debug)]
