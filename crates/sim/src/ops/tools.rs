@@ -200,8 +200,7 @@ pub(crate) fn latest_content(dev: &Device) -> Option<(String, String, u64)> {
     content_releases(dev)
         .into_iter()
         .enumerate()
-        .filter(|(_, (_, at))| *at <= checked)
-        .last()
+        .rfind(|(_, (_, at))| *at <= checked)
         .map(|(i, (v, _))| {
             let file = format!("panupv2-all-contents-{v}");
             (v, file, 66_392 + i as u64 * 16)
