@@ -238,7 +238,7 @@ fn system_info(dev: &Device) -> String {
         )
     } else {
         format!(
-            "<system>{common}<family>vm</family><model>PA-VM</model><serial>{s}</serial><vm-mac-base>7C:89:C1:10:00:00</vm-mac-base><vm-mac-count>256</vm-mac-count><vm-uuid>6b9c1f4e-0000-4000-8000-{s}</vm-uuid><vm-cpuid>ESX:00000000</vm-cpuid><vm-license>VM-100</vm-license><vm-cap-tier>8.0 GB</vm-cap-tier><vm-cores>2</vm-cores><vm-mem>6.5 GB</vm-mem><relicense>0</relicense><vm-mode>VMware ESXi</vm-mode><cloud-mode>non-cloud</cloud-mode><sw-version>{v}</sw-version><global-protect-client-package-version>0.0.0</global-protect-client-package-version><device-dictionary-version>150-598</device-dictionary-version><device-dictionary-release-date>{dict}</device-dictionary-release-date><app-version>{cv}</app-version><app-release-date>{content}</app-release-date><av-version>5012-5532</av-version><av-release-date>{av}</av-release-date><threat-version>{cv}</threat-version><threat-release-date>{content}</threat-release-date><wf-private-version>0</wf-private-version><wf-private-release-date>unknown</wf-private-release-date><url-db>paloaltonetworks</url-db><wildfire-version>912345-916234</wildfire-version><wildfire-release-date>{wf}</wildfire-release-date><wildfire-rt>Disabled</wildfire-rt><url-filtering-version>20261122.20001</url-filtering-version><global-protect-datafile-version>unknown</global-protect-datafile-version><global-protect-datafile-release-date>unknown</global-protect-datafile-release-date><global-protect-clientless-vpn-version>0</global-protect-clientless-vpn-version><logdb-version>11.1.2</logdb-version><platform-family>vm</platform-family><vpn-disable-mode>off</vpn-disable-mode><multi-vsys>off</multi-vsys><ZTP>Disabled</ZTP><operational-mode>normal</operational-mode><advanced-routing>off</advanced-routing><device-certificate-status>Valid</device-certificate-status></system>",
+            "<system>{common}<family>vm</family><model>PA-VM</model><serial>{s}</serial><vm-mac-base>7C:89:C1:10:00:00</vm-mac-base><vm-mac-count>256</vm-mac-count><vm-uuid>6b9c1f4e-0000-4000-8000-{s}</vm-uuid><vm-cpuid>ESX:00000000</vm-cpuid><vm-license>VM-100</vm-license><vm-cap-tier>8.0 GB</vm-cap-tier><vm-cores>2</vm-cores><vm-mem>6.5 GB</vm-mem><relicense>0</relicense><vm-mode>VMware ESXi</vm-mode><cloud-mode>non-cloud</cloud-mode><sw-version>{v}</sw-version><global-protect-client-package-version>0.0.0</global-protect-client-package-version><device-dictionary-version>150-598</device-dictionary-version><device-dictionary-release-date>{dict}</device-dictionary-release-date><app-version>{cv}</app-version><app-release-date>{content}</app-release-date><av-version>5012-5532</av-version><av-release-date>{av}</av-release-date><threat-version>{cv}</threat-version><threat-release-date>{content}</threat-release-date><wf-private-version>0</wf-private-version><wf-private-release-date>unknown</wf-private-release-date><url-db>paloaltonetworks</url-db><wildfire-version>912345-916234</wildfire-version><wildfire-release-date>{wf}</wildfire-release-date><wildfire-rt>Disabled</wildfire-rt><url-filtering-version>20261122.20001</url-filtering-version><global-protect-datafile-version>unknown</global-protect-datafile-version><global-protect-datafile-release-date>unknown</global-protect-datafile-release-date><global-protect-clientless-vpn-version>0</global-protect-clientless-vpn-version><logdb-version>11.1.2</logdb-version><platform-family>vm</platform-family><vpn-disable-mode>off</vpn-disable-mode><multi-vsys>off</multi-vsys><ZTP>Disabled</ZTP><operational-mode>normal</operational-mode><advanced-routing>{are}</advanced-routing><device-certificate-status>Valid</device-certificate-status></system>",
             s = dev.serial,
             v = SW_VERSION,
             cv = tools::CONTENT_VERSION,
@@ -246,6 +246,11 @@ fn system_info(dev: &Device) -> String {
             dict = stamp(released - chrono::Duration::days(2)),
             av = stamp(released + chrono::Duration::days(2)),
             wf = stamp(released + chrono::Duration::days(3) - chrono::Duration::hours(2)),
+            are = if readiness::advanced_engine(dev) {
+                "on"
+            } else {
+                "off"
+            },
         )
     }
 }
@@ -635,10 +640,13 @@ fn fib(dev: &Device) -> String {
                 xml::escape(&r.nexthop),
             ));
         }
+        // each virtual router has an IPv4 (type 0) and an IPv6 (type 1) table, as in the
+        // device reply pan-os-upgrade-assurance records (its parser expects the list)
         s.push_str(&format!(
-            "<entry><id>{}</id><vr>{}</vr><max>32768</max><type>0</type><ecmp>0</ecmp><entries>{entries}</entries><nentries>{n}</nentries></entry>",
-            i + 2,
-            xml::escape(vr),
+            "<entry><id>{}</id><vr>{v}</vr><max>32768</max><type>0</type><ecmp>0</ecmp><entries>{entries}</entries><nentries>{n}</nentries></entry><entry><id>{}</id><vr>{v}</vr><max>32768</max><type>1</type><ecmp>0</ecmp><entries/><nentries>0</nentries></entry>",
+            2 * i + 2,
+            2 * i + 3,
+            v = xml::escape(vr),
         ));
     }
     s.push_str("</fibs>");

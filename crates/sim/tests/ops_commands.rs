@@ -597,3 +597,76 @@ async fn jumbo_frame_and_support_follow_config_and_licences() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn advanced_routing_answers_once_the_engine_is_enabled() {
+    let (sim, c) = firewall().await;
+    let route = "<show><advanced-routing><route/></advanced-routing></show>";
+    // the legacy engine (factory state) has no advanced-routing commands
+    let legacy = c.fails(&op(route)).await;
+    assert_eq!(
+        error_line(&legacy),
+        " show -> advanced-routing  is unexpected"
+    );
+    let info = c.op("<show><system><info/></system></show>").await;
+    assert_eq!(text_of(&info, "advanced-routing").as_deref(), Some("off"));
+    c.set(
+        &format!("{DEVICE}/deviceconfig/setting"),
+        "<advance-routing>yes</advance-routing>",
+    )
+    .await;
+    c.set(
+        &format!("{DEVICE}/network/interface/ethernet/entry[@name='ethernet1/1']/layer3/ip"),
+        "<entry name='198.51.100.2/24'/>",
+    )
+    .await;
+    c.set(
+        &format!("{DEVICE}/network/logical-router/entry[@name='lr-edge']/vrf/entry[@name='default']"),
+        "<interface><member>ethernet1/1</member></interface><routing-table><ip><static-route><entry name='default'><destination>0.0.0.0/0</destination><interface>ethernet1/1</interface><nexthop><ip-address>198.51.100.1</ip-address></nexthop><metric>20</metric></entry></static-route></ip></routing-table>",
+    )
+    .await;
+    c.commit("<commit></commit>").await;
+    let info = c.op("<show><system><info/></system></show>").await;
+    assert_eq!(text_of(&info, "advanced-routing").as_deref(), Some("on"));
+    let body = c.op(route).await;
+    let json: serde_json::Value =
+        serde_json::from_str(&result_text_of(&body, "json")).expect("json");
+    let lr = &json["lr-edge"];
+    let default = &lr["0.0.0.0/0"][0];
+    assert_eq!(default["protocol"], "static");
+    assert_eq!(default["metric"], 20);
+    assert_eq!(default["distance"], 10);
+    assert_eq!(default["nexthops"][0]["ip"], "198.51.100.1");
+    assert_eq!(default["nexthops"][0]["interfaceName"], "ethernet1/1");
+    let connected = &lr["198.51.100.0/24"][0];
+    assert_eq!(connected["protocol"], "connected");
+    assert_eq!(connected["nexthops"][0]["directlyConnected"], true);
+    // arguments filter
+    let statics = c
+        .op("<show><advanced-routing><route><type>static</type></route></advanced-routing></show>")
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&result_text_of(&statics, "json")).unwrap();
+    assert_eq!(json["lr-edge"].as_object().unwrap().len(), 1, "{json}");
+    let other = c
+        .op("<show><advanced-routing><route><logical-router>nope</logical-router></route></advanced-routing></show>")
+        .await;
+    assert_eq!(result_text_of(&other, "json"), "{}");
+    // the FIB: IPv4 and IPv6 tables of the logical router, the gateway route flagged ug
+    let fib = c
+        .op("<show><advanced-routing><fib/></advanced-routing></show>")
+        .await;
+    assert_eq!(texts(&fib, "vr"), ["lr-edge", "lr-edge"], "{fib}");
+    assert!(
+        fib.contains("<dst>0.0.0.0/0</dst><interface>ethernet1/1</interface><nh_type>0</nh_type><flags>ug</flags><nexthop>198.51.100.1</nexthop>"),
+        "{fib}"
+    );
+    sim.shutdown().await;
+}
+
+/// The text of `<tag>` of a reply, unescaped.
+fn result_text_of(body: &str, tag: &str) -> String {
+    let doc = panops_sim::xml::parse(body).expect("reply is XML");
+    doc.find_text(&format!("result/{tag}"))
+        .unwrap_or("")
+        .to_string()
+}

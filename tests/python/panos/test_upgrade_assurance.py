@@ -286,14 +286,41 @@ def test_user_id_service_and_redistribution(proxy, firewall_sim):
     assert proxy.get_redistribution_status()["clients"] == []
 
 
-def test_advanced_routing_commands_on_the_legacy_engine(proxy):
-    # the simulated firewall runs the legacy engine (`show system info`: advanced-routing off)
+def test_advanced_routing_follows_the_engine_and_logical_routers(proxy, fw):
+    # the simulated firewall starts on the legacy engine (`show system info`: advanced-routing
+    # off), which has no advanced-routing commands
     from panos.errors import PanDeviceXapiError
 
     with pytest.raises(PanDeviceXapiError, match="advanced-routing"):
         proxy.get_are_routes()
     with pytest.raises(PanDeviceXapiError, match="advanced-routing"):
         proxy.get_are_fib()
+    fw.xapi.set(xpath=DEVICE + "/deviceconfig/setting", element="<advance-routing>yes</advance-routing>")
+    fw.xapi.set(
+        xpath=DEVICE + "/network/logical-router/entry[@name='lr-edge']/vrf/entry[@name='default']",
+        element="<routing-table><ip><static-route><entry name='default'><destination>0.0.0.0/0</destination>"
+        "<interface>ethernet1/1</interface><nexthop><ip-address>198.51.100.1</ip-address></nexthop>"
+        "</entry></static-route></ip></routing-table>",
+    )
+    fw.commit(sync=True)
+    routes = proxy.get_are_routes()
+    (route,) = routes["lr-edge"]["0.0.0.0/0"]
+    assert route["protocol"] == "static" and route["nexthops"][0]["ip"] == "198.51.100.1"
+    fib = proxy.get_are_fib()
+    assert fib["0.0.0.0/0_ethernet1/1_198.51.100.1"]["Flags"] == "ug"
+
+
+def test_legacy_fib_parses_with_one_virtual_router(proxy, fw):
+    fw.xapi.set(
+        xpath=DEVICE + "/network/virtual-router/entry[@name='default']/routing-table/ip/static-route",
+        element="<entry name='up'><destination>0.0.0.0/0</destination><interface>ethernet1/1</interface>"
+        "<nexthop><ip-address>192.0.2.1</ip-address></nexthop></entry>",
+    )
+    fw.commit(sync=True)
+    # the device lists an IPv4 and an IPv6 table per virtual router; with only one table
+    # the library's parser could not read it
+    fib = proxy.get_fib()
+    assert fib["0.0.0.0/0_ethernet1/1_192.0.2.1"]["Next Hop"] == "192.0.2.1"
 
 
 def test_software_download_is_a_job_that_fills_the_repository(proxy, fw):

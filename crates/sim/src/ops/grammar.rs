@@ -144,7 +144,10 @@ show running tunnel flow tunnel-id=
 show user user-id-service status
 show redistribution service client all
 show redistribution service agent all
-show advanced-routing*
+show advanced-routing route logical-router=
+show advanced-routing route type=
+show advanced-routing route destination=
+show advanced-routing fib logical-router=
 show session meter
 request system software download version=
 request system software download sync-to-peer=

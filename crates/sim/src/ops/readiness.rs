@@ -17,9 +17,9 @@
 //! * `show user user-id-service status`, `show redistribution service client|agent all`: the
 //!   User-ID redistribution service and its peers (monitor state, steerable through
 //!   `POST /sim/monitor`);
-//! * `show advanced-routing …`: the simulated firewall runs the legacy routing engine
-//!   (`show system info` says `<advanced-routing>off</advanced-routing>`), see
-//!   [`advanced_routing`];
+//! * `show advanced-routing route|fib`: the logical routers' routes once the configuration
+//!   enables the Advanced Routing Engine, the device's refusal on the legacy engine (the
+//!   factory state), see [`advanced_engine`];
 //! * `show session meter`: sessions per vsys against the vsys session limit.
 
 use super::{interfaces, ok, ok_text, unknown};
@@ -62,7 +62,9 @@ pub fn run(dev: &mut Device, el: &Element) -> Option<Result<String, ApiError>> {
         ["show", "running", "tunnel", ..] if !dev.panorama => tunnel_flow(dev, el),
         ["show", "user", "user-id-service", ..] => Ok(ok_text(&userid_service(dev))),
         ["show", "redistribution", ..] => redistribution(dev, el),
-        ["show", "advanced-routing", ..] => Err(advanced_routing()),
+        ["show", "advanced-routing", ..] if !advanced_engine(dev) => Err(advanced_routing()),
+        ["show", "advanced-routing", "route", ..] => are_route(dev, el),
+        ["show", "advanced-routing", "fib", ..] => are_fib(dev, el),
         ["show", "session", "meter", ..] if !dev.panorama => Ok(ok(&session_meter(dev))),
         _ => return None,
     })
@@ -465,6 +467,237 @@ fn non_empty(body: &str) -> &str {
 /// same error as for any absent command.
 fn advanced_routing() -> ApiError {
     ApiError::new(17, " show -> advanced-routing  is unexpected")
+}
+
+/// Whether the firewall runs the Advanced Routing Engine: `deviceconfig/setting/advance-routing
+/// yes` in the running configuration (`set deviceconfig setting advance-routing yes`, as in
+/// public VM-Series HA configuration guides). The device switches engines at the reboot after
+/// the commit; the simulator switches at the commit. `show system info` reports it
+/// (`<advanced-routing>on|off</advanced-routing>`).
+pub fn advanced_engine(dev: &Device) -> bool {
+    device_config(dev)
+        .and_then(|d| d.find_text("setting/advance-routing"))
+        .map(str::trim)
+        == Some("yes")
+}
+
+/// One route of the Advanced Routing Engine's RIB.
+struct AreRoute {
+    lr: String,
+    vrf: String,
+    prefix: String,
+    protocol: &'static str,
+    distance: u32,
+    metric: u32,
+    nexthop: Option<String>,
+    interface: String,
+}
+
+/// The logical routers' routes (`network/logical-router/entry/vrf/entry`): a connected route
+/// for the network of each interface the VRF lists, and the VRF's static routes
+/// (`routing-table/ip/static-route`: destination, interface, nexthop ip-address, admin-dist
+/// default 10, metric default 10).
+fn are_routes(dev: &Device) -> Vec<AreRoute> {
+    let ifs = interfaces(dev);
+    let mut out = Vec::new();
+    let Some(lrs) = dev
+        .running
+        .find("devices")
+        .and_then(|d| d.entry_child("localhost.localdomain"))
+        .and_then(|l| l.find("network/logical-router"))
+    else {
+        return out;
+    };
+    for lr in &lrs.children {
+        let lr_name = lr.name_attr().unwrap_or("").to_string();
+        for vrf in lr
+            .child("vrf")
+            .map(|v| v.children.as_slice())
+            .unwrap_or_default()
+        {
+            let vrf_name = vrf.name_attr().unwrap_or("default").to_string();
+            let members = vrf
+                .child("interface")
+                .map(Element::members)
+                .unwrap_or_default();
+            for m in &members {
+                let Some((_, _, cidr)) = ifs.iter().find(|(n, _, _)| n == m) else {
+                    continue;
+                };
+                let Some((addr, len)) = cidr.split_once('/') else {
+                    continue;
+                };
+                let (Ok(a), Ok(len)) = (addr.parse::<std::net::Ipv4Addr>(), len.parse::<u32>())
+                else {
+                    continue;
+                };
+                let len = len.min(32);
+                let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+                out.push(AreRoute {
+                    lr: lr_name.clone(),
+                    vrf: vrf_name.clone(),
+                    prefix: format!("{}/{len}", std::net::Ipv4Addr::from(u32::from(a) & mask)),
+                    protocol: "connected",
+                    distance: 0,
+                    metric: 0,
+                    nexthop: None,
+                    interface: m.clone(),
+                });
+            }
+            for r in vrf
+                .find("routing-table/ip/static-route")
+                .map(|s| s.children.as_slice())
+                .unwrap_or_default()
+            {
+                let num = |k: &str| {
+                    r.find_text(k)
+                        .and_then(|v| v.trim().parse::<u32>().ok())
+                        .unwrap_or(10)
+                };
+                out.push(AreRoute {
+                    lr: lr_name.clone(),
+                    vrf: vrf_name.clone(),
+                    prefix: r.find_text("destination").unwrap_or("").trim().to_string(),
+                    protocol: "static",
+                    distance: num("admin-dist"),
+                    metric: num("metric"),
+                    nexthop: r
+                        .find_text("nexthop/ip-address")
+                        .map(|n| n.trim().to_string()),
+                    interface: r.find_text("interface").unwrap_or("").trim().to_string(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The arguments `logical-router`, `type` and `destination` of the ARE show commands.
+fn are_filter<'a>(
+    el: &'a Element,
+    cmd: &str,
+) -> (Option<&'a str>, Option<&'a str>, Option<&'a str>) {
+    let c = el.find(&format!("advanced-routing/{cmd}"));
+    let arg = |k: &str| {
+        c.and_then(|c| c.find_text(k))
+            .map(|v| v.trim().trim_matches('"'))
+    };
+    (arg("logical-router"), arg("type"), arg("destination"))
+}
+
+/// `show advanced-routing route [logical-router LR] [type T] [destination P]`: the RIB as the
+/// recorded reply has it, a JSON document in `<json>`: `{LR: {prefix: [route, …]}}` with
+/// FRR's route fields (`protocol`, `vrfName`, `distance`, `metric`, `installed`, `nexthops`
+/// with `interfaceName`, `ip` for a gateway, `directlyConnected` otherwise).
+fn are_route(dev: &Device, el: &Element) -> Result<String, ApiError> {
+    let (lr, kind, dest) = are_filter(el, "route");
+    if let Some(t) = kind
+        && !["static", "connected", "bgp", "ospf", "ospfv3", "rip"].contains(&t)
+    {
+        return Err(ApiError::new(
+            17,
+            format!(
+                " show -> advanced-routing -> route -> type '{t}' is not a valid route type (static, connected, bgp, ospf, ospfv3, rip)"
+            ),
+        ));
+    }
+    let up = dev
+        .clock
+        .now()
+        .saturating_duration_since(dev.started)
+        .as_secs();
+    let uptime = format!("{:02}:{:02}:{:02}", up / 3600, up / 60 % 60, up % 60);
+    let ifs = interfaces(dev);
+    let mut doc = serde_json::Map::new();
+    for r in are_routes(dev) {
+        if lr.is_some_and(|l| l != r.lr)
+            || kind.is_some_and(|k| k != r.protocol)
+            || dest.is_some_and(|d| d != r.prefix)
+        {
+            continue;
+        }
+        let idx = ifs
+            .iter()
+            .position(|(n, _, _)| *n == r.interface)
+            .map(|i| 16 + i);
+        let mut nh = serde_json::json!({"flags": "A ", "fib": true, "active": true, "weight": 1});
+        if let Some(ip) = &r.nexthop {
+            nh["ip"] = ip.clone().into();
+            nh["afi"] = "ipv4".into();
+        } else {
+            nh["directlyConnected"] = true.into();
+        }
+        if !r.interface.is_empty() {
+            nh["interfaceName"] = r.interface.clone().into();
+        }
+        if let Some(i) = idx {
+            nh["interfaceIndex"] = i.into();
+        }
+        let route = serde_json::json!({
+            "prefix": r.prefix, "protocol": r.protocol, "vrfId": 0, "vrfName": r.vrf,
+            "selected": true, "destSelected": true, "distance": r.distance, "metric": r.metric,
+            "installed": true, "table": 254, "uptime": uptime, "nexthops": [nh],
+        });
+        let per_lr = doc
+            .entry(r.lr.clone())
+            .or_insert_with(|| serde_json::Value::Object(Default::default()));
+        if let Some(m) = per_lr.as_object_mut() {
+            let list = m
+                .entry(r.prefix.clone())
+                .or_insert_with(|| serde_json::Value::Array(vec![]));
+            if let Some(a) = list.as_array_mut() {
+                a.push(route);
+            }
+        }
+    }
+    let json = serde_json::Value::Object(doc).to_string();
+    Ok(ok(&format!("<json>{}</json>", xml::escape(&json))))
+}
+
+/// `show advanced-routing fib [logical-router LR]`: the same structure as `show routing fib`
+/// (the library parses both alike): per logical router an IPv4 table (`type` 0) with its
+/// entries and an IPv6 one (`type` 1), as in the recorded reply.
+fn are_fib(dev: &Device, el: &Element) -> Result<String, ApiError> {
+    let (lr, _, _) = are_filter(el, "fib");
+    let routes: Vec<AreRoute> = are_routes(dev)
+        .into_iter()
+        .filter(|r| lr.is_none_or(|l| l == r.lr))
+        .collect();
+    let mut lrs: Vec<&str> = routes.iter().map(|r| r.lr.as_str()).collect();
+    lrs.dedup();
+    let mut s = String::new();
+    let mut id = 2;
+    for name in lrs {
+        let mut entries = String::new();
+        let mut n = 0;
+        for r in routes.iter().filter(|r| r.lr == name) {
+            n += 1;
+            let mtu = ethernet_entry(dev, &r.interface)
+                .map(|e| interface_mtu(dev, e))
+                .unwrap_or(1500);
+            entries.push_str(&format!(
+                "<entry><id>{n}</id><dst>{}</dst><interface>{}</interface><nh_type>{}</nh_type><flags>{}</flags><nexthop>{}</nexthop><mtu>{mtu}</mtu></entry>",
+                xml::escape(&r.prefix),
+                xml::escape(&r.interface),
+                if r.nexthop.is_some() { 0 } else { 3 },
+                if r.nexthop.is_some() { "ug" } else { "u" },
+                xml::escape(r.nexthop.as_deref().unwrap_or("0.0.0.0")),
+            ));
+        }
+        s.push_str(&format!(
+            "<entry><id>{id}</id><vr>{v}</vr><max>32768</max><type>0</type><ecmp>0</ecmp><entries>{entries}</entries><nentries>{n}</nentries></entry><entry><id>{}</id><vr>{v}</vr><max>32768</max><type>1</type><ecmp>0</ecmp><entries/><nentries>0</nentries></entry>",
+            id + 1,
+            v = xml::escape(name),
+        ));
+        id += 2;
+    }
+    let total = routes.len();
+    if s.is_empty() {
+        return Ok(ok(&format!("<dp>dp0</dp><total>{total}</total><fibs/>")));
+    }
+    Ok(ok(&format!(
+        "<dp>dp0</dp><total>{total}</total><fibs>{s}</fibs>"
+    )))
 }
 
 /// `show session meter`: per vsys, the sessions now (`current`), the vsys session limit
