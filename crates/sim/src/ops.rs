@@ -261,9 +261,12 @@ pub(crate) fn mp_idle(dev: &Device) -> f64 {
     (92.0 - (dev.traffic.sessions.len() as f64 / 50.0)).max(0.0)
 }
 
-/// `show system resources`: `top` output in the PAN-OS 10+/11 form, memory in MiB with one
-/// decimal (`MiB Mem :  63739.8 total,  46728.6 free, …`, the reply recorded in
-/// pan-os-upgrade-assurance's tests, which its `get_mp_mem_utilization` parses).
+/// `show system resources`: `top` output with memory in KiB (`KiB Mem :  4119652 total, …`,
+/// the PAN-OS 9.x form quoted in pan-os-python issue #166, which pan-os-python's
+/// `show_system_resources` parses). Newer releases print `MiB Mem :  63739.8 total, …`
+/// (pan-os-upgrade-assurance's recorded replies and its issue #190, which its
+/// `get_mp_mem_utilization` parses); the two clients cannot both read one reply, and the
+/// simulator keeps the form pan-os-python reads.
 fn resources(dev: &Device) -> String {
     let sessions = dev.traffic.sessions.len();
     let up = dev
@@ -273,20 +276,18 @@ fn resources(dev: &Device) -> String {
         .as_secs();
     let load = 0.3 + (sessions as f64 / 500.0);
     let idle = mp_idle(dev);
-    // sessions take memory: 0.1 MiB per session, at most 400 MiB
-    let extra = (sessions as f64 * 0.1).min(400.0);
-    let total = 6521.4;
-    let buff = 1606.4;
-    let used = 4102.7 + extra;
-    let free = total - used - buff;
     format!(
-        "top - {} up {} min,  0 users,  load average: {load:.2}, {:.2}, {:.2}\nTasks: 151 total,   1 running, 150 sleeping,   0 stopped,   0 zombie\n%Cpu(s):  {:.1} us,  1.2 sy,  0.0 ni, {idle:.1} id,  0.3 wa,  0.0 hi,  0.2 si,  0.0 st\nMiB Mem :  {total:.1} total,  {free:.1} free,  {used:.1} used,  {buff:.1} buff/cache\nMiB Swap:      0.0 total,      0.0 free,      0.0 used.  {avail:.1} avail Mem\n\n  PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND\n 3012 root      20   0  946312 245032  21044 S   2.0   3.7  12:01.33 mgmtsrvr\n 2871 root      20   0 1120852 104532  10400 S   1.0   1.6   4:20.18 devsrvr\n",
+        "top - {} up {} min,  0 users,  load average: {load:.2}, {:.2}, {:.2}\nTasks: 151 total,   1 running, 150 sleeping,   0 stopped,   0 zombie\n%Cpu(s):  {:.1} us,  1.2 sy,  0.0 ni, {idle:.1} id,  0.3 wa,  0.0 hi,  0.2 si,  0.0 st\nKiB Mem :  {mem_total} total,  {mem_free} free,  {mem_used} used,  {mem_buf} buff/cache\nKiB Swap:        0 total,        0 free,        0 used.  {mem_avail} avail Mem\n\n  PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND\n 3012 root      20   0  946312 245032  21044 S   2.0   3.7  12:01.33 mgmtsrvr\n 2871 root      20   0 1120852 104532  10400 S   1.0   1.6   4:20.18 devsrvr\n",
         dev.clock.utc().format("%H:%M:%S"),
         up / 60,
         load * 0.9,
         load * 0.8,
         (100.0 - idle - 1.7).max(0.0),
-        avail = free + buff,
+        mem_total = 6_677_904u64,
+        mem_free = 831_792 - (sessions as u64 * 100).min(400_000),
+        mem_used = 4_201_148 + (sessions as u64 * 100).min(400_000),
+        mem_buf = 1_644_964u64,
+        mem_avail = 1_776_536u64,
     )
 }
 
