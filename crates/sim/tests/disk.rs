@@ -106,6 +106,11 @@ async fn downloads_are_jobs_that_fill_the_repository_partition() {
     let done = c.wait_job(&job, None).await;
     assert!(done.contains("<type>Downld</type>"), "{done}");
     assert!(done.contains("<result>OK</result>"), "{done}");
+    // the job's lines as the API usage guide shows them
+    assert!(
+        done.contains("<line>Successfully loaded into software manager</line>"),
+        "{done}"
+    );
     // 512,870 KiB more in /opt/panrepo, listed as downloaded
     assert_eq!(row(&c.op(DISK).await, "/opt/panrepo").1, "2.9G");
     assert_eq!(listed(&c.op(info).await, "11.1.3"), "yes");

@@ -6,8 +6,12 @@
 //!
 //! The command words are pan-os-python's (`panos/updater.py`: `request system software
 //! download sync-to-peer "yes" version "X"`, `request content upgrade download latest ""
-//! sync-to-peer "yes"`). The job type `Downld` is the one the device shows in `show jobs`
-//! (from memory of device output: no public capture was found); the refusals' texts are ours.
+//! sync-to-peer "yes"`). The replies follow the PAN-OS and Panorama API Usage Guide (9.1,
+//! "Upgrade a firewall" use case): `Download job enqueued with jobid N`, then a `Downld` job
+//! whose details are `Successfully downloaded`, `Preloading into software manager`,
+//! `Successfully loaded into software manager`; a content download's job says `File
+//! successfully downloaded` (a device reply quoted in a public content-update script). The
+//! refusals' texts are ours.
 
 use std::time::Duration;
 
@@ -119,7 +123,11 @@ fn software(
         file,
         kb * 1024,
         duration,
-        format!("Software version {version} downloaded"),
+        vec![
+            "Successfully downloaded".into(),
+            "Preloading into software manager".into(),
+            "Successfully loaded into software manager".into(),
+        ],
     ))
 }
 
@@ -136,7 +144,7 @@ fn content(
             "request -> content -> upgrade -> download: give latest",
         ));
     }
-    let (version, file, kb) = tools::latest_content(dev).ok_or_else(|| {
+    let (_, file, kb) = tools::latest_content(dev).ok_or_else(|| {
         ApiError::new(
             17,
             "No content release is available; run request content upgrade check",
@@ -148,7 +156,7 @@ fn content(
         file,
         kb * 1024,
         duration,
-        format!("Content version {version} downloaded"),
+        vec!["File successfully downloaded".into()],
     ))
 }
 
@@ -158,7 +166,7 @@ fn enqueue(
     file: String,
     bytes: u64,
     duration: Duration,
-    detail: String,
+    details: Vec<String>,
 ) -> String {
     let id = dev.next_job;
     dev.next_job += 1;
@@ -182,7 +190,7 @@ fn enqueue(
             duration,
             description: String::new(),
             ok: true,
-            details: vec![detail],
+            details,
             warnings: vec![],
             devices: vec![],
             dgname: None,
