@@ -406,6 +406,15 @@ def test_readiness_checks_and_snapshots_run_against_the_simulator(checks):
     assert snaps["ip_sec_tunnels"]["snapshot"]["to-branch"]["state"] == "active"
 
 
+def test_tunnel_status_check_follows_the_tunnel(checks, firewall_sim):
+    from panos_upgrade_assurance.utils import CheckType
+
+    check = [{CheckType.IPSEC_TUNNEL_STATUS: {"tunnel_name": "to-branch"}}]
+    assert checks.run_readiness_checks(check)["ip_sec_tunnel_status"]["status"] == "SUCCESS"
+    steer(firewall_sim, {"tunnel": {"name": "to-branch", "up": False}})
+    assert checks.run_readiness_checks(check)["ip_sec_tunnel_status"]["status"] == "FAIL"
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="get_mp_mem_utilization reads the `MiB Mem :` line of newer PAN-OS `top`; the "
