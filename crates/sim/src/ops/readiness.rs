@@ -20,7 +20,9 @@
 //! * `show advanced-routing route|fib`: the logical routers' routes once the configuration
 //!   enables the Advanced Routing Engine, the device's refusal on the legacy engine (the
 //!   factory state), see [`advanced_engine`];
-//! * `show session meter`: sessions per vsys against the vsys session limit.
+//! * `show session meter`: sessions per vsys against the vsys session limit;
+//! * `show system setting jumbo-frame` ([`jumbo_frame`], dispatched from `settings`) and `show
+//!   interface hardware` (in `counters`, with the link state and MTU helpers here).
 
 use super::{interfaces, ok, ok_text, unknown};
 use crate::api::SimState;
@@ -145,11 +147,12 @@ pub fn panorama_status(st: &SimState, serial: &str) -> Result<String, ApiError> 
     Ok(ok_text(&text))
 }
 
-/// `show system setting jumbo-frame`: `on` when the running configuration enables jumbo
-/// frames (`deviceconfig/setting/jumbo-frame`, whose presence is the GUI's "Enable Jumbo
-/// Frame"; its `mtu` child is the global MTU), else `off`. The reply is the bare word, as the
-/// library's recorded replies show (`<result>on</result>`). On the device the change needs a
-/// reboot to take effect; the simulator applies it at commit.
+/// `show system setting jumbo-frame`: `on` when the running configuration has
+/// `deviceconfig/setting/jumbo-frame` (its `mtu` child the global jumbo MTU), else `off`. No
+/// public source documents that node's schema; the simulator takes its presence as the
+/// GUI's "Enable Jumbo Frame". The reply is the bare word, as the library's recorded replies
+/// show (`<result>on</result>`). On the device the change needs a reboot to take effect; the
+/// simulator applies it at commit.
 pub fn jumbo_frame(dev: &Device) -> String {
     let on = device_config(dev)
         .and_then(|d| d.find("setting/jumbo-frame"))
