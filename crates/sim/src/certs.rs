@@ -293,9 +293,25 @@ pub fn import(
                     "configuration file root must be <config>",
                 ));
             }
-            // saved as a named snapshot is not modelled; load it into the candidate
-            dev.candidate = cfg;
-            dev.touched(user, "import configuration", "/config");
+            // as on the device, an imported configuration is a named snapshot (what `load
+            // config from|partial from NAME` and `show config saved NAME` read); the candidate
+            // is untouched until it is loaded
+            let fname = req
+                .file
+                .as_ref()
+                .map(|f| f.0.clone())
+                .filter(|f| !f.is_empty())
+                .ok_or_else(|| ApiError::bad_request("Missing parameter \"file\""))?;
+            let mut cfg = cfg;
+            cfg.strip_annotations();
+            dev.configs.saved.insert(
+                fname,
+                crate::ops::configops::SavedConfig {
+                    config: cfg,
+                    time: dev.clock.stamp(),
+                    admin: user.to_string(),
+                },
+            );
             st.changed = true;
             return Ok(format!(
                 "<response status=\"success\"><msg>{} saved</msg></response>",

@@ -13,6 +13,7 @@ use crate::xpath::XPath;
 pub mod configops;
 mod counters;
 mod disk;
+mod downloads;
 mod grammar;
 mod guest;
 mod hits;
@@ -21,7 +22,11 @@ pub(crate) mod tools;
 pub use guest::check_vsys;
 pub mod monitor;
 pub mod pushed;
+pub mod readiness;
 pub mod settings;
+
+/// Days from licence activation to the end of the subscriptions (and of support).
+pub(crate) const SUBSCRIPTION_DAYS: i64 = 330;
 
 /// PAN-OS version the simulator reports.
 pub const SW_VERSION: &str = "11.1.2";
@@ -42,6 +47,7 @@ pub fn is_write(cmd: &str) -> bool {
             | ["request", "license", "info", ..]
             | ["request", "system", "software", "info", ..]
             | ["request", "content", "upgrade", "info", ..]
+            | ["request", "support", "check", ..]
             | ["request", "password-hash", ..]
     )
 }
@@ -96,6 +102,16 @@ pub fn run(
         ["show", "templates", ..] => return managed::show_templates(st, serial, false),
         ["show", "template-stack", ..] => return managed::show_templates(st, serial, true),
         ["show", "high-availability", ..] => return crate::ha::show(st, serial).map(|b| ok(&b)),
+        ["show", "panorama-status", ..] => return readiness::panorama_status(st, serial),
+        ["request", "system", "software"] | ["request", "content", "upgrade"] => {
+            let duration = st.job_duration;
+            if let Some(dev) = st.devices.get_mut(serial)
+                && let Some(reply) = downloads::run(dev, user, el, duration)
+            {
+                st.changed = true;
+                return reply;
+            }
+        }
         ["request", "high-availability", ..] => {
             return crate::ha::request(st, serial, el).map(|m| ok(&m));
         }
@@ -125,6 +141,9 @@ pub fn run(
         return reply;
     }
     if let Some(reply) = tools::run(dev, el, req) {
+        return reply;
+    }
+    if let Some(reply) = readiness::run(dev, el) {
         return reply;
     }
     if let Some(reply) = configops::run(dev, user, el) {
@@ -219,7 +238,7 @@ fn system_info(dev: &Device) -> String {
         )
     } else {
         format!(
-            "<system>{common}<family>vm</family><model>PA-VM</model><serial>{s}</serial><vm-mac-base>7C:89:C1:10:00:00</vm-mac-base><vm-mac-count>256</vm-mac-count><vm-uuid>6b9c1f4e-0000-4000-8000-{s}</vm-uuid><vm-cpuid>ESX:00000000</vm-cpuid><vm-license>VM-100</vm-license><vm-cap-tier>8.0 GB</vm-cap-tier><vm-cores>2</vm-cores><vm-mem>6.5 GB</vm-mem><relicense>0</relicense><vm-mode>VMware ESXi</vm-mode><cloud-mode>non-cloud</cloud-mode><sw-version>{v}</sw-version><global-protect-client-package-version>0.0.0</global-protect-client-package-version><device-dictionary-version>150-598</device-dictionary-version><device-dictionary-release-date>{dict}</device-dictionary-release-date><app-version>{cv}</app-version><app-release-date>{content}</app-release-date><av-version>5012-5532</av-version><av-release-date>{av}</av-release-date><threat-version>{cv}</threat-version><threat-release-date>{content}</threat-release-date><wf-private-version>0</wf-private-version><wf-private-release-date>unknown</wf-private-release-date><url-db>paloaltonetworks</url-db><wildfire-version>912345-916234</wildfire-version><wildfire-release-date>{wf}</wildfire-release-date><wildfire-rt>Disabled</wildfire-rt><url-filtering-version>20261122.20001</url-filtering-version><global-protect-datafile-version>unknown</global-protect-datafile-version><global-protect-datafile-release-date>unknown</global-protect-datafile-release-date><global-protect-clientless-vpn-version>0</global-protect-clientless-vpn-version><logdb-version>11.1.2</logdb-version><platform-family>vm</platform-family><vpn-disable-mode>off</vpn-disable-mode><multi-vsys>off</multi-vsys><ZTP>Disabled</ZTP><operational-mode>normal</operational-mode><advanced-routing>off</advanced-routing><device-certificate-status>Valid</device-certificate-status></system>",
+            "<system>{common}<family>vm</family><model>PA-VM</model><serial>{s}</serial><vm-mac-base>7C:89:C1:10:00:00</vm-mac-base><vm-mac-count>256</vm-mac-count><vm-uuid>6b9c1f4e-0000-4000-8000-{s}</vm-uuid><vm-cpuid>ESX:00000000</vm-cpuid><vm-license>VM-100</vm-license><vm-cap-tier>8.0 GB</vm-cap-tier><vm-cores>2</vm-cores><vm-mem>6.5 GB</vm-mem><relicense>0</relicense><vm-mode>VMware ESXi</vm-mode><cloud-mode>non-cloud</cloud-mode><sw-version>{v}</sw-version><global-protect-client-package-version>0.0.0</global-protect-client-package-version><device-dictionary-version>150-598</device-dictionary-version><device-dictionary-release-date>{dict}</device-dictionary-release-date><app-version>{cv}</app-version><app-release-date>{content}</app-release-date><av-version>5012-5532</av-version><av-release-date>{av}</av-release-date><threat-version>{cv}</threat-version><threat-release-date>{content}</threat-release-date><wf-private-version>0</wf-private-version><wf-private-release-date>unknown</wf-private-release-date><url-db>paloaltonetworks</url-db><wildfire-version>912345-916234</wildfire-version><wildfire-release-date>{wf}</wildfire-release-date><wildfire-rt>Disabled</wildfire-rt><url-filtering-version>20261122.20001</url-filtering-version><global-protect-datafile-version>unknown</global-protect-datafile-version><global-protect-datafile-release-date>unknown</global-protect-datafile-release-date><global-protect-clientless-vpn-version>0</global-protect-clientless-vpn-version><logdb-version>11.1.2</logdb-version><platform-family>vm</platform-family><vpn-disable-mode>off</vpn-disable-mode><multi-vsys>off</multi-vsys><ZTP>Disabled</ZTP><operational-mode>normal</operational-mode><advanced-routing>{are}</advanced-routing><device-certificate-status>Valid</device-certificate-status></system>",
             s = dev.serial,
             v = SW_VERSION,
             cv = tools::CONTENT_VERSION,
@@ -227,10 +246,27 @@ fn system_info(dev: &Device) -> String {
             dict = stamp(released - chrono::Duration::days(2)),
             av = stamp(released + chrono::Duration::days(2)),
             wf = stamp(released + chrono::Duration::days(3) - chrono::Duration::hours(2)),
+            are = if readiness::advanced_engine(dev) {
+                "on"
+            } else {
+                "off"
+            },
         )
     }
 }
 
+/// The management plane's idle CPU in percent: less with more sessions (shared by `show
+/// system resources` and `show system state`'s `sys.monitor.sN.mp.exports`).
+pub(crate) fn mp_idle(dev: &Device) -> f64 {
+    (92.0 - (dev.traffic.sessions.len() as f64 / 50.0)).max(0.0)
+}
+
+/// `show system resources`: `top` output with memory in KiB (`KiB Mem :  4119652 total, …`,
+/// the PAN-OS 9.x form quoted in pan-os-python issue #166, which pan-os-python's
+/// `show_system_resources` parses). Newer releases print `MiB Mem :  63739.8 total, …`
+/// (pan-os-upgrade-assurance's recorded replies and its issue #190, which its
+/// `get_mp_mem_utilization` parses); the two clients cannot both read one reply, and the
+/// simulator keeps the form pan-os-python reads.
 fn resources(dev: &Device) -> String {
     let sessions = dev.traffic.sessions.len();
     let up = dev
@@ -239,14 +275,14 @@ fn resources(dev: &Device) -> String {
         .saturating_duration_since(dev.started)
         .as_secs();
     let load = 0.3 + (sessions as f64 / 500.0);
-    let idle = 92.0 - (sessions as f64 / 50.0);
+    let idle = mp_idle(dev);
     format!(
         "top - {} up {} min,  0 users,  load average: {load:.2}, {:.2}, {:.2}\nTasks: 151 total,   1 running, 150 sleeping,   0 stopped,   0 zombie\n%Cpu(s):  {:.1} us,  1.2 sy,  0.0 ni, {idle:.1} id,  0.3 wa,  0.0 hi,  0.2 si,  0.0 st\nKiB Mem :  {mem_total} total,  {mem_free} free,  {mem_used} used,  {mem_buf} buff/cache\nKiB Swap:        0 total,        0 free,        0 used.  {mem_avail} avail Mem\n\n  PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND\n 3012 root      20   0  946312 245032  21044 S   2.0   3.7  12:01.33 mgmtsrvr\n 2871 root      20   0 1120852 104532  10400 S   1.0   1.6   4:20.18 devsrvr\n",
         dev.clock.utc().format("%H:%M:%S"),
         up / 60,
         load * 0.9,
         load * 0.8,
-        100.0 - idle - 1.7,
+        (100.0 - idle - 1.7).max(0.0),
         mem_total = 6_677_904u64,
         mem_free = 831_792 - (sessions as u64 * 100).min(400_000),
         mem_used = 4_201_148 + (sessions as u64 * 100).min(400_000),
@@ -605,10 +641,13 @@ fn fib(dev: &Device) -> String {
                 xml::escape(&r.nexthop),
             ));
         }
+        // each virtual router has an IPv4 (type 0) and an IPv6 (type 1) table, as in the
+        // device reply pan-os-upgrade-assurance records (its parser expects the list)
         s.push_str(&format!(
-            "<entry><id>{}</id><vr>{}</vr><max>32768</max><type>0</type><ecmp>0</ecmp><entries>{entries}</entries><nentries>{n}</nentries></entry>",
-            i + 2,
-            xml::escape(vr),
+            "<entry><id>{}</id><vr>{v}</vr><max>32768</max><type>0</type><ecmp>0</ecmp><entries>{entries}</entries><nentries>{n}</nentries></entry><entry><id>{}</id><vr>{v}</vr><max>32768</max><type>1</type><ecmp>0</ecmp><entries/><nentries>0</nentries></entry>",
+            2 * i + 2,
+            2 * i + 3,
+            v = xml::escape(vr),
         ));
     }
     s.push_str("</fibs>");
@@ -634,28 +673,32 @@ fn licenses(dev: &Device) -> String {
             (
                 "Premium",
                 "24 x 7 phone support; advanced replacement hardware service",
-                term(330),
+                term(SUBSCRIPTION_DAYS),
             ),
             ("Logging Service", "Device Logging Service", term(-30)),
         ]
     } else {
         vec![
             ("PA-VM", "Standard VM-100", None),
-            ("Threat Prevention", "Threat Prevention", term(330)),
+            (
+                "Threat Prevention",
+                "Threat Prevention",
+                term(SUBSCRIPTION_DAYS),
+            ),
             (
                 "PAN-DB URL Filtering",
                 "Palo Alto Networks URL Filtering License",
-                term(330),
+                term(SUBSCRIPTION_DAYS),
             ),
             (
                 "WildFire License",
                 "WildFire signature feed, integrated WildFire logs, WildFire API",
-                term(330),
+                term(SUBSCRIPTION_DAYS),
             ),
             (
                 "Premium",
                 "24 x 7 phone support; advanced replacement hardware service",
-                term(330),
+                term(SUBSCRIPTION_DAYS),
             ),
             (
                 "GlobalProtect Gateway",

@@ -582,3 +582,134 @@ async fn certificate_export_honours_format_key_and_passphrase() {
     assert_eq!(der, cert.der().to_vec());
     sim.shutdown().await;
 }
+
+fn partial(file: &str, from: &str, to: &str, mode: &str) -> String {
+    format!(
+        "<load><config><partial><from>{file}</from><from-xpath>{from}</from-xpath><to-xpath>{to}</to-xpath><mode>{mode}</mode></partial></config></load>"
+    )
+}
+
+#[tokio::test]
+async fn load_config_partial_merges_replaces_or_appends_one_part() {
+    let sim = start(SimConfig::firewall()).await;
+    let c = Client::login(&sim, "admin", "admin").await;
+    let address = format!("{VSYS}/address");
+    c.set(&address, &addr("a", "10.0.0.1")).await;
+    c.set(&address, &addr("b", "10.0.0.2")).await;
+    c.op("<save><config><to>golden.xml</to></config></save>")
+        .await;
+    c.commit("<commit></commit>").await;
+    // the candidate moves on: a changed, b gone, c new
+    c.set(&address, &addr("a", "10.9.9.9")).await;
+    c.ok(&[
+        ("type", "config"),
+        ("action", "delete"),
+        ("xpath", &format!("{address}/entry[@name='b']")),
+    ])
+    .await;
+    c.set(&address, &addr("c", "10.0.0.3")).await;
+    let ip = |body: &str| text_of(body, "ip-netmask");
+
+    // append: what the file has and the candidate lacks comes in; a stays as it is
+    c.op(&partial("golden.xml", &address, &address, "append"))
+        .await;
+    assert!(candidate_has(&c, "b").await && candidate_has(&c, "c").await);
+    let a = c.get(&format!("{address}/entry[@name='a']")).await;
+    assert_eq!(ip(&a).as_deref(), Some("10.9.9.9"), "{a}");
+
+    // merge: the file's values win, what only the candidate has stays
+    c.op(&partial("golden.xml", &address, &address, "merge"))
+        .await;
+    let a = c.get(&format!("{address}/entry[@name='a']")).await;
+    assert_eq!(ip(&a).as_deref(), Some("10.0.0.1"), "{a}");
+    assert!(candidate_has(&c, "c").await);
+
+    // replace: the part becomes the file's, c goes
+    c.op(&partial("golden.xml", &address, &address, "replace"))
+        .await;
+    assert!(candidate_has(&c, "a").await && candidate_has(&c, "b").await);
+    assert!(!candidate_has(&c, "c").await);
+    // the load is a pending change to commit
+    assert_eq!(pending(&c).await, "yes");
+    let done = c.commit("<commit></commit>").await;
+    assert!(done.contains("<result>OK</result>"), "{done}");
+
+    // from one place to another: the file's addresses as a second vsys-less location
+    let shared = "/config/shared/address";
+    c.op(&partial("golden.xml", &address, shared, "merge"))
+        .await;
+    let got = c.get(&format!("{shared}/entry[@name='b']")).await;
+    assert_eq!(ip(&got).as_deref(), Some("10.0.0.2"), "{got}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn load_config_partial_refuses_missing_file_xpath_and_mode() {
+    let sim = start(SimConfig::firewall()).await;
+    let c = Client::login(&sim, "admin", "admin").await;
+    c.op("<save><config><to>golden.xml</to></config></save>")
+        .await;
+    let before = c.get("/config").await;
+    let address = format!("{VSYS}/address");
+    let cases = [
+        (partial("nope.xml", &address, &address, "merge"), "nope.xml"),
+        (
+            partial(
+                "golden.xml",
+                &format!("{address}/entry[@name='nope']"),
+                &address,
+                "merge",
+            ),
+            "does not exist in golden.xml",
+        ),
+        (partial("golden.xml", &address, &address, "overwrite"), "overwrite"),
+        (
+            "<load><config><partial><from>golden.xml</from><mode>merge</mode></partial></config></load>".to_string(),
+            "from-xpath",
+        ),
+    ];
+    for (cmd, want) in cases {
+        let body = c.fails(&[("type", "op"), ("cmd", &cmd)]).await;
+        assert!(body.contains(want), "{cmd}: {body}");
+    }
+    // nothing was loaded
+    assert_eq!(c.get("/config").await, before);
+    assert_eq!(pending(&c).await, "no");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_imported_configuration_is_a_named_file_to_load_from() {
+    let sim = start(SimConfig::firewall()).await;
+    let c = Client::login(&sim, "admin", "admin").await;
+    let file = format!(
+        "<config version=\"11.1.0\"><devices><entry name=\"localhost.localdomain\"><vsys><entry name=\"vsys1\"><address>{}</address></entry></vsys></entry></devices></config>",
+        addr("imported", "192.0.2.77")
+    );
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(file.into_bytes()).file_name("branch.xml"),
+    );
+    let body = c
+        .http
+        .post(format!("{}/api/", c.url))
+        .header("X-PAN-KEY", &c.key)
+        .query(&[("type", "import"), ("category", "configuration")])
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
+        .text()
+        .await
+        .expect("body");
+    assert!(body.contains("branch.xml saved"), "{body}");
+    // importing does not touch the candidate
+    assert!(!candidate_has(&c, "imported").await);
+    assert_eq!(pending(&c).await, "no");
+    let address = format!("{VSYS}/address");
+    c.op(&partial("branch.xml", &address, &address, "merge"))
+        .await;
+    assert!(candidate_has(&c, "imported").await);
+    assert_eq!(pending(&c).await, "yes");
+    sim.shutdown().await;
+}

@@ -76,3 +76,83 @@ async fn disk_space_follows_logs_config_and_control() {
     assert!(bad.unwrap_err().contains("more than the size"));
     sim.shutdown().await;
 }
+
+const M: u64 = 1024 * 1024;
+
+#[tokio::test]
+async fn downloads_are_jobs_that_fill_the_repository_partition() {
+    let sim = start(SimConfig::firewall()).await;
+    let c = Client::login(&sim, "admin", "admin").await;
+    let h = sim.handle();
+    // the repository at exactly 2400 MiB, so the download shows in whole megabytes
+    h.monitor_control(
+        &serde_json::json!({"disk": {"mount": "/opt/panrepo", "used_bytes": 2400 * M}}),
+    )
+    .unwrap();
+    assert_eq!(row(&c.op(DISK).await, "/opt/panrepo").1, "2.4G");
+    let info = "<request><system><software><info/></software></system></request>";
+    let listed = |body: &str, v: &str| -> String {
+        common::entries(body)
+            .into_iter()
+            .find(|e| e.contains(&format!("<version>{v}</version>")))
+            .and_then(|e| common::text_of(&e, "downloaded"))
+            .unwrap_or_default()
+    };
+    assert_eq!(listed(&c.op(info).await, "11.1.3"), "no");
+    let body = c
+        .op("<request><system><software><download><sync-to-peer>yes</sync-to-peer><version>11.1.3</version></download></software></system></request>")
+        .await;
+    let job = common::job_id(&body);
+    let done = c.wait_job(&job, None).await;
+    assert!(done.contains("<type>Downld</type>"), "{done}");
+    assert!(done.contains("<result>OK</result>"), "{done}");
+    // the job's lines as the API usage guide shows them
+    assert!(
+        done.contains("<line>Successfully loaded into software manager</line>"),
+        "{done}"
+    );
+    // 512,870 KiB more in /opt/panrepo, listed as downloaded
+    assert_eq!(row(&c.op(DISK).await, "/opt/panrepo").1, "2.9G");
+    assert_eq!(listed(&c.op(info).await, "11.1.3"), "yes");
+    assert_eq!(listed(&c.op(info).await, "11.1.1"), "no");
+    // content: the newest release the last check listed; a week on, a new one is out
+    h.advance_clock(Duration::from_secs(8 * 86_400));
+    let check = "<request><content><upgrade><check/></upgrade></content></request>";
+    let newest = |body: &str| {
+        common::entries(body)
+            .into_iter()
+            .max_by_key(|e| common::text_of(e, "released-on"))
+            .unwrap()
+    };
+    let before = newest(&c.op(check).await);
+    assert_eq!(
+        common::text_of(&before, "downloaded").as_deref(),
+        Some("no")
+    );
+    let content = c
+        .op("<request><content><upgrade><download><latest/><sync-to-peer>no</sync-to-peer></download></upgrade></content></request>")
+        .await;
+    c.wait_job(&common::job_id(&content), None).await;
+    let after = newest(
+        &c.op("<request><content><upgrade><info/></upgrade></content></request>")
+            .await,
+    );
+    assert_eq!(
+        common::text_of(&after, "version"),
+        common::text_of(&before, "version")
+    );
+    assert_eq!(
+        common::text_of(&after, "downloaded").as_deref(),
+        Some("yes")
+    );
+    // a version the update server did not list, the running one, a bad sync-to-peer
+    for cmd in [
+        "<request><system><software><download><version>12.0.0</version></download></software></system></request>",
+        "<request><system><software><download><version>11.1.2</version></download></software></system></request>",
+        "<request><system><software><download><sync-to-peer>maybe</sync-to-peer><version>11.1.3</version></download></software></system></request>",
+        "<request><system><software><download/></software></system></request>",
+    ] {
+        c.fails(&[("type", "op"), ("cmd", cmd)]).await;
+    }
+    sim.shutdown().await;
+}

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Client, entries, start, texts};
+use common::{Client, entries, start, text_of, texts};
 use panops_sim::SimConfig;
 
 async fn firewall() -> (panops_sim::RunningSim, Client) {
@@ -369,4 +369,304 @@ async fn show_routing_route_and_fib_honour_their_arguments() {
         " show -> routing -> fib -> x  is unexpected"
     );
     sim.shutdown().await;
+}
+
+const DEVICE: &str = "/config/devices/entry[@name='localhost.localdomain']";
+
+/// The CDATA text of a text reply.
+fn result_text(body: &str) -> String {
+    let doc = panops_sim::xml::parse(body).expect("reply is XML");
+    doc.find_text("result").unwrap_or("").to_string()
+}
+
+#[tokio::test]
+async fn system_state_filter_matches_keys_and_says_no_matches() {
+    let (sim, c) = firewall().await;
+    let mp = result_text(
+        &c.op("<show><system><state><filter>sys.monitor.*.mp.exports</filter></state></system></show>")
+            .await,
+    );
+    assert!(
+        mp.starts_with("sys.monitor.s0.mp.exports: { 'cpu': { '1minavg': "),
+        "{mp}"
+    );
+    assert!(!mp.contains("sw.dev.interface.config"), "{mp}");
+    // a pattern that matches nothing is the device's NO_MATCHES line, not every key
+    let none = result_text(
+        &c.op("<show><system><state><filter>sys.nothing.*</filter></state></system></show>")
+            .await,
+    );
+    assert_eq!(none.trim(), "'sys.nothing.*': NO_MATCHES");
+    // interfaces from the configuration: their MTU, and subinterfaces without one
+    c.set(
+        &format!("{DEVICE}/network/interface/ethernet/entry[@name='ethernet1/2']/layer3"),
+        "<mtu>1400</mtu><units><entry name='ethernet1/2.7'><tag>7</tag></entry></units>",
+    )
+    .await;
+    c.commit("<commit></commit>").await;
+    let ifs = result_text(
+        &c.op(
+            "<show><system><state><filter>sw.dev.interface.config</filter></state></system></show>",
+        )
+        .await,
+    );
+    assert!(
+        ifs.contains("'ethernet1/1': { 'hwaddr': 00:50:56:00:01:00, 'mtu': 1500, }"),
+        "{ifs}"
+    );
+    assert!(
+        ifs.contains("'ethernet1/2': { 'hwaddr': 00:50:56:00:01:01, 'mtu': 1400, }"),
+        "{ifs}"
+    );
+    assert!(ifs.contains("'ethernet1/2.7': { }"), "{ifs}");
+    // filter-pretty: the same keys, one item per line
+    let pretty = result_text(
+        &c.op("<show><system><state><filter-pretty>sw.dev.interface.config</filter-pretty></state></system></show>")
+            .await,
+    );
+    assert!(pretty.lines().count() > ifs.lines().count(), "{pretty}");
+    assert!(pretty.contains("'mtu': 1400,"), "{pretty}");
+    // an empty pattern and an unknown word are refused
+    let empty = c
+        .fails(&op(
+            "<show><system><state><filter></filter></state></system></show>",
+        ))
+        .await;
+    assert!(
+        error_line(&empty).contains("needs to have non NULL value"),
+        "{empty}"
+    );
+    let bad = c
+        .fails(&op(
+            "<show><system><state><filtr>x</filtr></state></system></show>",
+        ))
+        .await;
+    assert_eq!(
+        error_line(&bad),
+        " show -> system -> state -> filtr  is unexpected"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn running_tunnel_flow_honours_name_and_id() {
+    let (sim, c) = firewall().await;
+    let all = c
+        .op("<show><running><tunnel><flow><all/></flow></tunnel></running></show>")
+        .await;
+    assert_eq!(text_of(&all, "num_ipsec").as_deref(), Some("1"), "{all}");
+    assert_eq!(text_of(&all, "state").as_deref(), Some("active"), "{all}");
+    assert!(all.contains("<GlobalProtect-site-to-site/>"), "{all}");
+    let by_name = c
+        .op("<show><running><tunnel><flow><name>to-branch</name></flow></tunnel></running></show>")
+        .await;
+    assert_eq!(texts(&by_name, "name"), ["to-branch"]);
+    let by_id = c
+        .op("<show><running><tunnel><flow><tunnel-id>1</tunnel-id></flow></tunnel></running></show>")
+        .await;
+    assert_eq!(text_of(&by_id, "total").as_deref(), Some("1"));
+    for cmd in [
+        "<show><running><tunnel><flow><name>nope</name></flow></tunnel></running></show>",
+        "<show><running><tunnel><flow><tunnel-id>9</tunnel-id></flow></tunnel></running></show>",
+        "<show><running><tunnel><flow><tunnel-id>x</tunnel-id></flow></tunnel></running></show>",
+    ] {
+        c.fails(&op(cmd)).await;
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn session_meter_counts_sessions_per_vsys_against_the_limit() {
+    let (sim, c) = firewall().await;
+    let cmd = "<show><session><meter/></session></show>";
+    let body = c.op(cmd).await;
+    let current: usize = text_of(&body, "current").unwrap().parse().unwrap();
+    assert_eq!(current, sim.handle().session_count(None), "{body}");
+    assert_eq!(text_of(&body, "maximum").as_deref(), Some("0"), "{body}");
+    c.set(
+        &format!("{DEVICE}/vsys/entry[@name='vsys1']/import/resource"),
+        "<max-sessions>5000</max-sessions>",
+    )
+    .await;
+    c.commit("<commit></commit>").await;
+    let body = c.op(cmd).await;
+    assert_eq!(text_of(&body, "maximum").as_deref(), Some("5000"), "{body}");
+    assert_eq!(text_of(&body, "vsys").as_deref(), Some("1"), "{body}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn interface_hardware_lists_links_and_follows_link_state() {
+    let (sim, c) = firewall().await;
+    let cmd = "<show><interface>hardware</interface></show>";
+    let hw = c.op(cmd).await;
+    assert!(!hw.contains("<ifnet>"), "{hw}");
+    assert_eq!(texts(&hw, "state"), ["up", "up"], "{hw}");
+    c.set(
+        &format!("{DEVICE}/network/interface/ethernet/entry[@name='ethernet1/2']"),
+        "<link-state>down</link-state>",
+    )
+    .await;
+    // the running configuration counts
+    assert_eq!(texts(&c.op(cmd).await, "state"), ["up", "up"]);
+    c.commit("<commit></commit>").await;
+    assert_eq!(texts(&c.op(cmd).await, "state"), ["up", "down"]);
+    let one = c
+        .op("<show><interface>ethernet1/2</interface></show>")
+        .await;
+    assert!(one.contains("<state>down</state>"), "{one}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn panorama_status_names_the_managing_panorama() {
+    let sim = start(SimConfig::panorama(1)).await;
+    let c = Client::login(&sim, "admin", "admin").await;
+    let serial = sim.handle().serials()[0].clone();
+    let body = c
+        .op_target(&serial, "<show><panorama-status/></show>")
+        .await;
+    let text = result_text(&body);
+    assert!(text.starts_with("Panorama Server 1 : 10.0.0.5\n"), "{text}");
+    assert!(text.contains("Connected     : yes"), "{text}");
+    // a second server from the configuration is listed, and never connected
+    c.call_target(
+        &serial,
+        &[
+            ("type", "config"),
+            ("action", "set"),
+            (
+                "xpath",
+                &format!("{DEVICE}/deviceconfig/system/panorama/local-panorama"),
+            ),
+            (
+                "element",
+                "<panorama-server-2>192.0.2.20</panorama-server-2>",
+            ),
+        ],
+    )
+    .await;
+    let (_, b) = c
+        .call_target(&serial, &[("type", "commit"), ("cmd", "<commit/>")])
+        .await;
+    c.wait_job(&common::job_id(&b), Some(&serial)).await;
+    let text = result_text(
+        &c.op_target(&serial, "<show><panorama-status/></show>")
+            .await,
+    );
+    assert!(
+        text.contains("Panorama Server 2 : 192.0.2.20\n    Connected     : no"),
+        "{text}"
+    );
+    // Panorama itself has no Panorama
+    c.fails(&op("<show><panorama-status/></show>")).await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn jumbo_frame_and_support_follow_config_and_licences() {
+    let (sim, c) = firewall().await;
+    let cmd = "<show><system><setting><jumbo-frame/></setting></system></show>";
+    assert_eq!(result_text(&c.op(cmd).await), "off");
+    c.set(
+        &format!("{DEVICE}/deviceconfig/setting/jumbo-frame"),
+        "<mtu>9000</mtu>",
+    )
+    .await;
+    c.commit("<commit></commit>").await;
+    assert_eq!(result_text(&c.op(cmd).await), "on");
+    let one = c
+        .op("<show><interface>ethernet1/1</interface></show>")
+        .await;
+    assert!(one.contains("<mtu>9000</mtu>"), "{one}");
+    // the support licence's end date, as `request license info` gives it
+    let support = c.op("<request><support><check/></support></request>").await;
+    let lic = c.op("<request><license><info/></license></request>").await;
+    let premium = entries(&lic)
+        .into_iter()
+        .find(|e| e.contains("<feature>Premium</feature>"))
+        .unwrap();
+    assert_eq!(
+        text_of(&support, "ExpiryDate"),
+        text_of(&premium, "expires"),
+        "{support}"
+    );
+    assert_eq!(
+        text_of(&support, "SupportLevel").as_deref(),
+        Some("Premium")
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn advanced_routing_answers_once_the_engine_is_enabled() {
+    let (sim, c) = firewall().await;
+    let route = "<show><advanced-routing><route/></advanced-routing></show>";
+    // the legacy engine (factory state) has no advanced-routing commands
+    let legacy = c.fails(&op(route)).await;
+    assert_eq!(
+        error_line(&legacy),
+        " show -> advanced-routing  is unexpected"
+    );
+    let info = c.op("<show><system><info/></system></show>").await;
+    assert_eq!(text_of(&info, "advanced-routing").as_deref(), Some("off"));
+    c.set(
+        &format!("{DEVICE}/deviceconfig/setting"),
+        "<advance-routing>yes</advance-routing>",
+    )
+    .await;
+    c.set(
+        &format!("{DEVICE}/network/interface/ethernet/entry[@name='ethernet1/1']/layer3/ip"),
+        "<entry name='198.51.100.2/24'/>",
+    )
+    .await;
+    c.set(
+        &format!("{DEVICE}/network/logical-router/entry[@name='lr-edge']/vrf/entry[@name='default']"),
+        "<interface><member>ethernet1/1</member></interface><routing-table><ip><static-route><entry name='default'><destination>0.0.0.0/0</destination><interface>ethernet1/1</interface><nexthop><ip-address>198.51.100.1</ip-address></nexthop><metric>20</metric></entry></static-route></ip></routing-table>",
+    )
+    .await;
+    c.commit("<commit></commit>").await;
+    let info = c.op("<show><system><info/></system></show>").await;
+    assert_eq!(text_of(&info, "advanced-routing").as_deref(), Some("on"));
+    let body = c.op(route).await;
+    let json: serde_json::Value =
+        serde_json::from_str(&result_text_of(&body, "json")).expect("json");
+    let lr = &json["lr-edge"];
+    let default = &lr["0.0.0.0/0"][0];
+    assert_eq!(default["protocol"], "static");
+    assert_eq!(default["metric"], 20);
+    assert_eq!(default["distance"], 10);
+    assert_eq!(default["nexthops"][0]["ip"], "198.51.100.1");
+    assert_eq!(default["nexthops"][0]["interfaceName"], "ethernet1/1");
+    let connected = &lr["198.51.100.0/24"][0];
+    assert_eq!(connected["protocol"], "connected");
+    assert_eq!(connected["nexthops"][0]["directlyConnected"], true);
+    // arguments filter
+    let statics = c
+        .op("<show><advanced-routing><route><type>static</type></route></advanced-routing></show>")
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&result_text_of(&statics, "json")).unwrap();
+    assert_eq!(json["lr-edge"].as_object().unwrap().len(), 1, "{json}");
+    let other = c
+        .op("<show><advanced-routing><route><logical-router>nope</logical-router></route></advanced-routing></show>")
+        .await;
+    assert_eq!(result_text_of(&other, "json"), "{}");
+    // the FIB: IPv4 and IPv6 tables of the logical router, the gateway route flagged ug
+    let fib = c
+        .op("<show><advanced-routing><fib/></advanced-routing></show>")
+        .await;
+    assert_eq!(texts(&fib, "vr"), ["lr-edge", "lr-edge"], "{fib}");
+    assert!(
+        fib.contains("<dst>0.0.0.0/0</dst><interface>ethernet1/1</interface><nh_type>0</nh_type><flags>ug</flags><nexthop>198.51.100.1</nexthop>"),
+        "{fib}"
+    );
+    sim.shutdown().await;
+}
+
+/// The text of `<tag>` of a reply, unescaped.
+fn result_text_of(body: &str, tag: &str) -> String {
+    let doc = panops_sim::xml::parse(body).expect("reply is XML");
+    doc.find_text(&format!("result/{tag}"))
+        .unwrap_or("")
+        .to_string()
 }

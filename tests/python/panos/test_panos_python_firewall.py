@@ -342,3 +342,26 @@ def test_locks_of_another_admin(sim_factory):
     assert "Commit is locked by alice" in str(e.value)
     alice.remove_commit_lock()
     assert bob.commit(sync=True)["result"] == "OK"
+
+
+def test_load_config_partial_from_a_saved_config(fw):
+    """`load config partial` as iron-skillet style loaders send it, through pan-os-python."""
+    vsys = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']"
+    fw.add(AddressObject("golden-a", "10.10.0.1")).create()
+    fw.op("<save><config><to>golden.xml</to></config></save>", cmd_xml=False)
+    fw.commit(sync=True)
+    fw.find("golden-a", AddressObject).delete()
+    fw.add(AddressObject("local-b", "10.10.0.2")).create()
+    load = (
+        "<load><config><partial><from>golden.xml</from>"
+        f"<from-xpath>{vsys}/address</from-xpath><to-xpath>{vsys}/address</to-xpath>"
+        "<mode>{mode}</mode></partial></config></load>"
+    )
+    fw.op(load.replace("{mode}", "merge"), cmd_xml=False)
+    names = {a.name for a in AddressObject.refreshall(fw, running_config=False, add=False)}
+    assert {"golden-a", "local-b"} <= names
+    fw.op(load.replace("{mode}", "replace"), cmd_xml=False)
+    names = {a.name for a in AddressObject.refreshall(fw, running_config=False, add=False)}
+    assert "golden-a" in names and "local-b" not in names
+    with pytest.raises(PanDeviceXapiError, match="nope.xml"):
+        fw.op(load.replace("golden.xml", "nope.xml").replace("{mode}", "merge"), cmd_xml=False)

@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use super::{interfaces, ok};
+use super::{interfaces, ok, readiness};
 use crate::device::{ApiError, Device};
 use crate::traffic::{COUNTERS, IfCounters};
 use crate::xml::{self, Element};
@@ -125,26 +125,84 @@ pub fn interface_counters(dev: &Device, el: &Element) -> Result<String, ApiError
 pub fn show_interface(dev: &Device, el: &Element) -> Result<String, ApiError> {
     let arg = interface_arg(el.child("interface"), &["show", "interface"])?;
     let ifs = interfaces(dev);
+    let state = |name: &str| {
+        if readiness::link_up(dev, name) {
+            ("up", "10000/full/up", "10000", "full")
+        } else {
+            ("down", "ukn/ukn/down", "ukn", "ukn")
+        }
+    };
+    let hw_all = || {
+        let mut hw = String::new();
+        for (i, (name, _, _)) in ifs.iter().enumerate() {
+            let (st, stt, speed, duplex) = state(name);
+            hw.push_str(&format!(
+                "<entry><name>{n}</name><duplex>{duplex}</duplex><type>0</type><state>{st}</state><st>{stt}</st><mac>00:50:56:00:01:{i:02x}</mac><mode>(autoneg)</mode><speed>{speed}</speed><id>{}</id></entry>",
+                16 + i,
+                n = xml::escape(name),
+            ));
+        }
+        hw
+    };
+    if arg == "hardware" {
+        // `show interface hardware` (pan-os-upgrade-assurance's get_nics sends it quoted):
+        // the link table only, `<hw><entry>` as in its recorded replies
+        return Ok(ok(&format!("<hw>{}</hw>", hw_all())));
+    }
     if arg == "all" {
         let mut ifnet = String::new();
-        let mut hw = String::new();
         for (i, (name, zone, ip)) in ifs.iter().enumerate() {
             ifnet.push_str(&format!(
                 "<entry><name>{name}</name><zone>{zone}</zone><fwd>vr:default</fwd><vsys>1</vsys><dyn-addr/><addr6/><tag>0</tag><ip>{ip}</ip><id>{}</id><addr/></entry>",
                 16 + i
             ));
-            hw.push_str(&format!(
-                "<entry><name>{name}</name><duplex>full</duplex><type>0</type><state>up</state><st>10000/full/up</st><mac>00:50:56:00:01:{i:02x}</mac><mode>(autoneg)</mode><speed>10000</speed><id>{}</id></entry>",
-                16 + i
-            ));
         }
-        return Ok(ok(&format!("<ifnet>{ifnet}</ifnet><hw>{hw}</hw>")));
+        return Ok(ok(&format!("<ifnet>{ifnet}</ifnet><hw>{}</hw>", hw_all())));
+    }
+    if let Some((parent, unit)) = arg.split_once('.')
+        && let Some(i) = ifs.iter().position(|(n, _, _)| n == parent)
+        && let Some(u) = readiness::ethernet_entry(dev, parent)
+            .and_then(|e| e.find("layer3/units"))
+            .and_then(|units| units.entry_child(&arg))
+    {
+        // a layer-3 subinterface: its own MTU (`mtu`, pan-os-python Layer3Subinterface) or
+        // its parent's, the tag, and the parent port's link
+        let mtu = u
+            .find_text("mtu")
+            .and_then(|m| m.trim().parse::<u32>().ok())
+            .unwrap_or_else(|| {
+                readiness::ethernet_entry(dev, parent)
+                    .map(|e| readiness::interface_mtu(dev, e))
+                    .unwrap_or(1500)
+            });
+        let ip = u
+            .find("ip")
+            .and_then(|i| i.children.first())
+            .and_then(|i| i.name_attr())
+            .unwrap_or("N/A");
+        let tag = u.find_text("tag").map(str::trim).unwrap_or(unit);
+        let c = counters_of(dev, &arg);
+        let (st, _, speed, duplex) = state(parent);
+        return Ok(ok(&format!(
+            "<ifnet><counters><ifnet>{}</ifnet></counters><name>{n}</name><zone/><vsys>vsys1</vsys><fwd>vr:default</fwd><tag>{tag}</tag><addr><member>{ip}</member></addr><mtu>{mtu}</mtu><id>{id}</id></ifnet><hw><name>{p}</name><state>{st}</state><speed>{speed}</speed><duplex>{duplex}</duplex><mode>(autoneg)</mode><mac>00:50:56:00:01:{i:02x}</mac><id>{pid}</id></hw>",
+            ifnet_entry(&arg, &c),
+            n = xml::escape(&arg),
+            p = xml::escape(parent),
+            tag = xml::escape(tag),
+            ip = xml::escape(ip),
+            id = 256 + 16 + i,
+            pid = 16 + i,
+        )));
     }
     let i = find_iface(&ifs, &arg)?;
     let (name, zone, ip) = &ifs[i];
     let c = counters_of(dev, name);
+    let mtu = readiness::ethernet_entry(dev, name)
+        .map(|e| readiness::interface_mtu(dev, e))
+        .unwrap_or(1500);
+    let (st, _, speed, duplex) = state(name);
     Ok(ok(&format!(
-        "<ifnet><counters><ifnet>{}</ifnet><hw>{}</hw></counters><name>{name}</name><zone>{zone}</zone><vsys>vsys1</vsys><fwd>vr:default</fwd><addr><member>{ip}</member></addr><mtu>1500</mtu><id>{id}</id></ifnet><hw><name>{name}</name><state>up</state><speed>10000</speed><duplex>full</duplex><mode>(autoneg)</mode><mac>00:50:56:00:01:{i:02x}</mac><id>{id}</id></hw>",
+        "<ifnet><counters><ifnet>{}</ifnet><hw>{}</hw></counters><name>{name}</name><zone>{zone}</zone><vsys>vsys1</vsys><fwd>vr:default</fwd><addr><member>{ip}</member></addr><mtu>{mtu}</mtu><id>{id}</id></ifnet><hw><name>{name}</name><state>{st}</state><speed>{speed}</speed><duplex>{duplex}</duplex><mode>(autoneg)</mode><mac>00:50:56:00:01:{i:02x}</mac><id>{id}</id></hw>",
         ifnet_entry(name, &c),
         hw_entry(name, &c),
         id = 16 + i,

@@ -75,9 +75,12 @@ const PARTITIONS: &[(&str, &str, u64, u64, bool, Grows)] = &[
 /// Disk state of one device beyond what follows from its logs and configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Disk {
-    /// Bytes downloaded into /opt/panrepo. The simulator has no software or content download
-    /// yet; a download command adds the image size here.
+    /// Bytes in /opt/panrepo beyond the factory state and the downloads (none today; a
+    /// hook for files that arrive otherwise, e.g. uploaded images).
     pub repo: u64,
+    /// Software images and content fetched by `request … download` (see
+    /// [`super::downloads`]); each counts once its job has finished.
+    pub downloads: Vec<super::downloads::Download>,
     /// Usage set through the control endpoint, by mount: the bytes set minus what the
     /// growing part accounted for at that moment (so later growth adds to it).
     pub set: BTreeMap<String, i128>,
@@ -90,7 +93,7 @@ fn growth(dev: &Device, g: Grows) -> u64 {
         // device, so the partition levels off instead of filling
         Grows::Logs => dev.logs.len() as u64 * LOG_BYTES,
         Grows::Config => (dev.running.to_xml().len() + dev.candidate.to_xml().len()) as u64,
-        Grows::Repo => dev.monitor.disk.repo,
+        Grows::Repo => dev.monitor.disk.repo + super::downloads::repo_bytes(dev),
     }
 }
 

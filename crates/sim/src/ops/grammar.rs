@@ -133,6 +133,26 @@ show vpn ipsec-sa
 show vpn tunnel
 show global-protect-gateway statistics gateway=
 show global-protect-gateway current-user gateway=
+show panorama-status
+show system setting jumbo-frame
+show system state filter=
+show system state filter-pretty=
+request support check
+show running tunnel flow all
+show running tunnel flow name=
+show running tunnel flow tunnel-id=
+show user user-id-service status
+show redistribution service client all
+show redistribution service agent all
+show advanced-routing route logical-router=
+show advanced-routing route type=
+show advanced-routing route destination=
+show advanced-routing fib logical-router=
+show session meter
+request system software download version=
+request system software download sync-to-peer=
+request content upgrade download latest=
+request content upgrade download sync-to-peer=
 ";
 
 #[derive(Default, Debug)]

@@ -130,6 +130,8 @@ pub struct Monitor {
     pub content_checked: Option<chrono::DateTime<chrono::Utc>>,
     /// When `request system software check` last asked the update server.
     pub software_checked: Option<chrono::DateTime<chrono::Utc>>,
+    /// The User-ID redistribution service and its clients.
+    pub redistribution: super::readiness::Redistribution,
 }
 
 impl Monitor {
@@ -232,6 +234,7 @@ impl Monitor {
             disk: super::disk::Disk::default(),
             content_checked: None,
             software_checked: None,
+            redistribution: Default::default(),
         }
     }
 }
@@ -842,6 +845,9 @@ pub fn set_bgp_peer(dev: &mut Device, name: &str, established: bool) -> Result<(
 ///  "fan_alarm": 1,                           // fan index in alarm, null clears
 ///  "power_supply_removed": 2,                // PSU index removed, null clears
 ///  "ha_peer": {"reachable": false},          // HA peer reachability; null: automatic
+///  "redistribution_service": {"up": true},  // the User-ID redistribution service
+///  "redistribution_client": {"host": "10.0.0.60", "connected": true, "vsys": "vsys1"},
+///  "panorama_connected": false,             // a managed firewall's link to Panorama
 ///  "disk": {"mount": "/opt/panlogs", "used_bytes": 1073741824},  // usage now; grows on
 ///  "op_fault": {"command": "show vpn flow", "kind": "error|garbage|denied|huge|slow", "bytes": 10485760, "ms": 2000},
 ///  "clear_op_faults": true}
@@ -958,6 +964,30 @@ pub fn control(st: &mut SimState, body: &Value) -> Result<String, String> {
         };
         done.push("ha peer".to_string());
     }
+    if let Some(v) = body.get("redistribution_service") {
+        dev.monitor.redistribution.up = bool_field(v, "up")?;
+        done.push("redistribution service".to_string());
+    }
+    if let Some(v) = body.get("redistribution_client") {
+        let host = v
+            .get("host")
+            .and_then(Value::as_str)
+            .and_then(|h| h.parse::<std::net::IpAddr>().ok())
+            .ok_or("redistribution_client.host: expected an IP address")?
+            .to_string();
+        let vsys = v.get("vsys").and_then(Value::as_str).unwrap_or("vsys1");
+        let r = &mut dev.monitor.redistribution;
+        r.clients.retain(|c| c.host != host);
+        if bool_field(v, "connected")? {
+            let port = 34518 + r.clients.len() as u16;
+            r.clients.push(super::readiness::RedistClient {
+                host: host.clone(),
+                port,
+                vsys: vsys.to_string(),
+            });
+        }
+        done.push(format!("redistribution client {host}"));
+    }
     if let Some(v) = body.get("disk") {
         let mount = v
             .get("mount")
@@ -990,8 +1020,23 @@ pub fn control(st: &mut SimState, body: &Value) -> Result<String, String> {
             done.push(k.to_string());
         }
     }
+    if let Some(v) = body.get("panorama_connected") {
+        let c = v
+            .as_bool()
+            .ok_or("panorama_connected: expected true or false")?;
+        let serial = serial.clone().unwrap_or_else(|| st.primary.clone());
+        if !st.managed.contains(&serial) {
+            return Err(format!(
+                "panorama_connected: {serial} is not a firewall the simulated Panorama manages"
+            ));
+        }
+        if let Some(d) = st.devices.get_mut(&serial) {
+            d.connected = c;
+        }
+        done.push(format!("panorama connection of {serial}"));
+    }
     if done.is_empty() {
-        return Err("nothing to do: give bgp_peer, tunnel, userid_agent, gateway, ha_peer, disk, fan_alarm, power_supply_removed, op_fault or clear_op_faults".into());
+        return Err("nothing to do: give bgp_peer, tunnel, userid_agent, gateway, ha_peer, redistribution_service, redistribution_client, panorama_connected, disk, fan_alarm, power_supply_removed, op_fault or clear_op_faults".into());
     }
     Ok(done.join(", "))
 }

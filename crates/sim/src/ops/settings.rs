@@ -18,6 +18,9 @@ pub fn run(dev: &mut Device, user: &str, el: &Element) -> Option<Result<String, 
     let setting = el.find("system/setting")?;
     match el.name.as_str() {
         "set" => Some(set(dev, user, setting)),
+        "show" if setting.child("jumbo-frame").is_some() => {
+            Some(Ok(crate::ops::readiness::jumbo_frame(dev)))
+        }
         "show" if setting.child("target-vsys").is_some() => Some(Ok(format!(
             "<response status=\"success\"><result>{}</result></response>",
             xml::escape(

@@ -109,6 +109,7 @@ fn content_updates(dev: &mut Device, check: bool) -> String {
         }
         let current = Some(i) == cur;
         let previous = cur.is_some_and(|c| c > 0 && i == c - 1);
+        let fetched = super::downloads::downloaded(dev, &format!("panupv2-all-contents-{v}"));
         let hash = {
             use sha2::Digest;
             let d = sha2::Sha256::digest(format!("panupv2-all-contents-{v}").as_bytes());
@@ -118,7 +119,7 @@ fn content_updates(dev: &mut Device, check: bool) -> String {
             "<entry><version>{v}</version><app-version>{v}</app-version><filename>panupv2-all-contents-{v}</filename><size>64</size><size-kb>{kb}</size-kb><released-on>{r}</released-on><release-notes><![CDATA[https://proditpdownloads.paloaltonetworks.com/content/content-{v}.html]]></release-notes><downloaded>{d}</downloaded><current>{c}</current><previous>{p}</previous><installing>no</installing><features>Apps, Threats</features><update-type>Full</update-type><feature-desc>Unknown</feature-desc><sha256>{hash}</sha256></entry>",
             kb = 66_392 + i * 16,
             r = stamp(*at),
-            d = yes_no(current || previous),
+            d = yes_no(current || previous || fetched),
             c = yes_no(current),
             p = yes_no(previous),
         ));
@@ -166,17 +167,44 @@ fn software_updates(dev: &mut Device, check: bool) -> String {
     // newest first, as the device lists them
     for (v, at, kb) in listed.iter().rev() {
         let current = *v == super::SW_VERSION;
+        let fetched = super::downloads::downloaded(dev, &format!("PanOS_vm-{v}"));
         let train: String = v.split('.').take(2).collect::<Vec<_>>().join("-");
         s.push_str(&format!(
-            "<entry><version>{v}</version><filename>PanOS_vm-{v}</filename><size>{mb}</size><size-kb>{kb}</size-kb><released-on>{r}</released-on><release-notes><![CDATA[https://www.paloaltonetworks.com/documentation/{train}/pan-os/pan-os-release-notes]]></release-notes><downloaded>{c}</downloaded><current>{c}</current><latest>{l}</latest><uploaded>no</uploaded></entry>",
+            "<entry><version>{v}</version><filename>PanOS_vm-{v}</filename><size>{mb}</size><size-kb>{kb}</size-kb><released-on>{r}</released-on><release-notes><![CDATA[https://www.paloaltonetworks.com/documentation/{train}/pan-os/pan-os-release-notes]]></release-notes><downloaded>{d}</downloaded><current>{c}</current><latest>{l}</latest><uploaded>no</uploaded></entry>",
             mb = kb / 1024,
             r = at.format("%Y/%m/%d %H:%M:%S"),
+            d = yes_no(current || fetched),
             c = yes_no(current),
             l = yes_no(latest == Some(*v)),
         ));
     }
     s.push_str("</versions></sw-updates>");
     s
+}
+
+/// The PAN-OS image the update server listed for `version` at the last check:
+/// (file name, size in KiB), or `None` when that check did not list it.
+pub(crate) fn software_image(dev: &Device, version: &str) -> Option<(String, u64)> {
+    let checked = dev.monitor.software_checked.unwrap_or_else(|| boot(dev));
+    let installed = boot(dev) - Days::days(50);
+    SOFTWARE
+        .iter()
+        .find(|(v, d, _)| *v == version && installed + Days::days(*d) <= checked)
+        .map(|(v, _, kb)| (format!("PanOS_vm-{v}"), u64::from(*kb)))
+}
+
+/// The newest content release the update server listed at the last check:
+/// (version, file name, size in KiB).
+pub(crate) fn latest_content(dev: &Device) -> Option<(String, String, u64)> {
+    let checked = dev.monitor.content_checked.unwrap_or_else(|| boot(dev));
+    content_releases(dev)
+        .into_iter()
+        .enumerate()
+        .rfind(|(_, (_, at))| *at <= checked)
+        .map(|(i, (v, _))| {
+            let file = format!("panupv2-all-contents-{v}");
+            (v, file, 66_392 + i as u64 * 16)
+        })
 }
 
 fn yes_no(b: bool) -> &'static str {
