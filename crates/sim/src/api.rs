@@ -466,16 +466,20 @@ impl SimState {
         self.changed_devices.insert(serial.to_string());
     }
 
-    /// Serve a configuration read (`type=config`, `action=get|show`) while other readers
-    /// share the lock. `None` when the request is anything else, or when something
+    /// Serve a read while other readers share the lock: a configuration read (`type=config`,
+    /// `action=get|show`) or one of the read-only op commands of [`ops::run_read`] (the
+    /// monitoring set). `None` when the request is anything else, or when something
     /// time-driven is due that the read would have to see (a job finishing applies a commit
-    /// or a push): the caller then takes the lock alone and calls [`SimState::handle`].
-    /// Nothing else [`SimState::tick`] advances (User-ID expiry, traffic, logs) is visible in
-    /// the configuration, and the next exclusive request advances it first.
+    /// or a push; for an op command, the device's traffic model is due a step): the caller
+    /// then takes the lock alone and calls [`SimState::handle`], which advances it first.
+    /// What else [`SimState::tick`] advances (User-ID expiry, logs) none of these reads show.
     pub fn try_read(&self, req: &Request) -> Option<Reply> {
-        if req.get("type") != Some("config") || !matches!(req.get("action"), Some("get" | "show")) {
-            return None;
-        }
+        let op = match req.get("type") {
+            Some("config") if matches!(req.get("action"), Some("get" | "show")) => None,
+            // op commands: only the read-only set of `ops::run_read`, parsed here
+            Some("op") => Some(xml::parse(req.get("cmd")?).ok()?),
+            _ => return None,
+        };
         let now = self.clock.now();
         let due = self.devices.values().any(|d| {
             d.restarting_until.is_some()
@@ -487,14 +491,26 @@ impl SimState {
             return None;
         }
         let reply = match self.authenticate(req).and_then(|user| {
-            let serial = self.route(req, "config")?;
+            let serial = self.route(req, req.get("type").unwrap_or_default())?;
             Ok((user, serial))
         }) {
             Err(r) => r,
             Ok((user, serial)) => {
-                let scoped = self.vsys_scoped(&serial, &user, req);
-                let req = scoped.as_ref().unwrap_or(req);
-                match self.config_read(&serial, req) {
+                let result = match &op {
+                    Some(el) => {
+                        // counters and sessions advance on the clock: when this device's
+                        // traffic is due a tick, the exclusive path runs it first
+                        if self.devices.get(&serial).is_some_and(|d| d.traffic.due()) {
+                            return None;
+                        }
+                        ops::run_read(self, &serial, el)?
+                    }
+                    None => {
+                        let scoped = self.vsys_scoped(&serial, &user, req);
+                        self.config_read(&serial, scoped.as_ref().unwrap_or(req))
+                    }
+                };
+                match result {
                     Ok(body) => Reply::ok(body),
                     Err(e) => Reply::err(&e),
                 }

@@ -312,7 +312,7 @@ pub fn apply_fault(faults: &[OpFault], el: &Element) -> Option<Result<String, Ap
 }
 
 /// Monitoring commands handled here; `None` for commands that are not ours.
-pub fn run(dev: &mut Device, el: &Element) -> Option<Result<String, ApiError>> {
+pub fn run(dev: &Device, el: &Element) -> Option<Result<String, ApiError>> {
     let w = words(el);
     let w3: Vec<&str> = w.iter().take(4).copied().collect();
     Some(match w3.as_slice() {
