@@ -538,8 +538,19 @@ fn changes_to_every_device_of_a_panorama_estate_survive_kill_9() {
             set_on(&sim, s, &format!("fw{n}-{i}"));
         }
     }
+    // a saved config on the first firewall, then more changes (the saved configs are
+    // not rewritten with those, and must still be there)
+    let saved = sim.post(
+        &[
+            ("type", "op"),
+            ("cmd", "<save><config><to>kept.xml</to></config></save>"),
+            ("target", serials[0]),
+        ],
+        &kh,
+    );
+    assert!(saved.contains("status=\"success\""), "{saved}");
     // a commit on the second firewall: its job finishes on the clock, its running config
-    // changes with nobody's request in flight
+    // (and its list of committed versions) changes with nobody's request in flight
     let job = sim.post(
         &[
             ("type", "commit"),
@@ -604,6 +615,25 @@ fn changes_to_every_device_of_a_panorama_estate_survive_kill_9() {
     assert!(
         read("get", "", "/config/shared/address").contains("name=\"on-panorama\""),
         "Panorama's own change is kept"
+    );
+    let op_on = |target: &str, cmd: &str| {
+        again.post(&[("type", "op"), ("cmd", cmd), ("target", target)], &kh)
+    };
+    let audit = op_on(
+        serials[1],
+        "<show><config><audit><info/></audit></config></show>",
+    );
+    assert!(
+        audit.contains("<entry name=\"2\">"),
+        "the commit's version is kept: {audit}"
+    );
+    let loaded = op_on(
+        serials[0],
+        "<load><config><from>kept.xml</from></config></load>",
+    );
+    assert!(
+        loaded.contains("status=\"success\""),
+        "the saved config is kept: {loaded}"
     );
     again.stop();
 }

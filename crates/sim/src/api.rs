@@ -182,6 +182,8 @@ pub struct SimState {
     pub changed_devices: BTreeSet<String>,
     /// Every device changed (or might have): the next snapshot writes them all.
     pub changed_all: bool,
+    /// [`Device::configs_generation`] last written per device (`--state`).
+    pub persisted_configs: HashMap<String, u64>,
     /// Incremented by every persisted snapshot, so that writes land in order.
     pub generation: u64,
     /// The simulator clock (shared with every device).
@@ -271,6 +273,7 @@ impl SimState {
             changed: false,
             changed_devices: BTreeSet::new(),
             changed_all: false,
+            persisted_configs: HashMap::new(),
             generation: 0,
             clock,
             key_counter: 0,
@@ -346,6 +349,7 @@ impl SimState {
                         let stamp = d.clock.stamp();
                         d.configs
                             .record(&d.running, stamp, user.clone(), id, description);
+                        d.configs_generation += 1;
                         // a successful commit releases the committing admin's locks
                         d.commit_locks.retain(|l| l.owner != user);
                         d.config_locks.retain(|l| l.owner != user);
@@ -414,6 +418,7 @@ impl SimState {
                     0,
                     "pushed by Panorama".into(),
                 );
+                fw.configs_generation += 1;
             }
         }
     }
@@ -458,6 +463,12 @@ impl SimState {
     pub fn mark_all_changed(&mut self) {
         self.changed = true;
         self.changed_all = true;
+    }
+
+    /// A snapshot could not be written: the next one writes every device in full.
+    pub fn forget_persisted(&mut self) {
+        self.persisted_configs.clear();
+        self.mark_all_changed();
     }
 
     /// Mark one device changed.

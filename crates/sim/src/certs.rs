@@ -312,6 +312,7 @@ pub fn import(
                     admin: user.to_string(),
                 },
             );
+            dev.configs_generation += 1;
             st.changed = true;
             return Ok(format!(
                 "<response status=\"success\"><msg>{} saved</msg></response>",

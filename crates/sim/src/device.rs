@@ -168,6 +168,9 @@ pub struct Device {
     /// `set system setting target-vsys` per admin: the vsys later requests of that admin act
     /// on when they name none.
     pub target_vsys: HashMap<String, String>,
+    /// Bumped by every change to [`Device::configs`]: `--state` rewrites the saved configs
+    /// and the (up to 32) committed versions only when it moved, not on every change.
+    pub configs_generation: u64,
 }
 
 /// The `time` annotation of candidate nodes (cosmetic; real time is good enough).
@@ -257,6 +260,7 @@ impl Device {
             configs,
             pushed_policy: Element::new("policy"),
             target_vsys: HashMap::new(),
+            configs_generation: 0,
         }
     }
 

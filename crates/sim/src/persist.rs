@@ -444,6 +444,7 @@ pub fn snapshot(st: &mut SimState) -> Snapshot {
     let all = std::mem::take(&mut st.changed_all);
     let changed = std::mem::take(&mut st.changed_devices);
     let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut configs_written: Vec<(String, u64)> = Vec::new();
     {
         let st = &*st;
         {
@@ -481,10 +482,15 @@ pub fn snapshot(st: &mut SimState) -> Snapshot {
                     "overrides": dev.template.overrides,
                     "pushed_policy": dev.pushed_policy.to_xml(),
                 });
-                entries.push((
-                    format!("dev/{s}/configs"),
-                    dev.configs.to_json().to_string().into_bytes(),
-                ));
+                // saved configs and committed versions are whole trees: rewritten only
+                // when they changed
+                if all || st.persisted_configs.get(s) != Some(&dev.configs_generation) {
+                    entries.push((
+                        format!("dev/{s}/configs"),
+                        dev.configs.to_json().to_string().into_bytes(),
+                    ));
+                    configs_written.push((s.clone(), dev.configs_generation));
+                }
                 entries.push((format!("dev/{s}/meta"), meta.to_string().into_bytes()));
                 let jobs: Vec<Value> = dev
                     .jobs
@@ -509,6 +515,7 @@ pub fn snapshot(st: &mut SimState) -> Snapshot {
             }
         }
     }
+    st.persisted_configs.extend(configs_written);
     Snapshot {
         generation: st.generation,
         entries,
@@ -599,6 +606,41 @@ mod tests {
         assert!(
             store.group.lock().done.is_empty(),
             "every outcome was collected"
+        );
+    }
+
+    /// Saved configs and committed versions (up to 32 whole trees) are serialised again only
+    /// when they changed, not with every change of the device.
+    #[test]
+    fn configs_are_written_when_they_change() {
+        let mut st = SimState::new(&SimConfig::firewall());
+        let fw = st.primary.clone();
+        let has_configs = |snap: &Snapshot| {
+            snap.entries
+                .iter()
+                .any(|(k, _)| k == &format!("dev/{fw}/configs"))
+        };
+        st.mark_changed(&fw);
+        assert!(
+            has_configs(&snapshot(&mut st)),
+            "the first snapshot writes them"
+        );
+        st.mark_changed(&fw);
+        assert!(
+            !has_configs(&snapshot(&mut st)),
+            "unchanged: not written again"
+        );
+        let dev = st.devices.get_mut(&fw).expect("device");
+        let running = dev.running.clone();
+        dev.configs
+            .record(&running, "t".into(), "admin".into(), 2, String::new());
+        dev.configs_generation += 1;
+        st.mark_changed(&fw);
+        assert!(has_configs(&snapshot(&mut st)), "a new version is written");
+        st.forget_persisted();
+        assert!(
+            has_configs(&snapshot(&mut st)),
+            "after a failed write: written again"
         );
     }
 

@@ -196,6 +196,7 @@ impl Simulator {
                             && let Err(e) = s.write(snap)
                         {
                             tracing::error!("saving simulator state failed: {e}");
+                            sim.write().forget_persisted();
                         }
                     })
                     .await;
@@ -526,6 +527,8 @@ async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
             && let Err(e) = store.write(snap)
         {
             tracing::error!("saving simulator state failed: {e}");
+            // what this snapshot held is not on disk: the next one writes everything
+            sim.write().forget_persisted();
             return Reply::Xml {
                 http: 500,
                 body: format!(

@@ -355,6 +355,7 @@ fn save(dev: &mut Device, user: &str, c: &Element) -> Result<String, ApiError> {
         },
     );
     dev.configs.last_saved = Some(name.clone());
+    dev.configs_generation += 1;
     Ok(ok(&format!("Config saved to {}", xml::escape(&name))))
 }
 
@@ -582,6 +583,7 @@ fn delete_saved(dev: &mut Device, c: &Element) -> Result<String, ApiError> {
     if dev.configs.saved.remove(name).is_none() {
         return Err(missing(name));
     }
+    dev.configs_generation += 1;
     if dev.configs.last_saved.as_deref() == Some(name) {
         dev.configs.last_saved = None;
     }
