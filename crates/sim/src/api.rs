@@ -1009,7 +1009,9 @@ impl SimState {
         Ok(())
     }
 
-    fn next_start(dev: &Device) -> Instant {
+    /// When a new job of `dev` starts: after every job already queued (jobs run one after
+    /// another, as on the device).
+    pub(crate) fn next_start(dev: &Device) -> Instant {
         let now = dev.clock.now();
         dev.jobs
             .values()

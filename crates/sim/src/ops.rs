@@ -1275,14 +1275,8 @@ fn move_dg(
     }
     let id = dev.next_job;
     dev.next_job += 1;
-    let now = dev.clock.now();
-    let start = dev
-        .jobs
-        .values()
-        .map(jobs::Job::end)
-        .max()
-        .filter(|e| *e > now)
-        .unwrap_or(now);
+    // jobs run one after another, as the device's job queue runs them
+    let start = crate::api::SimState::next_start(dev);
     dev.jobs.insert(
         id,
         jobs::Job {

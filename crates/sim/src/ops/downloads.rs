@@ -170,15 +170,8 @@ fn enqueue(
 ) -> String {
     let id = dev.next_job;
     dev.next_job += 1;
-    let now = dev.clock.now();
-    // downloads run one after another, as the device's job queue runs them
-    let start = dev
-        .jobs
-        .values()
-        .map(jobs::Job::end)
-        .max()
-        .filter(|e| *e > now)
-        .unwrap_or(now);
+    // jobs run one after another, as the device's job queue runs them
+    let start = crate::api::SimState::next_start(dev);
     dev.jobs.insert(
         id,
         jobs::Job {
