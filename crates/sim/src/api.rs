@@ -129,6 +129,57 @@ pub struct LogJob {
     pub enq: Instant,
 }
 
+/// The devices by serial, each behind its own lock: under the exclusive state lock they are
+/// reached without locking (`get_mut`, `values_mut`); a request that shares the state lock
+/// locks only the device it is for, so that requests for other devices go on meanwhile.
+#[derive(Debug, Default)]
+pub struct Devices(BTreeMap<String, parking_lot::RwLock<Device>>);
+
+/// A device read under its own lock.
+pub type DeviceRef<'a> = parking_lot::RwLockReadGuard<'a, Device>;
+
+impl Devices {
+    /// The device with this serial, read-locked.
+    pub fn get(&self, serial: &str) -> Option<DeviceRef<'_>> {
+        self.0.get(serial).map(|d| d.read())
+    }
+    /// The device with this serial, write-locked (when the state lock is only shared).
+    pub fn lock(&self, serial: &str) -> Option<parking_lot::RwLockWriteGuard<'_, Device>> {
+        self.0.get(serial).map(|d| d.write())
+    }
+    /// The device with this serial (exclusive access: no locking).
+    pub fn get_mut(&mut self, serial: &str) -> Option<&mut Device> {
+        self.0.get_mut(serial).map(|d| d.get_mut())
+    }
+    /// Add a device.
+    pub fn insert(&mut self, serial: String, dev: Device) {
+        self.0.insert(serial, parking_lot::RwLock::new(dev));
+    }
+    /// Serials in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.keys()
+    }
+    /// Devices in serial order, read-locked one at a time.
+    pub fn values(&self) -> impl Iterator<Item = DeviceRef<'_>> {
+        self.0.values().map(|d| d.read())
+    }
+    /// (serial, device) in serial order, read-locked one at a time.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, DeviceRef<'_>)> {
+        self.0.iter().map(|(k, d)| (k, d.read()))
+    }
+}
+
+/// When the next time-driven step is due, kept up to date by every request that holds the
+/// state lock alone: a request sharing it reads this instead of every device's jobs (which
+/// would wait for a device another request is changing).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Due {
+    /// The earliest end of a job not yet applied.
+    pub next_job_end: Option<Instant>,
+    /// A device is restarting (the exclusive path brings it back).
+    pub restarting: bool,
+}
+
 /// What the HTTP layer reads before a request reaches the state: faults, their RNG, and the
 /// in-flight counters.
 #[derive(Debug)]
@@ -151,7 +202,7 @@ pub struct SimState {
     /// Device kind at the URL.
     pub kind: DeviceKind,
     /// Devices by serial (Panorama included).
-    pub devices: BTreeMap<String, Device>,
+    pub devices: Devices,
     /// Serial of the device answering at the URL.
     pub primary: String,
     /// Managed firewall serials (Panorama) in order.
@@ -183,9 +234,11 @@ pub struct SimState {
     /// Every device changed (or might have): the next snapshot writes them all.
     pub changed_all: bool,
     /// [`Device::configs_generation`] last written per device (`--state`).
-    pub persisted_configs: HashMap<String, u64>,
+    pub persisted_configs: Mutex<HashMap<String, u64>>,
+    /// When the next time-driven step is due (see [`SimState::refresh_due`]).
+    pub due: Mutex<Due>,
     /// Incremented by every persisted snapshot, so that writes land in order.
-    pub generation: u64,
+    pub generation: std::sync::atomic::AtomicU64,
     /// The simulator clock (shared with every device).
     pub clock: Clock,
     key_counter: u64,
@@ -211,7 +264,7 @@ impl SimState {
     /// Fresh state from a config.
     pub fn new(cfg: &SimConfig) -> SimState {
         let clock = Clock::default();
-        let mut devices = BTreeMap::new();
+        let mut devices = Devices::default();
         let mut managed = Vec::new();
         let primary = match cfg.kind {
             DeviceKind::Firewall => {
@@ -273,8 +326,9 @@ impl SimState {
             changed: false,
             changed_devices: BTreeSet::new(),
             changed_all: false,
-            persisted_configs: HashMap::new(),
-            generation: 0,
+            persisted_configs: Mutex::new(HashMap::new()),
+            due: Mutex::new(Due::default()),
+            generation: std::sync::atomic::AtomicU64::new(0),
             clock,
             key_counter: 0,
         };
@@ -456,7 +510,68 @@ impl SimState {
         self.tick();
         let reply = self.dispatch(req);
         self.record(req, &reply);
+        self.refresh_due();
         reply
+    }
+
+    /// Recompute [`SimState::due`]; every holder of the exclusive lock that may have created a
+    /// job or restarted a device calls it before letting go.
+    pub fn refresh_due(&mut self) {
+        let mut due = Due::default();
+        for d in self.devices.values() {
+            due.restarting |= d.restarting_until.is_some();
+            for j in d.jobs.values().filter(|j| !j.applied) {
+                let end = j.end();
+                due.next_job_end = Some(due.next_job_end.map_or(end, |e| e.min(end)));
+            }
+        }
+        *self.due.lock() = due;
+    }
+
+    /// Whether something time-driven is due that a read would have to see.
+    fn due_now(&self) -> bool {
+        let due = *self.due.lock();
+        due.restarting || due.next_job_end.is_some_and(|t| self.clock.now() >= t)
+    }
+
+    /// A configuration write for one device, made under that device's own lock while the
+    /// state lock is shared: requests for other devices (reads and writes) go on meanwhile.
+    /// `None` when the request is anything else or needs the exclusive path (something is
+    /// due, the admin's role restricts writes, an unknown device); the caller then calls
+    /// [`SimState::handle`]. With `persist`, the change's snapshot (the keys and this device)
+    /// is returned to be written before the reply.
+    pub fn try_write(
+        &self,
+        req: &Request,
+        persist: bool,
+    ) -> Option<(Reply, Option<crate::persist::Snapshot>)> {
+        if req.get("type") != Some("config")
+            || !req
+                .get("action")
+                .is_some_and(|a| WRITE_ACTIONS.contains(&a))
+            || self.due_now()
+        {
+            return None;
+        }
+        let user = self.authenticate(req).ok()?;
+        let admin = self.admin(&user)?;
+        if admin.read_only || admin.user_id_only {
+            return None;
+        }
+        let serial = self.route(req, "config").ok()?;
+        let scoped = self.vsys_scoped(&serial, &user, req);
+        let req = scoped.as_ref().unwrap_or(req);
+        let mut dev = self.devices.lock(&serial)?;
+        let result = config_write(&mut dev, &self.wire, &user, req);
+        let snap = (persist && result.is_ok())
+            .then(|| crate::persist::device_snapshot(self, &serial, &dev));
+        drop(dev);
+        let reply = match result {
+            Ok(body) => Reply::ok(body),
+            Err(e) => Reply::err(&e),
+        };
+        self.record(req, &reply);
+        Some((reply, snap))
     }
 
     /// Mark something changed that touches more than one device (or an unknown set).
@@ -467,7 +582,7 @@ impl SimState {
 
     /// A snapshot could not be written: the next one writes every device in full.
     pub fn forget_persisted(&mut self) {
-        self.persisted_configs.clear();
+        self.persisted_configs.lock().clear();
         self.mark_all_changed();
     }
 
@@ -491,14 +606,7 @@ impl SimState {
             Some("op") => Some(xml::parse(req.get("cmd")?).ok()?),
             _ => return None,
         };
-        let now = self.clock.now();
-        let due = self.devices.values().any(|d| {
-            d.restarting_until.is_some()
-                || d.jobs
-                    .values()
-                    .any(|j| !j.applied && j.phase(now) == Phase::Fin)
-        });
-        if due {
+        if self.due_now() {
             return None;
         }
         let reply = match self.authenticate(req).and_then(|user| {
@@ -686,7 +794,8 @@ impl SimState {
     /// `set system setting target-vsys`: the admin's requests that name no vsys act on it
     /// (`None`: the request stands as it is).
     fn vsys_scoped(&self, serial: &str, user: &str, req: &Request) -> Option<Request> {
-        let v = self.devices.get(serial)?.target_vsys.get(user)?;
+        let dev = self.devices.get(serial)?;
+        let v = dev.target_vsys.get(user)?;
         if req.get("vsys").is_some() {
             return None;
         }
@@ -789,166 +898,27 @@ impl SimState {
                     xpath: "/config".into(),
                     ..creq
                 };
-                return device::config_read(dev, &whole, true);
+                return device::config_read(&dev, &whole, true);
             }
             return Err(ApiError::bad_request("Missing parameter \"xpath\""));
         }
-        device::config_read(dev, &creq, action == "show")
+        device::config_read(&dev, &creq, action == "show")
     }
 
     fn config(&mut self, serial: &str, user: &str, req: &Request) -> Result<String, ApiError> {
-        let action = req
-            .get("action")
-            .ok_or_else(|| ApiError::bad_request("Missing parameter \"action\""))?;
-        let creq = ConfigReq {
-            action: action.to_string(),
-            xpath: req.get("xpath").unwrap_or("").to_string(),
-            element: req.get("element").map(str::to_string),
-            newname: req.get("newname").map(str::to_string),
-            from: req.get("from").map(str::to_string),
-            where_: req.get("where").map(str::to_string),
-            dst: req.get("dst").map(str::to_string),
-        };
-        {
-            let mut wire = self.wire.lock();
-            if WRITE_ACTIONS.contains(&action) && wire.faults.locked > 0 {
-                wire.faults.locked -= 1;
-                return Err(lock_fault());
-            }
-            if action == "delete"
-                && let Some(n) = &wire.faults.fail_deletes_matching
-                && creq.xpath.contains(n.as_str())
-            {
-                return Err(lock_fault());
-            }
-        }
-        if matches!(action, "get" | "show") {
+        if matches!(req.get("action"), Some("get" | "show")) {
             return self.config_read(serial, req);
         }
-        let dev = self.dev(serial)?;
-        match action {
-            "multi-config" => {
-                let el = creq
-                    .element
-                    .as_deref()
-                    .ok_or_else(|| ApiError::bad_request("Missing parameter \"element\""))?;
-                let root = xml::parse(el)
-                    .map_err(|e| ApiError::new(18, format!("Malformed Request: {e}")))?;
-                check_config_lock(dev, user)?;
-                let mut work = dev.candidate.clone();
-                let mut work_layer = dev.template.clone();
-                let mut inner = String::new();
-                let mut replay = Vec::new();
-                for (i, sub) in root.children.iter().enumerate() {
-                    let id = sub
-                        .attr("id")
-                        .map(str::to_string)
-                        .unwrap_or_else(|| (i + 1).to_string());
-                    let mut sreq = ConfigReq {
-                        action: sub.name.clone(),
-                        xpath: sub.attr("xpath").unwrap_or("").to_string(),
-                        newname: sub.attr("newname").map(str::to_string),
-                        from: sub.attr("from").map(str::to_string),
-                        where_: sub.attr("where").map(str::to_string),
-                        dst: sub.attr("dst").map(str::to_string),
-                        element: None,
-                    };
-                    if !sub.children.is_empty() {
-                        let mut s = String::new();
-                        for c in &sub.children {
-                            c.write_to(&mut s);
-                        }
-                        sreq.element = Some(s);
-                    }
-                    if !WRITE_ACTIONS.contains(&sreq.action.as_str())
-                        || sreq.action == "multi-config"
-                    {
-                        let e = ApiError::new(
-                            12,
-                            format!("multi-config: action '{}' is not allowed", sreq.action),
-                        );
-                        inner.push_str(&sub_response(&id, Err(&e)));
-                        return Err(multi_fail(&inner));
-                    }
-                    match template::apply_write_layered(
-                        &mut work,
-                        &mut work_layer,
-                        &sreq,
-                        user,
-                        dev.panorama,
-                    ) {
-                        Ok(()) => {
-                            inner.push_str(&sub_response(&id, Ok(())));
-                            replay.push((user.to_string(), sreq));
-                        }
-                        Err(e) if missing_delete(&sreq, &e) => {
-                            // the device answers this one with success and goes on
-                            inner.push_str(&format!(
-                                "<response status=\"success\" code=\"7\" id=\"{}\"><msg>Object doesn't exist</msg></response>",
-                                xml::escape(&id),
-                            ));
-                        }
-                        Err(e) => {
-                            inner.push_str(&sub_response(&id, Err(&e)));
-                            return Err(multi_fail(&inner));
-                        }
-                    }
-                }
-                if dev.panorama {
-                    check_membership(&work)?;
-                }
-                dev.candidate = work;
-                dev.template = work_layer;
-                dev.pending.extend(replay);
-                dev.touched(user, "multi-config", "");
-                self.changed = true;
-                Ok(format!(
-                    "<response status=\"success\" code=\"20\">{inner}</response>"
-                ))
-            }
-            a if WRITE_ACTIONS.contains(&a) => {
-                if creq.xpath.is_empty() {
-                    return Err(ApiError::bad_request("Missing parameter \"xpath\""));
-                }
-                check_config_lock(dev, user)?;
-                let panorama = dev.panorama;
-                // Panorama's own rule: one device group and one template stack per firewall.
-                // Only writes that can add a device there pay for the check (and its copy).
-                let membership = panorama && touches_membership(&creq);
-                let before = membership.then(|| dev.candidate.clone());
-                let r = template::apply_write_layered(
-                    &mut dev.candidate,
-                    &mut dev.template,
-                    &creq,
-                    user,
-                    panorama,
-                );
-                if let Err(e) = &r
-                    && missing_delete(&creq, e)
-                {
-                    // nothing changed, so nothing is pending
-                    return Ok(MISSING_DELETE.into());
-                }
-                r?;
-                if let Some(before) = before
-                    && let Err(e) = check_membership(&dev.candidate)
-                {
-                    dev.candidate = before;
-                    return Err(e);
-                }
-                dev.touched(user, a, &creq.xpath);
-                dev.pending.push((user.to_string(), creq));
-                self.changed = true;
-                Ok("<response status=\"success\" code=\"20\"><msg>command succeeded</msg></response>".into())
-            }
-            "complete" => Err(ApiError::new(
-                17,
-                "action=complete is not supported by the simulator",
-            )),
-            other => Err(ApiError::bad_request(format!(
-                "Illegal value for parameter \"action\" [{other}]."
-            ))),
+        if req.get("action").is_none() {
+            return Err(ApiError::bad_request("Missing parameter \"action\""));
         }
+        let wire = self.wire.clone();
+        let dev = self.dev(serial)?;
+        let r = config_write(dev, &wire, user, req);
+        if r.is_ok() {
+            self.changed = true;
+        }
+        r
     }
 
     // ------------------------------------------------------------ op
@@ -1314,7 +1284,7 @@ impl SimState {
                     name: self
                         .devices
                         .get(serial)
-                        .map(Device::current_hostname)
+                        .map(|d| d.current_hostname())
                         .unwrap_or_else(|| serial.clone()),
                     ok: false,
                     errors: vec![
@@ -1425,7 +1395,7 @@ impl SimState {
         match req.get("category") {
             // `from=` names the file: running-config.xml (the default), a saved config, or
             // a committed version
-            Some("configuration") => match ops::configops::export_source(dev, req.get("from")) {
+            Some("configuration") => match ops::configops::export_source(&dev, req.get("from")) {
                 Ok(tree) => Reply::Xml {
                     http: 200,
                     body: tree.to_xml(),
@@ -1433,7 +1403,7 @@ impl SimState {
                 Err(e) => Reply::err(&e),
             },
             // format, include-key and passphrase are honoured (cert_export.rs)
-            Some("certificate") => match crate::cert_export::export(dev, req) {
+            Some("certificate") => match crate::cert_export::export(&dev, req) {
                 Ok(f) => Reply::Attachment {
                     filename: f.filename,
                     content_type: "application/octet-stream",
@@ -1849,6 +1819,165 @@ fn check_membership(tree: &xml::Element) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A configuration write (`set`, `edit`, `delete`, `rename`, `clone`, `move`, `multi-config`,
+/// `override`) on one device: all it touches is that device and the fault settings, so it can
+/// run under the device's own lock while requests for other devices go on (see
+/// [`SimState::try_write`]).
+fn config_write(
+    dev: &mut Device,
+    wire: &Mutex<Wire>,
+    user: &str,
+    req: &Request,
+) -> Result<String, ApiError> {
+    let action = req
+        .get("action")
+        .ok_or_else(|| ApiError::bad_request("Missing parameter \"action\""))?;
+    let creq = ConfigReq {
+        action: action.to_string(),
+        xpath: req.get("xpath").unwrap_or("").to_string(),
+        element: req.get("element").map(str::to_string),
+        newname: req.get("newname").map(str::to_string),
+        from: req.get("from").map(str::to_string),
+        where_: req.get("where").map(str::to_string),
+        dst: req.get("dst").map(str::to_string),
+    };
+    {
+        let mut wire = wire.lock();
+        if WRITE_ACTIONS.contains(&action) && wire.faults.locked > 0 {
+            wire.faults.locked -= 1;
+            return Err(lock_fault());
+        }
+        if action == "delete"
+            && let Some(n) = &wire.faults.fail_deletes_matching
+            && creq.xpath.contains(n.as_str())
+        {
+            return Err(lock_fault());
+        }
+    }
+    match action {
+        "multi-config" => {
+            let el = creq
+                .element
+                .as_deref()
+                .ok_or_else(|| ApiError::bad_request("Missing parameter \"element\""))?;
+            let root =
+                xml::parse(el).map_err(|e| ApiError::new(18, format!("Malformed Request: {e}")))?;
+            check_config_lock(dev, user)?;
+            let mut work = dev.candidate.clone();
+            let mut work_layer = dev.template.clone();
+            let mut inner = String::new();
+            let mut replay = Vec::new();
+            for (i, sub) in root.children.iter().enumerate() {
+                let id = sub
+                    .attr("id")
+                    .map(str::to_string)
+                    .unwrap_or_else(|| (i + 1).to_string());
+                let mut sreq = ConfigReq {
+                    action: sub.name.clone(),
+                    xpath: sub.attr("xpath").unwrap_or("").to_string(),
+                    newname: sub.attr("newname").map(str::to_string),
+                    from: sub.attr("from").map(str::to_string),
+                    where_: sub.attr("where").map(str::to_string),
+                    dst: sub.attr("dst").map(str::to_string),
+                    element: None,
+                };
+                if !sub.children.is_empty() {
+                    let mut s = String::new();
+                    for c in &sub.children {
+                        c.write_to(&mut s);
+                    }
+                    sreq.element = Some(s);
+                }
+                if !WRITE_ACTIONS.contains(&sreq.action.as_str()) || sreq.action == "multi-config" {
+                    let e = ApiError::new(
+                        12,
+                        format!("multi-config: action '{}' is not allowed", sreq.action),
+                    );
+                    inner.push_str(&sub_response(&id, Err(&e)));
+                    return Err(multi_fail(&inner));
+                }
+                match template::apply_write_layered(
+                    &mut work,
+                    &mut work_layer,
+                    &sreq,
+                    user,
+                    dev.panorama,
+                ) {
+                    Ok(()) => {
+                        inner.push_str(&sub_response(&id, Ok(())));
+                        replay.push((user.to_string(), sreq));
+                    }
+                    Err(e) if missing_delete(&sreq, &e) => {
+                        // the device answers this one with success and goes on
+                        inner.push_str(&format!(
+                                "<response status=\"success\" code=\"7\" id=\"{}\"><msg>Object doesn't exist</msg></response>",
+                                xml::escape(&id),
+                            ));
+                    }
+                    Err(e) => {
+                        inner.push_str(&sub_response(&id, Err(&e)));
+                        return Err(multi_fail(&inner));
+                    }
+                }
+            }
+            if dev.panorama {
+                check_membership(&work)?;
+            }
+            dev.candidate = work;
+            dev.template = work_layer;
+            dev.pending.extend(replay);
+            dev.touched(user, "multi-config", "");
+            Ok(format!(
+                "<response status=\"success\" code=\"20\">{inner}</response>"
+            ))
+        }
+        a if WRITE_ACTIONS.contains(&a) => {
+            if creq.xpath.is_empty() {
+                return Err(ApiError::bad_request("Missing parameter \"xpath\""));
+            }
+            check_config_lock(dev, user)?;
+            let panorama = dev.panorama;
+            // Panorama's own rule: one device group and one template stack per firewall.
+            // Only writes that can add a device there pay for the check (and its copy).
+            let membership = panorama && touches_membership(&creq);
+            let before = membership.then(|| dev.candidate.clone());
+            let r = template::apply_write_layered(
+                &mut dev.candidate,
+                &mut dev.template,
+                &creq,
+                user,
+                panorama,
+            );
+            if let Err(e) = &r
+                && missing_delete(&creq, e)
+            {
+                // nothing changed, so nothing is pending
+                return Ok(MISSING_DELETE.into());
+            }
+            r?;
+            if let Some(before) = before
+                && let Err(e) = check_membership(&dev.candidate)
+            {
+                dev.candidate = before;
+                return Err(e);
+            }
+            dev.touched(user, a, &creq.xpath);
+            dev.pending.push((user.to_string(), creq));
+            Ok(
+                "<response status=\"success\" code=\"20\"><msg>command succeeded</msg></response>"
+                    .into(),
+            )
+        }
+        "complete" => Err(ApiError::new(
+            17,
+            "action=complete is not supported by the simulator",
+        )),
+        other => Err(ApiError::bad_request(format!(
+            "Illegal value for parameter \"action\" [{other}]."
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod proptests {
     use super::*;
@@ -1930,7 +2059,8 @@ mod proptests {
         fn xpath_engine_never_panics(x in xpathish()) {
             let st = state();
             if let Ok(p) = XPath::parse(&x) {
-                let tree = &st.devices[PANORAMA_SERIAL].candidate;
+                let pano = st.devices.get(PANORAMA_SERIAL).expect("panorama");
+                let tree = &pano.candidate;
                 let _ = p.select(tree);
                 let _ = p.render();
                 let mut t = tree.clone();

@@ -76,7 +76,7 @@ fn peer_ip(dev: &Device) -> String {
 }
 
 /// The simulated device that is `dev`'s HA peer, if any.
-fn peer_device<'a>(st: &'a SimState, dev: &Device) -> Option<&'a Device> {
+fn peer_device<'a>(st: &'a SimState, dev: &Device) -> Option<crate::api::DeviceRef<'a>> {
     let ip = peer_ip(dev);
     if ip.is_empty() {
         return None;
@@ -100,7 +100,7 @@ fn peer_side(st: &SimState, dev: &Device) -> Option<Side> {
         return None;
     }
     Some(match sim {
-        Some(p) => side(p),
+        Some(p) => side(&p),
         None => Side {
             serial: String::new(),
             priority: if dev.panorama {
@@ -140,8 +140,8 @@ pub fn show(st: &SimState, serial: &str) -> Result<String, ApiError> {
         .devices
         .get(serial)
         .ok_or_else(|| ApiError::new(17, "unknown device"))?;
-    let peer = peer_side(st, dev);
-    Ok(state(dev, peer.as_ref()))
+    let peer = peer_side(st, &dev);
+    Ok(state(&dev, peer.as_ref()))
 }
 
 fn ha_config(dev: &Device) -> Option<&Element> {
@@ -395,15 +395,15 @@ pub fn request(st: &mut SimState, serial: &str, el: &Element) -> Result<String, 
         .devices
         .get(serial)
         .ok_or_else(|| ApiError::new(17, "unknown device"))?;
-    if !enabled(ha_config(dev)) {
+    if !enabled(ha_config(&dev)) {
         // wording not in our sources (a guess)
         return Err(ApiError::new(
             13,
             "High availability is not enabled on this device",
         ));
     }
-    let peer = peer_side(st, dev);
-    let peer_serial = peer_device(st, dev).map(|d| d.serial.clone());
+    let peer = peer_side(st, &dev);
+    let peer_serial = peer_device(st, &dev).map(|d| d.serial.clone());
     let suspend = if hs.child("suspend").is_some() {
         true
     } else if hs.child("functional").is_some() {
@@ -415,6 +415,7 @@ pub fn request(st: &mut SimState, serial: &str, el: &Element) -> Result<String, 
         ));
     };
     let was_suspended = dev.ha_suspended;
+    drop(dev);
     let dev = st
         .devices
         .get_mut(serial)

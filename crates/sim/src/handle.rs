@@ -59,7 +59,34 @@ impl std::fmt::Debug for SimHandle {
     }
 }
 
+/// The state held alone by a test utility; on the way out the due summary is refreshed (a
+/// utility may add jobs, restart a device or move the clock).
+struct StateMut<'a>(parking_lot::RwLockWriteGuard<'a, SimState>);
+
+impl std::ops::Deref for StateMut<'_> {
+    type Target = SimState;
+    fn deref(&self) -> &SimState {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for StateMut<'_> {
+    fn deref_mut(&mut self) -> &mut SimState {
+        &mut self.0
+    }
+}
+
+impl Drop for StateMut<'_> {
+    fn drop(&mut self) {
+        self.0.refresh_due();
+    }
+}
+
 impl SimHandle {
+    fn w(&self) -> StateMut<'_> {
+        StateMut(self.state.write())
+    }
+
     /// Requests received so far (oldest first).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.read().requests.lock().clone()
@@ -122,26 +149,26 @@ impl SimHandle {
 
     /// Make every issued API key expired (next use gets HTTP 400 "Key Expired").
     pub fn expire_keys(&self) {
-        let mut st = self.state.write();
+        let mut st = self.w();
         st.key_lifetime = Some(Duration::ZERO);
     }
 
     /// Move the simulator's clock forward: jobs progress, User-ID mappings and tags time
     /// out, sessions age and counters grow as if `by` had passed (no sleeping in tests).
     pub fn advance_clock(&self, by: Duration) {
-        let mut st = self.state.write();
+        let mut st = self.w();
         st.clock.advance(by);
         st.tick();
     }
 
     /// How far [`SimHandle::advance_clock`] has moved the clock.
     pub fn clock_offset(&self) -> Duration {
-        self.state.write().clock.offset()
+        self.w().clock.offset()
     }
 
     /// Set how long commit jobs take.
     pub fn set_job_duration(&self, d: Duration) {
-        self.state.write().job_duration = d;
+        self.w().job_duration = d;
     }
 
     /// Seed configuration: `set` `element` at `xpath` in the candidate AND running config of
@@ -152,7 +179,7 @@ impl SimHandle {
         xpath: &str,
         element: &str,
     ) -> Result<(), String> {
-        let mut st = self.state.write();
+        let mut st = self.w();
         let serial = serial
             .map(str::to_string)
             .unwrap_or_else(|| st.primary.clone());
@@ -179,7 +206,7 @@ impl SimHandle {
 
     /// XML of the nodes selected by `xpath` in the running (or candidate) config of a device.
     pub fn config_xml(&self, serial: Option<&str>, running: bool, xpath: &str) -> Option<String> {
-        let mut st = self.state.write();
+        let mut st = self.w();
         st.tick();
         let serial = serial
             .map(str::to_string)
@@ -202,7 +229,7 @@ impl SimHandle {
 
     /// Number of active sessions on a firewall.
     pub fn session_count(&self, serial: Option<&str>) -> usize {
-        let st = self.state.write();
+        let st = self.w();
         let serial = serial
             .map(str::to_string)
             .unwrap_or_else(|| st.primary.clone());
@@ -225,7 +252,7 @@ impl SimHandle {
         dport: u16,
         vsys: &str,
     ) -> Option<u64> {
-        let mut st = self.state.write();
+        let mut st = self.w();
         let serial = serial
             .map(str::to_string)
             .unwrap_or_else(|| st.primary.clone());
@@ -247,7 +274,7 @@ impl SimHandle {
 
     /// Number of active sessions whose source is `src` on a firewall.
     pub fn sessions_from(&self, serial: Option<&str>, src: &str) -> usize {
-        let st = self.state.write();
+        let st = self.w();
         let serial = serial
             .map(str::to_string)
             .unwrap_or_else(|| st.primary.clone());
@@ -259,20 +286,21 @@ impl SimHandle {
 
     /// The User-ID mapping of `ip` on a firewall: (user, vsys).
     pub fn mapping(&self, serial: Option<&str>, ip: &str) -> Option<(String, String)> {
-        let st = self.state.write();
+        let st = self.w();
         let serial = serial
             .map(str::to_string)
             .unwrap_or_else(|| st.primary.clone());
-        st.devices
-            .get(&serial)
-            .and_then(|d| d.userid.mappings.get(ip))
+        let dev = st.devices.get(&serial)?;
+        dev.userid
+            .mappings
+            .get(ip)
             .map(|m| (m.user.clone(), m.vsys.clone()))
     }
 
     /// Connect or disconnect a managed firewall from Panorama: a disconnected firewall is
     /// absent from `show devices connected`, refuses `target=` requests and fails pushes.
     pub fn set_connected(&self, serial: &str, connected: bool) -> Result<(), String> {
-        let mut st = self.state.write();
+        let mut st = self.w();
         if !st.managed.iter().any(|s| s == serial) {
             return Err(format!("{serial} is not a managed firewall"));
         }
@@ -284,7 +312,7 @@ impl SimHandle {
 
     /// Serials of managed firewalls (Panorama) or the firewall's own serial.
     pub fn serials(&self) -> Vec<String> {
-        let st = self.state.write();
+        let st = self.w();
         if st.managed.is_empty() {
             vec![st.primary.clone()]
         } else {
@@ -297,7 +325,7 @@ impl SimHandle {
     /// Steer the monitoring state with a control document (the body of
     /// `POST /sim/monitor`; see `ops::monitor::control` for the fields).
     pub fn monitor_control(&self, doc: &serde_json::Value) -> Result<String, String> {
-        crate::ops::monitor::control(&mut self.state.write(), doc)
+        crate::ops::monitor::control(&mut self.w(), doc)
     }
 
     /// Make op commands starting with `command` (CLI words, e.g. `show vpn flow`) fail:

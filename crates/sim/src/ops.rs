@@ -92,7 +92,8 @@ pub fn run_read(st: &SimState, serial: &str, el: &Element) -> Option<Result<Stri
     if let Err(e) = grammar::check(el) {
         return Some(Err(e));
     }
-    let dev = st.devices.get(serial)?;
+    let guard = st.devices.get(serial)?;
+    let dev: &Device = &guard;
     if let Some(reply) = monitor::run(dev, el) {
         return Some(reply);
     }
@@ -147,7 +148,7 @@ pub fn run(
         }
         ["show", "rule-hit-count", ..] => {
             if let Some(pano) = st.devices.get(serial).filter(|d| d.panorama) {
-                return hits::run_panorama(st, pano, el);
+                return hits::run_panorama(st, &pano, el);
             }
         }
         _ => {}

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, UNIX_EPOCH};
 
 use parking_lot::{Mutex, RwLock};
@@ -364,6 +365,7 @@ impl Store {
         let snap = {
             let mut st = sim.write();
             st.tick();
+            st.refresh_due();
             st.changed = false;
             // the final save writes everything, whatever the change tracking says
             st.changed_all = true;
@@ -437,89 +439,112 @@ impl Store {
 }
 
 /// What changed since the last snapshot (the keys and every device marked changed, or every
-/// device), taken while the caller holds the state lock: a change to one firewall serialises
-/// that firewall, not the whole estate, while every other client waits.
+/// device), taken while the caller holds the state lock alone: a change to one firewall
+/// serialises that firewall, not the whole estate.
 pub fn snapshot(st: &mut SimState) -> Snapshot {
-    st.generation += 1;
+    let generation = st.generation.fetch_add(1, Ordering::SeqCst) + 1;
     let all = std::mem::take(&mut st.changed_all);
     let changed = std::mem::take(&mut st.changed_devices);
-    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut configs_written: Vec<(String, u64)> = Vec::new();
+    let st = &*st;
+    let mut entries = key_entries(st);
+    for (s, dev) in st
+        .devices
+        .iter()
+        .filter(|(s, _)| all || changed.contains(*s))
     {
-        let st = &*st;
-        {
-            entries.push(("salt".into(), st.salt.clone().into_bytes()));
-            let keys: Vec<Value> = st
-                .keys
-                .iter()
-                .map(|(k, i)| {
-                    json!({"key": k, "user": i.user, "issued": i.issued.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)})
-                })
-                .collect();
-            entries.push(("keys".into(), Value::Array(keys).to_string().into_bytes()));
-            for (s, dev) in st
-                .devices
-                .iter()
-                .filter(|(s, _)| all || changed.contains(*s))
-            {
-                entries.push((
-                    format!("dev/{s}/running"),
-                    dev.running.to_xml().into_bytes(),
-                ));
-                entries.push((
-                    format!("dev/{s}/candidate"),
-                    dev.candidate.to_xml().into_bytes(),
-                ));
-                let meta = json!({
-                    "dirty": dev.dirty,
-                    "next_job": dev.next_job,
-                    "policy_synced": dev.policy_synced,
-                    "pushed_policy": push_state_json(&dev.pushed.policy),
-                    "pushed_template": push_state_json(&dev.pushed.template),
-                    "userid": crate::userid::to_json(&dev.userid, dev.clock.now()),
-                    "private_keys": dev.private_keys,
-                    "template": dev.template.config.to_xml(),
-                    "overrides": dev.template.overrides,
-                    "pushed_policy": dev.pushed_policy.to_xml(),
-                });
-                // saved configs and committed versions are whole trees: rewritten only
-                // when they changed
-                if all || st.persisted_configs.get(s) != Some(&dev.configs_generation) {
-                    entries.push((
-                        format!("dev/{s}/configs"),
-                        dev.configs.to_json().to_string().into_bytes(),
-                    ));
-                    configs_written.push((s.clone(), dev.configs_generation));
-                }
-                entries.push((format!("dev/{s}/meta"), meta.to_string().into_bytes()));
-                let jobs: Vec<Value> = dev
-                    .jobs
-                    .values()
-                    .map(|j| {
-                        // a job whose effect is not applied yet did not happen: after a restart it is
-                        // reported failed, as the device reports a commit cut by a reboot
-                        let finished = j.applied;
-                        json!({
-                            "id": j.id, "kind": j.kind, "user": j.user, "tenq": j.tenq.timestamp(),
-                            "finished": finished,
-                            "description": j.description, "ok": j.ok, "details": j.details,
-                            "warnings": j.warnings, "dgname": j.dgname,
-                            "devices": j.devices.iter().map(|d| json!({"serial": d.serial, "name": d.name, "ok": d.ok, "errors": d.errors})).collect::<Vec<_>>(),
-                        })
-                    })
-                    .collect();
-                entries.push((
-                    format!("dev/{s}/jobs"),
-                    Value::Array(jobs).to_string().into_bytes(),
-                ));
-            }
-        }
+        device_entries(st, s, &dev, all, &mut entries);
     }
-    st.persisted_configs.extend(configs_written);
     Snapshot {
-        generation: st.generation,
+        generation,
         entries,
     }
+}
+
+/// The snapshot of one change to one device made under that device's own lock (the state
+/// lock shared, see [`crate::api::SimState::try_write`]): the keys and that device.
+pub fn device_snapshot(st: &SimState, serial: &str, dev: &crate::device::Device) -> Snapshot {
+    let generation = st.generation.fetch_add(1, Ordering::SeqCst) + 1;
+    let mut entries = key_entries(st);
+    device_entries(st, serial, dev, false, &mut entries);
+    Snapshot {
+        generation,
+        entries,
+    }
+}
+
+fn key_entries(st: &SimState) -> Vec<(String, Vec<u8>)> {
+    let keys: Vec<Value> = st
+        .keys
+        .iter()
+        .map(|(k, i)| {
+            json!({"key": k, "user": i.user, "issued": i.issued.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)})
+        })
+        .collect();
+    vec![
+        ("salt".into(), st.salt.clone().into_bytes()),
+        ("keys".into(), Value::Array(keys).to_string().into_bytes()),
+    ]
+}
+
+fn device_entries(
+    st: &SimState,
+    s: &str,
+    dev: &crate::device::Device,
+    all: bool,
+    entries: &mut Vec<(String, Vec<u8>)>,
+) {
+    entries.push((
+        format!("dev/{s}/running"),
+        dev.running.to_xml().into_bytes(),
+    ));
+    entries.push((
+        format!("dev/{s}/candidate"),
+        dev.candidate.to_xml().into_bytes(),
+    ));
+    let meta = json!({
+        "dirty": dev.dirty,
+        "next_job": dev.next_job,
+        "policy_synced": dev.policy_synced,
+        "pushed_policy": push_state_json(&dev.pushed.policy),
+        "pushed_template": push_state_json(&dev.pushed.template),
+        "userid": crate::userid::to_json(&dev.userid, dev.clock.now()),
+        "private_keys": dev.private_keys,
+        "template": dev.template.config.to_xml(),
+        "overrides": dev.template.overrides,
+        "pushed_policy": dev.pushed_policy.to_xml(),
+    });
+    // saved configs and committed versions are whole trees: rewritten only when they changed
+    {
+        let mut persisted = st.persisted_configs.lock();
+        if all || persisted.get(s) != Some(&dev.configs_generation) {
+            entries.push((
+                format!("dev/{s}/configs"),
+                dev.configs.to_json().to_string().into_bytes(),
+            ));
+            persisted.insert(s.to_string(), dev.configs_generation);
+        }
+    }
+    entries.push((format!("dev/{s}/meta"), meta.to_string().into_bytes()));
+    let jobs: Vec<Value> = dev
+        .jobs
+        .values()
+        .map(|j| {
+            // a job whose effect is not applied yet did not happen: after a restart it is
+            // reported failed, as the device reports a commit cut by a reboot
+            let finished = j.applied;
+            json!({
+                "id": j.id, "kind": j.kind, "user": j.user, "tenq": j.tenq.timestamp(),
+                "finished": finished,
+                "description": j.description, "ok": j.ok, "details": j.details,
+                "warnings": j.warnings, "dgname": j.dgname,
+                "devices": j.devices.iter().map(|d| json!({"serial": d.serial, "name": d.name, "ok": d.ok, "errors": d.errors})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    entries.push((
+        format!("dev/{s}/jobs"),
+        Value::Array(jobs).to_string().into_bytes(),
+    ));
 }
 
 /// A stored [`crate::template::PushState`] (missing fields: never pushed).

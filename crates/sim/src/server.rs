@@ -125,6 +125,7 @@ impl Simulator {
         if let Some(s) = &store {
             s.load(&mut state)?;
         }
+        state.refresh_due();
         let serials = if state.managed.is_empty() {
             vec![state.primary.clone()]
         } else {
@@ -418,9 +419,13 @@ async fn monitor_control(State(app): State<AppState>, body: axum::body::Bytes) -
     };
     // the state lock is never taken on the async workers
     let sim = app.sim.clone();
-    let r =
-        tokio::task::spawn_blocking(move || crate::ops::monitor::control(&mut sim.write(), &doc))
-            .await;
+    let r = tokio::task::spawn_blocking(move || {
+        let mut st = sim.write();
+        let r = crate::ops::monitor::control(&mut st, &doc);
+        st.refresh_due();
+        r
+    })
+    .await;
     match r {
         Ok(Ok(done)) => (StatusCode::OK, format!("{done}\n")).into_response(),
         Ok(Err(e)) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
@@ -513,6 +518,18 @@ async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
         if let Some(reply) = sim.read().try_read(&decoded) {
             return reply;
         }
+        // a configuration write locks only its device: requests for other devices go on
+        let shared = sim.read().try_write(&decoded, store.is_some());
+        if let Some((reply, snap)) = shared {
+            if let (Some(store), Some(snap)) = (&store, snap)
+                && let Err(e) = store.write(snap)
+            {
+                tracing::error!("saving simulator state failed: {e}");
+                sim.write().forget_persisted();
+                return save_failed(&e);
+            }
+            return reply;
+        }
         let (reply, snap) = {
             let mut st = sim.write();
             let reply = st.handle(&decoded);
@@ -529,13 +546,7 @@ async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
             tracing::error!("saving simulator state failed: {e}");
             // what this snapshot held is not on disk: the next one writes everything
             sim.write().forget_persisted();
-            return Reply::Xml {
-                http: 500,
-                body: format!(
-                    "<response status=\"error\" code=\"22\"><msg>The change could not be saved: {}</msg></response>",
-                    crate::xml::escape(&e)
-                ),
-            };
+            return save_failed(&e);
         }
         reply
     })
@@ -559,6 +570,17 @@ async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
         )
             .into_response(),
         Err(_) => envelope_error(200, 21, "Internal error while processing the request"),
+    }
+}
+
+/// The answer to a change that could not be made durable.
+fn save_failed(e: &str) -> Reply {
+    Reply::Xml {
+        http: 500,
+        body: format!(
+            "<response status=\"error\" code=\"22\"><msg>The change could not be saved: {}</msg></response>",
+            crate::xml::escape(e)
+        ),
     }
 }
 

@@ -241,8 +241,9 @@ pub fn run_panorama(st: &SimState, pano: &Device, el: &Element) -> Result<String
             xml::escape(name)
         ));
         for serial in &members {
-            let fw = st.devices.get(*serial);
+            let fw = st.devices.get(serial);
             let h = fw
+                .as_ref()
                 .map(|f| hits_of(f, "vsys1", rb, name))
                 .unwrap_or_default();
             s.push_str(&format!(

@@ -73,7 +73,7 @@ fn device_entry(fw: &Device, extra: &Extra) -> String {
 }
 
 /// Panorama, when the request is for it (not for a firewall through `target=`).
-fn panorama<'a>(st: &'a SimState, serial: &str) -> Option<&'a Device> {
+fn panorama<'a>(st: &'a SimState, serial: &str) -> Option<crate::api::DeviceRef<'a>> {
     st.devices
         .get(PANORAMA_SERIAL)
         .filter(|p| serial == PANORAMA_SERIAL && p.panorama)
@@ -92,7 +92,7 @@ pub(super) fn show_devices(st: &SimState, serial: &str, el: &Element) -> Result<
             .get(serial)
             .filter(|f| f.connected || !only_connected)
         {
-            s.push_str(&device_entry(fw, &Extra::default()));
+            s.push_str(&device_entry(&fw, &Extra::default()));
         }
     }
     s.push_str("</devices>");
@@ -143,7 +143,7 @@ pub(super) fn show_devicegroups(st: &SimState, serial: &str) -> Result<String, A
                 ),
                 vsys_status: status,
             };
-            s.push_str(&device_entry(fw, &extra));
+            s.push_str(&device_entry(&fw, &extra));
         }
         s.push_str("</devices></entry>");
     }
@@ -227,7 +227,7 @@ pub(super) fn show_templates(
                 ),
                 vsys_status: "",
             };
-            s.push_str(&device_entry(fw, &extra));
+            s.push_str(&device_entry(&fw, &extra));
         }
         s.push_str("</devices></entry>");
     }

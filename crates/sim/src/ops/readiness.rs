@@ -112,10 +112,10 @@ pub fn panorama_status(st: &SimState, serial: &str) -> Result<String, ApiError> 
         .any(|s| s == serial)
         .then(|| st.devices.values().find(|d| d.panorama))
         .flatten();
-    if let Some(p) = managed_by {
+    if let Some(p) = &managed_by {
         servers.push(p.ip.clone());
     }
-    if let Some(sys) = device_config(dev).and_then(|d| d.child("system")) {
+    if let Some(sys) = device_config(&dev).and_then(|d| d.child("system")) {
         for path in [
             "panorama/local-panorama/panorama-server",
             "panorama/local-panorama/panorama-server-2",
@@ -131,7 +131,7 @@ pub fn panorama_status(st: &SimState, serial: &str) -> Result<String, ApiError> 
     }
     let mut text = String::new();
     for (i, ip) in servers.iter().enumerate() {
-        let connected = managed_by.is_some_and(|p| &p.ip == ip) && dev.connected;
+        let connected = managed_by.as_ref().is_some_and(|p| &p.ip == ip) && dev.connected;
         if i > 0 {
             text.push('\n');
         }
