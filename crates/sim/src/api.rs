@@ -534,40 +534,52 @@ impl SimState {
         due.restarting || due.next_job_end.is_some_and(|t| self.clock.now() >= t)
     }
 
-    /// A configuration write for one device, made under that device's own lock while the
-    /// state lock is shared: requests for other devices (reads and writes) go on meanwhile.
-    /// `None` when the request is anything else or needs the exclusive path (something is
-    /// due, the admin's role restricts writes, an unknown device); the caller then calls
-    /// [`SimState::handle`]. With `persist`, the change's snapshot (the keys and this device)
-    /// is returned to be written before the reply.
+    /// A write for one device — a configuration write or a User-ID message — made under that
+    /// device's own lock while the state lock is shared: requests for other devices (reads and
+    /// writes) go on meanwhile. `None` when the request is anything else or needs the
+    /// exclusive path (something is due, the admin's role restricts the write, an unknown
+    /// device); the caller then calls [`SimState::handle`]. With `persist`, the change's
+    /// snapshot (the keys and this device) is returned to be written before the reply.
     pub fn try_write(
         &self,
         req: &Request,
         persist: bool,
     ) -> Option<(Reply, Option<crate::persist::Snapshot>)> {
-        if req.get("type") != Some("config")
-            || !req
-                .get("action")
-                .is_some_and(|a| WRITE_ACTIONS.contains(&a))
-            || self.due_now()
-        {
+        let user_id = match req.get("type") {
+            Some("config")
+                if req
+                    .get("action")
+                    .is_some_and(|a| WRITE_ACTIONS.contains(&a)) =>
+            {
+                false
+            }
+            Some("user-id") => true,
+            _ => return None,
+        };
+        if self.due_now() {
             return None;
         }
         let user = self.authenticate(req).ok()?;
         let admin = self.admin(&user)?;
-        if admin.read_only || admin.user_id_only {
+        if admin.read_only || (admin.user_id_only && !user_id) {
             return None;
         }
-        let serial = self.route(req, "config").ok()?;
+        let serial = self.route(req, req.get("type").unwrap_or_default()).ok()?;
         let scoped = self.vsys_scoped(&serial, &user, req);
-        let req = scoped.as_ref().unwrap_or(req);
+        let sreq = scoped.as_ref().unwrap_or(req);
         let mut dev = self.devices.lock(&serial)?;
-        let result = config_write(&mut dev, &self.wire, &user, req);
-        let snap = (persist && result.is_ok())
+        let result = if user_id {
+            user_id_write(&mut dev, sreq)
+        } else {
+            config_write(&mut dev, &self.wire, &user, sreq)
+        };
+        // a User-ID message may apply some entries and refuse others: it is saved either way
+        let snap = (persist && (user_id || result.is_ok()))
             .then(|| crate::persist::device_snapshot(self, &serial, &dev));
         drop(dev);
         let reply = match result {
             Ok(body) => Reply::ok(body),
+            Err(e) if e.code == 0 => Reply::ok(userid::uid_error_envelope(&e)),
             Err(e) => Reply::err(&e),
         };
         self.record(req, &reply);
@@ -1368,20 +1380,8 @@ impl SimState {
     // ------------------------------------------------------------ user-id
 
     fn user_id(&mut self, serial: &str, req: &Request) -> Result<String, ApiError> {
-        let cmd = req
-            .get("cmd")
-            .ok_or_else(|| ApiError::bad_request("Missing parameter \"cmd\""))?;
-        let vsys = req.get("vsys").unwrap_or("vsys1").to_string();
         let dev = self.dev(serial)?;
-        if dev.panorama {
-            return Err(ApiError::new(
-                17,
-                "User-ID messages must be sent to a firewall (use target=<serial>)",
-            ));
-        }
-        ops::check_vsys(dev, &vsys)?;
-        let now = dev.clock.now();
-        let r = dev.userid.apply(cmd, &vsys, now);
+        let r = user_id_write(dev, req);
         self.changed = true;
         r
     }
@@ -1817,6 +1817,27 @@ fn check_membership(tree: &xml::Element) -> Result<(), ApiError> {
         }
     }
     Ok(())
+}
+
+/// A User-ID message (`type=user-id`) for one device: all it touches is that device's User-ID
+/// state, so it can run under the device's own lock (see [`SimState::try_write`]).
+fn user_id_write(dev: &mut Device, req: &Request) -> Result<String, ApiError> {
+    let cmd = req
+        .get("cmd")
+        .ok_or_else(|| ApiError::bad_request("Missing parameter \"cmd\""))?;
+    let vsys = req.get("vsys").unwrap_or("vsys1").to_string();
+    if dev.panorama {
+        return Err(ApiError::new(
+            17,
+            "User-ID messages must be sent to a firewall (use target=<serial>)",
+        ));
+    }
+    ops::check_vsys(dev, &vsys)?;
+    let now = dev.clock.now();
+    // what timed out is gone before the message applies (the exclusive path's tick does the
+    // same for every device)
+    dev.userid.expire(now);
+    dev.userid.apply(cmd, &vsys, now)
 }
 
 /// A configuration write (`set`, `edit`, `delete`, `rename`, `clone`, `move`, `multi-config`,

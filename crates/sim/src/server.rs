@@ -489,10 +489,27 @@ async fn api(State(app): State<AppState>, req: HttpRequest<Body>) -> Response {
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    // a slow op-command fault delays this answer only, not the whole device
-    let slow = decoded
-        .get("cmd")
-        .and_then(|cmd| crate::ops::monitor::slow_delay(&app.wire.lock().op_faults, cmd));
+    // a slow op-command fault delays this answer only, not the whole device. The faults are
+    // copied out of the wire lock (every request takes it) and the command is parsed only
+    // when there are faults, off the async workers when it is large
+    let op_faults = match decoded.get("type") {
+        Some("op") => {
+            let w = app.wire.lock();
+            (!w.op_faults.is_empty()).then(|| w.op_faults.clone())
+        }
+        _ => None,
+    };
+    let slow = match (op_faults, decoded.get("cmd")) {
+        (Some(faults), Some(cmd)) if cmd.len() > INLINE_DECODE => {
+            let cmd = cmd.to_string();
+            tokio::task::spawn_blocking(move || crate::ops::monitor::slow_delay(&faults, &cmd))
+                .await
+                .ok()
+                .flatten()
+        }
+        (Some(faults), Some(cmd)) => crate::ops::monitor::slow_delay(&faults, cmd),
+        _ => None,
+    };
     if let Some(d) = slow {
         tokio::time::sleep(d).await;
     }
@@ -654,8 +671,22 @@ async fn decode(req: HttpRequest<Body>) -> Result<Request, Response> {
                     if name == "file" || fname.is_some() {
                         out.file = Some((fname.unwrap_or_else(|| "upload".into()), data.to_vec()));
                     } else {
-                        out.params
-                            .push((name, String::from_utf8_lossy(&data).into_owned()));
+                        let value = if data.len() > INLINE_DECODE {
+                            tokio::task::spawn_blocking(move || {
+                                String::from_utf8_lossy(&data).into_owned()
+                            })
+                            .await
+                            .map_err(|e| {
+                                envelope_error(
+                                    500,
+                                    500,
+                                    &format!("decoding the request failed: {e}"),
+                                )
+                            })?
+                        } else {
+                            String::from_utf8_lossy(&data).into_owned()
+                        };
+                        out.params.push((name, value));
                     }
                 }
                 Ok(None) => break,
@@ -668,12 +699,27 @@ async fn decode(req: HttpRequest<Body>) -> Result<Request, Response> {
         Ok(b) => b,
         Err(e) => return Err(too_large_or(e.to_string())),
     };
-    if !body.is_empty() {
+    if body.len() > INLINE_DECODE {
+        // percent-decoding megabytes takes a while: not on the async workers, where it would
+        // hold back every connection scheduled on the same worker
+        let params = tokio::task::spawn_blocking(move || {
+            form_urlencoded::parse(&body)
+                .into_owned()
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| envelope_error(500, 500, &format!("decoding the request failed: {e}")))?;
+        out.params.extend(params);
+    } else if !body.is_empty() {
         out.params
             .extend(form_urlencoded::parse(&body).into_owned());
     }
     Ok(out)
 }
+
+/// Bodies and form fields up to this size are decoded on the async worker (it takes
+/// microseconds); larger ones on the blocking pool.
+const INLINE_DECODE: usize = 64 * 1024;
 
 fn too_large_or(e: String) -> Response {
     if e.to_ascii_lowercase().contains("limit") || e.contains("too large") || e.contains("length") {
