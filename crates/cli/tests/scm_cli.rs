@@ -332,6 +332,8 @@ fn create_with_params_and_json_then_list_all_pages() {
         .collect();
     assert_eq!(names.len(), 8, "{names:?}");
     assert!(names.contains(&"web1") && names.contains(&"bulk4"));
+    // the simulator logs a request once it has answered it: wait for the third page's line
+    sim.log_until("offset=6");
     let pages: Vec<String> = sim
         .requests()
         .into_iter()
@@ -352,6 +354,8 @@ fn create_with_params_and_json_then_list_all_pages() {
 fn invalid_parameters_exit_2_naming_the_field_and_send_nothing() {
     let sim = ScmSim::start();
     sim.json(&["tag", "list", "--folder", "Shared"]);
+    // the list's line may be logged just after its answer: count from it
+    sim.log_until("SCM GET /sse/config/v1/tags");
     let before = sim.requests().len();
     for (args, field) in [
         (

@@ -534,8 +534,8 @@ impl SimState {
         due.restarting || due.next_job_end.is_some_and(|t| self.clock.now() >= t)
     }
 
-    /// A write for one device — a configuration write or a User-ID message — made under that
-    /// device's own lock while the state lock is shared: requests for other devices (reads and
+    /// A write for one device — a configuration write, a User-ID message or an import — made
+    /// under that device's own lock while the state lock is shared: requests for other devices (reads and
     /// writes) go on meanwhile. `None` when the request is anything else or needs the
     /// exclusive path (something is due, the admin's role restricts the write, an unknown
     /// device); the caller then calls [`SimState::handle`]. With `persist`, the change's
@@ -545,17 +545,25 @@ impl SimState {
         req: &Request,
         persist: bool,
     ) -> Option<(Reply, Option<crate::persist::Snapshot>)> {
-        let user_id = match req.get("type") {
+        #[derive(PartialEq)]
+        enum Kind {
+            Config,
+            UserId,
+            Import,
+        }
+        let kind = match req.get("type") {
             Some("config")
                 if req
                     .get("action")
                     .is_some_and(|a| WRITE_ACTIONS.contains(&a)) =>
             {
-                false
+                Kind::Config
             }
-            Some("user-id") => true,
+            Some("user-id") => Kind::UserId,
+            Some("import") => Kind::Import,
             _ => return None,
         };
+        let user_id = kind == Kind::UserId;
         if self.due_now() {
             return None;
         }
@@ -568,10 +576,10 @@ impl SimState {
         let scoped = self.vsys_scoped(&serial, &user, req);
         let sreq = scoped.as_ref().unwrap_or(req);
         let mut dev = self.devices.lock(&serial)?;
-        let result = if user_id {
-            user_id_write(&mut dev, sreq)
-        } else {
-            config_write(&mut dev, &self.wire, &user, sreq)
+        let result = match kind {
+            Kind::Config => config_write(&mut dev, &self.wire, &user, sreq),
+            Kind::UserId => user_id_write(&mut dev, sreq),
+            Kind::Import => certs::import_into(&mut dev, &self.wire, &user, sreq),
         };
         // a User-ID message may apply some entries and refuse others: it is saved either way
         let snap = (persist && (user_id || result.is_ok()))

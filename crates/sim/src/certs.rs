@@ -253,12 +253,33 @@ pub fn import(
     user: &str,
     req: &Request,
 ) -> Result<String, ApiError> {
+    let wire = st.wire.clone();
+    let dev = st
+        .devices
+        .get_mut(serial)
+        .ok_or_else(|| ApiError::new(17, "unknown device"))?;
+    let r = import_into(dev, &wire, user, req);
+    if r.is_ok() {
+        st.changed = true;
+    }
+    r
+}
+
+/// An import (`type=import`) into one device: all it touches is that device and the fault
+/// settings, so it can run under the device's own lock (see
+/// [`crate::api::SimState::try_write`]); decoding a key with its passphrase takes a while.
+pub fn import_into(
+    dev: &mut Device,
+    wire: &parking_lot::Mutex<crate::api::Wire>,
+    user: &str,
+    req: &Request,
+) -> Result<String, ApiError> {
     let category = req
         .get("category")
         .ok_or_else(|| ApiError::bad_request("Missing parameter \"category\""))?
         .to_string();
     let injected = {
-        let mut wire = st.wire.lock();
+        let mut wire = wire.lock();
         let hit = wire.faults.fail_imports > 0;
         wire.faults.fail_imports = wire.faults.fail_imports.saturating_sub(1);
         hit
@@ -277,10 +298,6 @@ pub fn import(
             "Missing file: upload it as multipart/form-data field \"file\"",
         ));
     };
-    let dev = st
-        .devices
-        .get_mut(serial)
-        .ok_or_else(|| ApiError::new(17, "unknown device"))?;
     match category.as_str() {
         "certificate" | "keypair" | "private-key" => {}
         "configuration" => {
@@ -313,7 +330,6 @@ pub fn import(
                 },
             );
             dev.configs_generation += 1;
-            st.changed = true;
             return Ok(format!(
                 "<response status=\"success\"><msg>{} saved</msg></response>",
                 xml::escape(req.file.as_ref().map(|f| f.0.as_str()).unwrap_or("config"))
@@ -379,7 +395,6 @@ pub fn import(
         dev.private_keys
             .insert(name.clone(), to_pem("PRIVATE KEY", &key));
         dev.touched(user, "import private-key", &container);
-        st.changed = true;
         return Ok(format!(
             "<response status=\"success\"><result>Successfully imported {} into candidate configuration</result></response>",
             xml::escape(&name)
@@ -456,7 +471,6 @@ pub fn import(
     device::apply_write(&mut dev.candidate, &creq, user, panorama)?;
     dev.touched(user, "import certificate", &container);
     dev.pending.push((user.to_string(), creq));
-    st.changed = true;
     Ok(format!(
         "<response status=\"success\"><result>Successfully imported {} into candidate configuration</result></response>",
         xml::escape(&name)
