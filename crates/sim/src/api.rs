@@ -534,8 +534,8 @@ impl SimState {
         due.restarting || due.next_job_end.is_some_and(|t| self.clock.now() >= t)
     }
 
-    /// A write for one device — a configuration write, a User-ID message or an import — made
-    /// under that device's own lock while the state lock is shared: requests for other devices (reads and
+    /// A write for one device — a configuration write, a User-ID message, an import or a
+    /// commit of that device — made under that device's own lock while the state lock is shared: requests for other devices (reads and
     /// writes) go on meanwhile. `None` when the request is anything else or needs the
     /// exclusive path (something is due, the admin's role restricts the write, an unknown
     /// device); the caller then calls [`SimState::handle`]. With `persist`, the change's
@@ -550,6 +550,7 @@ impl SimState {
             Config,
             UserId,
             Import,
+            Commit,
         }
         let kind = match req.get("type") {
             Some("config")
@@ -561,6 +562,8 @@ impl SimState {
             }
             Some("user-id") => Kind::UserId,
             Some("import") => Kind::Import,
+            // a commit of one device; commit-all (a push to firewalls) takes the lock alone
+            Some("commit") if req.get("action") != Some("all") => Kind::Commit,
             _ => return None,
         };
         let user_id = kind == Kind::UserId;
@@ -573,6 +576,17 @@ impl SimState {
             return None;
         }
         let serial = self.route(req, req.get("type").unwrap_or_default()).ok()?;
+        // anything but a well-formed `<commit>` is answered on the exclusive path
+        let commit = match kind {
+            Kind::Commit => {
+                let el = xml::parse(req.get("cmd").unwrap_or("<commit></commit>")).ok()?;
+                if el.name != "commit" {
+                    return None;
+                }
+                Some(el)
+            }
+            _ => None,
+        };
         let scoped = self.vsys_scoped(&serial, &user, req);
         let sreq = scoped.as_ref().unwrap_or(req);
         let mut dev = self.devices.lock(&serial)?;
@@ -580,7 +594,18 @@ impl SimState {
             Kind::Config => config_write(&mut dev, &self.wire, &user, sreq),
             Kind::UserId => user_id_write(&mut dev, sreq),
             Kind::Import => certs::import_into(&mut dev, &self.wire, &user, sreq),
+            Kind::Commit => match &commit {
+                Some(el) => device_commit(&mut dev, &self.wire, self.job_duration, &user, el),
+                None => return None,
+            },
         };
+        if kind == Kind::Commit && result.is_ok() {
+            // the new job: requests that share the lock must see when it is due
+            if let Some(end) = dev.jobs.values().filter(|j| !j.applied).map(Job::end).min() {
+                let mut due = self.due.lock();
+                due.next_job_end = Some(due.next_job_end.map_or(end, |e| e.min(end)));
+            }
+        }
         // a User-ID message may apply some entries and refuse others: it is saved either way
         let snap = (persist && (user_id || result.is_ok()))
             .then(|| crate::persist::device_snapshot(self, &serial, &dev));
@@ -973,30 +998,20 @@ impl SimState {
                 format!("Invalid command: <{}> is not a commit command", el.name),
             ));
         }
-        self.device_commit(serial, user, &el)
+        let wire = self.wire.clone();
+        let duration = self.job_duration;
+        let dev = self.dev(serial)?;
+        let r = device_commit(dev, &wire, duration, user, &el);
+        if r.is_ok() {
+            self.changed = true;
+        }
+        r
     }
 
     /// Check the busy fault and commit locks.
     fn commit_preflight(&mut self, serial: &str, user: &str) -> Result<(), ApiError> {
-        {
-            let mut wire = self.wire.lock();
-            if wire.faults.commit_busy > 0 {
-                wire.faults.commit_busy -= 1;
-                return Err(ApiError::new(
-                    13,
-                    "Another commit/validate is in progress. Please try again later",
-                ));
-            }
-            if wire.faults.locked > 0 {
-                wire.faults.locked -= 1;
-                return Err(lock_fault());
-            }
-        }
-        let dev = self.dev(serial)?;
-        if let Some(l) = dev.commit_locks.iter().find(|l| l.owner != user) {
-            return Err(commit_locked(l));
-        }
-        Ok(())
+        let wire = self.wire.clone();
+        commit_preflight(self.dev(serial)?, &wire, user)
     }
 
     /// When a new job of `dev` starts: after every job already queued (jobs run one after
@@ -1009,130 +1024,6 @@ impl SimState {
             .max()
             .filter(|e| *e > now)
             .unwrap_or(now)
-    }
-
-    fn device_commit(
-        &mut self,
-        serial: &str,
-        user: &str,
-        el: &Element,
-    ) -> Result<String, ApiError> {
-        // <commit><validate>..</validate></commit>, <commit><force>..</force></commit>, <commit><partial>..
-        let validate_only = el.child("validate").is_some();
-        let inner = el.child("validate").or(el.child("force")).unwrap_or(el);
-        let force = el.child("force").is_some() || inner.child("force").is_some();
-        let description = el
-            .find_text("description")
-            .or(inner.find_text("description"))
-            .unwrap_or("")
-            .to_string();
-        let partial_admins: Vec<String> = inner
-            .find("partial/admin")
-            .map(Element::members)
-            .unwrap_or_default();
-        self.commit_preflight(serial, user)?;
-        let fail_fault = self.wire.lock().faults.fail_jobs > 0;
-        let duration = self.job_duration;
-        let dev = self.dev(serial)?;
-        if !validate_only && !force && !dev.dirty {
-            return Ok("<response status=\"success\" code=\"19\"><msg>There are no changes to commit.</msg></response>".into());
-        }
-        if !validate_only
-            && !force
-            && !partial_admins.is_empty()
-            && !dev.dirty_admins.iter().any(|a| partial_admins.contains(a))
-        {
-            return Ok("<response status=\"success\" code=\"19\"><msg>There are no changes to commit.</msg></response>".into());
-        }
-        // an admin-scoped partial commit replays only those admins' changes onto running
-        let scoped = !force && !partial_admins.is_empty();
-        // a change that no longer applies to running fails the commit, as on the device
-        let mut replay_errors = Vec::new();
-        let mut snapshot = if scoped {
-            match ops::configops::replay_admins(dev, &partial_admins) {
-                Ok(base) => base,
-                Err(e) => {
-                    replay_errors = e;
-                    dev.running.clone()
-                }
-            }
-        } else {
-            dev.candidate.clone()
-        };
-        snapshot.strip_annotations();
-        let mut errors = if replay_errors.is_empty() {
-            validate::commit_errors(&snapshot)
-        } else {
-            replay_errors
-        };
-        if fail_fault && errors.is_empty() {
-            errors.push(" simulated failure injected by --fault-fail-jobs".into());
-        }
-        let ok = errors.is_empty();
-        let details = if ok {
-            vec![if validate_only {
-                "Configuration is valid".to_string()
-            } else {
-                "Configuration committed successfully".to_string()
-            }]
-        } else {
-            let mut d = vec!["Validation Error:".to_string()];
-            d.extend(errors);
-            d.push(if validate_only {
-                "Validation failed".into()
-            } else {
-                "Commit failed".into()
-            });
-            d
-        };
-        let id = dev.next_job;
-        dev.next_job += 1;
-        let start = Self::next_start(dev);
-        let effect = (ok && !validate_only).then(|| Effect::Commit(Box::new(snapshot)));
-        dev.jobs.insert(
-            id,
-            Job {
-                id,
-                kind: if validate_only {
-                    "Validate".into()
-                } else {
-                    "Commit".into()
-                },
-                user: user.to_string(),
-                tenq: dev.clock.utc(),
-                start,
-                duration,
-                description,
-                ok,
-                details,
-                warnings: vec![],
-                devices: vec![],
-                dgname: None,
-                effect,
-                applied: false,
-            },
-        );
-        if !validate_only && ok {
-            if scoped {
-                dev.pending.retain(|(a, _)| !partial_admins.contains(a));
-                dev.dirty_admins = dev.pending.iter().map(|(a, _)| a.clone()).collect();
-                dev.dirty = !dev.pending.is_empty();
-            } else {
-                dev.pending.clear();
-                dev.dirty = false;
-                dev.dirty_admins.clear();
-                dev.candidate.strip_annotations();
-            }
-        }
-        if fail_fault {
-            let mut wire = self.wire.lock();
-            wire.faults.fail_jobs = wire.faults.fail_jobs.saturating_sub(1);
-        }
-        self.changed = true;
-        Ok(jobs::enqueued(
-            id,
-            if validate_only { "Validate" } else { "Commit" },
-        ))
     }
 
     fn commit_all(&mut self, user: &str, el: &Element) -> Result<String, ApiError> {
@@ -1825,6 +1716,153 @@ fn check_membership(tree: &xml::Element) -> Result<(), ApiError> {
         }
     }
     Ok(())
+}
+
+/// Check the busy fault and the commit locks of `dev`.
+fn commit_preflight(dev: &Device, wire: &Mutex<Wire>, user: &str) -> Result<(), ApiError> {
+    {
+        let mut wire = wire.lock();
+        if wire.faults.commit_busy > 0 {
+            wire.faults.commit_busy -= 1;
+            return Err(ApiError::new(
+                13,
+                "Another commit/validate is in progress. Please try again later",
+            ));
+        }
+        if wire.faults.locked > 0 {
+            wire.faults.locked -= 1;
+            return Err(lock_fault());
+        }
+    }
+    if let Some(l) = dev.commit_locks.iter().find(|l| l.owner != user) {
+        return Err(commit_locked(l));
+    }
+    Ok(())
+}
+
+/// A commit (or validate) of one device's candidate: it queues a job on that device only, so
+/// it can run under the device's own lock (see [`SimState::try_write`]) — the copy and the
+/// validation of a large candidate hold back no other device.
+fn device_commit(
+    dev: &mut Device,
+    wire: &Mutex<Wire>,
+    duration: Duration,
+    user: &str,
+    el: &Element,
+) -> Result<String, ApiError> {
+    // <commit><validate>..</validate></commit>, <commit><force>..</force></commit>, <commit><partial>..
+    let validate_only = el.child("validate").is_some();
+    let inner = el.child("validate").or(el.child("force")).unwrap_or(el);
+    let force = el.child("force").is_some() || inner.child("force").is_some();
+    let description = el
+        .find_text("description")
+        .or(inner.find_text("description"))
+        .unwrap_or("")
+        .to_string();
+    let partial_admins: Vec<String> = inner
+        .find("partial/admin")
+        .map(Element::members)
+        .unwrap_or_default();
+    commit_preflight(dev, wire, user)?;
+    let fail_fault = wire.lock().faults.fail_jobs > 0;
+    if !validate_only && !force && !dev.dirty {
+        return Ok("<response status=\"success\" code=\"19\"><msg>There are no changes to commit.</msg></response>".into());
+    }
+    if !validate_only
+        && !force
+        && !partial_admins.is_empty()
+        && !dev.dirty_admins.iter().any(|a| partial_admins.contains(a))
+    {
+        return Ok("<response status=\"success\" code=\"19\"><msg>There are no changes to commit.</msg></response>".into());
+    }
+    // an admin-scoped partial commit replays only those admins' changes onto running
+    let scoped = !force && !partial_admins.is_empty();
+    // a change that no longer applies to running fails the commit, as on the device
+    let mut replay_errors = Vec::new();
+    let mut snapshot = if scoped {
+        match ops::configops::replay_admins(dev, &partial_admins) {
+            Ok(base) => base,
+            Err(e) => {
+                replay_errors = e;
+                dev.running.clone()
+            }
+        }
+    } else {
+        dev.candidate.clone()
+    };
+    snapshot.strip_annotations();
+    let mut errors = if replay_errors.is_empty() {
+        validate::commit_errors(&snapshot)
+    } else {
+        replay_errors
+    };
+    if fail_fault && errors.is_empty() {
+        errors.push(" simulated failure injected by --fault-fail-jobs".into());
+    }
+    let ok = errors.is_empty();
+    let details = if ok {
+        vec![if validate_only {
+            "Configuration is valid".to_string()
+        } else {
+            "Configuration committed successfully".to_string()
+        }]
+    } else {
+        let mut d = vec!["Validation Error:".to_string()];
+        d.extend(errors);
+        d.push(if validate_only {
+            "Validation failed".into()
+        } else {
+            "Commit failed".into()
+        });
+        d
+    };
+    let id = dev.next_job;
+    dev.next_job += 1;
+    let start = SimState::next_start(dev);
+    let effect = (ok && !validate_only).then(|| Effect::Commit(Box::new(snapshot)));
+    dev.jobs.insert(
+        id,
+        Job {
+            id,
+            kind: if validate_only {
+                "Validate".into()
+            } else {
+                "Commit".into()
+            },
+            user: user.to_string(),
+            tenq: dev.clock.utc(),
+            start,
+            duration,
+            description,
+            ok,
+            details,
+            warnings: vec![],
+            devices: vec![],
+            dgname: None,
+            effect,
+            applied: false,
+        },
+    );
+    if !validate_only && ok {
+        if scoped {
+            dev.pending.retain(|(a, _)| !partial_admins.contains(a));
+            dev.dirty_admins = dev.pending.iter().map(|(a, _)| a.clone()).collect();
+            dev.dirty = !dev.pending.is_empty();
+        } else {
+            dev.pending.clear();
+            dev.dirty = false;
+            dev.dirty_admins.clear();
+            dev.candidate.strip_annotations();
+        }
+    }
+    if fail_fault {
+        let mut wire = wire.lock();
+        wire.faults.fail_jobs = wire.faults.fail_jobs.saturating_sub(1);
+    }
+    Ok(jobs::enqueued(
+        id,
+        if validate_only { "Validate" } else { "Commit" },
+    ))
 }
 
 /// A User-ID message (`type=user-id`) for one device: all it touches is that device's User-ID

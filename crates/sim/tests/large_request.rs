@@ -522,6 +522,144 @@ async fn a_large_user_id_batch_to_one_firewall_does_not_hold_back_another() {
     );
 }
 
+/// Issue 14 item 9, the same for a commit: committing a large candidate (a copy and a full
+/// validation) locks only the firewall committed. A read of that firewall waits for it, and
+/// that wait is the measure: requests for another firewall wait for none of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_commit_of_one_firewall_does_not_hold_back_another() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let sim = common::start(SimConfig::panorama(2)).await;
+    let big_client = Client::login(&sim, "admin", "admin").await;
+    let same = Client::login(&sim, "admin", "admin").await;
+    let small = Client::login(&sim, "admin", "admin").await;
+    let serials = sim.serials();
+    let (busy, other) = (serials[0].clone(), serials[1].clone());
+    let h = sim.handle();
+    let xp = address_xpath();
+    let force = [
+        ("type", "commit"),
+        ("cmd", "<commit><force></force></commit>"),
+    ];
+    let mut seeded = 0;
+    let mut n = 10_000;
+    loop {
+        let element: String = (seeded..n)
+            .map(|i| {
+                format!(
+                    "<entry name='a{i}'><ip-netmask>10.{}.{}.{}/32</ip-netmask></entry>",
+                    (i / 65_536) % 256,
+                    (i / 256) % 256,
+                    i % 256
+                )
+            })
+            .collect();
+        h.seed_config(Some(&busy), &xp, &element).expect("seed");
+        seeded = n;
+        let t = Instant::now();
+        let (status, body) = big_client.call_target(&busy, &force).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("status=\"success\""), "{body}");
+        if t.elapsed() >= Duration::from_millis(500) || n >= 320_000 {
+            break;
+        }
+        n *= 2;
+    }
+    for s in [&busy, &other] {
+        h.seed_config(
+            Some(s),
+            &xp,
+            "<entry name='small'><ip-netmask>10.99.0.1/32</ip-netmask></entry>",
+        )
+        .expect("seed");
+    }
+    let one = format!("{xp}/entry[@name='small']");
+    // the jobs of the calibration are done: no request below waits for their end
+    h.advance_clock(Duration::from_secs(60));
+    h.clear_requests();
+    let started = Instant::now();
+    let big = tokio::spawn(async move {
+        let (status, body) = big_client.call_target(&busy, &force).await;
+        (status, body, started.elapsed())
+    });
+    while h.max_in_flight() == 0 && !big.is_finished() {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let busy_serial = serials[0].clone();
+    let one_busy = one.clone();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = done.clone();
+    let same_probe = tokio::spawn(async move {
+        let mut worst = Duration::ZERO;
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let t = Instant::now();
+            let (status, _) = same
+                .call_target(
+                    &busy_serial,
+                    &[
+                        ("type", "config"),
+                        ("action", "get"),
+                        ("xpath", one_busy.as_str()),
+                    ],
+                )
+                .await;
+            assert_eq!(status, 200);
+            worst = worst.max(t.elapsed());
+        }
+        worst
+    });
+    let mut latencies = Vec::new();
+    let mut n = 0;
+    while !big.is_finished() {
+        let t = Instant::now();
+        let (status, body) = small
+            .call_target(
+                &other,
+                &[
+                    ("type", "config"),
+                    ("action", "get"),
+                    ("xpath", one.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert!(body.contains("10.99.0.1/32"), "{body}");
+        latencies.push(t.elapsed());
+        let t = Instant::now();
+        let desc = format!("<description>d{n}</description>");
+        let (status, body) = small
+            .call_target(
+                &other,
+                &[
+                    ("type", "config"),
+                    ("action", "set"),
+                    ("xpath", one.as_str()),
+                    ("element", desc.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert!(body.contains("status=\"success\""), "{body}");
+        latencies.push(t.elapsed());
+        n += 1;
+    }
+    let (status, body, big_took) = big.await.expect("big commit");
+    assert_eq!(status, 200);
+    assert!(body.contains("<job>"), "{body}");
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let held = same_probe.await.expect("probe");
+    let worst = latencies.iter().max().copied().unwrap_or_default();
+    assert!(
+        latencies.len() >= 6,
+        "only {} answers during a {big_took:?} commit request",
+        latencies.len()
+    );
+    assert!(
+        worst < held / 3,
+        "a request for another firewall waited {worst:?}, while the commit held its own \
+         firewall {held:?} (of {big_took:?})"
+    );
+}
+
 /// Issue 14 item 9: long work runs off the async workers. Percent-decoding a form body of tens
 /// of megabytes takes a while; on a one-worker server a small request is still answered
 /// meanwhile. Before, the body was decoded on the async worker, and nothing else ran there
