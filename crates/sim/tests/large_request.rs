@@ -712,38 +712,41 @@ async fn a_large_form_body_is_decoded_off_the_async_workers() {
         }
         pad = (pad * 2).min(20 << 20);
     }
-    let big_body = body(pad);
-    let started = Instant::now();
-    let big = tokio::spawn(send(client.http.clone(), url.clone(), big_body));
     let h = sim.handle();
-    h.clear_requests();
     let small = Client::login(&sim, "admin", "admin").await;
-    let mut latencies = Vec::new();
-    while !big.is_finished() {
-        let t = Instant::now();
-        let (status, _) = small
-            .call(&[
-                ("type", "config"),
-                ("action", "get"),
-                ("xpath", "/config/devices"),
-            ])
-            .await;
+    // a body decoded on the worker blocks it every time; a busy CI machine may deschedule the
+    // worker once. Up to three tries, each must be clean to pass
+    let mut tries = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let big = tokio::spawn(send(client.http.clone(), url.clone(), body(pad)));
+        h.clear_requests();
+        let mut latencies = Vec::new();
+        while !big.is_finished() {
+            let t = Instant::now();
+            let (status, _) = small
+                .call(&[
+                    ("type", "config"),
+                    ("action", "get"),
+                    ("xpath", "/config/devices"),
+                ])
+                .await;
+            assert_eq!(status, 200);
+            latencies.push(t.elapsed());
+        }
+        let (status, _, big_took) = big.await.expect("big request");
         assert_eq!(status, 200);
-        latencies.push(t.elapsed());
+        let big_took = big_took.max(started.elapsed() / 2);
+        let worst = latencies.iter().max().copied().unwrap_or_default();
+        if latencies.len() >= 3 && worst < big_took / 3 {
+            return;
+        }
+        tries.push(format!(
+            "{} answers, the slowest after {worst:?}, while a {big_took:?} body was decoded",
+            latencies.len()
+        ));
     }
-    let (status, _, big_took) = big.await.expect("big request");
-    assert_eq!(status, 200);
-    let big_took = big_took.max(started.elapsed() / 2);
-    let worst = latencies.iter().max().copied().unwrap_or_default();
-    assert!(
-        latencies.len() >= 3,
-        "only {} answers while a {big_took:?} body was decoded",
-        latencies.len()
-    );
-    assert!(
-        worst < big_took / 3,
-        "a small request waited {worst:?} while a {big_took:?} body was decoded"
-    );
+    panic!("a small request waited for the decoding of a large body: {tries:#?}");
 }
 
 /// Issue 14 item 9: the HTTP layer (fault checks, in-flight counters) runs on the async
