@@ -534,8 +534,9 @@ impl SimState {
         due.restarting || due.next_job_end.is_some_and(|t| self.clock.now() >= t)
     }
 
-    /// A write for one device — a configuration write, a User-ID message, an import or a
-    /// commit of that device — made under that device's own lock while the state lock is shared: requests for other devices (reads and
+    /// A request for one device — a configuration write, a User-ID message, an import, a
+    /// commit of that device, an op command that needs only that device — made under that
+    /// device's own lock while the state lock is shared: requests for other devices (reads and
     /// writes) go on meanwhile. `None` when the request is anything else or needs the
     /// exclusive path (something is due, the admin's role restricts the write, an unknown
     /// device); the caller then calls [`SimState::handle`]. With `persist`, the change's
@@ -551,6 +552,7 @@ impl SimState {
             UserId,
             Import,
             Commit,
+            Op,
         }
         let kind = match req.get("type") {
             Some("config")
@@ -564,6 +566,7 @@ impl SimState {
             Some("import") => Kind::Import,
             // a commit of one device; commit-all (a push to firewalls) takes the lock alone
             Some("commit") if req.get("action") != Some("all") => Kind::Commit,
+            Some("op") => Kind::Op,
             _ => return None,
         };
         let user_id = kind == Kind::UserId;
@@ -576,7 +579,8 @@ impl SimState {
             return None;
         }
         let serial = self.route(req, req.get("type").unwrap_or_default()).ok()?;
-        // anything but a well-formed `<commit>` is answered on the exclusive path
+        // the parsed command of a commit or an op command; anything but a well-formed
+        // `<commit>` or a device-local op command is answered on the exclusive path
         let commit = match kind {
             Kind::Commit => {
                 let el = xml::parse(req.get("cmd").unwrap_or("<commit></commit>")).ok()?;
@@ -585,8 +589,19 @@ impl SimState {
                 }
                 Some(el)
             }
+            // an op command that needs only its device, when its traffic is not due a step
+            Kind::Op => {
+                let el = xml::parse(req.get("cmd")?).ok()?;
+                if ops::needs_state(&el)
+                    || self.devices.get(&serial).is_some_and(|d| d.traffic.due())
+                {
+                    return None;
+                }
+                Some(el)
+            }
             _ => None,
         };
+        let op_write = kind == Kind::Op && req.get("cmd").is_some_and(ops::is_write);
         let scoped = self.vsys_scoped(&serial, &user, req);
         let sreq = scoped.as_ref().unwrap_or(req);
         let mut dev = self.devices.lock(&serial)?;
@@ -598,16 +613,20 @@ impl SimState {
                 Some(el) => device_commit(&mut dev, &self.wire, self.job_duration, &user, el),
                 None => return None,
             },
+            Kind::Op => match &commit {
+                Some(el) => ops::run_shared(&self.wire, &mut dev, &user, el, sreq),
+                None => return None,
+            },
         };
-        if kind == Kind::Commit && result.is_ok() {
-            // the new job: requests that share the lock must see when it is due
-            if let Some(end) = dev.jobs.values().filter(|j| !j.applied).map(Job::end).min() {
-                let mut due = self.due.lock();
-                due.next_job_end = Some(due.next_job_end.map_or(end, |e| e.min(end)));
-            }
+        // a new job: requests that share the lock must see when it is due
+        if let Some(end) = dev.jobs.values().filter(|j| !j.applied).map(Job::end).min() {
+            let mut due = self.due.lock();
+            due.next_job_end = Some(due.next_job_end.map_or(end, |e| e.min(end)));
         }
         // a User-ID message may apply some entries and refuse others: it is saved either way
-        let snap = (persist && (user_id || result.is_ok()))
+        // an op command that changes something is saved whatever its answer, as on the
+        // exclusive path; an op read is not saved
+        let snap = (persist && (user_id || op_write || (kind != Kind::Op && result.is_ok())))
             .then(|| crate::persist::device_snapshot(self, &serial, &dev));
         drop(dev);
         let reply = match result {

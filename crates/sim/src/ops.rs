@@ -151,23 +151,97 @@ pub fn run(
                 return hits::run_panorama(st, &pano, el);
             }
         }
+        ["request", "move-dg", ..] if st.devices.get(serial).is_some_and(|d| d.panorama) => {
+            let duration = st.job_duration / 4;
+            let dev = st
+                .devices
+                .get_mut(serial)
+                .ok_or_else(|| ApiError::new(17, "unknown device"))?;
+            let r = move_dg(dev, el, user, duration);
+            st.changed = true;
+            return r;
+        }
+        ["request", "restart", "system"] => {
+            // the device goes away for a while; jobs in flight are lost, running config stays
+            let down = st
+                .job_duration
+                .saturating_mul(2)
+                .max(std::time::Duration::from_millis(500));
+            let dev = st
+                .devices
+                .get_mut(serial)
+                .ok_or_else(|| ApiError::new(17, "unknown device"))?;
+            dev.restarting_until = Some(now + down);
+            dev.jobs.retain(|_, j| j.applied);
+            dev.candidate = dev.running.clone();
+            dev.dirty = false;
+            dev.pending.clear();
+            dev.traffic.sessions.clear();
+            return Ok(ok("<msg>Command succeeded with no output</msg>"));
+        }
         _ => {}
     }
-    let managed_in_sync: Vec<(String, bool)> = st
-        .managed
-        .iter()
-        .map(|s| {
-            (
-                s.clone(),
-                st.devices.get(s).is_some_and(|d| d.policy_synced),
-            )
-        })
-        .collect();
-    let _ = managed_in_sync;
     let dev = st
         .devices
         .get_mut(serial)
         .ok_or_else(|| ApiError::new(17, "unknown device"))?;
+    run_device(dev, user, el, req)
+}
+
+/// Whether an op command needs more than its own device (the estate, the HA peer, moved
+/// device groups, jobs of a download or a restart): those run under the exclusive state lock,
+/// every other one through [`run_device`] under its device's own lock.
+pub fn needs_state(el: &Element) -> bool {
+    let w = words(el);
+    matches!(
+        w.iter().take(3).copied().collect::<Vec<&str>>().as_slice(),
+        ["show", "devices", ..]
+            | ["show", "devicegroups", ..]
+            | ["show", "templates", ..]
+            | ["show", "template-stack", ..]
+            | ["show", "high-availability", ..]
+            | ["show", "panorama-status", ..]
+            | ["request", "system", "software"]
+            | ["request", "content", "upgrade"]
+            | ["request", "high-availability", ..]
+            | ["show", "rule-hit-count", ..]
+            | ["request", "move-dg", ..]
+            | ["request", "restart", "system"]
+    )
+}
+
+/// [`run`] for an op command that needs only its device, made under that device's own lock
+/// while the state lock is shared (see [`crate::api::SimState::try_write`]): the faults and the
+/// grammar first, as in [`run`], then what timed out is dropped (the exclusive path's tick
+/// does that for every device).
+pub fn run_shared(
+    wire: &parking_lot::Mutex<crate::api::Wire>,
+    dev: &mut Device,
+    user: &str,
+    el: &Element,
+    req: &Request,
+) -> Result<String, ApiError> {
+    if let Some(reply) = monitor::apply_fault(&wire.lock().op_faults, el) {
+        return reply;
+    }
+    grammar::check(el)?;
+    let now = dev.clock.now();
+    dev.userid.expire(now);
+    run_device(dev, user, el, req)
+}
+
+/// An op command that needs only its device (see [`needs_state`]), after the faults and the
+/// grammar check. The caller has brought the device up to date (its traffic step, User-ID
+/// timeouts).
+pub fn run_device(
+    dev: &mut Device,
+    user: &str,
+    el: &Element,
+    req: &Request,
+) -> Result<String, ApiError> {
+    let w = words(el);
+    let now = dev.clock.now();
+    let w2: Vec<&str> = w.iter().take(3).copied().collect();
     if let Some(reply) = monitor::run(dev, el) {
         return reply;
     }
@@ -212,35 +286,7 @@ pub fn run(
         ["request", "commit-lock", ..] => lock_cmd(dev, el, user, true, req),
         ["request", "config-lock", ..] => lock_cmd(dev, el, user, false, req),
         ["show", "dg-hierarchy", ..] => Ok(ok(&dg_hierarchy(dev))),
-        ["request", "move-dg", ..] if dev.panorama => {
-            let duration = st.job_duration / 4;
-            let dev = st
-                .devices
-                .get_mut(serial)
-                .ok_or_else(|| ApiError::new(17, "unknown device"))?;
-            let r = move_dg(dev, el, user, duration);
-            st.changed = true;
-            r
-        }
         ["show", "rule-hit-count", ..] => hits::run(dev, el),
-        ["request", "restart", "system"] => {
-            // the device goes away for a while; jobs in flight are lost, running config stays
-            let down = st
-                .job_duration
-                .saturating_mul(2)
-                .max(std::time::Duration::from_millis(500));
-            let dev = st
-                .devices
-                .get_mut(serial)
-                .ok_or_else(|| ApiError::new(17, "unknown device"))?;
-            dev.restarting_until = Some(now + down);
-            dev.jobs.retain(|_, j| j.applied);
-            dev.candidate = dev.running.clone();
-            dev.dirty = false;
-            dev.pending.clear();
-            dev.traffic.sessions.clear();
-            Ok(ok("<msg>Command succeeded with no output</msg>"))
-        }
         _ => Err(unknown(el)),
     }
 }
