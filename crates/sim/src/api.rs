@@ -581,7 +581,7 @@ impl SimState {
         let serial = self.route(req, req.get("type").unwrap_or_default()).ok()?;
         // the parsed command of a commit or an op command; anything but a well-formed
         // `<commit>` or a device-local op command is answered on the exclusive path
-        let commit = match kind {
+        let parsed = match kind {
             Kind::Commit => {
                 let el = xml::parse(req.get("cmd").unwrap_or("<commit></commit>")).ok()?;
                 if el.name != "commit" {
@@ -609,11 +609,11 @@ impl SimState {
             Kind::Config => config_write(&mut dev, &self.wire, &user, sreq),
             Kind::UserId => user_id_write(&mut dev, sreq),
             Kind::Import => certs::import_into(&mut dev, &self.wire, &user, sreq),
-            Kind::Commit => match &commit {
+            Kind::Commit => match &parsed {
                 Some(el) => device_commit(&mut dev, &self.wire, self.job_duration, &user, el),
                 None => return None,
             },
-            Kind::Op => match &commit {
+            Kind::Op => match &parsed {
                 Some(el) => ops::run_shared(&self.wire, &mut dev, &user, el, sreq),
                 None => return None,
             },

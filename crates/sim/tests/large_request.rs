@@ -377,6 +377,40 @@ async fn a_long_write_to_one_firewall_does_not_hold_back_requests_for_another() 
     );
 }
 
+/// Reads of `xpath` on the busy firewall, one after another until told to stop: the longest
+/// wait is how long a long request held that firewall.
+fn hold_probe(
+    client: Client,
+    serial: String,
+    xpath: String,
+) -> (
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+    tokio::task::JoinHandle<Duration>,
+) {
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = done.clone();
+    let probe = tokio::spawn(async move {
+        let mut worst = Duration::ZERO;
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let t = Instant::now();
+            let (status, _) = client
+                .call_target(
+                    &serial,
+                    &[
+                        ("type", "config"),
+                        ("action", "get"),
+                        ("xpath", xpath.as_str()),
+                    ],
+                )
+                .await;
+            assert_eq!(status, 200);
+            worst = worst.max(t.elapsed());
+        }
+        worst
+    });
+    (done, probe)
+}
+
 /// Issue 14 item 9, the same for User-ID: a large batch of logins to one firewall locks only
 /// that firewall. While it applies, a read of that firewall waits for it (as it must), and
 /// that wait is the measure: reads and User-ID messages for another firewall wait for none of
@@ -446,29 +480,7 @@ async fn a_large_user_id_batch_to_one_firewall_does_not_hold_back_another() {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     // reads of the busy firewall, meanwhile: their longest wait is how long the batch held it
-    let busy_serial = serials[0].clone();
-    let one_busy = one.clone();
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let stop = done.clone();
-    let same_probe = tokio::spawn(async move {
-        let mut worst = Duration::ZERO;
-        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-            let t = Instant::now();
-            let (status, _) = same
-                .call_target(
-                    &busy_serial,
-                    &[
-                        ("type", "config"),
-                        ("action", "get"),
-                        ("xpath", one_busy.as_str()),
-                    ],
-                )
-                .await;
-            assert_eq!(status, 200);
-            worst = worst.max(t.elapsed());
-        }
-        worst
-    });
+    let (done, same_probe) = hold_probe(same, serials[0].clone(), one.clone());
     let mut latencies = Vec::new();
     let mut n = 0;
     while !big.is_finished() {
@@ -584,29 +596,7 @@ async fn a_commit_of_one_firewall_does_not_hold_back_another() {
     while h.max_in_flight() == 0 && !big.is_finished() {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    let busy_serial = serials[0].clone();
-    let one_busy = one.clone();
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let stop = done.clone();
-    let same_probe = tokio::spawn(async move {
-        let mut worst = Duration::ZERO;
-        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-            let t = Instant::now();
-            let (status, _) = same
-                .call_target(
-                    &busy_serial,
-                    &[
-                        ("type", "config"),
-                        ("action", "get"),
-                        ("xpath", one_busy.as_str()),
-                    ],
-                )
-                .await;
-            assert_eq!(status, 200);
-            worst = worst.max(t.elapsed());
-        }
-        worst
-    });
+    let (done, same_probe) = hold_probe(same, serials[0].clone(), one.clone());
     let mut latencies = Vec::new();
     let mut n = 0;
     while !big.is_finished() {
